@@ -1,0 +1,15 @@
+/**
+ * The `kiln` subcommands. Each lives in its own module exporting a yargs CommandModule;
+ * adding a command is one file plus one line here.
+ */
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KilnCommand = CommandModule<any, any>;
+
+export async function loadCommands(): Promise<KilnCommand[]> {
+  const mods = await Promise.all([
+    // one line per command module (keep sorted)
+  ] as Promise<{ command: KilnCommand }>[]);
+  return mods.map((m) => m.command);
+}

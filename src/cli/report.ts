@@ -1,0 +1,41 @@
+/**
+ * Turning errors into what the user sees and the process exit code.
+ * 1: user error (KilnError), 2: usage (UsageError), 70: internal (anything else; EX_SOFTWARE).
+ */
+import { isKilnError, UsageError } from '../errors.js';
+
+export const EXIT_USER = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 70;
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof UsageError) return EXIT_USAGE;
+  if (isKilnError(e)) return e.exitCode;
+  return EXIT_INTERNAL;
+}
+
+export function formatError(prog: string, e: unknown, debug: boolean): string {
+  const lines: string[] = [];
+  if (isKilnError(e)) {
+    lines.push(`${prog}: error: ${e.where ? `${e.where}: ` : ''}${e.message}`);
+    if (e.hint) lines.push(`  hint: ${e.hint}`);
+    if (debug && e.stack) lines.push(e.stack);
+  } else {
+    const err = e as Error;
+    lines.push(`${prog}: internal error: ${err?.message ?? String(e)}`);
+    if (debug && err?.stack) lines.push(err.stack);
+    else lines.push('  hint: this is a bug in Kiln; run again with --debug for the stack trace and report it');
+  }
+  return lines.join('\n');
+}
+
+/** Run a CLI main function: report errors, set the exit code. No stack trace unless debug. */
+export async function runMain(prog: string, main: () => Promise<number | void>, isDebug: () => boolean): Promise<void> {
+  try {
+    const code = await main();
+    process.exitCode = code ?? 0;
+  } catch (e) {
+    process.stderr.write(`${formatError(prog, e, isDebug())}\n`);
+    process.exitCode = exitCodeFor(e);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Error model. Library code throws these; only src/cli/ turns them into exit codes and messages.
+ *  - KilnError: the user's input is wrong (exit 1). `where` names the file:line or element chain,
+ *    `hint` says what to do.
+ *  - UsageError: bad command line (exit 2).
+ *  - anything else is an internal error (exit 70).
+ */
+export interface ErrorDetails {
+  /** file:line, an element chain, or a node name: where the problem is */
+  where?: string;
+  /** one short sentence telling the user what to do */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class KilnError extends Error {
+  readonly where?: string;
+  readonly hint?: string;
+  readonly exitCode: number = 1;
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'KilnError';
+    if (details.where !== undefined) this.where = details.where;
+    if (details.hint !== undefined) this.hint = details.hint;
+  }
+}
+
+export class UsageError extends KilnError {
+  override readonly exitCode: number = 2;
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.name = 'UsageError';
+  }
+}
+
+/** Several independent problems found in one validation pass; reported together. */
+export class ValidationErrors extends KilnError {
+  readonly problems: KilnError[];
+  constructor(summary: string, problems: KilnError[]) {
+    super(`${summary}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
+      problems.length === 1 && problems[0]?.hint !== undefined ? { hint: problems[0].hint } : {});
+    this.name = 'ValidationErrors';
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(e: KilnError): string {
+  return e.where ? `${e.where}: ${e.message}` : e.message;
+}
+
+/** Throw a ValidationErrors if any problems were collected. */
+export function throwIfProblems(summary: string, problems: KilnError[]): void {
+  if (problems.length === 1 && problems[0]) throw problems[0];
+  if (problems.length > 1) throw new ValidationErrors(summary, problems);
+}
+
+export function isKilnError(e: unknown): e is KilnError {
+  return e instanceof KilnError;
+}

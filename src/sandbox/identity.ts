@@ -1,0 +1,74 @@
+/**
+ * Who we run as, and how to run a command as "root of the tree".
+ *
+ * As root, commands run directly. As an unprivileged user every step that creates, changes or
+ * reads the owners in the tree (root.d, in-target hooks, mkfs from the tree, tar of the tree,
+ * removing the workspace) runs in a user namespace with the subordinate id range:
+ * `unshare --map-auto --map-root-user` maps 0 -> the user and 1..65535 -> /etc/subuid's range.
+ * Every namespace made this way has the same mapping, so the tree's owners stay consistent from
+ * one step to the next.
+ */
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { KilnError } from '../errors.js';
+
+export interface Identity {
+  /** true when running as real root: no user namespace is needed */
+  privileged: boolean;
+  uid: number;
+  gid: number;
+  user: string;
+}
+
+export function currentIdentity(): Identity {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  let user = String(uid);
+  try {
+    user = userInfo().username;
+  } catch {
+    /* no passwd entry: keep the number */
+  }
+  return { privileged: uid === 0, uid, gid, user };
+}
+
+/** Does /etc/subuid (or subgid) give this user a range of at least 65535 ids? */
+export function subordinateRange(file: '/etc/subuid' | '/etc/subgid', id: Identity): { start: number; count: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const [who, start, count] = line.trim().split(':');
+    if ((who === id.user || who === String(id.uid)) && start && count) {
+      return { start: Number(start), count: Number(count) };
+    }
+  }
+  return undefined;
+}
+
+export function checkRootless(id: Identity): void {
+  if (id.privileged) return;
+  for (const f of ['/etc/subuid', '/etc/subgid'] as const) {
+    const r = subordinateRange(f, id);
+    if (!r || r.count < 65535) {
+      throw new KilnError(`${id.user} has no subordinate id range of 65536 ids in ${f}`, {
+        hint: `add one, e.g. 'usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${id.user}', or run as root`,
+      });
+    }
+  }
+}
+
+/**
+ * argv prefix that runs a command as root of the tree. `mount` adds a private mount namespace,
+ * `pid` a pid namespace (so every process of the step dies with it).
+ */
+export function asTreeRoot(id: Identity, opts: { mount?: boolean; pid?: boolean } = {}): string[] {
+  const ns: string[] = [];
+  if (opts.mount) ns.push('--mount', '--propagation', 'private');
+  if (opts.pid) ns.push('--pid', '--fork', '--kill-child');
+  if (id.privileged) return ns.length ? ['unshare', ...ns, '--'] : [];
+  return ['unshare', '--map-auto', '--map-root-user', ...ns, '--'];
+}
