@@ -1,0 +1,142 @@
+/**
+ * Running one phase: the planned scripts, in order, on the host or in the tree's sandbox, with
+ * environment.d sourced first (libexec/kiln-run-parts), progress per script, DIB's break points,
+ * and a failing script reported with its element and the tail of its output.
+ */
+import { existsSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { KilnError } from '../errors.js';
+import { CommandError, Runner } from '../exec/runner.js';
+import type { Logger } from '../log.js';
+import type { Identity } from '../sandbox/identity.js';
+import { runAsTreeRoot, runInTree, TARGET_PATH, treeShell } from '../sandbox/sandbox.js';
+import { phase as phaseInfo, type PhaseName } from './phases.js';
+import type { HookPlan } from './plan.js';
+
+export interface PhaseEvents {
+  scriptStart?(phase: PhaseName, script: string, element: string): void;
+  scriptEnd?(phase: PhaseName, script: string, element: string, ok: boolean, ms: number): void;
+}
+
+export interface PhaseContext {
+  log: Logger;
+  identity: Identity;
+  hooksDir: string;
+  treeDir: string;
+  plan: HookPlan;
+  /** environment every hook gets (DIB_*, IMAGE_ELEMENT, TMP_MOUNT_PATH, ...) */
+  env: Record<string, string>;
+  /** DIB's `break`: before-PHASE, after-PHASE, after-error */
+  breaks: Set<string>;
+  breakCmd?: string;
+  breakOutsideTarget: boolean;
+  events?: PhaseEvents;
+}
+
+export interface PhaseResult {
+  phase: PhaseName;
+  scripts: { name: string; element: string; ms: number }[];
+  ms: number;
+}
+
+export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<PhaseResult> {
+  const info = phaseInfo(name);
+  const scripts = ctx.plan.phases[name];
+  const started = Date.now();
+  const result: PhaseResult = { phase: name, scripts: [], ms: 0 };
+  if (ctx.breaks.has(`before-${info.breakName}`)) await breakShell(ctx, name);
+  if (scripts.length > 0) {
+    const tail: string[] = [];
+    const runner = new Runner(tailLogger(ctx.log, tail));
+    const byName = new Map(scripts.map((s) => [s.name, s]));
+    let current: { name: string; t: number } | undefined;
+    const onFd3Line = (line: string) => {
+      const [what, script, rc] = line.split(' ');
+      const s = byName.get(script ?? '');
+      if (!s) return;
+      if (what === 'start') {
+        current = { name: s.name, t: Date.now() };
+        tail.length = 0;
+        ctx.log.debug(`${name}: running ${s.element}/${s.relPath}`);
+        ctx.events?.scriptStart?.(name, s.name, s.element);
+      } else if (what === 'end' && current) {
+        const ms = Date.now() - current.t;
+        result.scripts.push({ name: s.name, element: s.element, ms });
+        ctx.events?.scriptEnd?.(name, s.name, s.element, rc === '0', ms);
+        current = undefined;
+      }
+    };
+    const names = scripts.map((s) => s.name);
+    const env = { ...ctx.env, KILN_ENV_FILES: ctx.plan.environment.map((e) => e.name).join(' ') };
+    try {
+      if (info.where === 'target') {
+        const shell = treeShell(ctx.treeDir);
+        const targetEnv: Record<string, string> = { ...env, PATH: `${ctx.env['PATH'] ?? ''}:${TARGET_PATH}`, HOME: '/root' };
+        delete targetEnv['TMPDIR'];
+        delete targetEnv['VIRTUAL_ENV'];
+        await runInTree({ runner, identity: ctx.identity }, ctx.treeDir, ctx.hooksDir,
+          [shell, '/tmp/in_target.d/kiln-run-parts', '/tmp/in_target.d', name, ...names],
+          { env: targetEnv, extendEnv: false, stream: true, onFd3Line, context: `phase ${name}` });
+      } else {
+        await runAsTreeRoot({ runner, identity: ctx.identity },
+          ['bash', join(ctx.hooksDir, 'kiln-run-parts'), ctx.hooksDir, name, ...names],
+          { env: { ...env, TARGET_ROOT: ctx.treeDir }, extendEnv: false, stream: true, onFd3Line, context: `phase ${name}` });
+      }
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      const failed = current ? byName.get(current.name) : undefined;
+      if (ctx.breaks.has('after-error')) await breakShell(ctx, name).catch(() => undefined);
+      const output = tail.join('').split('\n').filter((l) => l.trim()).slice(-12).map((l) => `    ${l}`).join('\n');
+      if (failed) {
+        throw new KilnError(`${name}/${failed.name} of element '${failed.element}' failed with exit code ${e.commandExitCode}` +
+          (output ? `; its last output:\n${output}` : ''), {
+          where: failed.source,
+          hint: 'fix the script, or run again with -x to trace it and break=after-error to get a shell there',
+          cause: e,
+        });
+      }
+      throw new KilnError(`phase ${name} failed before its first script (environment.d?): exit code ${e.commandExitCode}` +
+        (output ? `\n${output}` : ''), { hint: 'check the environment.d files of the build\'s elements', cause: e });
+    } finally {
+      if (info.where === 'target') tidyMountPoint(ctx.treeDir);
+    }
+  }
+  if (ctx.breaks.has(`after-${info.breakName}`)) await breakShell(ctx, name);
+  result.ms = Date.now() - started;
+  return result;
+}
+
+function tidyMountPoint(treeDir: string): void {
+  const p = join(treeDir, 'tmp/in_target.d');
+  try {
+    if (existsSync(p)) rmdirSync(p);
+  } catch {
+    /* not empty: a hook wrote there; leave it */
+  }
+}
+
+function tailLogger(log: Logger, tail: string[]): Logger {
+  return {
+    debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m),
+    output: (chunk) => {
+      tail.push(chunk);
+      if (tail.length > 200) tail.splice(0, tail.length - 200);
+      log.output(chunk);
+    },
+  };
+}
+
+/** DIB's break=: an interactive shell (break_cmd) in the tree, or on the host with break_outside_target. */
+async function breakShell(ctx: PhaseContext, name: PhaseName): Promise<void> {
+  const info = phaseInfo(name);
+  const cmd = ctx.breakCmd ?? 'bash';
+  ctx.log.warn(`break in ${name}: running '${cmd}'; exit the shell to continue`);
+  const runner = new Runner(ctx.log);
+  if (info.where === 'target' && !ctx.breakOutsideTarget) {
+    await runInTree({ runner, identity: ctx.identity }, ctx.treeDir, ctx.hooksDir, ['/bin/sh', '-c', cmd],
+      { env: { ...ctx.env, PATH: TARGET_PATH, HOME: '/root' }, interactive: true, okExitCodes: [1, 2, 127, 130] });
+  } else {
+    await runAsTreeRoot({ runner, identity: ctx.identity }, ['sh', '-c', cmd],
+      { env: { ...ctx.env, TARGET_ROOT: ctx.treeDir }, interactive: true, okExitCodes: [1, 2, 127, 130] });
+  }
+}
