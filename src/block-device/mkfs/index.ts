@@ -1,0 +1,41 @@
+/**
+ * Filesystems made FROM A DIRECTORY straight into a byte region of an image file: no loop device,
+ * no mount. See docs/filesystems.md.
+ */
+import type { Runner } from '../../exec/runner.js';
+import type { Identity } from '../../sandbox/identity.js';
+import type { Logger } from '../../log.js';
+
+export type FsType = 'ext2' | 'ext3' | 'ext4' | 'vfat' | 'fat' | 'xfs' | 'btrfs' | 'swap';
+
+export interface MkfsRequest {
+  /** region of `image` to fill */
+  image: string;
+  offsetBytes: number;
+  sizeBytes: number;
+  /** populate from this directory (absent: empty fs) */
+  sourceDir?: string;
+  type: FsType;
+  label?: string;
+  uuid?: string;
+  /** extra mkfs options (DIB 'opts', already split on spaces) */
+  opts: string[];
+  /** SOURCE_DATE_EPOCH for reproducible timestamps */
+  epoch: number;
+  /** for any other id (hash_seed, volume serial) */
+  seed: string;
+}
+
+export interface MkfsContext {
+  runner: Runner;
+  identity: Identity;
+  log: Logger;
+}
+
+export async function makeFilesystem(_ctx: MkfsContext, req: MkfsRequest): Promise<void> {
+  throw new Error(`makeFilesystem(${req.type}): not implemented yet`);
+}
+
+export function mkfsTools(_type: FsType): { tool: string; why: string }[] {
+  return [];
+}
