@@ -1,0 +1,39 @@
+/**
+ * The environment contract of hooks (dib-compat 2, "Exported by DIB to every hook"): the build's
+ * environment (DIB_* and the rest, unless -c) plus what DIB exports itself.
+ */
+import type { BuildConfig } from '../config/build-config.js';
+import type { Workspace } from '../context.js';
+import type { Element } from '../elements/element.js';
+import { formatElementArray, formatElementNames, formatElementYaml } from '../elements/env.js';
+import { toolPath } from '../exec/tools.js';
+
+export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: Element[], extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {
+    ...config.env,
+    PATH: toolPath(config.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin'),
+    LC_ALL: 'C',
+    ARCH: config.arch,
+    IMAGE_NAME: config.imageName,
+    IMAGE_TYPES: config.imageTypes.join(','),
+    ELEMENTS_PATH: config.elementsPath.join(':'),
+    TMP_DIR: config.tmpDir,
+    TMP_BUILD_DIR: ws.root,
+    TMP_IMAGE_DIR: ws.image,
+    TMP_MOUNT_PATH: ws.tree,
+    TMP_HOOKS_PATH: ws.hooks,
+    DIB_DEBUG_TRACE: String(config.debugTrace),
+    DIB_DEFAULT_INSTALLTYPE: config.installType,
+    DIB_IMAGE_CACHE: config.cacheDir,
+    DIB_OFFLINE: config.offline ? '1' : '',
+    DIB_ARGS: config.elements.join(' '),
+    SOURCE_DATE_EPOCH: String(config.epoch),
+    IMAGE_ELEMENT: formatElementNames(elements),
+    IMAGE_ELEMENT_YAML: formatElementYaml(elements),
+    // bash reads exported functions from BASH_FUNC_name%% (what `export -f` produces)
+    'BASH_FUNC_get_image_element_array%%': `() {  echo "${formatElementArray(elements)}"\n}`,
+    ...extra,
+  };
+  if (config.rootLabel) env['ROOT_LABEL'] = config.rootLabel;
+  return env;
+}

@@ -1,0 +1,116 @@
+/**
+ * The build, as one readable sequence of steps (ARCHITECTURE.md "Data flow"). This is the only
+ * module that knows every stage; no stage imports it. The CLI renders the steps (listr2 or plain
+ * lines) through BuildReporter and prints the timing summary from the returned report.
+ */
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CleanupStack } from '../cleanup.js';
+import type { BuildConfig } from '../config/build-config.js';
+import type { BuildContext } from '../context.js';
+import { KilnError } from '../errors.js';
+import { Runner } from '../exec/runner.js';
+import type { Logger } from '../log.js';
+import { executePhase, type PhaseEvents } from '../phases/execute.js';
+import { materializeHooks } from '../phases/hooks-dir.js';
+import type { PhaseName } from '../phases/phases.js';
+import { currentIdentity, checkRootless } from '../sandbox/identity.js';
+import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
+import { hookEnvironment } from './hook-env.js';
+import { planBuild, type BuildPlan } from './plan.js';
+import { preflight } from './preflight.js';
+import { buildSteps, type BuildState, type Step } from './steps.js';
+import { createWorkspace } from './workspace.js';
+
+export interface BuildReporter extends PhaseEvents {
+  /** called once with every step the build will run, before the first one starts */
+  planned?(steps: { id: string; title: string; phase?: PhaseName; scripts?: string[] }[]): void;
+  stepStart?(id: string): void;
+  stepEnd?(id: string, ok: boolean, ms: number): void;
+}
+
+export interface BuildReport {
+  steps: { id: string; title: string; ms: number }[];
+  outputs: string[];
+  workspace: string;
+  totalMs: number;
+}
+
+export interface BuildOptions {
+  log: Logger;
+  reporter?: BuildReporter;
+  breaks?: Set<string>;
+  breakCmd?: string;
+  breakOutsideTarget?: boolean;
+  /** called as soon as the workspace exists, so an interrupted build can name it */
+  onWorkspace?(path: string): void;
+  /** the CLI registers its signal handlers against this */
+  cleanup?: CleanupStack;
+}
+
+export async function build(config: BuildConfig, opts: BuildOptions): Promise<BuildReport> {
+  const started = Date.now();
+  const log = opts.log;
+  for (const n of config.notices) log.info(n);
+  const identity = currentIdentity();
+  checkRootless(identity);
+  const plan: BuildPlan = planBuild(config);
+  for (const o of plan.overrides) log.warn(`Element ${o.winner} overrides ${o.loser}`);
+  log.info(`elements: ${plan.elements.map((e) => e.name).join(' ')}`);
+
+  const runner = new Runner(log);
+  const state: BuildState = { outputs: [] };
+  const steps: Step[] = buildSteps(config, plan);
+  preflight(config, plan, steps);
+
+  const cleanup = opts.cleanup ?? new CleanupStack(log);
+  const ws = createWorkspace(config.tmpDir);
+  opts.onWorkspace?.(ws.root);
+  const ctx: BuildContext = { config, runner, log, identity, cleanup, ws };
+  cleanup.push('kill commands', () => runner.killAll());
+
+  materializeHooks(plan.elements, ws.hooks);
+  copyFileSync(join(LIBEXEC, 'kiln-run-parts'), join(ws.hooks, 'kiln-run-parts'));
+  const env = hookEnvironment(config, ws, plan.elements);
+  const phaseCtx = {
+    log, identity, hooksDir: ws.hooks, treeDir: ws.tree, plan: plan.hooks, env,
+    breaks: opts.breaks ?? new Set<string>(), breakOutsideTarget: !!opts.breakOutsideTarget,
+    ...(opts.breakCmd ? { breakCmd: opts.breakCmd } : {}),
+    ...(opts.reporter ? { events: opts.reporter } : {}),
+  };
+
+  opts.reporter?.planned?.(steps.map((s) => ({
+    id: s.id, title: s.title,
+    ...(s.phase ? { phase: s.phase, scripts: plan.hooks.phases[s.phase].map((h) => h.name) } : {}),
+  })));
+  const report: BuildReport = { steps: [], outputs: [], workspace: ws.root, totalMs: 0 };
+  let ok = false;
+  try {
+    for (const step of steps) {
+      const t = Date.now();
+      opts.reporter?.stepStart?.(step.id);
+      try {
+        if (step.phase) await executePhase(phaseCtx, step.phase);
+        else await step.run!(ctx, state, env);
+      } catch (e) {
+        opts.reporter?.stepEnd?.(step.id, false, Date.now() - t);
+        throw e;
+      }
+      const ms = Date.now() - t;
+      opts.reporter?.stepEnd?.(step.id, true, ms);
+      report.steps.push({ id: step.id, title: step.title, ms });
+    }
+    ok = true;
+  } catch (e) {
+    if (e instanceof KilnError && !e.message.includes(ws.root)) {
+      log.error(`the build failed; its workspace is kept for debugging: ${ws.root}`);
+    }
+    throw e;
+  } finally {
+    await cleanup.run();
+    if (ok && !config.keepWorkspace) await removeTree(ctx, ws.root).catch((e) => log.warn(`could not remove ${ws.root}: ${(e as Error).message}`));
+  }
+  report.outputs = state.outputs;
+  report.totalMs = Date.now() - started;
+  return report;
+}

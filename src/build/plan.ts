@@ -1,0 +1,69 @@
+/**
+ * planBuild: everything decided before the first byte is written — the element set, the hook
+ * plan, the bootstrap driver and the outputs. Pure over the element directories; `kiln plan` prints it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { BuildConfig } from '../config/build-config.js';
+import { KilnError } from '../errors.js';
+import type { Element } from '../elements/element.js';
+import { expandRequestedElements } from '../elements/expand.js';
+import { resolveElementSet } from '../elements/resolve.js';
+import { scanElements } from '../elements/scan.js';
+import { planHooks, type HookPlan } from '../phases/plan.js';
+
+export interface BuildPlan {
+  requested: string[];
+  elements: Element[];
+  hooks: HookPlan;
+  /** the distro driver an OS element selected with its `kiln-bootstrap` file */
+  bootstrap?: { driver: string; element: string; settings: Record<string, unknown> };
+  overrides: { name: string; winner: string; loser: string }[];
+}
+
+export function planBuild(config: BuildConfig): BuildPlan {
+  const index = scanElements(config.elementsPath);
+  const requested = expandRequestedElements(config.elements, { skipBase: config.skipBase, arch: config.arch });
+  const { elements } = resolveElementSet(index, requested);
+  const hooks = planHooks(elements, { defaultInstallType: config.installType, env: config.env });
+  const plan: BuildPlan = { requested, elements, hooks, overrides: index.overrides };
+  const bootstrap = findBootstrap(elements);
+  if (bootstrap) plan.bootstrap = bootstrap;
+  return plan;
+}
+
+function findBootstrap(elements: Element[]): BuildPlan['bootstrap'] {
+  const found: NonNullable<BuildPlan['bootstrap']>[] = [];
+  for (const el of elements) {
+    const f = join(el.path, 'kiln-bootstrap');
+    if (!existsSync(f)) continue;
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(f, 'utf8'));
+    } catch (e) {
+      throw new KilnError(`cannot parse: ${(e as Error).message}`, { where: f, hint: 'kiln-bootstrap is YAML, e.g. "driver: debian"' });
+    }
+    const d = doc as { driver?: unknown } | null;
+    if (!d || typeof d.driver !== 'string') {
+      throw new KilnError("missing 'driver'", { where: f, hint: 'kiln-bootstrap is YAML, e.g. "driver: debian"' });
+    }
+    found.push({ driver: d.driver, element: el.name, settings: d as Record<string, unknown> });
+  }
+  if (found.length > 1) {
+    throw new KilnError(`more than one element bootstraps the tree: ${found.map((f) => f.element).join(', ')}`, {
+      hint: 'use one operating-system element',
+    });
+  }
+  return found[0];
+}
+
+/** The plan as plain JSON for `kiln plan` (and golden tests). */
+export function formatBuildPlan(plan: BuildPlan, hookJson: Record<string, string[]>): unknown {
+  return {
+    requested: plan.requested,
+    elements: plan.elements.map((e) => ({ name: e.name, path: e.path, deps: e.deps, provides: e.provides })),
+    bootstrap: plan.bootstrap ?? null,
+    hooks: hookJson,
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * disk-image-create and `kiln build`: parse argv with the DIB-compatible parser, build, render
+ * progress, print the outputs and the timings. Interrupts clean up and name the workspace.
+ */
+import { build, type BuildReporter } from '../build/pipeline.js';
+import { CleanupStack } from '../cleanup.js';
+import { parseArgv } from '../config/argv.js';
+import { createBuildConfig, type BuildConfig } from '../config/build-config.js';
+import { formatHelp } from '../config/help.js';
+import { hostArch } from '../exec/host.js';
+import { ConsoleLogger } from './logging.js';
+import { BUILTIN_ELEMENTS, kilnVersion } from './paths.js';
+import { formatTimings, ListrReporter, PlainReporter } from './progress.js';
+
+export function parseBuildArgs(argv: string[], env: Record<string, string | undefined>): { config?: BuildConfig; info?: string } {
+  const args = parseArgv(argv);
+  if (args.counts.get('help')) return { info: formatHelp() };
+  if (args.counts.get('version')) return { info: kilnVersion() };
+  return { config: createBuildConfig({ args, env, hostArch: hostArch(), builtinElements: BUILTIN_ELEMENTS }) };
+}
+
+export async function runBuildCli(argv: string[]): Promise<number> {
+  const { config, info } = parseBuildArgs(argv, process.env);
+  if (info !== undefined) {
+    process.stdout.write(`${info}\n`);
+    return 0;
+  }
+  const cfg = config!;
+  const env = process.env;
+  const tty = !!process.stderr.isTTY && env['CI'] !== 'true' && !cfg.debug && cfg.debugTrace === 0;
+  const quietEnv = env['DIB_QUIET'];
+  const quiet = tty || (quietEnv !== undefined ? quietEnv !== '0' : !!cfg.logfile);
+  const log = new ConsoleLogger({ quiet, debug: cfg.debug, timestamps: env['DIB_NO_TIMESTAMP'] !== '1' && !tty, ...(cfg.logfile ? { logfile: cfg.logfile } : {}) });
+  const listr = tty ? new ListrReporter() : undefined;
+  const reporter: BuildReporter = listr ?? new PlainReporter((l) => log.info(l));
+  const cleanup = new CleanupStack(log);
+  let workspace = '';
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.stderr.write(`\ndisk-image-create: interrupted (${sig}); cleaning up\n`);
+    void cleanup.run().finally(() => {
+      if (workspace) process.stderr.write(`disk-image-create: the workspace is kept for debugging: ${workspace}\n`);
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const breaks = new Set((env['break'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+    const report = await build(cfg, {
+      log, reporter, cleanup, breaks,
+      ...(env['break_cmd'] ? { breakCmd: env['break_cmd'] } : {}),
+      breakOutsideTarget: !!env['break_outside_target'],
+      onWorkspace: (p) => { workspace = p; },
+    });
+    await listr?.finished();
+    process.stdout.write(`${report.outputs.map((o) => `wrote ${o}`).join('\n')}${report.outputs.length ? '\n' : ''}`);
+    process.stderr.write(`${formatTimings(report)}\n`);
+    return 0;
+  } catch (e) {
+    listr?.failAll(e as Error);
+    await listr?.finished();
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
