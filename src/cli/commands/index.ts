@@ -10,6 +10,9 @@ export type KilnCommand = CommandModule<any, any>;
 export async function loadCommands(): Promise<KilnCommand[]> {
   const mods = await Promise.all([
     // one line per command module (keep sorted)
+    import('./build.js'),
+    import('./elements.js'),
+    import('./plan.js'),
   ] as Promise<{ command: KilnCommand }>[]);
   return mods.map((m) => m.command);
 }

@@ -1,0 +1,62 @@
+/** `kiln elements [NAME]`: list the available elements with their README summary, or inspect one. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KilnError } from '../../errors.js';
+import { scanElements } from '../../elements/scan.js';
+import { PHASES } from '../../phases/phases.js';
+import { BUILTIN_ELEMENTS } from '../paths.js';
+import type { KilnCommand } from './index.js';
+
+export function readmeSummary(dir: string): string {
+  for (const f of ['README.rst', 'README.md']) {
+    const p = join(dir, f);
+    if (!existsSync(p)) continue;
+    const lines = readFileSync(p, 'utf8').split('\n');
+    // the first paragraph after the title (rst: a line of = or -; md: # heading)
+    let i = 0;
+    while (i < lines.length && (/^[=#-]+/.test(lines[i]!.trim()) || lines[i]!.trim() === '' || /^[=-]{3,}$/.test(lines[i + 1]?.trim() ?? ''))) i++;
+    const para: string[] = [];
+    for (; i < lines.length && lines[i]!.trim() !== ''; i++) para.push(lines[i]!.trim());
+    return para.join(' ');
+  }
+  return '';
+}
+
+export function elementPaths(): string[] {
+  return [...(process.env['ELEMENTS_PATH'] ?? '').split(':').filter(Boolean), BUILTIN_ELEMENTS];
+}
+
+export const command: KilnCommand = {
+  command: 'elements [name]',
+  describe: 'list the available elements (ELEMENTS_PATH and Kiln\'s own), or show one',
+  builder: (y) => y.positional('name', { type: 'string', describe: 'element to inspect' })
+    .option('json', { type: 'boolean', describe: 'machine-readable output' }),
+  handler: (args) => {
+    const argv = args as { name?: string; json?: boolean };
+    const index = scanElements(elementPaths());
+    if (argv.name) {
+      const el = index.elements.get(argv.name);
+      if (!el) throw new KilnError(`Element '${argv.name}' not found`, { hint: 'kiln elements lists the available ones' });
+      const hooks = Object.fromEntries(PHASES.map((p) => [p.name, safeList(join(el.path, p.name))]).filter(([, v]) => (v as string[]).length));
+      const info = { name: el.name, path: el.path, deps: el.deps, provides: el.provides, hooks, summary: readmeSummary(el.path) };
+      process.stdout.write(argv.json ? `${JSON.stringify(info, null, 2)}\n`
+        : `${el.name}  (${el.path})\n  ${info.summary}\n  deps: ${el.deps.join(' ') || '-'}\n  provides: ${el.provides.join(' ') || '-'}\n` +
+          Object.entries(hooks).map(([p, l]) => `  ${p}: ${(l as string[]).join(' ')}`).join('\n') + '\n');
+      return;
+    }
+    const all = [...index.elements.values()].sort((a, b) => a.name.localeCompare(b.name));
+    if (argv.json) {
+      process.stdout.write(`${JSON.stringify(all.map((e) => ({ name: e.name, path: e.path, summary: readmeSummary(e.path) })), null, 2)}\n`);
+      return;
+    }
+    const w = Math.max(...all.map((e) => e.name.length));
+    for (const e of all) process.stdout.write(`${e.name.padEnd(w)}  ${truncate(readmeSummary(e.path), 100 - w)}\n`);
+  },
+};
+
+function safeList(dir: string): string[] {
+  try { return readdirSync(dir).sort(); } catch { return []; }
+}
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
