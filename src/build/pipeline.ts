@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { CleanupStack } from '../cleanup.js';
 import type { BuildConfig } from '../config/build-config.js';
 import type { BuildContext } from '../context.js';
-import { KilnError } from '../errors.js';
 import { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import { executePhase, type PhaseEvents } from '../phases/execute.js';
@@ -102,9 +101,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
     }
     ok = true;
   } catch (e) {
-    if (e instanceof KilnError && !e.message.includes(ws.root)) {
-      log.error(`the build failed; its workspace is kept for debugging: ${ws.root}`);
-    }
+    log.error(`the build failed; its workspace is kept for debugging: ${ws.root}`);
     throw e;
   } finally {
     await cleanup.run();

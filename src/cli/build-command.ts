@@ -59,6 +59,7 @@ export async function runBuildCli(argv: string[]): Promise<number> {
   } catch (e) {
     listr?.failAll(e as Error);
     await listr?.finished();
+    if (workspace) process.stderr.write(`disk-image-create: the workspace is kept for debugging: ${workspace}\n`);
     throw e;
   } finally {
     process.removeListener('SIGINT', onSignal);

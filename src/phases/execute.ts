@@ -50,6 +50,7 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
     const runner = new Runner(tailLogger(ctx.log, tail));
     const byName = new Map(scripts.map((s) => [s.name, s]));
     let current: { name: string; t: number } | undefined;
+    let lastFailed: string | undefined;
     const onFd3Line = (line: string) => {
       const [what, script, rc] = line.split(' ');
       const s = byName.get(script ?? '');
@@ -62,6 +63,7 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
       } else if (what === 'end' && current) {
         const ms = Date.now() - current.t;
         result.scripts.push({ name: s.name, element: s.element, ms });
+        if (rc !== '0') lastFailed = s.name;
         ctx.events?.scriptEnd?.(name, s.name, s.element, rc === '0', ms);
         current = undefined;
       }
@@ -84,7 +86,8 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
       }
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
-      const failed = current ? byName.get(current.name) : undefined;
+      const failedName = lastFailed ?? current?.name;
+      const failed = failedName ? byName.get(failedName) : undefined;
       if (ctx.breaks.has('after-error')) await breakShell(ctx, name).catch(() => undefined);
       const output = tail.join('').split('\n').filter((l) => l.trim()).slice(-12).map((l) => `    ${l}`).join('\n');
       if (failed) {
