@@ -1,0 +1,36 @@
+/**
+ * GRUB for UEFI: a file copy onto the ESP with mtools at a byte offset (`-i image@@offset`), no
+ * mount. \EFI\BOOT\BOOTX64.EFI is the removable-media fallback path, so no NVRAM entry is needed;
+ * \EFI\debian\grubx64.efi is where Debian's grub-install puts it.
+ * mcopy without -m: -m would copy the host file's mtime into the image (not reproducible).
+ */
+import type { Runner } from '../exec/runner.js';
+
+export interface EspLocation { image: string; offsetBytes: number }
+
+export const ESP_PATHS = ['::/EFI/BOOT/BOOTX64.EFI', '::/EFI/debian/grubx64.efi'] as const;
+
+function mtoolsEnv(epoch: number): Record<string, string> {
+  // MTOOLS_SKIP_CHECK: the FAT may be sized by us, not by a floppy geometry mtools expects.
+  return { MTOOLS_SKIP_CHECK: '1', SOURCE_DATE_EPOCH: String(epoch), MTOOLSRC: '/dev/null' };
+}
+
+/** Create ::/dir and its parents, leaving existing ones alone. */
+async function makeDirs(runner: Runner, at: string, dirs: string[], env: Record<string, string>): Promise<void> {
+  const listing = await runner.run('mdir', ['-i', at, '-/', '-b', '::/'], { env, okExitCodes: [1] });
+  const existing = new Set(listing.stdout.split('\n').map((l) => l.trim().replace(/\/$/, '').toUpperCase()));
+  for (const d of dirs) {
+    if (existing.has(`::/${d}`.toUpperCase())) continue;
+    await runner.run('mmd', ['-i', at, `::/${d}`], { env, context: `create ${d} on the ESP` });
+  }
+}
+
+/** Copy the EFI binary to each path of ESP_PATHS (overwriting). */
+export async function writeEspFiles(runner: Runner, esp: EspLocation, efiFile: string, epoch: number): Promise<void> {
+  const env = mtoolsEnv(epoch);
+  const at = `${esp.image}@@${esp.offsetBytes}`;
+  await makeDirs(runner, at, ['EFI', 'EFI/BOOT', 'EFI/debian'], env);
+  for (const dest of ESP_PATHS) {
+    await runner.run('mcopy', ['-o', '-i', at, efiFile, dest], { env, context: `copy GRUB to ${dest} on the ESP` });
+  }
+}

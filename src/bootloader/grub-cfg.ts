@@ -1,0 +1,120 @@
+/**
+ * grub.cfg for the image, written into the tree before assembly (there is no grub-mkconfig run:
+ * the tree needs no GRUB package). Mirrors what DIB's bootloader element asks grub-mkconfig for:
+ * serial + console terminal, `console=tty0 console=ttyS0,115200 no_timer_check` and
+ * DIB_BOOTLOADER_DEFAULT_CMDLINE on the kernel command line, DIB_GRUB_TIMEOUT.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KilnError } from '../errors.js';
+
+export interface GrubCfgOptions {
+  /** kernel and initrd paths as GRUB sees them on the boot filesystem, e.g. /boot/vmlinuz-6.1.0-26-amd64 */
+  kernel: string;
+  initrd?: string;
+  /** root= on the kernel command line: UUID wins over label */
+  rootUuid?: string;
+  rootLabel?: string;
+  /** UUID of the filesystem holding the kernel; grub.cfg searches for it again (as grub-mkconfig does) */
+  bootFsUuid?: string;
+  /** DIB_BOOTLOADER_DEFAULT_CMDLINE, default "nofb nomodeset gfxpayload=text" */
+  defaultCmdline?: string;
+  /** extra kernel arguments appended last */
+  extraCmdline?: string;
+  /** serial console device (DIB_BOOTLOADER_SERIAL_CONSOLE), default ttyS0,115200; null = none (DIB_BOOTLOADER_USE_SERIAL_CONSOLE=false) */
+  serial?: string | null;
+  /** DIB_BOOTLOADER_VIRTUAL_TERMINAL, default tty0; '' = none */
+  virtualTerminal?: string;
+  /** DIB_NO_TIMER_CHECK, default true */
+  noTimerCheck?: boolean;
+  /** DIB_GRUB_TIMEOUT seconds, default 5 */
+  timeout?: number;
+  /** DIB_GRUB_TIMEOUT_STYLE, default menu */
+  timeoutStyle?: 'menu' | 'countdown' | 'hidden';
+  /** menu entry title */
+  title?: string;
+}
+
+export const DEFAULT_CMDLINE = 'nofb nomodeset gfxpayload=text';
+
+export function formatCmdline(o: GrubCfgOptions): string {
+  const root = o.rootUuid ? `root=UUID=${o.rootUuid}` : o.rootLabel ? `root=LABEL=${o.rootLabel}` : undefined;
+  if (!root) throw new KilnError('grub.cfg needs the root filesystem UUID or label', { hint: 'give the root filesystem a UUID or label in the block-device layout' });
+  const parts = [root, 'ro'];
+  const serial = o.serial === undefined ? 'ttyS0,115200' : o.serial;
+  const vt = o.virtualTerminal ?? 'tty0';
+  if (serial !== null) {
+    if (vt) parts.push(`console=${vt}`);
+    parts.push(`console=${serial}`);
+  }
+  if (o.noTimerCheck ?? true) parts.push('no_timer_check');
+  parts.push(o.defaultCmdline ?? DEFAULT_CMDLINE);
+  if (o.extraCmdline) parts.push(o.extraCmdline);
+  return parts.filter((p) => p.trim() !== '').join(' ');
+}
+
+function serialUnitSpeed(serial: string): { unit: number; speed: number } {
+  const m = /^ttyS(\d+)(?:,(\d+))?/.exec(serial);
+  return { unit: m ? Number(m[1]) : 0, speed: m?.[2] ? Number(m[2]) : 115200 };
+}
+
+export function formatGrubCfg(o: GrubCfgOptions): string {
+  const serial = o.serial === undefined ? 'ttyS0,115200' : o.serial;
+  const lines = ['# written by kiln (bootloader); regenerate the image to change it', 'set default=0',
+    `set timeout=${o.timeout ?? 5}`, `set timeout_style=${o.timeoutStyle ?? 'menu'}`];
+  if (serial !== null) {
+    const { unit, speed } = serialUnitSpeed(serial);
+    lines.push(`serial --speed=${speed} --unit=${unit} --word=8 --parity=no --stop=1`,
+      'terminal_input serial console', 'terminal_output serial console');
+  }
+  const search = o.bootFsUuid ? [`  search --no-floppy --fs-uuid --set=root ${o.bootFsUuid}`] : [];
+  lines.push(`menuentry '${(o.title ?? 'Linux').replace(/'/g, '')}' {`, ...search,
+    `  linux ${o.kernel} ${formatCmdline(o)}`);
+  if (o.initrd) lines.push(`  initrd ${o.initrd}`);
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Newest first by version order of the name suffix (vmlinuz-6.1.0-26 before vmlinuz-6.1.0-9). */
+function newest(names: string[], prefix: string): string | undefined {
+  const cands = names.filter((n) => n.startsWith(prefix) && !n.endsWith('.old') && !n.endsWith('.bak'));
+  return cands.sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))[0];
+}
+
+export interface KernelFiles { kernel: string; initrd?: string; version: string }
+
+/** The newest /boot/vmlinuz-* and its initrd.img-* in the tree (names only). */
+export function findKernel(treeDir: string): KernelFiles {
+  const boot = join(treeDir, 'boot');
+  let names: string[] = [];
+  try {
+    names = readdirSync(boot);
+  } catch { /* reported below */ }
+  const kernel = newest(names, 'vmlinuz-');
+  if (!kernel) {
+    throw new KilnError(`no kernel (vmlinuz-*) in ${boot}`, { hint: 'install a kernel package in the image (the debian element does)' });
+  }
+  const version = kernel.slice('vmlinuz-'.length);
+  const initrd = names.find((n) => n === `initrd.img-${version}`) ?? names.find((n) => n === `initramfs-${version}.img`);
+  return initrd ? { kernel, initrd, version } : { kernel, version };
+}
+
+export type WriteGrubCfgOptions = Omit<GrubCfgOptions, 'kernel' | 'initrd'> & {
+  /** /boot is its own filesystem: paths in grub.cfg are then relative to it */
+  bootIsSeparate?: boolean;
+};
+
+/** Write <tree>/boot/grub/grub.cfg for the newest kernel in the tree; returns its path. */
+export function writeGrubCfg(treeDir: string, opts: WriteGrubCfgOptions): string {
+  const k = findKernel(treeDir);
+  const dir = opts.bootIsSeparate ? '' : '/boot';
+  const cfg = formatGrubCfg({
+    title: `Linux ${k.version}`, ...opts,
+    kernel: `${dir}/${k.kernel}`,
+    ...(k.initrd ? { initrd: `${dir}/${k.initrd}` } : {}),
+  });
+  mkdirSync(join(treeDir, 'boot/grub'), { recursive: true });
+  const path = join(treeDir, 'boot/grub/grub.cfg');
+  writeFileSync(path, cfg);
+  return path;
+}

@@ -1,0 +1,73 @@
+/**
+ * GRUB core images with grub-mkimage: every module GRUB needs is embedded, plus an early config
+ * that finds the /boot (or root) filesystem by UUID, so the target tree needs no GRUB files at all
+ * beyond grub.cfg. grub-mkimage output is deterministic (same inputs, same bytes).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Runner } from '../exec/runner.js';
+import type { Logger } from '../log.js';
+
+export type GrubPlatform = 'i386-pc' | 'x86_64-efi';
+
+/** Modules for both platforms: partition tables, file systems, LVM, and what grub.cfg uses. */
+export const COMMON_MODULES = [
+  'part_msdos', 'part_gpt', 'ext2', 'fat', 'xfs', 'btrfs', 'lvm', 'normal', 'linux', 'search',
+  'search_fs_uuid', 'search_label', 'configfile', 'echo', 'test', 'boot', 'serial', 'terminal',
+  'halt', 'reboot', 'gzio', 'sleep', 'ls', 'cat', 'minicmd',
+] as const;
+
+const PLATFORM_MODULES: Record<GrubPlatform, readonly string[]> = {
+  'i386-pc': ['biosdisk'],
+  'x86_64-efi': ['efi_gop', 'efi_uga'],
+};
+
+export function grubModules(platform: GrubPlatform): string[] {
+  return [...PLATFORM_MODULES[platform], ...COMMON_MODULES];
+}
+
+/**
+ * The config embedded in the image. With a separate /boot, that filesystem's root is /boot, so the
+ * prefix is (fs)/grub; otherwise it is (root fs)/boot/grub.
+ */
+export function formatEarlyConfig(fsUuid: string, bootIsSeparate: boolean): string {
+  const prefix = bootIsSeparate ? '/grub' : '/boot/grub';
+  return `search --no-floppy --fs-uuid --set=root ${fsUuid}\nset prefix=($root)${prefix}\n`;
+}
+
+/** The target's GRUB modules when the tree has them (matching its grub.cfg), else the host's. */
+export function resolveGrubDir(treeDir: string | undefined, platform: GrubPlatform, hostRoot = '/'): { dir: string; from: 'tree' | 'host' } | undefined {
+  const inTree = treeDir ? join(treeDir, 'usr/lib/grub', platform) : undefined;
+  if (inTree && existsSync(join(inTree, 'kernel.img'))) return { dir: inTree, from: 'tree' };
+  const host = join(hostRoot, 'usr/lib/grub', platform);
+  if (existsSync(join(host, 'kernel.img'))) return { dir: host, from: 'host' };
+  return undefined;
+}
+
+export interface GrubImageRequest {
+  platform: GrubPlatform;
+  /** the UUID of the filesystem holding /boot/grub (the /boot fs when separate, else the root fs) */
+  fsUuid: string;
+  bootIsSeparate: boolean;
+  /** module directory (see resolveGrubDir) */
+  grubDir: string;
+}
+
+/** Run grub-mkimage; returns the image bytes (core.img for i386-pc, BOOTX64.EFI for x86_64-efi). */
+export async function buildGrubImage(ctx: { runner: Runner; log: Logger }, req: GrubImageRequest): Promise<Buffer> {
+  const tmp = await mkdtemp(join(tmpdir(), 'kiln-grub-'));
+  try {
+    const cfg = join(tmp, 'early.cfg');
+    const out = join(tmp, req.platform === 'i386-pc' ? 'core.img' : 'BOOTX64.EFI');
+    await writeFile(cfg, formatEarlyConfig(req.fsUuid, req.bootIsSeparate));
+    await ctx.runner.run('grub-mkimage', [
+      '-d', req.grubDir, '-O', req.platform, '-o', out, '-p', req.bootIsSeparate ? '/grub' : '/boot/grub',
+      '-c', cfg, ...grubModules(req.platform),
+    ], { context: `GRUB ${req.platform} image` });
+    return await readFile(out);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

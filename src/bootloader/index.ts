@@ -1,0 +1,96 @@
+/**
+ * Install GRUB into a disk image file without a device: BIOS = boot.img and core.img patched and
+ * written as bytes (what grub-bios-setup does); EFI = BOOTX64.EFI copied onto the ESP with mtools.
+ * grub-install is not used: it wants a block device and /boot/grub in a mounted filesystem.
+ * grub.cfg is written into the tree before assembly (see grub-cfg.ts).
+ */
+import { open, readFile, rm, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KilnError } from '../errors.js';
+import type { Runner } from '../exec/runner.js';
+import type { Logger } from '../log.js';
+import { checkCoreFits, patchBootImg, patchCoreImg, planEmbedArea, SECTOR } from './grub-bios.js';
+import { buildGrubImage, resolveGrubDir, type GrubPlatform } from './grub-image.js';
+import { writeEspFiles } from './esp.js';
+
+export interface BootTarget {
+  image: string;
+  sectorSize: number;
+  label: 'mbr' | 'gpt' | 'none';
+  /** GPT EF02; absent for MBR (core goes in the gap before the first partition) */
+  biosBootPartition?: { startLba: number; sectors: number };
+  firstPartitionLba?: number;
+  /** for UEFI */
+  esp?: { offsetBytes: number; sizeBytes: number };
+  rootFsUuid: string;
+  /** /boot if separate */
+  bootFsUuid?: string;
+  /** the final tree: its /usr/lib/grub has the target's GRUB modules when installed */
+  treeDir: string;
+  /** SOURCE_DATE_EPOCH for ESP file times (default: 1980-01-01, the FAT epoch) */
+  epoch?: number;
+}
+
+export type BootMode = 'bios' | 'efi' | 'both';
+export interface BootloaderContext { runner: Runner; log: Logger }
+
+const FAT_EPOCH = 315532800;
+
+function grubDirFor(ctx: BootloaderContext, t: BootTarget, platform: GrubPlatform): string {
+  const found = resolveGrubDir(t.treeDir, platform);
+  if (!found) {
+    throw new KilnError(`no GRUB ${platform} modules in the tree (usr/lib/grub/${platform}) or on the host`, {
+      hint: platform === 'i386-pc' ? 'install grub-pc-bin on the host or in the image' : 'install grub-efi-amd64-bin on the host or in the image',
+    });
+  }
+  ctx.log.info(`GRUB ${platform}: modules from the ${found.from === 'tree' ? 'image' : 'HOST (the image has none)'}: ${found.dir}`);
+  return found.dir;
+}
+
+function imageRequest(t: BootTarget, platform: GrubPlatform, grubDir: string) {
+  return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined };
+}
+
+async function installBios(ctx: BootloaderContext, t: BootTarget): Promise<void> {
+  const area = planEmbedArea(t);
+  const grubDir = grubDirFor(ctx, t, 'i386-pc');
+  const core = patchCoreImg(await buildGrubImage(ctx, imageRequest(t, 'i386-pc', grubDir)), area.startLba, t.sectorSize);
+  checkCoreFits(core.length / SECTOR, area);
+  const bootImg = await readFile(join(grubDir, 'boot.img'));
+  const fh = await open(t.image, 'r+');
+  try {
+    const sector0 = Buffer.alloc(SECTOR);
+    await fh.read(sector0, 0, SECTOR, 0);
+    await fh.write(patchBootImg(bootImg, sector0, area.startLba), 0, SECTOR, 0);
+    await fh.write(core, 0, core.length, area.startLba * SECTOR);
+  } finally {
+    await fh.close();
+  }
+  ctx.log.info(`GRUB BIOS: boot.img at LBA 0, core.img (${core.length / SECTOR} sectors) at LBA ${area.startLba} (${area.what})`);
+}
+
+async function installEfi(ctx: BootloaderContext, t: BootTarget): Promise<void> {
+  if (!t.esp) {
+    throw new KilnError('UEFI boot needs an EFI system partition (ESP)', { hint: "add a vfat partition with type 'EF00' mounted at /boot/efi to the block-device layout" });
+  }
+  const grubDir = grubDirFor(ctx, t, 'x86_64-efi');
+  const efi = await buildGrubImage(ctx, imageRequest(t, 'x86_64-efi', grubDir));
+  const tmp = await mkdtemp(join(tmpdir(), 'kiln-efi-'));
+  try {
+    const file = join(tmp, 'BOOTX64.EFI');
+    await writeFile(file, efi);
+    await writeEspFiles(ctx.runner, { image: t.image, offsetBytes: t.esp.offsetBytes }, file, t.epoch ?? FAT_EPOCH);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  ctx.log.info(`GRUB EFI: \\EFI\\BOOT\\BOOTX64.EFI and \\EFI\\debian\\grubx64.efi (${efi.length} bytes) on the ESP at byte ${t.esp.offsetBytes}`);
+}
+
+export async function installBootloader(ctx: BootloaderContext, t: BootTarget, mode: BootMode): Promise<void> {
+  if (mode === 'bios' || mode === 'both') await installBios(ctx, t);
+  if (mode === 'efi' || mode === 'both') await installEfi(ctx, t);
+}
+
+export { formatGrubCfg, writeGrubCfg, findKernel, formatCmdline, type GrubCfgOptions, type WriteGrubCfgOptions } from './grub-cfg.js';
+export { patchBootImg, patchCoreImg, planEmbedArea, MAX_CORE_SECTORS } from './grub-bios.js';
