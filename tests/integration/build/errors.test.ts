@@ -1,0 +1,60 @@
+// Bad input gives a short error naming the element or file, exit code 1 (2 for usage), no stack
+// trace, and leaves no process or mount behind.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { makeElementTree, removeTree } from '../../helpers/element-tree.js';
+import { FIXTURE_ELEMENTS, mountPoints, processesMentioning, runCli } from '../../helpers/cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kiln-errors-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const mountsBefore = mountPoints();
+
+function expectUserError(r: { status: number; stderr: string }, message: RegExp, code = 1): void {
+  assert.equal(r.status, code, `exit code; stderr:\n${r.stderr}`);
+  assert.match(r.stderr, message);
+  assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+  assert.ok(r.stderr.split('\n').length < 25, `short message, got:\n${r.stderr}`);
+}
+
+describe('disk-image-create errors', () => {
+  const elements = makeElementTree({
+    'needs-ghost': { deps: ['busybox-minimal', 'ghost'] },
+    'second-os': { provides: ['operating-system'] },
+    'bad-hook': { deps: ['busybox-minimal'], files: { 'install.d/50-bad': '#!/bin/sh\necho "about to fail"\nsleep 0.1\nexit 7\n' } },
+    'slow-hook': { deps: ['busybox-minimal'], files: { 'post-install.d/10-slow': '#!/bin/sh\nsleep 600 &\nexit 9\n' } },
+  });
+  after(() => removeTree(elements));
+  const env = { ELEMENTS_PATH: `${elements}:${FIXTURE_ELEMENTS}`, TMP_DIR: tmp };
+  const dic = (...args: string[]) => runCli('disk-image-create', ['-t', 'tar', '-o', join(tmp, 'out'), ...args], { env });
+
+  it('names the chain that required a missing element', () => {
+    expectUserError(dic('-n', 'needs-ghost'), /Element 'ghost' not found \(required by needs-ghost\)/);
+  });
+  it('refuses two providers of one name', () => {
+    expectUserError(dic('-n', 'busybox-minimal', 'second-os'), /operating-system: already provided by/);
+  });
+  it('refuses a build without an operating-system element', () => {
+    expectUserError(dic('-n', 'install-bin'), /Please include an operating system element/);
+  });
+  it('names the failing hook, its element and its output, and keeps the workspace', () => {
+    const r = dic('-n', 'bad-hook');
+    expectUserError(r, /install\.d\/50-bad of element 'bad-hook' failed with exit code 7/);
+    assert.match(r.stderr, /about to fail/);
+    assert.match(r.stderr, /workspace is kept for debugging: \S+kiln-/);
+  });
+  it('leaves no process behind when a hook fails with a child still running', () => {
+    const r = dic('-n', 'slow-hook');
+    expectUserError(r, /10-slow of element 'slow-hook' failed with exit code 9/);
+    assert.deepEqual(processesMentioning('sleep 600'), []);
+  });
+  it('gives usage errors exit code 2', () => {
+    expectUserError(runCli('disk-image-create', ['--bogus']), /unrecognized option '--bogus'/, 2);
+    expectUserError(runCli('disk-image-create', []), /At least one distribution root element must be specified/, 2);
+  });
+  it('left the mount table as it was', () => {
+    assert.deepEqual(mountPoints(), mountsBefore);
+  });
+});
