@@ -12,7 +12,8 @@ export const LVM_DEFAULT_PE_START_SECTORS = 2048;
 
 /** One physical volume: a region (partition) of the image that starts with an LVM2 label. */
 export interface LvmPv {
-  /** Key in the VG's `physical_volumes` block, e.g. "pv0"; segments refer to it. */
+  /** The planner's name for this PV (DIB `pvs[].name`); segments and writeLvm() offsets refer to it.
+   *  The text metadata names PVs pv0, pv1... in VG order, as lvm2 does (export.c _build_pv_names). */
   name: string;
   /** 32 chars of [0-9A-Za-z], no dashes (see ids.ts lvmId()). */
   uuid: string;
