@@ -1,6 +1,97 @@
-export function gptTypeGuid(_code: string): string {
-  throw new Error('gptTypeGuid: not implemented yet');
+/**
+ * GUIDs: text <-> on-disk bytes, deterministic derivation, sgdisk type codes.
+ * On disk (UEFI 2.10 Appendix A) the first three fields are little-endian, the last two big-endian
+ * ("mixed-endian"): 0FC63DAF-8483-4772-8E79-3D69D8477DE4 -> AF 3D C6 0F 83 84 72 47 8E 79 3D 69 ...
+ */
+import { createHash } from 'node:crypto';
+import { KilnError } from '../../errors.js';
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(text: string): boolean {
+  return GUID_RE.test(text);
 }
-export function deriveGuid(_seed: string, _purpose: string): string {
-  throw new Error('deriveGuid: not implemented yet');
+
+/** 16 on-disk bytes of a GUID given as text. */
+export function encodeGuid(text: string): Buffer {
+  if (!isGuid(text)) throw new KilnError(`not a GUID: '${text}'`, { hint: 'use the form 0FC63DAF-8483-4772-8E79-3D69D8477DE4' });
+  const hex = text.replace(/-/g, '');
+  const b = Buffer.from(hex, 'hex');
+  b.subarray(0, 4).reverse();
+  b.subarray(4, 6).reverse();
+  b.subarray(6, 8).reverse();
+  return b;
+}
+
+/** Text (upper case, as sgdisk prints it) of 16 on-disk GUID bytes. */
+export function decodeGuid(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes.subarray(0, 16));
+  b.subarray(0, 4).reverse();
+  b.subarray(4, 6).reverse();
+  b.subarray(6, 8).reverse();
+  return formatRfc(b).toUpperCase();
+}
+
+function formatRfc(b: Buffer): string {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Deterministic GUID for (seed, purpose): first 16 bytes of sha256(seed "\n" purpose), with the
+ * RFC 4122 version-4 and variant bits set so tools treat it as an ordinary random UUID. Lower case.
+ */
+export function deriveGuid(seed: string, purpose: string): string {
+  const d = createHash('sha256').update(`${seed}\n${purpose}`).digest().subarray(0, 16);
+  d[6] = (d[6]! & 0x0f) | 0x40;
+  d[8] = (d[8]! & 0x3f) | 0x80;
+  return formatRfc(Buffer.from(d));
+}
+
+/** Deterministic u32 (FAT volume serial, MBR disk signature) for (seed, purpose). */
+export function deriveU32(seed: string, purpose: string): number {
+  return createHash('sha256').update(`${seed}\n${purpose}`).digest().readUInt32BE(0);
+}
+
+/** sgdisk 1.0.9 short type codes (`sgdisk -L`); GUIDs checked against sgdisk in the tests. */
+const TYPE_CODES: Record<string, string> = {
+  '0700': 'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7', // Microsoft basic data
+  '0c01': 'E3C9E316-0B5C-4DB8-817D-F92DF00215AE', // Microsoft reserved
+  '4100': '9E1A2D38-C612-4316-AA26-8B49521E5A8B', // PowerPC PReP boot
+  '8200': '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F', // Linux swap
+  '8300': '0FC63DAF-8483-4772-8E79-3D69D8477DE4', // Linux filesystem
+  '8301': '8DA63339-0007-60C0-C436-083AC8230908', // Linux reserved
+  '8302': '933AC7E1-2EB4-4F13-B844-0E14E2AEF915', // Linux /home
+  '8303': '44479540-F297-41B2-9AF7-D131D5F0458A', // Linux x86 root (/)
+  '8304': '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709', // Linux x86-64 root (/)
+  '8305': 'B921B045-1DF0-41C3-AF44-4C6F280D3FAE', // Linux ARM64 root (/)
+  '8e00': 'E6D6D379-F507-44C2-A23C-238F2A3DF928', // Linux LVM
+  a500: '516E7CB4-6ECF-11D6-8FF8-00022D09712B', // FreeBSD disklabel
+  a501: '83BD6B9D-7F41-11DC-BE0B-001560B84F0F', // FreeBSD boot
+  a502: '516E7CB5-6ECF-11D6-8FF8-00022D09712B', // FreeBSD swap
+  a503: '516E7CB6-6ECF-11D6-8FF8-00022D09712B', // FreeBSD UFS
+  a504: '516E7CBA-6ECF-11D6-8FF8-00022D09712B', // FreeBSD ZFS
+  ab00: '426F6F74-0000-11AA-AA11-00306543ECAC', // Apple boot (Recovery HD)
+  af00: '48465300-0000-11AA-AA11-00306543ECAC', // Apple HFS/HFS+
+  bf00: '6A85CF4D-1DD2-11B2-99A6-080020736631', // Solaris root
+  ea00: 'BC13C2FF-59E6-4262-A352-B275FD6F7172', // XBOOTLDR (Freedesktop $BOOT)
+  ef00: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B', // EFI system partition
+  ef01: '024DEE41-33E7-11D3-9D69-0008C781F39F', // MBR partition scheme
+  ef02: '21686148-6449-6E6F-744E-656564454649', // BIOS boot partition
+  fd00: 'A19D880F-05FC-4D3B-A006-743F0F84911E', // Linux RAID
+};
+
+export function gptTypeCodes(): string[] {
+  return Object.keys(TYPE_CODES);
+}
+
+/** Type GUID for an sgdisk short code (case-insensitive, optional 0x) or a full GUID (passed through). */
+export function gptTypeGuid(code: string): string {
+  const c = code.trim().toLowerCase().replace(/^0x/, '');
+  const known = TYPE_CODES[c];
+  if (known) return known;
+  if (isGuid(c)) return c.toUpperCase();
+  throw new KilnError(`unknown GPT partition type '${code}'`, {
+    hint: `use an sgdisk type code (e.g. EF00 EFI system, EF02 BIOS boot, 8300 Linux, 8304 x86-64 root, 8200 swap, 8E00 LVM, FD00 RAID; known: ${gptTypeCodes().join(' ')}) or a full type GUID`,
+  });
 }

@@ -1,0 +1,6 @@
+/** Pure on-disk encoders for the block-device layer: (table) -> SectorWrite[]. */
+export * from './types.js';
+export { crc32, crc32c } from './crc32.js';
+export { encodeGuid, decodeGuid, deriveU32, isGuid, gptTypeCodes } from './guid.js';
+export { gptGeometry } from './gpt.js';
+export { writeSectors } from './write.js';
