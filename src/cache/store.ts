@@ -1,0 +1,108 @@
+/**
+ * The content-addressed bootstrap cache: `<dir>/bootstrap/<key>.tar.zst` plus `<key>.json`
+ * (created, size, inputs). Entries appear atomically: data is written under a temporary name in
+ * the same directory and renamed into place, the metadata last, so a reader that finds the
+ * metadata always finds the whole tarball.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CacheInputs } from './key.js';
+
+export const BOOTSTRAP_DIR = 'bootstrap';
+const TMP_PREFIX = '.tmp-';
+
+export interface CacheEntry {
+  key: string;
+  kind: 'bootstrap';
+  /** ISO 8601 */
+  created: string;
+  size: number;
+  inputs: CacheInputs;
+  /** absolute path of the tarball */
+  file: string;
+}
+
+export function bootstrapPaths(dir: string, key: string): { tarball: string; meta: string } {
+  return { tarball: join(dir, BOOTSTRAP_DIR, `${key}.tar.zst`), meta: join(dir, BOOTSTRAP_DIR, `${key}.json`) };
+}
+
+/** The entry for `key`, or undefined when it is missing or incomplete. */
+export function lookupBootstrap(dir: string, key: string): CacheEntry | undefined {
+  const p = bootstrapPaths(dir, key);
+  if (!existsSync(p.meta) || !existsSync(p.tarball)) return undefined;
+  try {
+    const entry = JSON.parse(readFileSync(p.meta, 'utf8')) as CacheEntry;
+    if (statSync(p.tarball).size !== entry.size) return undefined;
+    return { ...entry, file: p.tarball };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A temporary path in the cache's bootstrap directory for a tarball being written. */
+export function tempBootstrapPath(dir: string, key: string): string {
+  mkdirSync(join(dir, BOOTSTRAP_DIR), { recursive: true });
+  return join(dir, BOOTSTRAP_DIR, `${TMP_PREFIX}${key}-${process.pid}-${Date.now()}.tar.zst`);
+}
+
+/** Move a finished tarball into the cache under `key` and record its metadata. */
+export function storeBootstrap(dir: string, key: string, tempTarball: string, inputs: CacheInputs, now = new Date()): CacheEntry {
+  const p = bootstrapPaths(dir, key);
+  const size = statSync(tempTarball).size;
+  renameSync(tempTarball, p.tarball);
+  const entry: CacheEntry = { key, kind: 'bootstrap', created: now.toISOString(), size, inputs, file: p.tarball };
+  const tmpMeta = `${p.meta}.${TMP_PREFIX}${process.pid}`;
+  writeFileSync(tmpMeta, `${JSON.stringify({ ...entry, file: undefined }, null, 2)}\n`);
+  renameSync(tmpMeta, p.meta);
+  return entry;
+}
+
+export function listCache(dir: string): CacheEntry[] {
+  const bdir = join(dir, BOOTSTRAP_DIR);
+  if (!existsSync(bdir)) return [];
+  const entries: CacheEntry[] = [];
+  for (const name of readdirSync(bdir).sort()) {
+    if (!name.endsWith('.json') || name.startsWith(TMP_PREFIX)) continue;
+    const e = lookupBootstrap(dir, name.slice(0, -'.json'.length));
+    if (e) entries.push(e);
+  }
+  return entries.sort((a, b) => a.created.localeCompare(b.created) || a.key.localeCompare(b.key));
+}
+
+export interface PruneOptions { olderThanDays?: number; all?: boolean; now?: Date }
+
+/**
+ * Remove entries older than `olderThanDays` (or every entry with `all`), plus leftovers: temporary
+ * files of interrupted writes older than a day, and tarballs or metadata without their partner.
+ * Returns the removed entries (leftovers are not listed).
+ */
+export function pruneCache(dir: string, opts: PruneOptions): CacheEntry[] {
+  const now = (opts.now ?? new Date()).getTime();
+  const removed: CacheEntry[] = [];
+  for (const e of listCache(dir)) {
+    const ageDays = (now - Date.parse(e.created)) / 86_400_000;
+    if (opts.all || (opts.olderThanDays !== undefined && ageDays > opts.olderThanDays)) {
+      const p = bootstrapPaths(dir, e.key);
+      rmSync(p.meta, { force: true }); // metadata first: the entry disappears atomically
+      rmSync(p.tarball, { force: true });
+      removed.push(e);
+    }
+  }
+  removeLeftovers(join(dir, BOOTSTRAP_DIR), now);
+  return removed;
+}
+
+function removeLeftovers(bdir: string, now: number): void {
+  if (!existsSync(bdir)) return;
+  const names = new Set(readdirSync(bdir));
+  for (const name of names) {
+    const p = join(bdir, name);
+    if (name.startsWith(TMP_PREFIX) || name.includes(`.${TMP_PREFIX}`)) {
+      if (now - statSync(p).mtimeMs > 86_400_000) rmSync(p, { force: true, recursive: true });
+    } else if (name.endsWith('.tar.zst') && !names.has(name.replace(/\.tar\.zst$/, '.json'))) {
+      if (now - statSync(p).mtimeMs > 86_400_000) rmSync(p, { force: true });
+    } else if (name.endsWith('.json') && !names.has(name.replace(/\.json$/, '.tar.zst'))) {
+      rmSync(p, { force: true });
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * distros/debian.yaml: releases, aliases, architectures and the bootstrap package set, parsed
+ * once into typed data, and the lookups the driver and the tests use (release -> suites,
+ * ARCH -> Debian architecture and its kernel/GRUB packages).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { KilnError } from '../errors.js';
+
+/** distros/ at the repository root (this file runs from dist/src/distros/). */
+export const DISTROS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../distros');
+
+export interface DebianRelease { version: string; security: string | null; updates: boolean; aliasOf?: string }
+export interface DebianArch {
+  kernel: string; grubBios: string | null; grubEfi: string | null; efiTarget: string; serialConsole: string;
+}
+export interface DebianData {
+  defaultRelease: string;
+  defaultComponents: string[];
+  variant: string;
+  releases: Map<string, DebianRelease>;
+  archAliases: Map<string, string>;
+  architectures: Map<string, DebianArch>;
+  packages: string[];
+  releasePackages: Map<string, string[]>;
+}
+
+/** What DIB_RELEASE means: the suite given to mmdebstrap and the data of the release it names. */
+export interface ResolvedRelease {
+  suite: string;
+  codename: string;
+  version: string;
+  /** e.g. bookworm-security; null when the release has no security suite (sid, testing) */
+  securitySuite: string | null;
+  updatesSuite: string | null;
+}
+
+let loaded: DebianData | undefined;
+
+export function loadDebianData(file = resolve(DISTROS_DIR, 'debian.yaml')): DebianData {
+  if (loaded && file === resolve(DISTROS_DIR, 'debian.yaml')) return loaded;
+  const data = parseDebianData(readFileSync(file, 'utf8'), file);
+  if (file === resolve(DISTROS_DIR, 'debian.yaml')) loaded = data;
+  return data;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function parseDebianData(text: string, where: string): DebianData {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const y = parse(text) as any;
+  if (!y || typeof y !== 'object' || !y.releases || !y.architectures || !Array.isArray(y.packages)) {
+    throw new KilnError('not a distro data file (needs releases, architectures, packages)', { where });
+  }
+  const releases = new Map<string, DebianRelease>();
+  for (const [name, r] of Object.entries<{ version: unknown; security: string | null; updates: boolean }>(y.releases)) {
+    releases.set(name, { version: String(r.version), security: r.security ?? null, updates: Boolean(r.updates) });
+  }
+  for (const [name, r] of Object.entries<{ alias_of: string; security: string | null; updates: boolean }>(y.aliases ?? {})) {
+    const target = releases.get(r.alias_of);
+    if (!target) throw new KilnError(`alias '${name}' names unknown release '${r.alias_of}'`, { where });
+    releases.set(name, { version: target.version, security: r.security ?? null, updates: Boolean(r.updates), aliasOf: r.alias_of });
+  }
+  const architectures = new Map<string, DebianArch>();
+  for (const [name, a] of Object.entries<Record<string, string | null>>(y.architectures)) {
+    architectures.set(name, {
+      kernel: String(a['kernel']), grubBios: a['grub_bios'] ?? null, grubEfi: a['grub_efi'] ?? null,
+      efiTarget: String(a['efi_target']), serialConsole: String(a['serial_console']),
+    });
+  }
+  return {
+    defaultRelease: String(y.default_release ?? 'stable'),
+    defaultComponents: (y.default_components ?? ['main']).map(String),
+    variant: String(y.variant ?? 'minbase'),
+    releases,
+    archAliases: new Map(Object.entries<string>(y.arch_aliases ?? {})),
+    architectures,
+    packages: y.packages.map(String),
+    releasePackages: new Map(Object.entries<string[]>(y.release_packages ?? {}).map(([k, v]) => [k, v.map(String)])),
+  };
+}
+
+export function resolveRelease(data: DebianData, release: string): ResolvedRelease {
+  const r = data.releases.get(release);
+  if (!r) {
+    throw new KilnError(`unknown Debian release '${release}'`, {
+      where: 'DIB_RELEASE',
+      hint: `use one of ${[...data.releases.keys()].join(', ')}`,
+    });
+  }
+  return {
+    suite: release,
+    codename: r.aliasOf ?? release,
+    version: r.version,
+    securitySuite: r.security,
+    updatesSuite: r.updates ? `${release}-updates` : null,
+  };
+}
+
+export function resolveArch(data: DebianData, arch: string): { name: string } & DebianArch {
+  const name = data.archAliases.get(arch) ?? arch;
+  const a = data.architectures.get(name);
+  if (!a) {
+    throw new KilnError(`unsupported architecture '${arch}' for Debian`, {
+      where: 'ARCH', hint: `use one of ${[...data.architectures.keys()].join(', ')}`,
+    });
+  }
+  return { name, ...a };
+}

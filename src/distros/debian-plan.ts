@@ -1,0 +1,121 @@
+/**
+ * Planning a Debian bootstrap: the DIB_* variables of the build -> what to bootstrap (pure), and
+ * that plan -> the mmdebstrap argv (pure). The driver (debian.ts) only executes these.
+ */
+import { KilnError } from '../errors.js';
+import { resolveArch, resolveRelease, type DebianData, type ResolvedRelease } from './debian-data.js';
+
+export interface DebianBootstrapPlan {
+  distro: 'debian';
+  release: ResolvedRelease;
+  /** Debian architecture (amd64, arm64, i386) */
+  arch: string;
+  /** DIB_DISTRIBUTION_MIRROR when the user set it; null = mmdebstrap's default */
+  mirror: string | null;
+  /** DIB_DEBIAN_SECURITY_MIRROR when set (only used together with a mirror) */
+  securityMirror: string | null;
+  components: string[];
+  variant: string;
+  /** sorted, unique */
+  packages: string[];
+  keyring: string | null;
+  /** mmdebstrap options translated from DIB_DEBOOTSTRAP_EXTRA_ARGS */
+  extraArgs: string[];
+}
+
+export type MmdebstrapMode = 'root' | 'unshare';
+export interface MmdebstrapRequest { plan: DebianBootstrapPlan; mode: MmdebstrapMode; output: string }
+
+/** update-initramfs is diverted here for the whole build; finalise.d restores it and runs it once. */
+export const INITRAMFS_DIVERT = '/usr/sbin/update-initramfs.kiln-real';
+
+/** Options of DIB_DEBOOTSTRAP_EXTRA_ARGS that mean the same to mmdebstrap. */
+const PASS_THROUGH = ['--include', '--keyring', '--variant', '--components', '--aptopt', '--dpkgopt', '--hook-dir'];
+
+export function planDebianBootstrap(data: DebianData, arch: string, env: Record<string, string>): DebianBootstrapPlan {
+  const release = resolveRelease(data, nonEmpty(env['DIB_RELEASE']) ?? data.defaultRelease);
+  const a = resolveArch(data, arch);
+  if (nonEmpty(env['DIB_DEBIAN_DEBOOTSTRAP_SCRIPT'])) {
+    throw new KilnError('DIB_DEBIAN_DEBOOTSTRAP_SCRIPT is not supported: Kiln bootstraps with mmdebstrap', {
+      where: 'DIB_DEBIAN_DEBOOTSTRAP_SCRIPT', hint: 'unset it; mmdebstrap needs no suite script',
+    });
+  }
+  const extra = translateExtraArgs(env['DIB_DEBOOTSTRAP_EXTRA_ARGS'] ?? '');
+  const components = (nonEmpty(env['DIB_DEBIAN_COMPONENTS']) ?? data.defaultComponents.join(','))
+    .split(/[,\s]+/).filter(Boolean);
+  const packages = new Set([...data.packages, a.kernel, ...(data.releasePackages.get(release.codename) ?? []), ...extra.include]);
+  return {
+    distro: 'debian',
+    release,
+    arch: a.name,
+    mirror: nonEmpty(env['DIB_DEBIAN_DISTRIBUTION_MIRROR']) ?? nonEmpty(env['DIB_DISTRIBUTION_MIRROR']) ?? null,
+    securityMirror: nonEmpty(env['DIB_DEBIAN_SECURITY_MIRROR']) ?? null,
+    components,
+    variant: data.variant,
+    packages: [...packages].sort(),
+    keyring: nonEmpty(env['DIB_APT_KEYRING']) ?? nonEmpty(env['DIB_DEBIAN_KEYRING']) ?? null,
+    extraArgs: extra.args,
+  };
+}
+
+export function planMmdebstrap(req: MmdebstrapRequest): string[] {
+  const p = req.plan;
+  const argv = [
+    'mmdebstrap',
+    `--mode=${req.mode}`,
+    `--variant=${p.variant}`,
+    `--arch=${p.arch}`,
+    `--components=${p.components.join(',')}`,
+    `--include=${p.packages.join(',')}`,
+    '--aptopt=Acquire::Languages "none"',
+    // loopless.md step 1: without this the initramfs is built twice during the bootstrap (kernel
+    // postinst + initramfs-tools trigger), ~40 s; it is built once, in finalise.d.
+    `--essential-hook=chroot "$1" dpkg-divert --quiet --local --rename --divert ${INITRAMFS_DIVERT} --add /usr/sbin/update-initramfs`,
+    '--essential-hook=printf \'#!/bin/sh\\n# Kiln: the initramfs is built once, in finalise.d\\nexit 0\\n\' > "$1/usr/sbin/update-initramfs" && chmod 755 "$1/usr/sbin/update-initramfs"',
+  ];
+  if (p.keyring) argv.push(`--keyring=${p.keyring}`);
+  argv.push(...p.extraArgs, p.release.suite, req.output, ...planMirrors(p));
+  return argv;
+}
+
+/**
+ * mmdebstrap's MIRROR arguments. None by default: mmdebstrap then uses its own default mirror and
+ * adds -updates and -security for stable releases. A URI mirror gets the main suite only, so the
+ * updates suite (and security, from DIB_DEBIAN_SECURITY_MIRROR) are added as one-line entries.
+ */
+export function planMirrors(p: DebianBootstrapPlan): string[] {
+  if (!p.mirror) return [];
+  if (!p.mirror.includes('://')) return [p.mirror];
+  const comps = p.components.join(' ');
+  const lines = [`deb ${p.mirror} ${p.release.suite} ${comps}`];
+  if (p.release.updatesSuite) lines.push(`deb ${p.mirror} ${p.release.updatesSuite} ${comps}`);
+  if (p.securityMirror && p.release.securitySuite) lines.push(`deb ${p.securityMirror} ${p.release.securitySuite} ${comps}`);
+  return lines;
+}
+
+function translateExtraArgs(text: string): { args: string[]; include: string[] } {
+  const args: string[] = [];
+  const include: string[] = [];
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const [opt, value] = splitOpt(word);
+    if (opt === '--include' && value !== undefined) include.push(...value.split(',').filter(Boolean));
+    else if (opt === '--no-check-gpg') args.push('--aptopt=Acquire::AllowInsecureRepositories "true"', '--aptopt=APT::Get::AllowUnauthenticated "true"');
+    else if (PASS_THROUGH.includes(opt) && value !== undefined) args.push(word);
+    else {
+      throw new KilnError(`DIB_DEBOOTSTRAP_EXTRA_ARGS: '${word}' has no mmdebstrap equivalent`, {
+        where: 'DIB_DEBOOTSTRAP_EXTRA_ARGS',
+        hint: `supported: ${[...PASS_THROUGH.map((o) => `${o}=...`), '--no-check-gpg'].join(', ')}`,
+      });
+    }
+  }
+  return { args, include };
+}
+
+function splitOpt(word: string): [string, string | undefined] {
+  const i = word.indexOf('=');
+  return i < 0 ? [word, undefined] : [word.slice(0, i), word.slice(i + 1)];
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v !== undefined && v.trim() !== '' ? v.trim() : undefined;
+}

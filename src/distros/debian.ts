@@ -1,0 +1,115 @@
+/**
+ * The Debian distro driver: bootstrap with mmdebstrap into a zstd tarball (content-addressed
+ * cache), then unpack it into the target as root of the tree. Planning is in debian-plan.ts;
+ * this file only looks up the cache, runs mmdebstrap and tar.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { KilnError } from '../errors.js';
+import { cacheKey, lookupBootstrap, storeBootstrap, tempBootstrapPath, type CacheEntry, type CacheInputs } from '../cache/index.js';
+import { asTreeRoot } from '../sandbox/identity.js';
+import { loadDebianData } from './debian-data.js';
+import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan } from './debian-plan.js';
+import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
+
+/** Bump when the bootstrap's content changes for the same inputs (hooks, options). */
+export const DEBIAN_DRIVER_VERSION = 'debian-1';
+/** A cached bootstrap older than this is rebuilt (it misses security updates), unless offline. */
+export const DEFAULT_MAX_AGE_DAYS = 7;
+
+export const debianDriver: DistroDriver = {
+  name: 'debian',
+  tools(req) {
+    const need: ToolNeed[] = [
+      { tool: 'mmdebstrap', why: 'bootstraps the Debian root tree' },
+      { tool: 'tar', why: 'unpacks the bootstrap tarball into the tree' },
+      { tool: 'zstd', why: 'the bootstrap tarball is zstd-compressed' },
+    ];
+    if (!req.identity.privileged) {
+      need.push({ tool: 'unshare', why: 'unprivileged builds run as root of the tree in a user namespace' },
+        { tool: 'newuidmap', why: 'mmdebstrap --mode=unshare maps the subordinate ids (package uidmap)' });
+    }
+    return need;
+  },
+  bootstrap: bootstrapDebian,
+};
+
+export function debianCacheInputs(plan: DebianBootstrapPlan): CacheInputs {
+  return {
+    driver: DEBIAN_DRIVER_VERSION,
+    distro: plan.distro,
+    release: plan.release.suite,
+    arch: plan.arch,
+    mirror: plan.mirror,
+    securityMirror: plan.securityMirror,
+    components: plan.components,
+    variant: plan.variant,
+    packages: plan.packages,
+    keyring: plan.keyring ? { path: plan.keyring, sha256: fileSha256(plan.keyring) } : null,
+    extraArgs: plan.extraArgs,
+  };
+}
+
+async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
+  const plan = planDebianBootstrap(loadDebianData(), req.arch, req.env);
+  const inputs = debianCacheInputs(plan);
+  const key = cacheKey(inputs);
+  const what = `debian ${plan.release.suite} ${plan.arch}`;
+  if (req.useCache) {
+    const hit = usableEntry(req, lookupBootstrap(req.cacheDir, key));
+    if (hit) {
+      req.log.info(`bootstrap: ${what} from the cache (${key.slice(0, 12)}, ${hit.created}, ${mib(hit.size)} MiB)`);
+      await unpackTarball(req, hit.file);
+      return;
+    }
+  }
+  if (req.offline) {
+    throw new KilnError(`offline, and no cached bootstrap of ${what} (key ${key.slice(0, 12)})`, {
+      hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
+    });
+  }
+  const temp = req.useCache ? tempBootstrapPath(req.cacheDir, key) : join(dirname(req.target), 'kiln-bootstrap.tar.zst');
+  const argv = planMmdebstrap({ plan, mode: req.identity.privileged ? 'root' : 'unshare', output: temp });
+  req.log.info(`bootstrap: ${what} with mmdebstrap (${plan.packages.length} packages)`);
+  try {
+    await req.runner.run(argv[0]!, argv.slice(1), { stream: true, context: 'bootstrap (mmdebstrap)' });
+    const tarball = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs).file : temp;
+    await unpackTarball(req, tarball);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined): CacheEntry | undefined {
+  if (!entry) return undefined;
+  const maxAge = Number(req.env['KILN_BOOTSTRAP_MAX_AGE_DAYS'] ?? DEFAULT_MAX_AGE_DAYS);
+  const ageDays = (Date.now() - Date.parse(entry.created)) / 86_400_000;
+  if (req.offline || !(ageDays > maxAge)) return entry;
+  req.log.info(`bootstrap: cached entry ${entry.key.slice(0, 12)} is ${ageDays.toFixed(1)} days old (> ${maxAge}); rebuilding`);
+  return undefined;
+}
+
+/**
+ * Unpack as root of the tree so owners are kept. Unprivileged, /dev nodes cannot be created
+ * (no mknod in a user namespace) and are not needed: the initramfs mounts devtmpfs.
+ */
+export function planUnpack(privileged: boolean, tarball: string, target: string): string[] {
+  const argv = ['tar', '--zstd', '-C', target, '--numeric-owner', '-xpf', tarball,
+    '--xattrs', '--xattrs-include=security.capability'];
+  if (!privileged) argv.push('--exclude=./dev/*');
+  return argv;
+}
+
+async function unpackTarball(req: BootstrapRequest, tarball: string): Promise<void> {
+  const argv = [...asTreeRoot(req.identity), ...planUnpack(req.identity.privileged, tarball, req.target)];
+  await req.runner.run(argv[0]!, argv.slice(1), { context: 'bootstrap (unpack)' });
+}
+
+function fileSha256(path: string): string | null {
+  return existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : null;
+}
+
+function mib(n: number): string {
+  return (n / 1048576).toFixed(0);
+}

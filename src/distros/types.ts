@@ -1,0 +1,37 @@
+/**
+ * The distro driver contract (team brief): an OS element names a driver in its `kiln-bootstrap`
+ * file (`driver: debian`); the pipeline calls driver.bootstrap() to fill the empty tree before
+ * root.d, and driver.tools() during preflight.
+ */
+import type { Runner } from '../exec/runner.js';
+import type { Logger } from '../log.js';
+import type { Identity } from '../sandbox/identity.js';
+
+export interface BootstrapRequest {
+  /** target architecture (DIB's ARCH: amd64, x86_64, arm64, ...) */
+  arch: string;
+  /** DIB_* variables of the build (DIB_RELEASE, DIB_DISTRIBUTION_MIRROR, ...) */
+  env: Record<string, string>;
+  /** Kiln's cache root ($XDG_CACHE_HOME/kiln, DIB_IMAGE_CACHE or --image-cache) */
+  cacheDir: string;
+  /** false with --no-cache: neither reuse nor store a bootstrap */
+  useCache: boolean;
+  /** DIB_OFFLINE: use a cached bootstrap even when stale; never download */
+  offline: boolean;
+  /** empty directory to fill with the root tree */
+  target: string;
+  runner: Runner;
+  log: Logger;
+  identity: Identity;
+}
+
+export interface ToolNeed {
+  tool: string;
+  why: string;
+}
+
+export interface DistroDriver {
+  name: string;
+  tools(req: BootstrapRequest): ToolNeed[];
+  bootstrap(req: BootstrapRequest): Promise<void>;
+}
