@@ -5,6 +5,11 @@
  */
 import type { BuildConfig } from '../config/build-config.js';
 import type { BuildContext } from '../context.js';
+import { distroDriver } from '../distros/index.js';
+import { Runner } from '../exec/runner.js';
+import { silentLogger } from '../log.js';
+import { currentIdentity } from '../sandbox/identity.js';
+import type { BootstrapRequest } from '../distros/types.js';
 import type { PhaseName } from '../phases/phases.js';
 import { runInTree, TARGET_PATH } from '../sandbox/sandbox.js';
 import type { BuildPlan } from './plan.js';
@@ -32,6 +37,7 @@ const phaseStep = (phase: PhaseName): Step => ({ id: phase, title: phase, phase 
 
 export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
   const steps: Step[] = [];
+  if (plan.bootstrap) steps.push(bootstrapStep(config, plan.bootstrap.driver));
   steps.push(
     phaseStep('root.d'),
     { id: 'check-tree', title: 'check the root tree', run: async (ctx) => {
@@ -60,6 +66,21 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     phaseStep('cleanup.d'),
     { id: 'finalise-tree', title: 'finalise the tree', run: async (ctx) => finaliseBase(ctx.ws.tree) },
   );
-  void plan;
   return steps;
+}
+
+function bootstrapStep(config: BuildConfig, name: string): Step {
+  const driver = distroDriver(name);
+  // tools() is asked during preflight, before the workspace exists
+  const request = (ctx: BuildContext | undefined, env: Record<string, string>): BootstrapRequest => ({
+    arch: config.arch, env, cacheDir: config.cacheDir, useCache: config.useCache, offline: config.offline,
+    target: ctx?.ws.tree ?? '', runner: ctx?.runner ?? new Runner(), log: ctx?.log ?? silentLogger,
+    identity: ctx?.identity ?? currentIdentity(),
+  });
+  return {
+    id: 'bootstrap',
+    title: `bootstrap the tree (${name})`,
+    tools: driver.tools(request(undefined, { ...config.env })),
+    run: (ctx, _state, env) => driver.bootstrap(request(ctx, env)),
+  };
 }
