@@ -42,7 +42,7 @@ export interface BuildConfig {
   debug: boolean;
   tmpDir: string;
   elementsPath: string[];
-  /** SOURCE_DATE_EPOCH (or 0): the clock of the image */
+  /** SOURCE_DATE_EPOCH, else the build's start: the image's clock and the seed of its ids */
   epoch: number;
   /** what the hooks see: DIB_* and friends (the host environment unless -c) */
   env: Readonly<Record<string, string>>;
@@ -55,9 +55,11 @@ export interface ConfigInputs {
   env: Record<string, string | undefined>;
   hostArch: string;
   builtinElements: string;
+  /** seconds since the epoch: the image's clock when SOURCE_DATE_EPOCH is not set */
+  now?: number;
 }
 
-export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElements }: ConfigInputs): BuildConfig {
+export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElements, now }: ConfigInputs): BuildConfig {
   const v = (k: string): string | undefined => args.values.get(k)?.at(-1);
   const on = (k: string): boolean => (args.counts.get(k) ?? 0) > 0;
   const clearEnv = on('clearEnv');
@@ -121,7 +123,7 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     debug: on('debug') || e('KILN_DEBUG') === '1',
     tmpDir: resolve(e('TMP_DIR') ?? '/tmp'),
     elementsPath: [...userPath, builtinElements],
-    epoch: num('SOURCE_DATE_EPOCH', e('SOURCE_DATE_EPOCH'), 0),
+    epoch: num('SOURCE_DATE_EPOCH', e('SOURCE_DATE_EPOCH'), now ?? Math.floor(Date.now() / 1000)),
     env,
     notices,
   };
