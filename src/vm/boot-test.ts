@@ -1,0 +1,88 @@
+/**
+ * Boot a disk image in QEMU and wait for its console to show a pattern (default: a login prompt).
+ * KVM only when probed usable (kvm-probe.ts), else TCG. The image is opened with snapshot=on, so
+ * it is never modified; UEFI gets a private copy of the OVMF variable store. QEMU is killed and
+ * temp files removed on every path (success, failure, timeout, abort).
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KilnError } from '../errors.js';
+import { Runner } from '../exec/runner.js';
+import { silentLogger, type Logger } from '../log.js';
+import { probeKvm, type Accel } from './kvm-probe.js';
+import { OVMF_CODE, OVMF_VARS, parseImageFormat, planQemuArgs } from './qemu-args.js';
+import { lastLines, runWatching } from './watch.js';
+
+export interface BootTestRequest {
+  image: string;
+  /** qemu-img format name; detected with qemu-img info when absent */
+  format?: string;
+  uefi: boolean;
+  timeoutSec: number;
+  /** default /login:/ */
+  expect?: RegExp;
+  /** default 1024 */
+  memoryMiB?: number;
+  /** default 2 */
+  cpus?: number;
+  /** the console is written here as it arrives; default: a file next to nothing, removed after */
+  logPath?: string;
+  /** 'auto' (default): KVM when the probe proves it works */
+  accel?: Accel | 'auto';
+  log?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface BootTestResult { seconds: number; accel: Accel; format: string; logPath?: string }
+
+async function detectFormat(image: string, log: Logger): Promise<string> {
+  const r = await new Runner(log).run('qemu-img', ['info', '--output=json', image], { context: `read the format of ${image}` });
+  return parseImageFormat(r.stdout);
+}
+
+async function chooseAccel(req: BootTestRequest, log: Logger): Promise<Accel> {
+  if (req.accel === 'kvm' || req.accel === 'tcg') return req.accel;
+  const v = await probeKvm(req.uefi ? 'uefi' : 'bios', log);
+  log.info(`boot-test: using ${v.accel.toUpperCase()}: ${v.reason}`);
+  return v.accel;
+}
+
+export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
+  const log = req.log ?? silentLogger;
+  if (!existsSync(req.image)) throw new KilnError(`image not found: ${req.image}`);
+  if (req.uefi && !existsSync(OVMF_CODE)) {
+    throw new KilnError(`UEFI firmware not found: ${OVMF_CODE}`, { hint: 'install the ovmf package' });
+  }
+  const format = req.format ?? await detectFormat(req.image, log);
+  const accel = await chooseAccel(req, log);
+  const tmp = await mkdtemp(join(tmpdir(), 'kiln-boot-test-'));
+  try {
+    let uefi: { code: string; vars: string } | undefined;
+    if (req.uefi) {
+      uefi = { code: OVMF_CODE, vars: join(tmp, 'OVMF_VARS.fd') };
+      await copyFile(OVMF_VARS, uefi.vars);
+    }
+    const args = planQemuArgs({ image: req.image, format, accel, memoryMiB: req.memoryMiB ?? 1024, cpus: req.cpus ?? 2, ...(uefi ? { uefi } : {}) });
+    const expect = req.expect ?? /login:/;
+    log.info(`boot-test: ${req.image} (${format}, ${req.uefi ? 'UEFI' : 'BIOS'}, ${accel}), waiting up to ${req.timeoutSec} s for ${expect}`);
+    const r = await runWatching({
+      args, expect, timeoutMs: req.timeoutSec * 1000, log,
+      ...(req.logPath ? { logFile: req.logPath } : {}), ...(req.signal ? { signal: req.signal } : {}),
+    });
+    if (r.end === 'matched') {
+      log.info(`boot-test: console matched ${expect} after ${r.seconds.toFixed(1)} s`);
+      return { seconds: r.seconds, accel, format, ...(req.logPath ? { logPath: req.logPath } : {}) };
+    }
+    const why = r.end === 'timeout' ? `no match for ${expect} within ${req.timeoutSec} s`
+      : r.end === 'aborted' ? 'interrupted'
+        : `QEMU exited (status ${r.exitCode ?? '?'}) after ${r.seconds.toFixed(1)} s before the console matched ${expect}`;
+    const tail = lastLines(r.console, 20);
+    throw new KilnError(`boot test of ${req.image} failed: ${why}\n  last console lines:\n${tail.map((l) => `    | ${l}`).join('\n') || '    (the console printed nothing)'}${req.logPath ? `\n  full console log: ${req.logPath}` : ''}`, {
+      hint: r.end === 'timeout' ? 'raise --timeout (TCG is slow), or read the console log for where the boot stopped' : 'read the console log for where the boot stopped',
+    });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
