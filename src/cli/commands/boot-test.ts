@@ -1,0 +1,55 @@
+/** `kiln boot-test IMAGE`: boot a disk image in QEMU and wait for the login prompt on its serial console. */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { bootTest } from '../../vm/index.js';
+import { ConsoleLogger } from '../logging.js';
+import type { KilnCommand } from './index.js';
+
+interface BootTestArgs {
+  image: string; uefi?: boolean; timeout: number; expect: string; memory: number; log?: string;
+  accel: 'auto' | 'kvm' | 'tcg'; format?: string; debug?: boolean;
+}
+
+function parseExpect(s: string): RegExp {
+  try {
+    return new RegExp(s);
+  } catch (e) {
+    throw new UsageError(`--expect is not a valid regular expression: ${(e as Error).message}`);
+  }
+}
+
+export const command: KilnCommand = {
+  command: 'boot-test <image>',
+  describe: 'boot a disk image in QEMU (BIOS or UEFI) and wait for its console to show a login prompt',
+  builder: (y) => y
+    .positional('image', { type: 'string', describe: 'disk image (raw, qcow2, vmdk, vhd... detected)' })
+    .option('uefi', { type: 'boolean', default: false, describe: 'boot with OVMF (UEFI) instead of SeaBIOS' })
+    .option('timeout', { type: 'number', default: 300, describe: 'seconds to wait for the pattern' })
+    .option('expect', { type: 'string', default: 'login:', describe: 'regular expression the console must show' })
+    .option('memory', { type: 'number', default: 1024, describe: 'guest memory in MiB' })
+    .option('log', { type: 'string', describe: 'write the console here (default: a file in the temp dir, kept on failure)' })
+    .option('accel', { choices: ['auto', 'kvm', 'tcg'] as const, default: 'auto' as const, describe: 'auto: KVM only when a probe guest proves it works' })
+    .option('format', { type: 'string', describe: 'image format (default: qemu-img info)' }),
+  handler: async (args) => {
+    const a = args as unknown as BootTestArgs;
+    if (!(a.timeout > 0)) throw new UsageError('--timeout must be a positive number of seconds');
+    const expect = parseExpect(a.expect);
+    const logPath = a.log ?? join(tmpdir(), `kiln-boot-test-${basename(a.image)}-${process.pid}.log`);
+    const log = new ConsoleLogger({ quiet: false, debug: a.debug === true, timestamps: false });
+    const ac = new AbortController();
+    const onSigint = () => ac.abort();
+    process.once('SIGINT', onSigint);
+    try {
+      const r = await bootTest({
+        image: a.image, uefi: a.uefi === true, timeoutSec: a.timeout, expect, memoryMiB: a.memory, logPath,
+        accel: a.accel, log, signal: ac.signal, ...(a.format ? { format: a.format } : {}),
+      });
+      process.stdout.write(`boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${a.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`);
+      if (!a.log) rmSync(logPath, { force: true });
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+  },
+};
