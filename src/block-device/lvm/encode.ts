@@ -71,7 +71,7 @@ export function encodeMdaHeader(pv: LvmPv, textWithNul: Buffer, textOffset = MDA
 /** Every sector a PV of `vg` needs, LBAs relative to the PV start (512-byte sectors). */
 export function encodePv(pv: LvmPv, vg: LvmVg, opts: VgTextOptions = {}): SectorWrite[] {
   assertLvmVg(vg);
-  if (!vg.pvs.includes(pv)) throw new Error(`pv '${pv.name}' is not a pv of vg '${vg.name}'`);
+  if (!vg.pvs.some((p) => p.name === pv.name && p.uuid === pv.uuid)) throw new Error(`pv '${pv.name}' is not a pv of vg '${vg.name}'`);
   return encodePvWithText(pv, Buffer.from(formatVgMetadata(vg, { ...opts, style: 'disk' }) + '\0', 'utf8'), vg.name);
 }
 
