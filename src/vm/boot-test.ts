@@ -5,7 +5,7 @@
  * temp files removed on every path (success, failure, timeout, abort).
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
@@ -49,6 +49,17 @@ async function chooseAccel(req: BootTestRequest, log: Logger): Promise<Accel> {
   return v.accel;
 }
 
+// QEMU's own line when we stop it is not the guest's
+const QEMU_SIGNAL_LINE = /^qemu-system-\S+: terminating on signal/;
+
+async function formatFailure(console: string, firmwareLog: string): Promise<string> {
+  const tail = lastLines(console, 21).filter((l) => !QEMU_SIGNAL_LINE.test(l)).slice(-20);
+  const out = ['  last console lines:', ...(tail.length ? tail.map((l) => `    | ${l}`) : ['    (the console printed nothing)'])];
+  const fw = lastLines(await readFile(firmwareLog, 'latin1').catch(() => ''), 3);
+  if (fw.length) out.push('  last firmware lines:', ...fw.map((l) => `    | ${l}`));
+  return out.join('\n');
+}
+
 export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
   const log = req.log ?? silentLogger;
   if (!existsSync(req.image)) throw new KilnError(`image not found: ${req.image}`);
@@ -64,7 +75,8 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
       uefi = { code: OVMF_CODE, vars: join(tmp, 'OVMF_VARS.fd') };
       await copyFile(OVMF_VARS, uefi.vars);
     }
-    const args = planQemuArgs({ image: req.image, format, accel, memoryMiB: req.memoryMiB ?? 1024, cpus: req.cpus ?? 2, ...(uefi ? { uefi } : {}) });
+    const firmwareLog = join(tmp, 'firmware.log');
+    const args = planQemuArgs({ image: req.image, format, accel, memoryMiB: req.memoryMiB ?? 1024, cpus: req.cpus ?? 2, firmwareLog, ...(uefi ? { uefi } : {}) });
     const expect = req.expect ?? /login:/;
     log.info(`boot-test: ${req.image} (${format}, ${req.uefi ? 'UEFI' : 'BIOS'}, ${accel}), waiting up to ${req.timeoutSec} s for ${expect}`);
     const r = await runWatching({
@@ -78,8 +90,7 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
     const why = r.end === 'timeout' ? `no match for ${expect} within ${req.timeoutSec} s`
       : r.end === 'aborted' ? 'interrupted'
         : `QEMU exited (status ${r.exitCode ?? '?'}) after ${r.seconds.toFixed(1)} s before the console matched ${expect}`;
-    const tail = lastLines(r.console, 20);
-    throw new KilnError(`boot test of ${req.image} failed: ${why}\n  last console lines:\n${tail.map((l) => `    | ${l}`).join('\n') || '    (the console printed nothing)'}${req.logPath ? `\n  full console log: ${req.logPath}` : ''}`, {
+    throw new KilnError(`boot test of ${req.image} failed: ${why}\n${await formatFailure(r.console, firmwareLog)}${req.logPath ? `\n  full console log: ${req.logPath}` : ''}`, {
       hint: r.end === 'timeout' ? 'raise --timeout (TCG is slow), or read the console log for where the boot stopped' : 'read the console log for where the boot stopped',
     });
   } finally {

@@ -15,6 +15,8 @@ export interface QemuPlan {
   cpus: number;
   /** present for UEFI: OVMF code (read-only) and a private copy of the variable store */
   uefi?: { code: string; vars: string };
+  /** firmware debug port 0x402 to this file: SeaBIOS reports boot failures ("No bootable device") only there */
+  firmwareLog?: string;
 }
 
 export function planQemuArgs(p: QemuPlan): string[] {
@@ -23,6 +25,9 @@ export function planQemuArgs(p: QemuPlan): string[] {
     '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-nodefaults', '-no-reboot',
   ];
   if (p.accel === 'kvm') args.push('-cpu', 'host');
+  if (p.firmwareLog) {
+    args.push('-chardev', `file,id=fwlog,path=${p.firmwareLog.replace(/,/g, ',,')}`, '-device', 'isa-debugcon,iobase=0x402,chardev=fwlog');
+  }
   if (p.uefi) {
     args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${p.uefi.code}`,
       '-drive', `if=pflash,format=raw,unit=1,file=${p.uefi.vars}`);
