@@ -18,11 +18,14 @@ export async function makeImage(dir: string, sizeMiB: number, script: string): P
   writeFileSync(image, '');
   await runner.run('truncate', ['-s', `${sizeMiB}M`, image]);
   await runner.run(tool('sfdisk'), ['--no-reread', '--no-tell-kernel', image], { input: script });
+  return { image, parts: await readPartitions(image) };
+}
+
+export async function readPartitions(image: string): Promise<Partition[]> {
   const table = JSON.parse((await runner.run(tool('sfdisk'), ['--json', image])).stdout) as {
     partitiontable: { sectorsize?: number; partitions: { start: number; size: number }[] } };
   const ss = table.partitiontable.sectorsize ?? 512;
-  const parts = table.partitiontable.partitions.map((p) => ({ ...p, offsetBytes: p.start * ss, sizeBytes: p.size * ss }));
-  return { image, parts };
+  return table.partitiontable.partitions.map((p) => ({ start: p.start, size: p.size, offsetBytes: p.start * ss, sizeBytes: p.size * ss }));
 }
 
 /** A read-only loop device over one byte range of the image. */

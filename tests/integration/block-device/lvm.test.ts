@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { formatLvmId, formatVgMetadata, lvmId, lvmPeCount, writeLvm, type LvmPv, type LvmVg } from '../../../src/block-device/lvm/index.js';
 import { findTool } from '../../../src/exec/tools.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
-import { attachRange, detach, makeImage, maskBackupHeader, PrivateLvm, tempDir, type Partition } from './lvm-oracle.js';
+import { attachRange, detach, makeImage, readPartitions, maskBackupHeader, PrivateLvm, tempDir, type Partition } from './lvm-oracle.js';
 
 const CI = process.env['CI'] === 'true';
 const missing = ['lvm', 'losetup', 'sfdisk'].filter((t) => !findTool(t));
@@ -41,7 +41,9 @@ function vg(name: string, pvs: LvmPv[], lvs: [string, [string, number, number][]
 
 /** Writes `vgs` into the image, attaches every PV read-only, and checks each VG against lvm's view. */
 async function checkWithLvm(image: string, parts: Record<string, Partition>, vgs: LvmVg[]): Promise<void> {
+  const before = await readPartitions(image);
   for (const g of vgs) writeLvm(image, Object.fromEntries(g.pvs.map((p) => [p.name, parts[p.name]!.offsetBytes])), g);
+  assert.deepEqual(await readPartitions(image), before, 'the partition table survives writeLvm');
   const devs = new Map<string, string>();
   const lvm = { current: undefined as PrivateLvm | undefined };
   try {
