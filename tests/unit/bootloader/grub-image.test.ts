@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { formatEarlyConfig, grubModules, resolveGrubDir } from '../../../src/bootloader/grub-image.js';
+
+describe('grub-image', () => {
+  it('early config searches the filesystem by UUID and sets the prefix', () => {
+    assert.equal(formatEarlyConfig('abcd', false), 'search --no-floppy --fs-uuid --set=root abcd\nset prefix=($root)/boot/grub\n');
+    assert.match(formatEarlyConfig('abcd', true), /set prefix=\(\$root\)\/grub\n$/);
+  });
+  it('modules per platform', () => {
+    const pc = grubModules('i386-pc');
+    const efi = grubModules('x86_64-efi');
+    assert.ok(pc.includes('biosdisk') && !efi.includes('biosdisk'));
+    assert.ok(efi.includes('efi_gop') && !pc.includes('efi_gop'));
+    for (const m of ['part_msdos', 'part_gpt', 'ext2', 'xfs', 'btrfs', 'lvm', 'normal', 'linux', 'search_fs_uuid', 'serial', 'terminal', 'gzio']) {
+      assert.ok(pc.includes(m) && efi.includes(m), m);
+    }
+  });
+
+  const root = mkdtempSync(join(tmpdir(), 'kiln-grubdir-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const fakeGrub = (base: string) => {
+    mkdirSync(join(base, 'usr/lib/grub/i386-pc'), { recursive: true });
+    writeFileSync(join(base, 'usr/lib/grub/i386-pc/kernel.img'), '');
+  };
+  it("prefers the tree's modules, falls back to the host's, else nothing", () => {
+    const tree = join(root, 'tree');
+    const host = join(root, 'host');
+    assert.equal(resolveGrubDir(tree, 'i386-pc', host), undefined);
+    fakeGrub(host);
+    assert.deepEqual(resolveGrubDir(tree, 'i386-pc', host), { dir: join(host, 'usr/lib/grub/i386-pc'), from: 'host' });
+    fakeGrub(tree);
+    assert.deepEqual(resolveGrubDir(tree, 'i386-pc', host), { dir: join(tree, 'usr/lib/grub/i386-pc'), from: 'tree' });
+    assert.equal(resolveGrubDir(tree, 'x86_64-efi', host), undefined);
+  });
+});
