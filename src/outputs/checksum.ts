@@ -1,0 +1,58 @@
+/**
+ * Checksums beside every output: NAME.EXT.md5 / NAME.EXT.sha256 holding `<hash>  <basename>\n`,
+ * the md5sum/sha256sum format (so `md5sum -c` works from the output directory). All requested
+ * algorithms are computed in one streaming pass over the file.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { KilnError } from '../errors.js';
+import type { ChecksumAlgorithm } from './types.js';
+
+export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['md5', 'sha256'];
+
+/**
+ * DIB_CHECKSUM / --checksum: '' or '0' = none, '1' = md5+sha256, else a comma list of md5, sha256.
+ */
+export function parseChecksumSetting(value: string | undefined): ChecksumAlgorithm[] {
+  const v = (value ?? '').trim();
+  if (v === '' || v === '0') return [];
+  if (v === '1') return [...CHECKSUM_ALGORITHMS];
+  const parts = v.split(',').map((p) => p.trim()).filter(Boolean);
+  const bad = parts.filter((p) => !(CHECKSUM_ALGORITHMS as readonly string[]).includes(p));
+  if (bad.length > 0) {
+    throw new KilnError(`DIB_CHECKSUM=${v}: unknown checksum ${bad.map((b) => `'${b}'`).join(', ')}`, {
+      hint: 'use 1 (md5 and sha256), md5, sha256 or md5,sha256',
+    });
+  }
+  return CHECKSUM_ALGORITHMS.filter((a) => parts.includes(a));
+}
+
+export async function hashFile(file: string, algorithms: readonly ChecksumAlgorithm[]): Promise<Record<ChecksumAlgorithm, string>> {
+  const hashes = algorithms.map((a) => [a, createHash(a)] as const);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    for (const [, h] of hashes) h.update(chunk as Buffer);
+  }
+  const out = {} as Record<ChecksumAlgorithm, string>;
+  for (const [a, h] of hashes) out[a] = h.digest('hex');
+  return out;
+}
+
+export function formatChecksumLine(hash: string, file: string): string {
+  return `${hash}  ${basename(file)}\n`;
+}
+
+export function checksumPath(file: string, algorithm: ChecksumAlgorithm): string {
+  return `${file}.${algorithm}`;
+}
+
+/** Write FILE.md5 / FILE.sha256 for the chosen algorithms; returns the files written. */
+export async function writeChecksums(file: string, algorithms: readonly ChecksumAlgorithm[]): Promise<string[]> {
+  if (algorithms.length === 0) return [];
+  const sums = await hashFile(file, algorithms);
+  return algorithms.map((a) => {
+    const p = checksumPath(file, a);
+    writeFileSync(p, formatChecksumLine(sums[a], file));
+    return p;
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * Disk formats converted from the raw image by qemu-img: qcow2, vhd (qemu 'vpc'), vhdx, vmdk.
+ * Each is written to a hidden temporary sibling, verified, then renamed into place, so a failed
+ * conversion never leaves a half-written NAME.EXT behind.
+ */
+import { renameSync, rmSync } from 'node:fs';
+import { KilnError } from '../errors.js';
+import { outputPath, tempSibling } from './paths.js';
+import { qemuImgSupportsZstd, verifyDiskImage } from './qemu-img.js';
+import type { OutputFormat, OutputRequest, ToolNeed } from './types.js';
+
+interface QemuFormatSpec {
+  name: string;
+  extension: string;
+  qemuFormat: string;
+  /** options of `qemu-img convert` before -O (compression, parallelism) */
+  convertArgs(req: OutputRequest): Promise<string[]>;
+}
+
+export function requireRawImage(req: OutputRequest, format: string): string {
+  if (!req.rawImage) {
+    throw new KilnError(`output type ${format} needs a disk image, but this build made none`, {
+      hint: 'disk formats need a block-device layout; use a tree format (tar, docker, oci, squash) instead',
+    });
+  }
+  return req.rawImage;
+}
+
+function qemuImgFormat(spec: QemuFormatSpec): OutputFormat {
+  return {
+    name: spec.name,
+    needs: 'disk',
+    extension: spec.extension,
+    tools: (): ToolNeed[] => [{ tool: 'qemu-img', why: `convert the raw image to ${spec.name}` }],
+    async write(req) {
+      const raw = requireRawImage(req, spec.name);
+      const out = outputPath(req, spec.extension);
+      const tmp = tempSibling(out, 'new');
+      const extra = req.qemuImgOptions ? ['-o', req.qemuImgOptions] : [];
+      try {
+        await req.runner.run('qemu-img', ['convert', ...(await spec.convertArgs(req)), ...extra, '-f', 'raw', '-O', spec.qemuFormat, raw, tmp],
+          { context: `output ${spec.name}` });
+        await verifyDiskImage(req.runner, tmp, spec.qemuFormat, raw);
+        renameSync(tmp, out);
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+      return [out];
+    },
+  };
+}
+
+async function qcow2CompressionType(req: OutputRequest): Promise<'zstd' | 'zlib'> {
+  const asked = req.qcow2Compression ?? req.env['DIB_QCOW2_COMPRESSION'];
+  if (asked !== undefined && asked !== '' && asked !== 'zstd' && asked !== 'zlib') {
+    throw new KilnError(`DIB_QCOW2_COMPRESSION=${asked} is not a qcow2 compression type`, { hint: 'use zstd or zlib' });
+  }
+  const zstd = await qemuImgSupportsZstd(req.runner);
+  if (asked === 'zstd' && !zstd) {
+    throw new KilnError('this qemu-img cannot write zstd-compressed qcow2', { hint: 'use DIB_QCOW2_COMPRESSION=zlib, or qemu-img >= 5.1' });
+  }
+  return asked === 'zlib' || !zstd ? 'zlib' : 'zstd';
+}
+
+export const qcow2 = qemuImgFormat({
+  name: 'qcow2', extension: 'qcow2', qemuFormat: 'qcow2',
+  // -W -m 4: out-of-order writes from 4 coroutines; compressed clusters are still whole clusters.
+  async convertArgs(req) {
+    if (!req.compress) return ['-W', '-m', '4'];
+    const type = await qcow2CompressionType(req);
+    return ['-W', '-m', '4', '-c', ...(type === 'zstd' ? ['-o', 'compression_type=zstd'] : [])];
+  },
+});
+
+// force_size=on keeps the exact virtual size (without it qemu rounds up to a CHS geometry).
+// Dynamic by default (small file); Azure needs subformat=fixed (and a size that is a whole MiB).
+export const vhd = qemuImgFormat({
+  name: 'vhd', extension: 'vhd', qemuFormat: 'vpc',
+  async convertArgs(req) {
+    const sub = req.vhdSubformat ?? req.env['DIB_VHD_SUBFORMAT'] ?? 'dynamic';
+    if (sub !== 'dynamic' && sub !== 'fixed') {
+      throw new KilnError(`DIB_VHD_SUBFORMAT=${sub} is not a vhd subformat`, { hint: 'use dynamic or fixed' });
+    }
+    return ['-o', `subformat=${sub},force_size=on`];
+  },
+});
+
+export const vhdx = qemuImgFormat({
+  name: 'vhdx', extension: 'vhdx', qemuFormat: 'vhdx',
+  convertArgs: async () => ['-o', 'subformat=dynamic'],
+});
+
+// streamOptimized (compressed, sequential) is what OVF/OVA importers and vSphere expect.
+export const vmdk = qemuImgFormat({
+  name: 'vmdk', extension: 'vmdk', qemuFormat: 'vmdk',
+  convertArgs: async () => ['-o', 'subformat=streamOptimized'],
+});

@@ -1,0 +1,61 @@
+/**
+ * squash: the tree as a squashfs image, NAME.squash as DIB names it. mksquashfs runs as root of
+ * the tree so the tree's owners are stored as they are (no -all-root). The contents of proc/ and
+ * sys/ are excluded (the directories are kept). -mkfs-time pins the superblock time to the epoch.
+ * Unlike DIB (whose branch only fires when squashfs is the first -t type), any position works.
+ */
+import { renameSync, rmSync } from 'node:fs';
+import { KilnError } from '../errors.js';
+import { asTreeRoot } from '../sandbox/identity.js';
+import { outputPath, tempSibling } from './paths.js';
+import type { OutputFormat, OutputRequest } from './types.js';
+import { OutputVerificationError } from './verify/error.js';
+
+function compressor(req: OutputRequest): 'xz' | 'zstd' {
+  const c = req.squashCompression ?? (req.env['DIB_SQUASHFS_COMPRESSION'] || 'xz');
+  if (c !== 'xz' && c !== 'zstd') {
+    throw new KilnError(`DIB_SQUASHFS_COMPRESSION=${c} is not supported`, { hint: 'use xz (default) or zstd' });
+  }
+  return c;
+}
+
+export function squashArgs(req: OutputRequest, out: string): string[] {
+  return [req.tree, out, '-comp', compressor(req), '-noappend', '-no-recovery', '-quiet', '-no-progress',
+    '-mkfs-time', String(req.epoch), '-wildcards', '-e', 'proc/*', 'sys/*'];
+}
+
+export async function verifySquash(req: OutputRequest, output: string, file: string): Promise<void> {
+  let listing: string;
+  try {
+    listing = (await req.runner.run('unsquashfs', ['-l', '-no-progress', file])).stdout;
+  } catch (e) {
+    throw new OutputVerificationError(output, 'unsquashfs cannot list it', e);
+  }
+  if (listing.split('\n').filter((l) => l.startsWith('squashfs-root')).length < 2) {
+    throw new OutputVerificationError(output, 'unsquashfs lists no files');
+  }
+}
+
+export const squash: OutputFormat = {
+  name: 'squash',
+  needs: 'tree',
+  extension: 'squash',
+  tools: (req) => [
+    { tool: 'mksquashfs', why: 'write the squash output' },
+    { tool: 'unsquashfs', why: 'verify the squash output' },
+    ...(req.identity.privileged ? [] : [{ tool: 'unshare', why: 'read the tree as its root in a user namespace' }]),
+  ],
+  async write(req) {
+    const out = outputPath(req, 'squash');
+    const tmp = tempSibling(out, 'new');
+    try {
+      const argv = [...asTreeRoot(req.identity), 'mksquashfs', ...squashArgs(req, tmp)];
+      await req.runner.run(argv[0]!, argv.slice(1), { context: 'output squash' });
+      await verifySquash(req, out, tmp);
+      renameSync(tmp, out);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    return [out];
+  },
+};

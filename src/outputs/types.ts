@@ -1,0 +1,59 @@
+/**
+ * The contract between the build pipeline and the output formats (team brief, "outputs").
+ * The pipeline hands over the assembled raw disk (or bare filesystem) image and the final root
+ * tree; each format writes its files into `outDir` and returns their paths.
+ */
+import type { Runner } from '../exec/runner.js';
+import type { Logger } from '../log.js';
+import type { Identity } from '../sandbox/identity.js';
+
+export type ChecksumAlgorithm = 'md5' | 'sha256';
+export type OutputCompression = 'zstd' | 'xz';
+
+export interface OutputRequest {
+  imageName: string;
+  outDir: string;
+  /** the assembled disk (or bare filesystem) image, for disk formats */
+  rawImage?: string;
+  /** the final root tree, for tar/tgz/docker/oci/squash */
+  tree: string;
+  arch: string;
+  /** SOURCE_DATE_EPOCH: tar mtimes are clamped to it, container metadata uses it */
+  epoch: number;
+  /** false with -u: qcow2 is written uncompressed */
+  compress: boolean;
+  /** QEMU_IMG_OPTIONS / --qemu-img-options: appended as -o to every qemu-img convert */
+  qemuImgOptions?: string;
+  /** NAME:TAG, required by docker; also the OCI ref name (default NAME:latest) */
+  dockerTarget?: string;
+  checksums: ChecksumAlgorithm[];
+  /** DIB_* variables of the build: DIB_GZIP_BIN, DIB_QCOW2_COMPRESSION, OVERWRITE_OLD_IMAGE, ... */
+  env: Record<string, string>;
+  runner: Runner;
+  log: Logger;
+  identity: Identity;
+  /** compress raw and tar outputs after writing: NAME.raw.zst, NAME.tar.xz */
+  compression?: OutputCompression;
+  /** shrink the root filesystem of a raw image to its minimum: not supported yet (KilnError) */
+  shrink?: boolean;
+  /** qcow2 compression; default zstd when the host qemu-img supports it (env DIB_QCOW2_COMPRESSION) */
+  qcow2Compression?: 'zstd' | 'zlib';
+  /** vhd (qemu 'vpc') subformat: dynamic by default, fixed for Azure (env DIB_VHD_SUBFORMAT) */
+  vhdSubformat?: 'dynamic' | 'fixed';
+  /** squash compressor (default xz, as DIB; env DIB_SQUASHFS_COMPRESSION) */
+  squashCompression?: 'xz' | 'zstd';
+  /** raw: rename rawImage into place instead of a sparse copy (it is then gone) */
+  moveRaw?: boolean;
+}
+
+export interface ToolNeed { tool: string; why: string }
+
+export interface OutputFormat {
+  name: string;
+  needs: 'disk' | 'tree';
+  /** file extension after NAME. (e.g. 'qcow2', 'docker.tar') */
+  extension: string;
+  tools(req: OutputRequest): ToolNeed[];
+  /** write (and verify) the output; returns the written file paths */
+  write(req: OutputRequest): Promise<string[]>;
+}

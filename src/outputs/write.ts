@@ -1,0 +1,71 @@
+/**
+ * writeOutputs: what the pipeline calls. Plans the -t list, checks everything it can before the
+ * first byte is written, then for each format: make room (OVERWRITE_OLD_IMAGE), write and verify,
+ * compress (raw/tar, when asked), and write checksums beside every resulting file.
+ */
+import { mkdirSync } from 'node:fs';
+import { KilnError, throwIfProblems } from '../errors.js';
+import { writeChecksums } from './checksum.js';
+import { COMPRESSIBLE_FORMATS, compressOutput, compressionSuffix } from './compress.js';
+import { parseImageRef } from './image-config.js';
+import { makeRoomForOutput } from './overwrite.js';
+import { outputPath } from './paths.js';
+import { planOutputs } from './registry.js';
+import type { OutputFormat, OutputRequest, ToolNeed } from './types.js';
+
+export interface OutputResult { format: string; files: string[]; checksums: string[]; kept: string[] }
+
+/** Host tools the outputs need, for preflight (deduplicated by tool). */
+export function outputTools(req: OutputRequest, types: string[]): ToolNeed[] {
+  const needs = planOutputs(types).flatMap((f) => f.tools(req));
+  if (req.compression) needs.push({ tool: req.compression, why: `compress raw/tar outputs (${req.compression})` });
+  const seen = new Set<string>();
+  return needs.filter((n) => (seen.has(n.tool) ? false : (seen.add(n.tool), true)));
+}
+
+function finalFile(req: OutputRequest, f: OutputFormat): string {
+  const base = outputPath(req, f.extension);
+  return req.compression && COMPRESSIBLE_FORMATS.includes(f.name) ? `${base}.${compressionSuffix(req.compression)}` : base;
+}
+
+export function checkOutputRequest(req: OutputRequest, plan: OutputFormat[]): void {
+  const problems: KilnError[] = [];
+  if (req.shrink) {
+    problems.push(new KilnError('shrinking the raw image is not supported yet', { hint: 'leave out the shrink option' }));
+  }
+  const disk = plan.filter((f) => f.needs === 'disk').map((f) => f.name);
+  if (disk.length > 0 && !req.rawImage) {
+    problems.push(new KilnError(`output type${disk.length > 1 ? 's' : ''} ${disk.join(', ')} need a disk image, but this build made none`, {
+      hint: 'use a tree format (tar, tgz, docker, oci, squash), or a build with a block-device layout' }));
+  }
+  if (plan.some((f) => f.name === 'docker')) {
+    try { parseImageRef(req.dockerTarget, 'docker'); } catch (e) { problems.push(e as KilnError); }
+  }
+  throwIfProblems('the outputs cannot be written', problems);
+}
+
+export async function writeOutputs(req: OutputRequest, types: string[], now: Date = new Date()): Promise<OutputResult[]> {
+  const plan = planOutputs(types);
+  checkOutputRequest(req, plan);
+  if (req.compression && !plan.some((f) => COMPRESSIBLE_FORMATS.includes(f.name))) {
+    req.log.warn(`compression ${req.compression} applies to raw and tar outputs only; none was requested`);
+  }
+  mkdirSync(req.outDir, { recursive: true });
+  const overwrite = req.env['OVERWRITE_OLD_IMAGE'] === '1';
+  const results: OutputResult[] = [];
+  for (const f of plan) {
+    const kept = makeRoomForOutput(finalFile(req, f), req.imageName, overwrite, now);
+    for (const k of kept) req.log.info(`kept the previous output as ${k}`);
+    let files = await f.write(req);
+    if (req.compression && COMPRESSIBLE_FORMATS.includes(f.name)) {
+      const compressed: string[] = [];
+      for (const file of files) compressed.push(await compressOutput(req.runner, file, req.compression));
+      files = compressed;
+    }
+    const checksums: string[] = [];
+    for (const file of files) checksums.push(...(await writeChecksums(file, req.checksums)));
+    for (const file of files) req.log.info(`wrote ${file}`);
+    results.push({ format: f.name, files, checksums, kept });
+  }
+  return results;
+}
