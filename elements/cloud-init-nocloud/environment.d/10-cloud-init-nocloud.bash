@@ -1,0 +1,2 @@
+# shellcheck shell=bash
+export DIB_CLOUD_INIT_DATASOURCES="NoCloud"
