@@ -12,6 +12,7 @@ export async function loadCommands(): Promise<KilnCommand[]> {
     // one line per command module (keep sorted)
     import('./boot-test.js'),
     import('./build.js'),
+    import('./cache.js'),
     import('./elements.js'),
     import('./plan.js'),
   ] as Promise<{ command: KilnCommand }>[]);

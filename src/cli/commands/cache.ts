@@ -1,0 +1,49 @@
+/** `kiln cache list|prune`: the content-addressed bootstrap cache. */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { listCache, pruneCache, type CacheEntry } from '../../cache/index.js';
+import { UsageError } from '../../errors.js';
+import type { KilnCommand } from './index.js';
+
+interface CacheArgs { action: 'list' | 'prune'; all?: boolean; olderThan?: number; imageCache?: string; json?: boolean }
+
+/** Same resolution as a build: --image-cache, DIB_IMAGE_CACHE, $XDG_CACHE_HOME/kiln, ~/.cache/kiln. */
+export function cacheDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(flag ?? env['DIB_IMAGE_CACHE'] ?? join(env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache'), 'kiln'));
+}
+
+export function formatEntry(e: CacheEntry): string {
+  const i = e.inputs;
+  const what = [i['distro'], i['release'], i['arch']].filter((x) => x !== undefined && x !== null).join(' ');
+  const mirror = i['mirror'] ? ` mirror=${String(i['mirror'])}` : '';
+  return `${e.key.slice(0, 12)}  ${e.created.slice(0, 19).replace('T', ' ')}  ${(e.size / 1048576).toFixed(0).padStart(5)} MiB  ${what}${mirror}`;
+}
+
+export const command: KilnCommand = {
+  command: 'cache <action>',
+  describe: 'list or prune the bootstrap cache',
+  builder: (y) => y
+    .positional('action', { choices: ['list', 'prune'] as const, describe: 'list the entries, or remove some' })
+    .option('all', { type: 'boolean', describe: 'prune: remove every entry' })
+    .option('older-than', { type: 'number', describe: 'prune: remove entries older than DAYS', requiresArg: true })
+    .option('image-cache', { type: 'string', describe: 'cache directory (default: DIB_IMAGE_CACHE or $XDG_CACHE_HOME/kiln)' })
+    .option('json', { type: 'boolean', describe: 'list: machine-readable output' }),
+  handler: (args) => {
+    const a = args as unknown as CacheArgs;
+    const dir = cacheDirFrom(a.imageCache, process.env);
+    if (a.action === 'list') {
+      const entries = listCache(dir);
+      if (a.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+      else if (entries.length === 0) process.stdout.write(`no cached bootstraps in ${dir}\n`);
+      else for (const e of entries) process.stdout.write(`${formatEntry(e)}\n`);
+      return;
+    }
+    if (!a.all && a.olderThan === undefined) {
+      throw new UsageError('kiln cache prune needs --all or --older-than DAYS');
+    }
+    if (a.olderThan !== undefined && !(a.olderThan >= 0)) throw new UsageError('--older-than needs a number of days >= 0');
+    const removed = pruneCache(dir, a.all ? { all: true } : { olderThanDays: a.olderThan! });
+    for (const e of removed) process.stdout.write(`removed ${formatEntry(e)}\n`);
+    process.stdout.write(`${removed.length} entr${removed.length === 1 ? 'y' : 'ies'} removed from ${dir}\n`);
+  },
+};
