@@ -1,0 +1,82 @@
+/**
+ * MBR layout, sector for sector as DIB's native writer (level1/mbr.py; dib-compat 4.5):
+ * 512-byte sectors; first partition at the first aligned LBA; a primary starts at the aligned end
+ * of the previous one; the first logical opens an extended container (0x0f, next free aligned LBA
+ * to the end of the disk, numbering jumps to 5); each logical's EBR sits at the next aligned LBA
+ * and its data one alignment unit later; N% is of free() = disk - (next_free + align) * 512.
+ */
+import { KilnError } from '../errors.js';
+import type { MbrTable } from './encode/types.js';
+import type { PartitioningNode } from './nodes/types.js';
+import type { PartitionPlan, PartitionTablePlan } from './plan-types.js';
+import { resolveSize } from './sizes.js';
+
+const SECTOR = 512;
+
+export function planMbr(t: PartitioningNode, diskBytes: number, diskSignature: number, problems: KilnError[]): PartitionTablePlan {
+  const align = t.alignBytes / SECTOR;
+  const diskBlocks = Math.floor(diskBytes / SECTOR);
+  const alignUp = (b: number): number => (b % align === 0 ? b : (Math.floor(b / align) + 1) * align);
+  let absStart = alignUp(1);
+  let nextFree = absStart;
+  let number = 0;
+  let logicals = 0;
+  const plan: PartitionTablePlan = {
+    name: t.name, label: 'mbr', alignSectors: align, diskSignature: `0x${diskSignature.toString(16).padStart(8, '0')}`, partitions: [],
+  };
+  for (const p of t.partitions) {
+    if (!p.size || p.mbrType === undefined) continue;
+    const free = diskBytes - (nextFree + align) * SECTOR;
+    const bytes = resolveSize(p.size, free);
+    const sectors = Math.floor(bytes / SECTOR);
+    const primary = p.flags.includes('primary');
+    let start: number;
+    let ebrLba: number | undefined;
+    if (primary) {
+      start = alignUp(nextFree);
+      number += 1;
+    } else {
+      if (logicals === 0) {
+        absStart = nextFree;
+        plan.extended = { number: number + 1, firstLba: nextFree, sectors: diskBlocks - nextFree };
+        number = 4;
+      }
+      ebrLba = nextFree;
+      start = alignUp(ebrLba + 1);
+      number += 1;
+      logicals += 1;
+    }
+    nextFree = alignUp(start + sectors);
+    const last = start + sectors - 1;
+    if (sectors <= 0) {
+      problems.push(new KilnError(`partition ${p.name} is empty (size ${p.size.text} -> ${bytes} bytes)`, { where: p.where, hint: 'give it at least one sector' }));
+    } else if (last >= diskBlocks) {
+      problems.push(new KilnError(`partition ${p.name} does not fit: it ends at sector ${last}, the disk has ${diskBlocks} sectors (${diskBytes} bytes)`, {
+        where: p.where, hint: 'make the partitions smaller or the image bigger (local_loop size / --image-size)',
+      }));
+    }
+    const part: PartitionPlan = {
+      name: p.name, number, firstLba: start, lastLba: last, sectors, offsetBytes: start * SECTOR, sizeBytes: sectors * SECTOR,
+      flags: p.flags, type: `0x${p.mbrType.toString(16).padStart(2, '0')}`, where: p.where,
+    };
+    if (!primary) { part.logical = true; part.ebrLba = ebrLba!; }
+    plan.partitions.push(part);
+  }
+  void absStart;
+  return plan;
+}
+
+/** The encoder's input (bd-bytes' encodeMbr) for a planned MBR table. */
+export function mbrTableOf(p: PartitionTablePlan): MbrTable {
+  const primaries: MbrTable['primaries'] = [null, null, null, null];
+  const logicals: MbrTable['logicals'] = [];
+  for (const x of p.partitions) {
+    const entry = { bootable: x.flags.includes('boot'), type: Number.parseInt(x.type, 16), startLba: x.firstLba, sectors: x.sectors };
+    if (x.logical) logicals.push({ ebrLba: x.ebrLba!, entry });
+    else primaries[x.number - 1] = entry;
+  }
+  if (p.extended) primaries[p.extended.number - 1] = { bootable: false, type: 0x0f, startLba: p.extended.firstLba, sectors: p.extended.sectors };
+  const t: MbrTable = { diskSignature: Number.parseInt(p.diskSignature ?? '0', 16), primaries, logicals };
+  if (p.extended) t.extendedStartLba = p.extended.firstLba;
+  return t;
+}
