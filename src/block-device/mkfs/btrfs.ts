@@ -1,0 +1,29 @@
+/**
+ * Btrfs: mkfs.btrfs --rootdir fills the filesystem from the tree, but has no offset option
+ * (btrfs-progs 6.2), so it writes a sparse scratch file of the region's size whose non-zero blocks
+ * are then copied into the region.
+ */
+import { KilnError } from '../../errors.js';
+import { deriveGuid } from '../encode/guid.js';
+import { clearRegion, copyNonZero, withScratchFile } from './region.js';
+import { runTool, where } from './run.js';
+import type { MkfsContext, MkfsRequest } from './index.js';
+
+export const BTRFS_LABEL_MAX = 255;
+
+export function mkfsBtrfsArgs(req: MkfsRequest, target: string): string[] {
+  if (req.label && req.label.length > BTRFS_LABEL_MAX) throw new KilnError(`label '${req.label}' is too long (btrfs)`, { where: where(req) });
+  const args = ['-q', '-f', '-U', req.uuid ?? deriveGuid(req.seed, 'fs-uuid')];
+  if (req.label) args.push('-L', req.label);
+  if (req.sourceDir) args.push('--rootdir', req.sourceDir);
+  args.push(...req.opts, target);
+  return args;
+}
+
+export async function makeBtrfs(ctx: MkfsContext, req: MkfsRequest): Promise<void> {
+  await withScratchFile(req.image, req.sizeBytes, async (scratch) => {
+    await runTool(ctx, req.sourceDir !== undefined, 'mkfs.btrfs', mkfsBtrfsArgs(req, scratch), { context: `mkfs ${where(req)}` });
+    await clearRegion(ctx, req.image, req.offsetBytes, req.sizeBytes);
+    copyNonZero(scratch, req.image, req.offsetBytes, req.sizeBytes);
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * XFS: mkfs.xfs has no offset option, so it builds the filesystem in a sparse scratch file of the
+ * region's size, populated from a protofile generated from the tree (-p), and its non-zero blocks are
+ * copied into the region. The protofile cannot carry the sticky bit; it is set afterwards with xfs_db.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { KilnError } from '../../errors.js';
+import { deriveGuid } from '../encode/guid.js';
+import { encodeXfsProto } from './xfs-proto.js';
+import { clearRegion, copyNonZero, withScratchFile } from './region.js';
+import { listTree } from './tree.js';
+import { runTool, where } from './run.js';
+import type { MkfsContext, MkfsRequest } from './index.js';
+
+/** xfsprogs >= 5.19 refuses new filesystems smaller than 300 MiB ("Filesystem must be larger than 300MB"). */
+export const XFS_MIN_BYTES = 300 * 1024 * 1024;
+export const XFS_LABEL_MAX = 12;
+
+export function mkfsXfsArgs(req: MkfsRequest, target: string, protofile?: string): string[] {
+  if (req.sizeBytes < XFS_MIN_BYTES) {
+    throw new KilnError(`${where(req)}: ${req.sizeBytes} bytes is below the XFS minimum of 300 MiB`, { hint: 'make the partition at least 300MiB, or use ext4' });
+  }
+  if (req.label && req.label.length > XFS_LABEL_MAX) throw new KilnError(`label '${req.label}' is longer than ${XFS_LABEL_MAX} characters (xfs)`, { where: where(req) });
+  const args = ['-q', '-f', '-m', `uuid=${req.uuid ?? deriveGuid(req.seed, 'fs-uuid')}`];
+  if (req.label) args.push('-L', req.label);
+  if (protofile) args.push('-p', protofile);
+  args.push(...req.opts, target);
+  return args;
+}
+
+export async function makeXfs(ctx: MkfsContext, req: MkfsRequest): Promise<void> {
+  mkfsXfsArgs(req, '');
+  await withScratchFile(req.image, req.sizeBytes, async (scratch) => {
+    let protofile: string | undefined;
+    let sticky: string[] = [];
+    if (req.sourceDir) {
+      const proto = encodeXfsProto(req.sourceDir, await listTree(ctx, req.sourceDir));
+      if (proto.skipped.length) ctx.log.warn(`xfs ${where(req)}: ${proto.skipped.length} socket(s) skipped: ${proto.skipped.slice(0, 5).join(', ')}`);
+      protofile = `${scratch}.proto`;
+      writeFileSync(protofile, proto.text);
+      sticky = proto.sticky;
+    }
+    try {
+      await runTool(ctx, req.sourceDir !== undefined, 'mkfs.xfs', mkfsXfsArgs(req, scratch, protofile), { context: `mkfs ${where(req)}` });
+    } finally {
+      if (protofile) rmSync(protofile, { force: true });
+    }
+    if (sticky.length) {
+      const cmds = sticky.flatMap((p) => ['-c', `path /${p}`, '-c', 'print core.mode']);
+      const modes = (await ctx.runner.run('xfs_db', ['-r', ...cmds, scratch])).stdout.match(/core\.mode = 0?(\d+)/g) ?? [];
+      const writes = sticky.flatMap((p, i) => {
+        const m = parseInt(/(\d+)$/.exec(modes[i] ?? '')?.[1] ?? '0', 8);
+        return ['-c', `path /${p}`, '-c', `write core.mode 0${(m | 0o1000).toString(8)}`];
+      });
+      await ctx.runner.run('xfs_db', ['-x', ...writes, scratch]);
+    }
+    await clearRegion(ctx, req.image, req.offsetBytes, req.sizeBytes);
+    copyNonZero(scratch, req.image, req.offsetBytes, req.sizeBytes);
+  });
+}
