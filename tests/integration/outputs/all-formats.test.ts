@@ -67,6 +67,11 @@ describe('all output formats', { skip }, () => {
     });
   }
 
+  it('tar keeps extended attributes, security.capability included', () => {
+    const list = sh('tar', ['--xattrs', '--xattrs-include=*', '-tvvvf', file('tar')]);
+    assert.match(list, /\.\/bin\/sh\n {2}x: 3 user\.kiln\n {2}x: 20 security\.capability/);
+  });
+
   it('docker: skopeo reads the archive and copies it without a daemon', () => {
     const info = JSON.parse(sh('skopeo', ['inspect', `docker-archive:${file('docker.tar')}`])) as Record<string, any>;
     assert.equal(info['Architecture'], 'amd64');

@@ -31,6 +31,9 @@ export function makeTree(root: string): string {
     chownSync(join(tree, 'home/user/secret'), 1000, 1000);
     chownSync(join(tree, 'home/user'), 1000, 1000);
     execFileSync('mknod', ['-m', '0666', join(tree, 'dev/null'), 'c', '1', '3']);
+    // a file capability (security.*) and a user xattr: both must survive in tar and layers
+    execFileSync('/usr/bin/python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.kiln", b"yes"); '
+      + 'os.setxattr(sys.argv[1], "security.capability", bytes.fromhex("0100000200200000000000000000000000000000"))', join(tree, 'bin/sh')]);
   }
   return tree;
 }
