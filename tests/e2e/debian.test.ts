@@ -1,0 +1,81 @@
+/**
+ * End to end: build Debian images with the real CLI (disk-image-create debian-minimal vm -t qcow2)
+ * and boot them to a login prompt on the serial console (kiln boot-test), BIOS and UEFI. The
+ * second build must reuse the cached bootstrap, and no build may leave a loop device or a mount
+ * behind on the host.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listCache } from '../../src/cache/index.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const DIC = join(REPO, 'bin/disk-image-create');
+const KILN = join(REPO, 'bin/kiln');
+const isRoot = process.getuid?.() === 0;
+const skip = !isRoot && process.env['CI'] !== 'true' ? 'needs root (or CI)' : false;
+
+function hostState(): { loops: string; mounts: string } {
+  const l = spawnSync('losetup', ['-a'], { encoding: 'utf8' });
+  // mount ids change only when something is mounted or unmounted
+  return { loops: l.stdout ?? '', mounts: readFileSync('/proc/self/mountinfo', 'utf8') };
+}
+
+function build(work: string, cache: string, name: string, elements: string[]): { ms: number; out: string } {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [DIC, '-o', join(work, name), '-t', 'qcow2', ...elements], {
+    encoding: 'utf8', cwd: work, maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, DIB_RELEASE: 'bookworm', DIB_IMAGE_CACHE: cache, DIB_GRUB_TIMEOUT: '0' },
+  });
+  const out = `${r.stdout}\n${r.stderr}`;
+  assert.equal(r.status, 0, `disk-image-create ${elements.join(' ')} failed:\n${out.slice(-4000)}`);
+  return { ms: Date.now() - t0, out };
+}
+
+function bootTest(image: string, uefi: boolean): void {
+  const r = spawnSync(process.execPath, [KILN, 'boot-test', image, '--timeout', '900', ...(uefi ? ['--uefi'] : [])], {
+    encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.equal(r.status, 0, `boot-test ${image} failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
+  assert.match(r.stdout, /boot-test: OK/);
+}
+
+test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and boot UEFI', { skip, timeout: 90 * 60_000 }, async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'kiln-e2e-debian-'));
+  const cache = join(work, 'cache');
+  const before = hostState();
+  try {
+    let firstMs = 0;
+    await t.test('BIOS (MBR) image builds and shows a login prompt on ttyS0', () => {
+      const b = build(work, cache, 'bios', ['debian-minimal', 'vm']);
+      firstMs = b.ms;
+      const image = join(work, 'bios.qcow2');
+      assert.ok(existsSync(image) && statSync(image).size > 0, 'bios.qcow2 written');
+      const info = spawnSync('qemu-img', ['info', '--output=json', image], { encoding: 'utf8' });
+      assert.equal(JSON.parse(info.stdout).format, 'qcow2');
+      assert.equal(listCache(cache).length, 1, 'the bootstrap is cached');
+      bootTest(image, false);
+    });
+    await t.test('a second build reuses the cached bootstrap', () => {
+      const created = listCache(cache).map((e) => `${e.key}@${e.created}`);
+      const b = build(work, cache, 'bios2', ['debian-minimal', 'vm']);
+      assert.deepEqual(listCache(cache).map((e) => `${e.key}@${e.created}`), created, 'same single entry, not rewritten');
+      assert.ok(b.ms < firstMs, `second build ${b.ms} ms, first ${firstMs} ms`);
+    });
+    await t.test('UEFI (block-device-efi) image boots with OVMF', () => {
+      build(work, cache, 'efi', ['debian-minimal', 'vm', 'block-device-efi']);
+      assert.equal(listCache(cache).length, 1, 'UEFI build shares the bootstrap');
+      bootTest(join(work, 'efi.qcow2'), true);
+    });
+    const after = hostState();
+    assert.equal(after.loops, before.loops, 'no loop device attached by the builds');
+    assert.equal(after.mounts, before.mounts, 'no mount left behind by the builds');
+  } finally {
+    spawnSync('rm', ['-rf', '--one-file-system', work]);
+    rmSync(work, { recursive: true, force: true });
+  }
+});
