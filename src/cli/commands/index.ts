@@ -10,6 +10,7 @@ export type KilnCommand = CommandModule<any, any>;
 export async function loadCommands(): Promise<KilnCommand[]> {
   const mods = await Promise.all([
     // one line per command module (keep sorted)
+    import('./block-device.js'),
     import('./boot-test.js'),
     import('./build.js'),
     import('./cache.js'),

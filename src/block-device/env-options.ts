@@ -1,0 +1,47 @@
+/**
+ * DIB environment variables -> planner options. Pure: the caller passes the environment in (only
+ * src/cli reads process.env). DIB_IMAGE_SIZE is in GiB as disk-image-create's --image-size.
+ */
+import { KilnError } from '../errors.js';
+import type { PlanOptions } from './plan.js';
+import { parseAbsSize } from './sizes.js';
+
+type Env = Record<string, string | undefined>;
+
+function num(env: Env, key: string): number | undefined {
+  const v = env[key];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new KilnError(`${key}=${v} is not a number`, { where: key });
+  return n;
+}
+
+/** `--image-size` / DIB_IMAGE_SIZE: a bare number is GiB (as disk-image-create); else a DIB size spec. */
+export function parseImageSizeArg(text: string): number {
+  if (/^\d+(\.\d+)?$/.test(text.trim())) return Math.trunc(Number(text) * 1024 * 1024 * 1024);
+  return parseAbsSize(text.trim());
+}
+
+export function planOptionsFromEnv(env: Env): PlanOptions {
+  const o: PlanOptions = {
+    params: {
+      rootFsType: env['DIB_ROOT_FSTYPE'] || env['FS_TYPE'] || 'ext4',
+      rootLabel: env['DIB_ROOT_LABEL'] || env['ROOT_LABEL'] || null,
+      ...(env['MKFS_OPTS'] ? { rootFsOpts: env['MKFS_OPTS'] } : {}),
+    },
+  };
+  const bs = num(env, 'DIB_BLOCK_SIZE');
+  if (bs !== undefined) o.blockSize = bs;
+  const extra = num(env, 'DIB_IMAGE_EXTRA_SIZE');
+  if (extra !== undefined) o.extraSizeMiB = extra;
+  const journal = num(env, 'DIB_JOURNAL_SIZE');
+  if (journal !== undefined) o.journalMiB = journal;
+  if (env['DIB_IMAGE_SIZE']) o.imageSizeBytes = parseImageSizeArg(env['DIB_IMAGE_SIZE']);
+  const by = env['DIB_FSTAB_BY'];
+  if (by !== undefined && by !== '') {
+    if (by !== 'label' && by !== 'uuid') throw new KilnError(`DIB_FSTAB_BY=${by}: expected label or uuid`, { where: 'DIB_FSTAB_BY' });
+    o.fstabBy = by;
+  }
+  if (env['KILN_SEED']) o.seed = env['KILN_SEED'];
+  return o;
+}

@@ -1,0 +1,11 @@
+/** Public surface of the block-device layer (parsing, validation, planning, execution). */
+export type * from './plan-types.js';
+export { planBlockDevice, loadResolvedConfig, type BlockDeviceSource, type PlanOptions } from './plan.js';
+export { selectBlockDeviceConfig, FALLBACK_CONFIG, type ConfigChoice } from './select-config.js';
+export { parseAbsSize, parseSizeSpec, resolveSize } from './sizes.js';
+export { executeBlockDevice, type ExecuteOptions } from './execute.js';
+export { measureTree, writeFstab, splitTree } from './execute-tree.js';
+export { formatFstab } from './plan-fs.js';
+export { planSummary } from './summary.js';
+export type { RootfsParams } from './legacy-params.js';
+export { planOptionsFromEnv, parseImageSizeArg } from './env-options.js';
