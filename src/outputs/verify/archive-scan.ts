@@ -46,7 +46,12 @@ export async function verifyLayerTar(output: string, file: string, member: strin
   await readTarFile(file, async (h, data) => {
     if (h.name !== member) return;
     found = true;
-    await verifyTreeTarStream(`${output} (layer ${member})`, data as unknown as ByteSource);
+    try {
+      await verifyTreeTarStream(output, data as unknown as ByteSource);
+    } catch (e) {
+      if (!(e instanceof OutputVerificationError)) throw e;
+      throw new OutputVerificationError(output, `layer ${member}: ${e.problem}`, e);
+    }
   });
   if (!found) throw new OutputVerificationError(output, `layer ${member} is missing`);
 }

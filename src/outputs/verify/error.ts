@@ -4,9 +4,11 @@
  */
 export class OutputVerificationError extends Error {
   readonly output: string;
+  readonly problem: string;
   constructor(output: string, problem: string, cause?: unknown) {
     super(`output ${output} failed verification: ${problem}`, cause === undefined ? undefined : { cause });
     this.name = 'OutputVerificationError';
     this.output = output;
+    this.problem = problem;
   }
 }

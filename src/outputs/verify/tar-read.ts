@@ -4,7 +4,7 @@ import tarStream from 'tar-stream';
 
 export type TarHeader = tarStream.Header & { pax?: Record<string, string> | null };
 /** A node or streamx readable: a file, a gunzip stream, or a member of an outer tar. */
-export interface ByteSource { pipe(dest: never): unknown; on(ev: 'error', fn: (e: Error) => void): unknown }
+export interface ByteSource { pipe(dest: never): unknown; on(ev: 'error', fn: (e: Error) => void): unknown; destroy?(): unknown }
 export type EntryData = AsyncIterable<Uint8Array>;
 
 /** Parse a tar stream; entries `onEntry` does not read are skipped. */
@@ -13,10 +13,15 @@ export async function readTarStream(source: ByteSource, onEntry: (h: TarHeader, 
   source.on('error', (e) => extract.destroy(e));
   source.pipe(extract as never);
   let n = 0;
-  for await (const entry of extract) {
-    n++;
-    await onEntry(entry.header as TarHeader, entry as unknown as EntryData);
-    entry.resume();
+  try {
+    for await (const entry of extract) {
+      n++;
+      await onEntry(entry.header as TarHeader, entry as unknown as EntryData);
+      entry.resume();
+    }
+  } catch (e) {
+    source.destroy?.(); // a reader that stops early must not keep the file open
+    throw e;
   }
   return n;
 }
