@@ -28,9 +28,9 @@ export async function readPartitions(image: string): Promise<Partition[]> {
   return table.partitiontable.partitions.map((p) => ({ start: p.start, size: p.size, offsetBytes: p.start * ss, sizeBytes: p.size * ss }));
 }
 
-/** A read-only loop device over one byte range of the image. */
-export async function attachRange(image: string, p: Partition): Promise<string> {
-  const r = await runner.run(tool('losetup'), ['--find', '--show', '--read-only',
+/** A read-only loop device over one byte range of the image (logical sector size 512 or 4096). */
+export async function attachRange(image: string, p: Partition, sectorSize: 512 | 4096 = 512): Promise<string> {
+  const r = await runner.run(tool('losetup'), ['--find', '--show', '--read-only', '--sector-size', String(sectorSize),
     '--offset', String(p.offsetBytes), '--sizelimit', String(p.sizeBytes), image]);
   return r.stdout.trim();
 }

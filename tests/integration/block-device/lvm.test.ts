@@ -40,14 +40,14 @@ function vg(name: string, pvs: LvmPv[], lvs: [string, [string, number, number][]
 }
 
 /** Writes `vgs` into the image, attaches every PV read-only, and checks each VG against lvm's view. */
-async function checkWithLvm(image: string, parts: Record<string, Partition>, vgs: LvmVg[]): Promise<void> {
+async function checkWithLvm(image: string, parts: Record<string, Partition>, vgs: LvmVg[], sectorSize: 512 | 4096 = 512): Promise<void> {
   const before = await readPartitions(image);
   for (const g of vgs) writeLvm(image, Object.fromEntries(g.pvs.map((p) => [p.name, parts[p.name]!.offsetBytes])), g);
   assert.deepEqual(await readPartitions(image), before, 'the partition table survives writeLvm');
   const devs = new Map<string, string>();
   const lvm = { current: undefined as PrivateLvm | undefined };
   try {
-    for (const g of vgs) for (const p of g.pvs) devs.set(p.name, await attachRange(image, parts[p.name]!));
+    for (const g of vgs) for (const p of g.pvs) devs.set(p.name, await attachRange(image, parts[p.name]!, sectorSize));
     lvm.current = new PrivateLvm([...devs.values()]);
     const l = lvm.current;
     const pvRows = await l.report('pvs', ['-o', 'pv_name,vg_name,pv_uuid,dev_size,pv_pe_count,pe_start']);
@@ -116,6 +116,16 @@ test('lvm oracle: two VGs in one image', { skip, timeout: 120_000 }, async () =>
     const g1 = vg('vg_sys', [a], [['root', [['pva', 0, 3]]], ['swap', [['pva', 3, 2]]]]);
     const g2 = vg('vg_data', [b], [['data', [['pvb', 1, 6]]]]);
     await checkWithLvm(image, { pva: parts[0]!, pvb: parts[1]! }, [g1, g2]);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('lvm oracle: the same bytes on a 4096-byte logical-sector device (lvm counts in 512-byte units)', { skip, timeout: 120_000 }, async () => {
+  const dir = tempDir();
+  try {
+    const { image, parts } = await makeImage(dir, 64, 'label: gpt\ntype=lvm\n');
+    const p = pv('pv4k', parts[0]!, '/dev/vda1');
+    const g = vg('vg4k', [p], [['root', [['pv4k', 0, 4]]], ['var', [['pv4k', 6, p.peCount - 6]]]]);
+    await checkWithLvm(image, { pv4k: parts[0]! }, [g], 4096);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
