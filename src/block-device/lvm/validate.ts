@@ -1,11 +1,23 @@
 // Checks an LvmVg before encoding, so a planner bug surfaces as a clear error instead of metadata
 // that lvm2 rejects. Name rules: lvm2 lib/misc/lvm-string.c validate_name() (characters
-// [a-zA-Z0-9+_.-], not starting with '-', not "." or "..", at most 127 chars).
+// [a-zA-Z0-9+_.-], not starting with '-', not "." or "..", at most 127 chars) and, for LVs,
+// apply_lvname_restrictions() (reserved prefixes and component-LV substrings).
 import { KilnError, throwIfProblems } from '../../errors.js';
 import { isLvmId } from './ids.js';
 import { LVM_SECTOR_BYTES, lvmPeCount, type LvmVg } from './types.js';
 
 const NAME = /^[a-zA-Z0-9+_.][a-zA-Z0-9+_.-]{0,126}$/;
+const LV_RESERVED_PREFIXES = ['pvmove', 'snapshot'];
+const LV_RESERVED_STRINGS = ['_cdata', '_cmeta', '_corig', '_mimage', '_mlog', '_rimage', '_rmeta', '_tdata',
+  '_tmeta', '_vdata', '_pmspare', '_vorigin'];
+
+function lvNameProblem(name: string): string | undefined {
+  const prefix = LV_RESERVED_PREFIXES.find((p) => name.startsWith(p));
+  if (prefix) return `lv names starting "${prefix}" are reserved by lvm`;
+  const part = LV_RESERVED_STRINGS.find((r) => name.includes(r));
+  if (part) return `lv names including "${part}" are reserved by lvm`;
+  return nameProblem('lv', name);
+}
 
 function nameProblem(kind: string, name: string): string | undefined {
   if (!NAME.test(name) || name === '.' || name === '..') {
@@ -43,7 +55,7 @@ export function validateLvmVg(vg: LvmVg): KilnError[] {
   const lvNames = new Set<string>();
   for (const lv of vg.lvs) {
     const at = `${where} lv '${lv.name}'`;
-    const badLv = nameProblem('lv', lv.name);
+    const badLv = lvNameProblem(lv.name);
     if (badLv) add(badLv, at);
     if (lvNames.has(lv.name)) add(`duplicate lv name '${lv.name}'`, at);
     lvNames.add(lv.name);

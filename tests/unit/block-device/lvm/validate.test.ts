@@ -20,6 +20,8 @@ test('each rule reports its problem and where', () => {
     ['bad vg name', (vg) => { vg.name = 'a b'; }, /invalid vg name 'a b'/],
     ['extent size', (vg) => { vg.extentSizeSectors = 1000; }, /extent size 1000 sectors is not a power of two/],
     ['zero-length segment', (vg) => { vg.lvs[0]!.segments[0]!.extentCount = 0; }, /extent count 0 must be >= 1/],
+    ['reserved lv prefix', (vg) => { vg.lvs[0]!.name = 'snapshot1'; }, /lv names starting "snapshot" are reserved/],
+    ['reserved lv part', (vg) => { vg.lvs[0]!.name = 'pool_tmeta'; }, /lv names including "_tmeta" are reserved/],
     ['quote in hint', (vg) => { vg.pvs[0]!.deviceHint = '/dev/"x'; }, /device hint .* contains a quote/],
   ];
   for (const [what, mutate, expected] of cases) {
