@@ -34,7 +34,7 @@ export interface OutputRequest {
   identity: Identity;
   /** compress raw and tar outputs after writing: NAME.raw.zst, NAME.tar.xz */
   compression?: OutputCompression;
-  /** shrink the root filesystem of a raw image to its minimum: not supported yet (KilnError) */
+  /** shrink the raw image (in place, before the disk formats) to its ext2/3/4 root's minimum: shrink.ts */
   shrink?: boolean;
   /** qcow2 compression; default zstd when the host qemu-img supports it (env DIB_QCOW2_COMPRESSION) */
   qcow2Compression?: 'zstd' | 'zlib';

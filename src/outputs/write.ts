@@ -1,7 +1,8 @@
 /**
  * writeOutputs: what the pipeline calls. Plans the -t list, checks everything it can before the
- * first byte is written, then for each format: make room (OVERWRITE_OLD_IMAGE), write and verify,
- * compress (raw/tar, when asked), and write checksums beside every resulting file.
+ * first byte is written, shrinks the raw image when asked, then for each format: make room
+ * (OVERWRITE_OLD_IMAGE), write and verify, compress (raw/tar, when asked), and write checksums
+ * beside every resulting file.
  */
 import { mkdirSync } from 'node:fs';
 import { KilnError, throwIfProblems } from '../errors.js';
@@ -11,6 +12,7 @@ import { parseImageRef } from './image-config.js';
 import { makeRoomForOutput } from './overwrite.js';
 import { outputPath } from './paths.js';
 import { planOutputs } from './registry.js';
+import { shrinkRawImage } from './shrink.js';
 import type { OutputFormat, OutputRequest, ToolNeed } from './types.js';
 
 export interface OutputResult { format: string; files: string[]; checksums: string[]; kept: string[] }
@@ -18,6 +20,9 @@ export interface OutputResult { format: string; files: string[]; checksums: stri
 /** Host tools the outputs need, for preflight (deduplicated by tool). */
 export function outputTools(req: OutputRequest, types: string[]): ToolNeed[] {
   const needs = planOutputs(types).flatMap((f) => f.tools(req));
+  if (req.shrink) {
+    for (const tool of ['e2fsck', 'resize2fs', 'dumpe2fs', 'sfdisk', 'dd']) needs.push({ tool, why: 'shrink the raw image' });
+  }
   if (req.compression) needs.push({ tool: req.compression, why: `compress raw/tar outputs (${req.compression})` });
   const seen = new Set<string>();
   return needs.filter((n) => (seen.has(n.tool) ? false : (seen.add(n.tool), true)));
@@ -30,9 +35,6 @@ function finalFile(req: OutputRequest, f: OutputFormat): string {
 
 export function checkOutputRequest(req: OutputRequest, plan: OutputFormat[]): void {
   const problems: KilnError[] = [];
-  if (req.shrink) {
-    problems.push(new KilnError('shrinking the raw image is not supported yet', { hint: 'leave out the shrink option' }));
-  }
   const disk = plan.filter((f) => f.needs === 'disk').map((f) => f.name);
   if (disk.length > 0 && !req.rawImage) {
     problems.push(new KilnError(`output type${disk.length > 1 ? 's' : ''} ${disk.join(', ')} need a disk image, but this build made none`, {
@@ -51,6 +53,10 @@ export async function writeOutputs(req: OutputRequest, types: string[], now: Dat
     req.log.warn(`compression ${req.compression} applies to raw and tar outputs only; none was requested`);
   }
   mkdirSync(req.outDir, { recursive: true });
+  if (req.shrink && req.rawImage && plan.some((f) => f.needs === 'disk')) {
+    const { before, after } = await shrinkRawImage(req.runner, req.rawImage, req.epoch);
+    req.log.info(`shrank ${req.rawImage} from ${before} to ${after} bytes`);
+  }
   const overwrite = req.env['OVERWRITE_OLD_IMAGE'] === '1';
   const results: OutputResult[] = [];
   for (const f of plan) {
