@@ -78,7 +78,7 @@ export async function executeBlockDevice(ctx: TreeContext, plan: BlockDevicePlan
 async function makeOne(ctx: TreeContext, plan: BlockDevicePlan, fs: FilesystemPlan, image: string, sourceDir: string | undefined,
   epoch: number, seed: string, cleanup: CleanupStack): Promise<void> {
   const req = { type: fs.type, label: fs.label, uuid: fs.uuid, opts: fs.opts, epoch, seed, ...(sourceDir ? { sourceDir } : {}) };
-  ctx.log.info(`mkfs ${fs.name}: ${fs.type} '${fs.label}' at ${fs.offsetBytes} (+${fs.sizeBytes})${fs.mountPoint ? ` for ${fs.mountPoint}` : ''}`);
+  ctx.log.debug(`mkfs ${fs.name}: ${fs.type} '${fs.label}' at ${fs.offsetBytes} (+${fs.sizeBytes})${fs.mountPoint ? ` for ${fs.mountPoint}` : ''}`);
   if (fs.extents.length === 1) {
     await makeFilesystem(ctx, { ...req, image, offsetBytes: fs.offsetBytes, sizeBytes: fs.sizeBytes });
     return;

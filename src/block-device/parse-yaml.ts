@@ -12,6 +12,8 @@ export interface ParsedYaml {
   file: string;
   /** 1-based line of every map/sequence object in `value` */
   lines: WeakMap<object, number>;
+  /** 1-based line of each item of every sequence (scalars included) */
+  itemLines: WeakMap<unknown[], number[]>;
 }
 
 export function parseYamlWithLines(text: string, file: string): ParsedYaml {
@@ -23,6 +25,7 @@ export function parseYamlWithLines(text: string, file: string): ParsedYaml {
     throw new KilnError(`invalid YAML: ${e.message.split('\n')[0]}`, { where: `${file}:${line}`, hint: 'fix the YAML syntax' });
   }
   const lines = new WeakMap<object, number>();
+  const itemLines = new WeakMap<unknown[], number[]>();
   const lineOf = (n: Node | null | undefined): number => (n?.range ? counter.linePos(n.range[0]).line : 0);
   const convert = (n: unknown, key?: string): unknown => {
     if (isMap(n)) {
@@ -38,6 +41,7 @@ export function parseYamlWithLines(text: string, file: string): ParsedYaml {
     if (isSeq(n)) {
       const out: unknown[] = [];
       lines.set(out, lineOf(n));
+      itemLines.set(out, n.items.map((item) => lineOf(item as Node)));
       for (const item of n.items) out.push(convert(item));
       return out;
     }
@@ -47,5 +51,5 @@ export function parseYamlWithLines(text: string, file: string): ParsedYaml {
     }
     return null;
   };
-  return { value: convert(doc.contents), file, lines };
+  return { value: convert(doc.contents), file, lines, itemLines };
 }

@@ -48,7 +48,9 @@ export function planMbr(t: PartitioningNode, diskBytes: number, diskSignature: n
     }
     nextFree = alignUp(start + sectors);
     const last = start + sectors - 1;
-    if (sectors <= 0) {
+    if (sectors <= 0 && p.size.relative) {
+      problems.push(new KilnError(`partition ${p.name} does not fit: no space is left for ${p.size.text} of the free space`, { where: p.where, hint: 'make the partitions before it smaller or the image bigger' }));
+    } else if (sectors <= 0) {
       problems.push(new KilnError(`partition ${p.name} is empty (size ${p.size.text} -> ${bytes} bytes)`, { where: p.where, hint: 'give it at least one sector' }));
     } else if (last >= diskBlocks) {
       problems.push(new KilnError(`partition ${p.name} does not fit: it ends at sector ${last}, the disk has ${diskBlocks} sectors (${diskBytes} bytes)`, {

@@ -92,8 +92,9 @@ export function configTreeToGraph(parsed: ParsedYaml, problems: KilnError[]): Gr
     entries.push({ plugin, ...(name !== undefined ? { name: String(name) } : {}), values: self, ...(partitions ? { partitions } : {}), where: here });
   };
 
-  for (const entry of list) {
-    const at = where(entry, lines.get(list) ?? 0);
+  const itemLines = parsed.itemLines.get(list) ?? [];
+  for (const [i, entry] of list.entries()) {
+    const at = where(entry, itemLines[i] ?? lines.get(list) ?? 0);
     if (!isDict(entry)) {
       problems.push(new KilnError(`Config entry not a dict: ${show(entry)}`, { where: at, hint: 'each list item is one "plugin: {...}" mapping' }));
       continue;
