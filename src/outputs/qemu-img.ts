@@ -43,9 +43,10 @@ export async function verifyDiskImage(runner: Runner, file: string, qemuFormat: 
   const want = await imageInfo(runner, rawImage, 'raw');
   let got: ImageInfo;
   try {
-    got = await imageInfo(runner, file);
+    // -f: a fixed VHD has no header, only a footer, and is probed as raw without it
+    got = await imageInfo(runner, file, qemuFormat);
   } catch (e) {
-    throw new OutputVerificationError(file, 'qemu-img info cannot read it', e);
+    throw new OutputVerificationError(file, `qemu-img info cannot read it as ${qemuFormat}`, e);
   }
   if (got.format !== qemuFormat) throw new OutputVerificationError(file, `qemu-img sees format ${got.format}, expected ${qemuFormat}`);
   if (got.virtualSize !== want.virtualSize) {

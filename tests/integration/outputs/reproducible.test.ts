@@ -77,4 +77,20 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
     assert.ok(size(z[0]!.files[0]!) * 2 < size(u[0]!.files[0]!), `zlib ${size(z[0]!.files[0]!)} vs uncompressed ${size(u[0]!.files[0]!)}`);
     assert.match(sh('qemu-img', ['compare', raw, u[0]!.files[0]!]), /identical/);
   });
+
+  it('DIB_VHD_SUBFORMAT=fixed writes a fixed VHD: the raw bytes plus a 512-byte footer', async () => {
+    const r = await writeOutputs(request({ outDir: join(root, 'fixed'), tree, rawImage: raw, env: { DIB_VHD_SUBFORMAT: 'fixed' } }), ['vhd']);
+    const f = r[0]!.files[0]!;
+    assert.equal(statSync(f).size, (64 << 20) + 512);
+    assert.equal(readFileSync(f).subarray(-512, -504).toString('latin1'), 'conectix', 'VHD footer cookie');
+    assert.match(sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vpc', raw, f]), /identical/);
+  });
+
+  it('moveRaw renames the workspace image into place', async () => {
+    const copy = join(root, 'ws.raw');
+    sh('cp', ['--sparse=always', raw, copy]);
+    const r = await writeOutputs(request({ outDir: join(root, 'moved'), tree, rawImage: copy, moveRaw: true }), ['raw']);
+    assert.ok(!existsSync(copy), 'the workspace image is gone');
+    assert.equal(sha(r[0]!.files[0]!), sha(raw));
+  });
 });
