@@ -3,6 +3,8 @@
  * `json.dump(d, f, indent=True, separators=(',', ': '), sort_keys=False)` -- indent 1, ensure_ascii,
  * tuples as lists, no trailing newline. Element scripts and package-installs-v2 read this file.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { SquashedPackages } from './package-installs-squash.js';
 
 export function formatSquashedJson(model: SquashedPackages): string {
@@ -39,4 +41,15 @@ export function pyJsonString(s: string): string {
     else out += ch;
   }
   return `${out}"`;
+}
+
+/** Where the in-target hooks read the squash (DIB: extra-data.d/99-squash-package-install). */
+export const SQUASHED_JSON_PATH = 'tmp/package-installs.json';
+
+/** Write the squash into the tree (before pre-install.d); returns the file written. */
+export function writeSquashedJson(treeDir: string, model: SquashedPackages): string {
+  const file = join(treeDir, SQUASHED_JSON_PATH);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, formatSquashedJson(model), { mode: 0o644 });
+  return file;
 }

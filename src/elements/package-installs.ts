@@ -5,7 +5,9 @@
  */
 export { evaluateParams, evaluateWhen, elementInstallType } from './package-installs-eval.js';
 export type { PackageInstallsContext, PackageOp, ParamsVerdict } from './package-installs-eval.js';
-export { formatSquashedJson, pyJsonString } from './package-installs-format.js';
+export { formatSquashedJson, pyJsonString, SQUASHED_JSON_PATH, writeSquashedJson } from './package-installs-format.js';
+export { PKG_MAP_DIR, writePkgMapFiles } from './pkg-map-files.js';
+export { mapPackages, parsePkgMap, resolvePkgMap } from './pkg-map.js';
 export { parseLegacyPackageList, parsePackageInstalls } from './package-installs-parse.js';
 export type { LegacyPackageLine, PackageDecl, PackageInstallsFile, PackageParams, RawValue } from './package-installs-parse.js';
 export { collectPackageInstalls, emptySquash, packagesFor, squashPackageInstalls, squashSourceDirs } from './package-installs-squash.js';

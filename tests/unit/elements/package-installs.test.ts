@@ -3,11 +3,14 @@
  * package-installs-squash that the port must keep (dib-compat 3.4).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KilnError } from '../../../src/errors.js';
 import {
   collectPackageInstalls, emptySquash, formatSquashedJson, packagesFor, parseLegacyPackageList, parsePackageInstalls,
-  pyJsonString, type PackageInstallsContext,
+  pyJsonString, writeSquashedJson, type PackageInstallsContext,
 } from '../../../src/elements/package-installs.js';
 
 const base: PackageInstallsContext = { env: {}, arch: 'amd64' };
@@ -163,6 +166,17 @@ describe('formatSquashedJson', () => {
       '  "uninstall": [', '   [', '    "b",', '    "el"', '   ]', '  ]', ' }', '}',
     ].join('\n'));
     assert.equal(formatSquashedJson(emptySquash()), '{}');
+  });
+
+  it('writeSquashedJson puts it at <tree>/tmp/package-installs.json', () => {
+    const tree = mkdtempSync(join(tmpdir(), 'kiln-pi-'));
+    try {
+      const m = squash('a:\n', {}, 'el');
+      assert.equal(writeSquashedJson(tree, m), join(tree, 'tmp/package-installs.json'));
+      assert.equal(readFileSync(join(tree, 'tmp/package-installs.json'), 'utf8'), formatSquashedJson(m));
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
   });
 
   it('escapes like Python ensure_ascii', () => {
