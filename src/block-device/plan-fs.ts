@@ -29,7 +29,8 @@ export function planFilesystems(r: ResolvedConfig, image: ImagePlan, parts: Map<
     if (mount) fs.mountPoint = m.type === 'swap' ? 'none' : mount.mountPoint;
     out.push(fs);
   }
-  return out;
+  // disk order: the same whatever the config's form (tree entries come out nested-first)
+  return out.sort((a, b) => a.offsetBytes - b.offsetBytes || (a.name < b.name ? -1 : 1));
 }
 
 function mergeRanges(segs: ByteRange[]): ByteRange[] {

@@ -1,7 +1,7 @@
 /**
  * Graph entries -> typed nodes and DIB's node graph: duplicate names, undefined edges, cycles, and
- * the topological call order (Kahn, ties broken by insertion order, so it is stable and golden-
- * testable). Every problem is collected; nothing is thrown here.
+ * the topological call order (Kahn, ties broken by name: stable, golden-testable, and the same for
+ * the tree and graph forms of a layout). Every problem is collected; nothing is thrown here.
  */
 import { KilnError } from '../errors.js';
 import { parseImageNode } from './nodes/image.js';
@@ -88,7 +88,7 @@ function orderNodes(r: ResolvedConfig, ctx: NodeContext): string[] {
     indeg.set(e.to, indeg.get(e.to)! + 1);
   }
   const order: string[] = [];
-  let ready = names.filter((n) => indeg.get(n) === 0);
+  let ready = names.filter((n) => indeg.get(n) === 0).sort();
   while (ready.length > 0) {
     order.push(...ready);
     const next: string[] = [];
@@ -98,7 +98,7 @@ function orderNodes(r: ResolvedConfig, ctx: NodeContext): string[] {
         if (indeg.get(s) === 0) next.push(s);
       }
     }
-    ready = names.filter((n) => next.includes(n));
+    ready = names.filter((n) => next.includes(n)).sort();
   }
   if (order.length < names.length) {
     const stuck = names.filter((n) => !order.includes(n));
