@@ -5,7 +5,7 @@
  */
 import { KilnError } from '../../errors.js';
 import { deriveGuid } from '../encode/guid.js';
-import { clearRegion, copyNonZero, withScratchFile } from './region.js';
+import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { runTool, where } from './run.js';
 import type { MkfsContext, MkfsRequest } from './index.js';
 
@@ -23,7 +23,6 @@ export function mkfsBtrfsArgs(req: MkfsRequest, target: string): string[] {
 export async function makeBtrfs(ctx: MkfsContext, req: MkfsRequest): Promise<void> {
   await withScratchFile(req.image, req.sizeBytes, async (scratch) => {
     await runTool(ctx, req.sourceDir !== undefined, 'mkfs.btrfs', mkfsBtrfsArgs(req, scratch), { context: `mkfs ${where(req)}` });
-    await clearRegion(ctx, req.image, req.offsetBytes, req.sizeBytes);
-    copyNonZero(scratch, req.image, req.offsetBytes, req.sizeBytes);
+    await copyScratchIntoRegion(ctx, scratch, req.image, req.offsetBytes, req.sizeBytes);
   });
 }

@@ -39,36 +39,74 @@ export async function clearRegion(ctx: MkfsContext, image: string, offset: numbe
   }
 }
 
-function isZero(b: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i += 8) if (b.readBigUInt64LE(i) !== 0n) return false;
-  return true;
+const ZERO = Buffer.alloc(BLOCK);
+
+export type ByteRange = [start: number, end: number];
+
+/**
+ * Data ranges of a sparse file. Node has no SEEK_DATA/SEEK_HOLE, so ask xfs_io (xfsprogs), which
+ * prints lines "DATA <off>" / "HOLE <off>"; without it, the whole file is one range (still correct,
+ * only slower: holes read as zeros and are skipped block by block).
+ */
+export async function dataRanges(ctx: MkfsContext, file: string, size: number): Promise<ByteRange[]> {
+  let out: string;
+  try {
+    out = (await ctx.runner.run('xfs_io', ['-r', '-c', 'seek -a -r 0', file])).stdout;
+  } catch {
+    return [[0, size]];
+  }
+  return parseSeekOutput(out, size);
 }
 
-/** Copy the non-zero 4 KiB blocks of `src` (sizeBytes long) to `image` at `offset`. Returns bytes written. */
-export function copyNonZero(src: string, image: string, offset: number, sizeBytes: number): number {
+export function parseSeekOutput(out: string, size: number): ByteRange[] {
+  const ranges: ByteRange[] = [];
+  let dataAt: number | undefined;
+  for (const line of out.split('\n')) {
+    const m = /^(DATA|HOLE)\s+(\d+)/.exec(line.trim());
+    if (!m) continue;
+    const at = Number(m[2]);
+    if (m[1] === 'DATA') dataAt ??= at;
+    else if (dataAt !== undefined) { ranges.push([dataAt, Math.min(at, size)]); dataAt = undefined; }
+  }
+  if (dataAt !== undefined) ranges.push([dataAt, size]);
+  return ranges;
+}
+
+/** Copy the non-zero 4 KiB blocks of `ranges` of `src` to `image` at `offset` + the same position. Returns bytes written. */
+export function copyNonZero(src: string, image: string, offset: number, ranges: ByteRange[]): number {
   const buf = Buffer.alloc(CHUNK);
   const inFd = openSync(src, 'r');
   const outFd = openSync(image, 'r+');
   let written = 0;
   try {
-    for (let pos = 0; pos < sizeBytes; pos += CHUNK) {
-      const n = readSync(inFd, buf, 0, Math.min(CHUNK, sizeBytes - pos), pos);
-      let runStart = -1;
-      for (let b = 0; b <= n; b += BLOCK) {
-        const end = Math.min(b + BLOCK, n);
-        const data = b < n && !isZero(buf, b, end - ((end - b) % 8));
-        const tailData = b < n && (end - b) % 8 !== 0 && buf.subarray(end - ((end - b) % 8), end).some((x) => x !== 0);
-        if ((data || tailData) && runStart < 0) runStart = b;
-        if (!(data || tailData) && runStart >= 0) {
-          written += writeSync(outFd, buf, runStart, b - runStart, offset + pos + runStart);
-          runStart = -1;
+    for (const [from, to] of ranges) {
+      for (let pos = from; pos < to; pos += CHUNK) {
+        const n = readSync(inFd, buf, 0, Math.min(CHUNK, to - pos), pos);
+        if (n <= 0) break;
+        let run = -1; // start of the current run of non-zero blocks
+        for (let b = 0; b < n; b += BLOCK) {
+          const end = Math.min(b + BLOCK, n);
+          const zero = buf.subarray(b, end).equals(ZERO.subarray(0, end - b)); // native memcmp
+          if (!zero && run < 0) run = b;
+          if (zero && run >= 0) {
+            written += writeSync(outFd, buf, run, b - run, offset + pos + run);
+            run = -1;
+          }
         }
+        if (run >= 0) written += writeSync(outFd, buf, run, n - run, offset + pos + run);
       }
-      if (runStart >= 0) written += writeSync(outFd, buf, runStart, n - runStart, offset + pos + runStart);
     }
   } finally {
     closeSync(inFd);
     closeSync(outFd);
   }
   return written;
+}
+
+/** Clear the region, then copy the scratch file's data into it. */
+export async function copyScratchIntoRegion(ctx: MkfsContext, scratch: string, image: string, offset: number, size: number): Promise<void> {
+  await clearRegion(ctx, image, offset, size);
+  const ranges = await dataRanges(ctx, scratch, size);
+  const n = copyNonZero(scratch, image, offset, ranges);
+  ctx.log.debug(`copied ${n} bytes (${ranges.length} data range(s)) of ${scratch} to ${image} at ${offset}`);
 }

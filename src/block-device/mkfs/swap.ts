@@ -1,7 +1,7 @@
 /** Swap: mkswap (no offset option in util-linux 2.38) on a scratch file, then its header copied in. */
 import { KilnError } from '../../errors.js';
 import { deriveGuid } from '../encode/guid.js';
-import { clearRegion, copyNonZero, withScratchFile } from './region.js';
+import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { where } from './run.js';
 import type { MkfsContext, MkfsRequest } from './index.js';
 
@@ -19,7 +19,6 @@ export async function makeSwap(ctx: MkfsContext, req: MkfsRequest): Promise<void
   if (req.sourceDir) ctx.log.warn(`swap ${where(req)}: a swap area has no files; the source directory is ignored`);
   await withScratchFile(req.image, req.sizeBytes, async (scratch) => {
     await ctx.runner.run('mkswap', mkswapArgs(req, scratch), { context: `mkswap ${where(req)}` });
-    await clearRegion(ctx, req.image, req.offsetBytes, req.sizeBytes);
-    copyNonZero(scratch, req.image, req.offsetBytes, req.sizeBytes);
+    await copyScratchIntoRegion(ctx, scratch, req.image, req.offsetBytes, req.sizeBytes);
   });
 }

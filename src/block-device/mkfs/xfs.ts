@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { KilnError } from '../../errors.js';
 import { deriveGuid } from '../encode/guid.js';
 import { encodeXfsProto } from './xfs-proto.js';
-import { clearRegion, copyNonZero, withScratchFile } from './region.js';
+import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { listTree } from './tree.js';
 import { runTool, where } from './run.js';
 import type { MkfsContext, MkfsRequest } from './index.js';
@@ -54,7 +54,6 @@ export async function makeXfs(ctx: MkfsContext, req: MkfsRequest): Promise<void>
       });
       await ctx.runner.run('xfs_db', ['-x', ...writes, scratch]);
     }
-    await clearRegion(ctx, req.image, req.offsetBytes, req.sizeBytes);
-    copyNonZero(scratch, req.image, req.offsetBytes, req.sizeBytes);
+    await copyScratchIntoRegion(ctx, scratch, req.image, req.offsetBytes, req.sizeBytes);
   });
 }
