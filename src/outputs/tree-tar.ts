@@ -3,8 +3,8 @@
  * namespace sees them, are what is stored). Chosen for fidelity and reproducibility:
  *  - --numeric-owner: owners by number; the host's passwd is not the image's;
  *  - --xattrs --xattrs-include='*' --acls: capabilities, SELinux labels, POSIX ACLs (pax records);
- *  - --sort=name, --mtime=@EPOCH --clamp-mtime, pax exthdr.name without %p (the default puts the
- *    PID in every extended header name) and no atime/ctime records: same tree, same bytes;
+ *  - --sort=name, --mtime=@EPOCH --clamp-mtime, pax exthdr.name without %p (GNU tar before 1.32
+ *    put the PID in every extended header name) and no atime/ctime records: same tree, same bytes;
  *  - ./proc/* and ./sys/* contents excluded (the directories themselves are kept), as DIB.
  */
 import { asTreeRoot } from '../sandbox/identity.js';
