@@ -16,6 +16,9 @@ export const GPT_ENTRY_COUNT = 128;
 export const GPT_ENTRY_SIZE = 128;
 export const GPT_HEADER_SIZE = 92;
 export const GPT_NAME_MAX = 36;
+/** Attribute bits (UEFI 2.10 table 5-9): 0 required partition, 2 legacy BIOS bootable; 48-63 type specific. */
+export const GPT_ATTR_REQUIRED = 1n;
+export const GPT_ATTR_LEGACY_BIOS_BOOTABLE = 4n;
 const ARRAY_BYTES = GPT_ENTRY_COUNT * GPT_ENTRY_SIZE;
 
 export interface GptGeometry {
