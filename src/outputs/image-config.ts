@@ -22,6 +22,11 @@ export function parseImageRef(target: string | undefined, what: string): ImageRe
   return { name, tag };
 }
 
+/** The OCI ref name: --docker-target, else NAME:latest. */
+export function ociRefName(req: { dockerTarget?: string; imageName: string }): string {
+  return req.dockerTarget ?? `${req.imageName.toLowerCase()}:latest`;
+}
+
 /** dpkg/uname architecture -> GOARCH (and variant), as image configs name them. */
 export function goArch(arch: string): { architecture: string; variant?: string } {
   switch (arch) {

@@ -7,7 +7,7 @@
  * bytes stay reproducible. REF is --docker-target when given, else NAME:latest.
  */
 import { renameSync, rmSync } from 'node:fs';
-import { encodeImageConfig, parseImageRef } from './image-config.js';
+import { encodeImageConfig, ociRefName, parseImageRef } from './image-config.js';
 import { blobOf, writeLayer } from './image-layer.js';
 import { outputPath, tempSibling } from './paths.js';
 import { writeTarArchive, type PackEntry } from './tar-pack.js';
@@ -30,7 +30,7 @@ export const oci: OutputFormat = {
   extension: 'oci.tar',
   tools: (req) => treeTarTools(req),
   async write(req) {
-    const ref = parseImageRef(req.dockerTarget ?? `${req.imageName.toLowerCase()}:latest`, 'oci');
+    const ref = parseImageRef(ociRefName(req), 'oci');
     const out = outputPath(req, 'oci.tar');
     const layerFile = tempSibling(out, 'layer');
     const tmp = tempSibling(out, 'new');

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { KilnError, throwIfProblems } from '../errors.js';
 import { writeChecksums } from './checksum.js';
 import { COMPRESSIBLE_FORMATS, compressOutput, compressionSuffix } from './compress.js';
-import { parseImageRef } from './image-config.js';
+import { ociRefName, parseImageRef } from './image-config.js';
 import { makeRoomForOutput } from './overwrite.js';
 import { outputPath } from './paths.js';
 import { planOutputs } from './registry.js';
@@ -42,6 +42,9 @@ export function checkOutputRequest(req: OutputRequest, plan: OutputFormat[]): vo
   }
   if (plan.some((f) => f.name === 'docker')) {
     try { parseImageRef(req.dockerTarget, 'docker'); } catch (e) { problems.push(e as KilnError); }
+  }
+  if (plan.some((f) => f.name === 'oci')) {
+    try { parseImageRef(ociRefName(req), 'oci'); } catch (e) { problems.push(e as KilnError); }
   }
   throwIfProblems('the outputs cannot be written', problems);
 }

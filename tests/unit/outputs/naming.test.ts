@@ -66,6 +66,11 @@ describe('checkOutputRequest', () => {
       return true;
     });
   });
+  it('checks the OCI ref name made from the image name', () => {
+    assert.throws(() => checkOutputRequest(req({ imageName: 'My Image' }), planOutputs(['oci'])), /'my image:latest' is not a valid NAME:TAG/);
+    checkOutputRequest(req({ imageName: 'My Image', dockerTarget: 'kiln/x:1' }), planOutputs(['oci']));
+  });
+
   it('accepts tree formats without a disk image', () => {
     checkOutputRequest(req({}), planOutputs(['tar', 'oci', 'squash']));
   });
