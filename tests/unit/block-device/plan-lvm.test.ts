@@ -55,6 +55,6 @@ describe('planLvm', () => {
   });
   it('an LV that does not fit, and thin provisioning, are plan-time errors', () => {
     assert.match(errorOf(() => planText(lvmLayout("        - {name: a, base: vg, size: 20GiB}\n"))), /lv a does not fit: 5120 extents/);
-    assert.match(errorOf(() => planFile('tests/fixtures/block-device/dib/lvm_tree_thin_provision.yaml', { imageSizeBytes: 10 * GiB })), /thin provisioning is not supported yet/);
+    assert.match(errorOf(() => planFile('tests/fixtures/block-device/invalid/lvm-thin.yaml', { imageSizeBytes: GiB })), /thin provisioning is not supported yet/);
   });
 });
