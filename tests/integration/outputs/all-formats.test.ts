@@ -72,6 +72,11 @@ describe('all output formats', { skip }, () => {
     assert.match(list, /\.\/bin\/sh\n {2}x: 3 user\.kiln\n {2}x: 20 security\.capability/);
   });
 
+  it('tar keeps POSIX ACLs', () => {
+    const list = sh('tar', ['--acls', '-tvvvf', file('tar')]);
+    assert.match(list, /\.\/etc\/acl-file\n {2}a: user::rw-,user:[\w-]+:r--,group::r--,mask::r--,other::---/);
+  });
+
   it('docker: skopeo reads the archive and copies it without a daemon', () => {
     const info = JSON.parse(sh('skopeo', ['inspect', `docker-archive:${file('docker.tar')}`])) as Record<string, any>;
     assert.equal(info['Architecture'], 'amd64');

@@ -34,6 +34,11 @@ export function makeTree(root: string): string {
     // a file capability (security.*) and a user xattr: both must survive in tar and layers
     execFileSync('/usr/bin/python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.kiln", b"yes"); '
       + 'os.setxattr(sys.argv[1], "security.capability", bytes.fromhex("0100000200200000000000000000000000000000"))', join(tree, 'bin/sh')]);
+    // a POSIX access ACL (user 1000 may read), in its xattr encoding: version 2, then (tag, perm, id) entries
+    writeFileSync(join(tree, 'etc/acl-file'), 'acl\n', { mode: 0o640 });
+    execFileSync('/usr/bin/python3', ['-c', 'import os,struct,sys; e=[(1,6,-1),(2,4,1000),(4,4,-1),(0x10,4,-1),(0x20,0,-1)]; '
+      + 'os.setxattr(sys.argv[1], "system.posix_acl_access", struct.pack("<I",2)+b"".join(struct.pack("<HHI",t,p,i&0xffffffff) for t,p,i in e))',
+    join(tree, 'etc/acl-file')]);
   }
   return tree;
 }
