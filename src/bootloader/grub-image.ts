@@ -55,19 +55,27 @@ export interface GrubImageRequest {
   grubDir: string;
 }
 
-/** Run grub-mkimage; returns the image bytes (core.img for i386-pc, BOOTX64.EFI for x86_64-efi). */
-export async function buildGrubImage(ctx: { runner: Runner; log: Logger }, req: GrubImageRequest): Promise<Buffer> {
+/** Run grub-mkimage with an embedded config; returns the image bytes. */
+export async function runGrubMkimage(ctx: { runner: Runner }, req: {
+  platform: GrubPlatform; grubDir: string; config: string; modules: string[]; prefix: string;
+}): Promise<Buffer> {
   const tmp = await mkdtemp(join(tmpdir(), 'kiln-grub-'));
   try {
     const cfg = join(tmp, 'early.cfg');
-    const out = join(tmp, req.platform === 'i386-pc' ? 'core.img' : 'BOOTX64.EFI');
-    await writeFile(cfg, formatEarlyConfig(req.fsUuid, req.bootIsSeparate));
-    await ctx.runner.run('grub-mkimage', [
-      '-d', req.grubDir, '-O', req.platform, '-o', out, '-p', req.bootIsSeparate ? '/grub' : '/boot/grub',
-      '-c', cfg, ...grubModules(req.platform),
-    ], { context: `GRUB ${req.platform} image` });
+    const out = join(tmp, 'grub.img');
+    await writeFile(cfg, req.config);
+    await ctx.runner.run('grub-mkimage', ['-d', req.grubDir, '-O', req.platform, '-o', out, '-p', req.prefix, '-c', cfg, ...req.modules],
+      { context: `GRUB ${req.platform} image` });
     return await readFile(out);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The image for the disk: core.img for i386-pc, BOOTX64.EFI for x86_64-efi. */
+export function buildGrubImage(ctx: { runner: Runner; log: Logger }, req: GrubImageRequest): Promise<Buffer> {
+  return runGrubMkimage(ctx, {
+    platform: req.platform, grubDir: req.grubDir, modules: grubModules(req.platform),
+    config: formatEarlyConfig(req.fsUuid, req.bootIsSeparate), prefix: req.bootIsSeparate ? '/grub' : '/boot/grub',
+  });
 }
