@@ -4,3 +4,4 @@ export { outputFormat, outputFormatNames, planOutputs } from './registry.js';
 export { parseChecksumSetting, writeChecksums, formatChecksumLine } from './checksum.js';
 export { writeOutputs, outputTools, checkOutputRequest, type OutputResult } from './write.js';
 export { OutputVerificationError } from './verify/error.js';
+export { shrinkRawImage } from './shrink.js';

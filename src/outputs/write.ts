@@ -55,6 +55,7 @@ export async function writeOutputs(req: OutputRequest, types: string[], now: Dat
   if (req.compression && !plan.some((f) => COMPRESSIBLE_FORMATS.includes(f.name))) {
     req.log.warn(`compression ${req.compression} applies to raw and tar outputs only; none was requested`);
   }
+  if (req.shrink && !plan.some((f) => f.needs === 'disk')) req.log.warn('shrink applies to disk outputs only; none was requested');
   mkdirSync(req.outDir, { recursive: true });
   if (req.shrink && req.rawImage && plan.some((f) => f.needs === 'disk')) {
     const { before, after } = await shrinkRawImage(req.runner, req.rawImage, req.epoch);
