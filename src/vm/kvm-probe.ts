@@ -94,11 +94,12 @@ export function probeKvm(firmware: 'bios' | 'uefi', log: Logger): Promise<KvmVer
   if (hit) return hit;
   const p = (async (): Promise<KvmVerdict> => {
     if (!kvmDeviceUsable()) return { accel: 'tcg', reason: '/dev/kvm is missing or not accessible' };
+    // UEFI needs the BIOS verdict first (the same CPU paths); it is cached for BIOS boots too
+    const bios = firmware === 'uefi' ? await probeKvm('bios', log) : undefined;
+    if (bios?.accel === 'tcg') return bios;
     const dir = await mkdtemp(join(tmpdir(), 'kiln-kvm-probe-'));
     try {
-      const bios = await probeBios(dir, log);
-      if (bios.accel === 'tcg' || firmware === 'bios') return bios;
-      return await probeUefi(dir, log);
+      return firmware === 'bios' ? await probeBios(dir, log) : await probeUefi(dir, log);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
