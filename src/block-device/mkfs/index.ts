@@ -3,6 +3,7 @@
  * no mount (docs/filesystems.md). Tools that read the tree run as root of the tree
  * (sandbox/identity.ts asTreeRoot), so owners come out right when unprivileged.
  */
+import { statSync } from 'node:fs';
 import { KilnError } from '../../errors.js';
 import type { Runner } from '../../exec/runner.js';
 import type { Identity } from '../../sandbox/identity.js';
@@ -45,6 +46,9 @@ export async function makeFilesystem(ctx: MkfsContext, req: MkfsRequest): Promis
   if (!Number.isSafeInteger(req.offsetBytes) || !Number.isSafeInteger(req.sizeBytes) || req.offsetBytes < 0 || req.sizeBytes <= 0) {
     throw new KilnError(`${where(req)}: bad region (offset ${req.offsetBytes}, size ${req.sizeBytes})`);
   }
+  if (req.sourceDir !== undefined && !isDirectory(req.sourceDir)) {
+    throw new KilnError(`${where(req)}: source directory ${req.sourceDir} does not exist`);
+  }
   ctx.log.info(`mkfs ${req.type}${req.label ? ` '${req.label}'` : ''}: ${req.sizeBytes} bytes at offset ${req.offsetBytes}${req.sourceDir ? ` from ${req.sourceDir}` : ''}`);
   switch (req.type) {
     case 'ext2': case 'ext3': case 'ext4': return makeExt(ctx, req);
@@ -54,6 +58,14 @@ export async function makeFilesystem(ctx: MkfsContext, req: MkfsRequest): Promis
     case 'swap': return makeSwap(ctx, req);
     default:
       throw new KilnError(`unsupported filesystem type '${String((req as { type: unknown }).type)}'`, { hint: `use one of ${FS_TYPES.join(', ')}` });
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }
 

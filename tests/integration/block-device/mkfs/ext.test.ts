@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFilesystem, type MkfsRequest } from '../../../../src/block-device/mkfs/index.js';
 import { deriveGuid } from '../../../../src/block-device/encode/guid.js';
+import { KilnError } from '../../../../src/errors.js';
 import { missingTools, sh, withTempDir } from '../encode/tools.js';
 import { context, EPOCH, isRoot, makeImage, makeTree, markersIntact, MiB, readRegion } from './fixture.js';
 
@@ -86,4 +87,11 @@ test('backup superblocks are normalised too (s_kbytes_written zero, checksums va
     assert.doesNotMatch(h, /Lifetime writes/, `backup superblock at ${sb}`);
     assert.match(h, /Checksum type:\s+crc32c/);
   }
+}));
+
+test('a missing source directory is a KilnError naming the filesystem', { skip }, () => withTempDir(async (dir) => {
+  const img = join(dir, 'disk.raw');
+  makeImage(img, 80 * MiB, OFFSET, SIZE);
+  await assert.rejects(makeFilesystem(context(), request(img, join(dir, 'nope'))), (e: unknown) => e instanceof KilnError && /ext4 filesystem at byte 3145728.*does not exist/.test(e.message));
+  assert.ok(markersIntact(img, OFFSET, SIZE));
 }));
