@@ -6,7 +6,7 @@
  * (mount-point directories stay, empty, in the parent) and restored afterwards.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -166,6 +166,34 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
     assert.equal(esp.label, 'MKFS_ESP');
     assert.equal(sh('fsck.fat', ['-n', extract(image, esp.offsetBytes, esp.sizeBytes, join(tmp, 'gpt-esp.img'))]).status, 0);
     rmSync(xfsFile); rmSync(btrfsFile);
+  });
+
+  it('LVM: an ext4 LV spanning two PVs (built in a scratch file, copied into its segments)', async () => {
+    const { plan, image } = await build('spanned', `- local_loop: {name: image0, size: 200MiB}
+- partitioning:
+    base: image0
+    label: mbr
+    partitions:
+      - {name: root, flags: [primary], size: 60MiB, mkfs: {name: mkfs_root, mount: {mount_point: /, fstab: {}}}}
+      - {name: d1, flags: [primary], type: '8e', size: 50MiB}
+      - {name: d2, flags: [primary], type: '8e', size: 50MiB}
+- lvm:
+    name: lvm
+    pvs: [{name: p1, base: d1}, {name: p2, base: d2}]
+    vgs: [{name: vg, base: [p1, p2]}]
+    lvs: [{name: srv, base: vg, size: 80MiB}]
+- mkfs: {name: fs_srv, base: srv, type: ext4, label: srv, mount: {mount_point: /srv, fstab: {}}}
+`);
+    const fs = plan.filesystems.find((f) => f.name === 'fs_srv')!;
+    assert.equal(fs.extents.length, 2, 'the LV is not contiguous in the image');
+    // reassemble the LV from its segments as device-mapper would, and check it
+    const lv = join(tmp, 'spanned-lv.img');
+    const parts = fs.extents.map((e, i) => extract(image, e.offsetBytes, e.sizeBytes, `${lv}.${i}`));
+    writeFileSync(lv, Buffer.concat(parts.map((p) => readFileSync(p))));
+    const r = sh('e2fsck', ['-fn', lv]);
+    assert.equal(r.status, 0, r.out);
+    assert.equal(sh('debugfs', ['-R', 'cat /data/blob', lv]).stdout, 'b'.repeat(200 * 1024));
+    checkExt(image, plan, 'mkfs_root');
   });
 
   // mkfs.fat picks the FAT size and cluster size from the size of the whole FILE when -F/-s are not
