@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSync, readSync, closeSync, truncateSync, writeFileSync } from 'node:fs';
+import { openSync, readSync, closeSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeMbr } from '../../../../src/block-device/encode/mbr.js';
 import { writeSectors } from '../../../../src/block-device/encode/write.js';
@@ -19,6 +19,12 @@ const LAYOUTS: Record<string, DibPart[]> = {
   '3 primaries + 7 logicals': [...prim(3), ...logi(7, 0x82)],
   '64 logicals': logi(64),
   'zero partitions': [],
+  'boot flags, types and unaligned sizes': [
+    { primary: true, boot: true, sizeBytes: 100 * MiB + 1536, type: 0x0c },
+    { primary: false, boot: true, sizeBytes: 7 * MiB + 512 * 3, type: 0x82 },
+    { primary: false, boot: false, sizeBytes: 600 * MiB, type: 0x8e },
+    { primary: false, boot: false, sizeBytes: 3 * MiB + 100, type: 0x83 },
+  ],
 };
 
 /** DIB's own writer (python3-diskimage-builder) on a sparse file: the oracle. */
@@ -55,6 +61,13 @@ for (const [name, parts] of Object.entries(LAYOUTS)) {
       if (w.lba === 0) b.writeUInt32LE(table.diskSignature, 440); // DIB's disk id is random
       assert.equal(a.toString('hex'), b.toString('hex'), `sector ${w.lba} differs from DIB's`);
     }
+    // the whole images are equal once DIB's random disk id is replaced by ours (nothing else written anywhere)
+    const fd = openSync(dib, 'r+');
+    const sig = Buffer.alloc(4);
+    sig.writeUInt32LE(table.diskSignature);
+    writeSync(fd, sig, 0, 4, 440);
+    closeSync(fd);
+    sh('cmp', [ours, dib]);
     const ourPartx = sh('partx', ['--raw', '-g', '-b', '-o', 'NR,START,END,TYPE', ours], { ok: [1] }).trim();
     const dibPartx = sh('partx', ['--raw', '-g', '-b', '-o', 'NR,START,END,TYPE', dib], { ok: [1] }).trim();
     assert.equal(ourPartx, dibPartx);
