@@ -12,6 +12,7 @@ import { expandRequestedElements } from '../elements/expand.js';
 import { resolveElementSet } from '../elements/resolve.js';
 import { scanElements } from '../elements/scan.js';
 import { planHooks, type HookPlan } from '../phases/plan.js';
+import { checkPackageInstalls } from './packages.js';
 
 export interface BuildPlan {
   requested: string[];
@@ -27,6 +28,7 @@ export function planBuild(config: BuildConfig): BuildPlan {
   const requested = expandRequestedElements(config.elements, { skipBase: config.skipBase, arch: config.arch });
   const { elements } = resolveElementSet(index, requested);
   const hooks = planHooks(elements, { defaultInstallType: config.installType, env: config.env });
+  checkPackageInstalls(elements);
   const plan: BuildPlan = { requested, elements, hooks, overrides: index.overrides };
   const bootstrap = findBootstrap(elements);
   if (bootstrap) plan.bootstrap = bootstrap;

@@ -12,6 +12,13 @@ import { currentIdentity } from '../sandbox/identity.js';
 import type { BootstrapRequest } from '../distros/types.js';
 import type { PhaseName } from '../phases/phases.js';
 import { runInTree, TARGET_PATH } from '../sandbox/sandbox.js';
+import { outputFormat, outputTools, planOutputs, writeOutputs } from '../outputs/index.js';
+import { writeBootConfig, installBootCode } from './boot.js';
+import { bootTestOutput } from './boot-test.js';
+import { sourcedEnvironment } from './environment-d.js';
+import { assembleImage, planAndWriteFstab, planFinalLayout } from './layout.js';
+import { outputRequest } from './output-request.js';
+import { preparePackages } from './packages.js';
 import type { BuildPlan } from './plan.js';
 import { checkTreeDeployed, finaliseBase, installHostResolvConf } from './tree-prep.js';
 
@@ -35,6 +42,16 @@ export interface Step {
 
 const phaseStep = (phase: PhaseName): Step => ({ id: phase, title: phase, phase });
 
+/** A disk image is made when a disk format is asked for (or a boot test). */
+function needsDisk(config: BuildConfig): boolean {
+  return config.bootTest || planOutputs(config.imageTypes).some((f) => f.needs === 'disk');
+}
+
+/** Run with the hooks' view of the environment (environment.d sourced), as host stages must agree with it. */
+async function withSourcedEnv<T>(ctx: BuildContext, plan: BuildPlan, env: Record<string, string>, fn: (full: Record<string, string>) => Promise<T>): Promise<T> {
+  return fn(await sourcedEnvironment(ctx, plan.hooks, env));
+}
+
 export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
   const steps: Step[] = [];
   if (plan.bootstrap) steps.push(bootstrapStep(config, plan.bootstrap.driver));
@@ -45,6 +62,7 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
       installHostResolvConf(ctx.ws.tree);
     } },
     phaseStep('extra-data.d'),
+    { id: 'packages-squash', title: 'squash package-installs and pkg-map', run: (ctx, _s, env) => preparePackages(ctx, plan.elements, plan.hooks, env) },
     phaseStep('pre-install.d'),
     phaseStep('install.d'),
   );
@@ -59,6 +77,14 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     phaseStep('post-install.d'),
     phaseStep('post-root.d'),
     phaseStep('block-device.d'),
+  );
+  const disk = needsDisk(config);
+  const bootable = disk && plan.elements.some((e) => e.name === 'bootloader');
+  if (disk) {
+    steps.push({ id: 'layout', title: 'plan the disk layout and write /etc/fstab', tools: [{ tool: 'du', why: 'measures the tree' }],
+      run: (ctx, state, env) => withSourcedEnv(ctx, plan, env, (full) => planAndWriteFstab(ctx, state, plan.elements, full)) });
+  }
+  steps.push(
     phaseStep('pre-finalise.d'),
     phaseStep('finalise.d'),
     // cleanup.d runs before assembly: the tree is the image's content (there is no mounted image
@@ -66,6 +92,29 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     phaseStep('cleanup.d'),
     { id: 'finalise-tree', title: 'finalise the tree', run: async (ctx) => finaliseBase(ctx.ws.tree) },
   );
+  if (disk) {
+    steps.push({
+      id: 'assemble', title: bootable ? 'assemble the disk and write the boot code' : 'assemble the disk',
+      tools: [{ tool: 'mke2fs', why: 'creates ext filesystems from the tree (e2fsprogs)' },
+        ...(bootable ? [{ tool: 'grub-mkimage', why: 'builds the GRUB images (grub-common)' }, { tool: 'mcopy', why: 'copies GRUB onto the ESP (mtools)' }] : [])],
+      run: (ctx, state, env) => withSourcedEnv(ctx, plan, env, async (full) => {
+        const bd = await planFinalLayout(ctx, state, plan.elements, full);
+        if (bootable) writeBootConfig(ctx, bd, full);
+        const image = await assembleImage(ctx, state, bd);
+        if (bootable) await installBootCode(ctx, bd, image);
+      }),
+    });
+  }
+  steps.push({ id: 'outputs', title: `write ${config.imageTypes.join(', ')}`, tools: outputTools(outputRequest(config, undefined, {}), config.imageTypes),
+    run: async (ctx, state, env) => {
+      const results = await writeOutputs(outputRequest(config, ctx, env, state.rawImage), config.imageTypes);
+      for (const r of results) state.outputs.push(...r.files, ...r.checksums);
+      state['diskOutputs'] = results.filter((r) => outputFormat(r.format).needs === 'disk').flatMap((r) => r.files);
+    } });
+  if (config.bootTest) {
+    steps.push({ id: 'boot-test', title: 'boot the image in QEMU', tools: [{ tool: 'qemu-system-x86_64', why: '--boot-test (qemu-system-x86)' }],
+      run: (ctx, state) => bootTestOutput(ctx, state) });
+  }
   return steps;
 }
 

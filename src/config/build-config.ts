@@ -37,6 +37,8 @@ export interface BuildConfig {
   dockerTarget?: string;
   logfile?: string;
   useCache: boolean;
+  compression?: 'zstd' | 'xz';
+  shrink: boolean;
   bootTest: boolean;
   keepWorkspace: boolean;
   debug: boolean;
@@ -117,6 +119,8 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     installType,
     dockerTarget: v('dockerTarget') ?? e('DOCKER_TARGET'),
     logfile: v('logfile') !== undefined ? resolve(v('logfile')!) : e('LOGFILE'),
+    compression: parseCompression(v('compression') ?? e('KILN_COMPRESSION')),
+    shrink: on('shrink') || e('KILN_SHRINK') === '1',
     useCache: !(on('noCache') || e('KILN_NO_CACHE') === '1'),
     bootTest: on('bootTest'),
     keepWorkspace: on('keepWorkspace') || e('KILN_KEEP_WORKSPACE') === '1',
@@ -128,6 +132,12 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     notices,
   };
   return Object.freeze(cfg);
+}
+
+function parseCompression(value: string | undefined): 'zstd' | 'xz' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'zstd' && value !== 'xz') throw new UsageError(`--compression must be zstd or xz, not '${value}'`);
+  return value;
 }
 
 function parseChecksums(value: string | undefined): ChecksumKind[] {
