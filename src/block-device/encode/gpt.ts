@@ -37,15 +37,25 @@ export function gptGeometry(totalSectors: number, sectorSize: 512 | 4096): GptGe
   return { arraySectors, firstUsableLba: 2 + arraySectors, lastUsableLba: backupArrayLba - 1, backupArrayLba, backupHeaderLba };
 }
 
+/** Conventional CHS (255 heads x 63 sectors; FE FF FF past cylinder 1023), as gdisk computes it. */
+export function chs255(lba: number): [number, number, number] {
+  const c = Math.floor(lba / (255 * 63));
+  if (c > 1023) return [0xfe, 0xff, 0xff];
+  const h = Math.floor(lba / 63) % 255;
+  const sec = (lba % 63) + 1;
+  return [h, sec | ((c >> 2) & 0xc0), c & 0xff];
+}
+
 export function encodeProtectiveMbr(totalSectors: number, sectorSize: number): Buffer {
   const s = Buffer.alloc(sectorSize);
   const e = 446;
   s[e + 0] = 0x00; // not bootable (UEFI: must be 0)
   s[e + 1] = 0x00; s[e + 2] = 0x02; s[e + 3] = 0x00; // CHS of LBA 1
   s[e + 4] = 0xee;
-  s[e + 5] = 0xff; s[e + 6] = 0xff; s[e + 7] = 0xff; // CHS beyond reach
+  const sectors = Math.min(totalSectors - 1, 0xffffffff);
+  Buffer.from(chs255(sectors)).copy(s, e + 5); // CHS of the last sector covered, as sgdisk writes it
   s.writeUInt32LE(1, e + 8);
-  s.writeUInt32LE(Math.min(totalSectors - 1, 0xffffffff), e + 12);
+  s.writeUInt32LE(sectors, e + 12);
   s[510] = 0x55;
   s[511] = 0xaa;
   return s;

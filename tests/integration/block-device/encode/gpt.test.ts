@@ -89,3 +89,20 @@ test('every short type code maps to the GUID sgdisk itself writes', { skip }, ()
     assert.equal(m?.[1], gptTypeGuid(code), `code ${code}`);
   }
 }));
+
+test('GPT image is byte-identical to what sgdisk writes for the same table (the tool DIB uses)', { skip }, () => withTempDir((dir) => {
+  const t = table(512);
+  t.entries[2]!.attributes = 4n;
+  const ours = image(dir, t);
+  const theirs = join(dir, 'sgdisk.raw');
+  writeFileSync(theirs, '');
+  truncateSync(theirs, GiB);
+  const args = ['-o', '-U', t.diskGuid];
+  t.entries.forEach((e, i) => {
+    const n = i + 1;
+    args.push('-n', `${n}:${e.firstLba}:${e.lastLba}`, '-t', `${n}:${e.typeGuid}`, '-u', `${n}:${e.uniqueGuid}`, '-c', `${n}:${e.name}`);
+    for (let bit = 0; bit < 64; bit++) if ((e.attributes >> BigInt(bit)) & 1n) args.push('-A', `${n}:set:${bit}`);
+  });
+  sh('sgdisk', [...args, theirs]);
+  sh('cmp', [ours, theirs]);
+}));

@@ -38,7 +38,8 @@ for (const ss of [512, 4096] as const) {
     const arr = ss === 512 ? 32 : 4;
     assert.deepEqual(w.map((x) => [x.lba, x.bytes.length]), [[0, ss], [1, ss * (1 + arr)], [total - 1 - arr, ss * (1 + arr)]]);
     const pmbr = w[0]!.bytes;
-    assert.equal(pmbr.subarray(446, 462).toString('hex'), `00000200eeffffff01000000${(total - 1).toString(16).padStart(8, '0').match(/../g)!.reverse().join('')}`);
+    const endChs = ss === 512 ? '8a0882' : '510110'; // CHS of LBA total-1 (255 heads x 63 sectors)
+    assert.equal(pmbr.subarray(446, 462).toString('hex'), `00000200ee${endChs}01000000${(total - 1).toString(16).padStart(8, '0').match(/../g)!.reverse().join('')}`);
     assert.equal(pmbr.readUInt16BE(510), 0x55aa);
     const p = header(w[1]!.bytes);
     const b = header(w[2]!.bytes.subarray(arr * ss));
