@@ -67,6 +67,10 @@ export function planBlockDevice(src: BlockDeviceSource, opts: PlanOptions = {}):
     return fail();
   }
   const sectorSize = (opts.blockSize ?? imageNode.blockSize ?? 512) as 512 | 4096;
+  if (opts.blockSize !== undefined && opts.blockSize !== 512 && opts.blockSize !== 4096) {
+    ctx.problems.push(new KilnError(`DIB_BLOCK_SIZE=${opts.blockSize} is not supported`, { where: 'DIB_BLOCK_SIZE', hint: 'use 512 or 4096' }));
+    return fail();
+  }
   const image = planImage(r, imageNode.name, imageNode.sizeBytes, sectorSize, opts, ctx);
   if (!image) return fail();
 
