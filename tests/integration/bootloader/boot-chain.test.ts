@@ -126,6 +126,9 @@ describe('GRUB installed as bytes boots in QEMU', { skip }, () => {
     assert.deepEqual(efi('::/EFI/debian/grubx64.efi'), a);
     // file times are SOURCE_DATE_EPOCH (2023-11-14), not the host clock
     assert.match(execFileSync('mdir', ['-i', at, '::/EFI/BOOT'], { env, encoding: 'utf8' }), /2023-11-14/);
+    // again on the same ESP (directories exist, files are replaced)
+    await installBootloader(ctx, gptTarget(), 'efi');
+    assert.deepEqual(efi('::/EFI/BOOT/BOOTX64.EFI'), a);
   });
 
   it('GPT + BIOS boots to the test init', async () => {
