@@ -46,6 +46,7 @@ export interface PlanOptions {
 
 export function loadResolvedConfig(src: BlockDeviceSource, params: RootfsParams | undefined, ctx: NodeContext): ResolvedConfig {
   const parsed = parseYamlWithLines(src.text, src.file);
+  ctx.whereOf = (o) => (typeof o === 'object' && o !== null && parsed.lines.has(o) ? `${src.file}:${parsed.lines.get(o)}` : undefined);
   const graph = configTreeToGraph(parsed, ctx.problems);
   if (params) mergeRootfsParams(graph, params);
   const r = resolveBlockDeviceConfig(graph, ctx);

@@ -32,7 +32,7 @@ export function encodeXfsProto(sourceDir: string, entries: TreeEntry[]): XfsProt
     });
   }
   const root = entries.find((e) => e.path === '');
-  const lines = ['/dev/null', '0 0', `d${mode(root ?? { path: '', kind: 'dir', mode: 0o755, uid: 0, gid: 0 }).slice(1)} ${root?.uid ?? 0} ${root?.gid ?? 0}`];
+  const lines = ['/dev/null', '0 0', `d${mode(root ?? { path: '', kind: 'dir', mode: 0o755, uid: 0, gid: 0, atime: 0, mtime: 0, ctime: 0 }).slice(1)} ${root?.uid ?? 0} ${root?.gid ?? 0}`];
   const sticky = root && root.mode & 0o1000 ? [''] : [];
   const skipped: string[] = [];
   const open: string[] = []; // stack of open directory paths

@@ -1,14 +1,16 @@
 /**
  * XFS: mkfs.xfs has no offset option, so it builds the filesystem in a sparse scratch file of the
  * region's size, populated from a protofile generated from the tree (-p), and its non-zero blocks are
- * copied into the region. The protofile cannot carry the sticky bit; it is set afterwards with xfs_db.
+ * copied into the region. What the protofile cannot carry (sticky bit, timestamps) is set afterwards
+ * with xfs_db (xfs-fixup.ts).
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { KilnError } from '../../errors.js';
 import { deriveGuid } from '../encode/guid.js';
 import { encodeXfsProto } from './xfs-proto.js';
 import { copyScratchIntoRegion, withScratchFile } from './region.js';
-import { listTree } from './tree.js';
+import { listTree, type TreeEntry } from './tree.js';
+import { encodeXfsDbFixups, parseXfsDbInfo, xfsDbFailure } from './xfs-fixup.js';
 import { runTool, where } from './run.js';
 import type { MkfsContext, MkfsRequest } from './index.js';
 
@@ -32,27 +34,27 @@ export async function makeXfs(ctx: MkfsContext, req: MkfsRequest): Promise<void>
   mkfsXfsArgs(req, '');
   await withScratchFile(req.image, req.sizeBytes, async (scratch) => {
     let protofile: string | undefined;
-    let sticky: string[] = [];
+    let entries: TreeEntry[] = [];
+    let skipped: string[] = [];
     if (req.sourceDir) {
-      const proto = encodeXfsProto(req.sourceDir, await listTree(ctx, req.sourceDir));
+      entries = await listTree(ctx, req.sourceDir);
+      const proto = encodeXfsProto(req.sourceDir, entries);
+      skipped = proto.skipped;
       if (proto.skipped.length) ctx.log.warn(`xfs ${where(req)}: ${proto.skipped.length} socket(s) skipped: ${proto.skipped.slice(0, 5).join(', ')}`);
       protofile = `${scratch}.proto`;
       writeFileSync(protofile, proto.text);
-      sticky = proto.sticky;
     }
     try {
       await runTool(ctx, req.sourceDir !== undefined, 'mkfs.xfs', mkfsXfsArgs(req, scratch, protofile), { context: `mkfs ${where(req)}` });
     } finally {
       if (protofile) rmSync(protofile, { force: true });
     }
-    if (sticky.length) {
-      const cmds = sticky.flatMap((p) => ['-c', `path /${p}`, '-c', 'print core.mode']);
-      const modes = (await ctx.runner.run('xfs_db', ['-r', ...cmds, scratch])).stdout.match(/core\.mode = 0?(\d+)/g) ?? [];
-      const writes = sticky.flatMap((p, i) => {
-        const m = parseInt(/(\d+)$/.exec(modes[i] ?? '')?.[1] ?? '0', 8);
-        return ['-c', `path /${p}`, '-c', `write core.mode 0${(m | 0o1000).toString(8)}`];
-      });
-      await ctx.runner.run('xfs_db', ['-x', ...writes, scratch]);
+    if (entries.length) {
+      const info = parseXfsDbInfo((await ctx.runner.run('xfs_db', ['-r', '-c', 'version', '-c', 'sb 0', '-c', 'print rbmino rsumino', scratch])).stdout);
+      const fixups = encodeXfsDbFixups(entries, new Set(skipped), req.epoch, info.bigtime, info.metaInodes);
+      const r = await ctx.runner.run('xfs_db', ['-x', scratch], { input: fixups, context: `xfs_db fix-ups ${where(req)}` });
+      const bad = xfsDbFailure(`${r.stdout}\n${r.stderr}`);
+      if (bad) throw new KilnError(`${where(req)}: xfs_db could not set modes/times: ${bad}`);
     }
     await copyScratchIntoRegion(ctx, scratch, req.image, req.offsetBytes, req.sizeBytes);
   });

@@ -21,8 +21,10 @@ export function parseLvmNode(e: GraphEntry, ctx: NodeContext): LvmNode | undefin
   if (!ok || e.name === undefined) return undefined;
   const lvm = e.name;
   const node: LvmNode = { kind: 'lvm', name: lvm, where: at, pvs: [], vgs: [], lvs: [] };
+  const itemAt = (o: unknown): string => ctx.whereOf?.(o) ?? e.where;
   for (const p of v['pvs'] as unknown[]) {
     const c = (p ?? {}) as Record<string, unknown>;
+    const at = itemAt(p);
     const name = asText(c['name']);
     const base = asText(c['base']);
     if (name === undefined) { problem(ctx, "Missing 'name' in pvs config", at); continue; }
@@ -31,6 +33,7 @@ export function parseLvmNode(e: GraphEntry, ctx: NodeContext): LvmNode | undefin
   }
   for (const g of v['vgs'] as unknown[]) {
     const c = (g ?? {}) as Record<string, unknown>;
+    const at = itemAt(g);
     const name = asText(c['name']);
     if (name === undefined) { problem(ctx, "Missing 'name' in vgs config", at); continue; }
     if (c['base'] === undefined) { problem(ctx, "Missing 'base' in vgs config", at, `vg ${name} needs base: [<pv>, ...]`); continue; }
@@ -43,6 +46,7 @@ export function parseLvmNode(e: GraphEntry, ctx: NodeContext): LvmNode | undefin
   }
   for (const l of v['lvs'] as unknown[]) {
     const c = (l ?? {}) as Record<string, unknown>;
+    const at = itemAt(l);
     const name = asText(c['name']);
     const base = asText(c['base']);
     if (name === undefined) { problem(ctx, "Missing 'name' in lvs config", at); continue; }

@@ -10,6 +10,8 @@ import type { SizeSpec } from '../sizes.js';
 export interface NodeContext {
   problems: KilnError[];
   warnings: string[];
+  /** file:line of a mapping or list from the parsed YAML (items of pvs/vgs/lvs), when known */
+  whereOf?: (o: unknown) => string | undefined;
 }
 
 interface NodeCommon {
