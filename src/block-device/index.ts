@@ -9,3 +9,4 @@ export { formatFstab } from './plan-fs.js';
 export { planSummary } from './summary.js';
 export type { RootfsParams } from './legacy-params.js';
 export { planOptionsFromEnv, parseImageSizeArg } from './env-options.js';
+export { planBootInfo, type BootInfo } from './boot-info.js';

@@ -23,3 +23,23 @@ describe('planSummary', () => {
     assert.match(errorOf(() => planFile('block-device/gpt.yaml', { imageSizeBytes: GiB, blockSize: 1024 })), /DIB_BLOCK_SIZE: DIB_BLOCK_SIZE=1024 is not supported/);
   });
 });
+
+describe('planBootInfo', () => {
+  it('efi: BIOS boot partition, ESP range, root UUID', async () => {
+    const { planBootInfo } = await import('../../../src/block-device/boot-info.js');
+    const p = planFile('block-device/efi.yaml', { imageSizeBytes: 2 * GiB, params: { rootFsType: 'ext4', rootLabel: null } });
+    const b = planBootInfo(p);
+    assert.deepEqual(b.biosBootPartition, { startLba: 1128448, sectors: 16384 });
+    assert.deepEqual(b.esp, { offsetBytes: 1048576, sizeBytes: 550 * 1024 * 1024 });
+    assert.equal(b.rootFsUuid, p.filesystems.find((f) => f.mountPoint === '/')!.uuid);
+    assert.equal(b.firstPartitionLba, 2048);
+    assert.equal(b.label, 'gpt');
+  });
+  it('mbr: no BIOS boot partition; fallback: no table', async () => {
+    const { planBootInfo } = await import('../../../src/block-device/boot-info.js');
+    const m = planBootInfo(planFile('block-device/mbr.yaml', { imageSizeBytes: GiB, params: { rootFsType: 'ext4', rootLabel: null } }));
+    assert.equal(m.label, 'mbr');
+    assert.equal(m.biosBootPartition, undefined);
+    assert.equal(m.firstPartitionLba, 2048);
+  });
+});
