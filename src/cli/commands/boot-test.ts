@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { KilnError, UsageError } from '../../errors.js';
 import { bootTest } from '../../vm/index.js';
 import { ConsoleLogger } from '../logging.js';
 import type { KilnCommand } from './index.js';
@@ -10,6 +10,11 @@ import type { KilnCommand } from './index.js';
 interface BootTestArgs {
   image: string; uefi?: boolean; timeout: number; expect: string; memory: number; log?: string;
   accel: 'auto' | 'kvm' | 'tcg'; format?: string; debug?: boolean;
+}
+
+/** Ctrl-C: QEMU is stopped and temp files removed, then exit 130 as a shell would. */
+class InterruptedError extends KilnError {
+  override readonly exitCode: number = 130;
 }
 
 function parseExpect(s: string): RegExp {
@@ -40,7 +45,10 @@ export const command: KilnCommand = {
     const log = new ConsoleLogger({ quiet: false, debug: a.debug === true, timestamps: false });
     const ac = new AbortController();
     const onSigint = () => ac.abort();
-    process.once('SIGINT', onSigint);
+    // `on`, not `once`: execa's signal-exit re-raises SIGINT (killing us before cleanup) when it
+    // finds itself the only listener left
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
     try {
       const r = await bootTest({
         image: a.image, uefi: a.uefi === true, timeoutSec: a.timeout, expect, memoryMiB: a.memory, logPath,
@@ -48,8 +56,12 @@ export const command: KilnCommand = {
       });
       process.stdout.write(`boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${a.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`);
       if (!a.log) rmSync(logPath, { force: true });
+    } catch (e) {
+      if (ac.signal.aborted) throw new InterruptedError(`boot-test interrupted; console log: ${logPath}`);
+      throw e;
     } finally {
       process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGTERM', onSigint);
     }
   },
 };
