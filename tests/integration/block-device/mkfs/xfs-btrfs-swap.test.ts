@@ -4,7 +4,8 @@ import { mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFilesystem, type MkfsRequest } from '../../../../src/block-device/mkfs/index.js';
 import { missingTools, sh, withTempDir } from '../encode/tools.js';
-import { context, EPOCH, extractRegion, isRoot, makeImage, makeTree, markersIntact, MiB } from './fixture.js';
+import { context, EPOCH, extractRegion, isRoot, makeImage, makeTree, markersIntact, MiB, readRegion } from './fixture.js';
+import { createHash } from 'node:crypto';
 
 const OFFSET = 1 * MiB;
 const UUID = '0b5e7a63-2c41-4f0e-8d7a-91c3e5f2a4b6';
@@ -34,6 +35,23 @@ test('xfs from a tree: xfs_repair -n clean, xfs_db shows owners, modes, sticky b
   assert.match(db('path /tmp', 'print core.mode'), /core\.mode = 041777/);
   assert.match(db('path /big.bin', 'print core.size'), /core\.size = 307200/);
   assert.match(db('path /link', 'print core.mode core.size'), /core\.mode = 0120777\ncore\.size = 12/);
+  // times come from the tree (mke2fs -d semantics), not from the moment mkfs ran
+  assert.match(db('path /etc/hostname', 'print core.mtime.sec'), /core\.mtime\.sec = Tue Nov 14 22:13:20 2023/);
+  assert.match(db('path /etc/hostname', 'print v3.crtime.sec'), /v3\.crtime\.sec = Tue Nov 14 22:13:20 2023/);
+}));
+
+test('xfs from the same tree twice is byte-identical', { skip: missingTools('mkfs.xfs', 'xfs_db', 'fallocate') }, () => withTempDir(async (dir) => {
+  const size = 300 * MiB;
+  const tree = makeTree(join(dir, 'tree'));
+  const sums: string[] = [];
+  for (const n of [1, 2]) {
+    const img = join(dir, `d${n}.raw`);
+    makeImage(img, size + 3 * MiB, OFFSET, size);
+    await makeFilesystem(context(), request(img, tree, 'xfs', size, 'xroot'));
+    sums.push(createHash('sha256').update(readRegion(img, OFFSET, size)).digest('hex'));
+    await new Promise((r) => setTimeout(r, 1100));
+  }
+  assert.equal(sums[0], sums[1]);
 }));
 
 test('xfs region under 300 MiB is a KilnError before anything is written', { skip: missingTools('mkfs.xfs') }, () => withTempDir(async (dir) => {
