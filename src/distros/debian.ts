@@ -23,6 +23,7 @@ export const debianDriver: DistroDriver = {
   tools(req) {
     const need: ToolNeed[] = [
       { tool: 'mmdebstrap', why: 'bootstraps the Debian root tree' },
+      { tool: 'setsid', why: 'runs mmdebstrap in its own process group (util-linux)' },
       { tool: 'tar', why: 'unpacks the bootstrap tarball into the tree' },
       { tool: 'zstd', why: 'the bootstrap tarball is zstd-compressed' },
     ];
@@ -73,7 +74,9 @@ async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
   const argv = planMmdebstrap({ plan, mode: req.identity.privileged ? 'root' : 'unshare', output: temp });
   req.log.info(`bootstrap: ${what} with mmdebstrap (${plan.packages.length} packages)`);
   try {
-    await req.runner.run(argv[0]!, argv.slice(1), { stream: true, context: 'bootstrap (mmdebstrap)' });
+    // its own session: when writing the tarball fails, mmdebstrap tears down its children with
+    // `kill HUP => -getpgrp()`, which would otherwise hit Kiln and whatever shares its group
+    await req.runner.run('setsid', argv, { stream: true, context: 'bootstrap (mmdebstrap)' });
     const tarball = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs).file : temp;
     await unpackTarball(req, tarball);
   } finally {
