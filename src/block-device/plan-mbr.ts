@@ -24,6 +24,10 @@ export function planMbr(t: PartitioningNode, diskBytes: number, diskSignature: n
   const plan: PartitionTablePlan = {
     name: t.name, label: 'mbr', alignSectors: align, diskSignature: `0x${diskSignature.toString(16).padStart(8, '0')}`, partitions: [],
   };
+  if (diskBlocks > 0xffffffff) {
+    problems.push(new KilnError(`MBR ${t.name}: the disk has ${diskBlocks} sectors; an MBR addresses at most 2^32 (2 TiB)`, { where: t.where, hint: 'use label: gpt' }));
+    return plan;
+  }
   for (const p of t.partitions) {
     if (!p.size || p.mbrType === undefined) continue;
     const free = diskBytes - (nextFree + align) * SECTOR;

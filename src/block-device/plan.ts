@@ -19,6 +19,8 @@ import { resolveBlockDeviceConfig } from './resolve.js';
 import { configTreeToGraph } from './tree-to-graph.js';
 import { validateResolved } from './validate.js';
 
+const XFS_MIN_BYTES = 300 * 1024 * 1024;
+
 export interface BlockDeviceSource {
   /** YAML text */
   text: string;
@@ -42,6 +44,8 @@ export interface PlanOptions {
   /** seed of every derived id (GUIDs, UUIDs, disk signature); default: hash of the config text */
   seed?: string;
   fstabBy?: FstabBy;
+  /** smallest xfs the host's mkfs.xfs accepts (xfsprogs >= 5.19: 300 MiB); 0 turns the check off */
+  xfsMinBytes?: number;
 }
 
 export function loadResolvedConfig(src: BlockDeviceSource, params: RootfsParams | undefined, ctx: NodeContext): ResolvedConfig {
@@ -85,6 +89,12 @@ export function planBlockDevice(src: BlockDeviceSource, opts: PlanOptions = {}):
   const parts = new Map<string, PartitionPlan>(tables.flatMap((t) => t.partitions.map((p) => [p.name, p] as const)));
   const lvm = r.lvms.map((l) => planLvm(l, parts, seed, ctx.problems));
   const filesystems = planFilesystems(r, image, parts, lvm, seed);
+  for (const f of filesystems) {
+    // xfsprogs >= 5.19 refuses filesystems under 300 MiB; say so before writing anything
+    if (f.type === 'xfs' && f.sizeBytes < (opts.xfsMinBytes ?? XFS_MIN_BYTES)) {
+      ctx.problems.push(new KilnError(`mkfs ${f.name}: xfs needs at least 300 MiB, ${f.device.kind} ${f.device.name} has ${f.sizeBytes} bytes`, { where: f.where, hint: 'make it bigger or use ext4' }));
+    }
+  }
   const mounts = planMounts(r, filesystems);
   const fstab = planFstab(r, mounts, filesystems, opts.fstabBy ?? 'label');
   if (ctx.problems.length > 0) return fail();
