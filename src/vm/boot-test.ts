@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CleanupStack } from '../cleanup.js';
 import { KilnError } from '../errors.js';
 import { Runner } from '../exec/runner.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -33,6 +34,8 @@ export interface BootTestRequest {
   accel?: Accel | 'auto';
   log?: Logger;
   signal?: AbortSignal;
+  /** a build's cleanup stack: on interruption it stops QEMU and removes the temp files */
+  cleanup?: CleanupStack;
 }
 
 export interface BootTestResult { seconds: number; accel: Accel; format: string; logPath?: string }
@@ -69,6 +72,15 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
   const format = req.format ?? await detectFormat(req.image, log);
   const accel = await chooseAccel(req, log);
   const tmp = await mkdtemp(join(tmpdir(), 'kiln-boot-test-'));
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  req.signal?.addEventListener('abort', onAbort);
+  if (req.signal?.aborted) stop.abort();
+  const cleanupName = `boot test ${tmp}`;
+  req.cleanup?.push(cleanupName, async () => {
+    stop.abort();
+    await rm(tmp, { recursive: true, force: true });
+  });
   try {
     let uefi: { code: string; vars: string } | undefined;
     if (req.uefi) {
@@ -81,7 +93,7 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
     log.info(`boot-test: ${req.image} (${format}, ${req.uefi ? 'UEFI' : 'BIOS'}, ${accel}), waiting up to ${req.timeoutSec} s for ${expect}`);
     const r = await runWatching({
       args, expect, timeoutMs: req.timeoutSec * 1000, log,
-      ...(req.logPath ? { logFile: req.logPath } : {}), ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.logPath ? { logFile: req.logPath } : {}), signal: stop.signal,
     });
     if (r.end === 'matched') {
       log.info(`boot-test: console matched ${expect} after ${r.seconds.toFixed(1)} s`);
@@ -94,6 +106,8 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
       hint: r.end === 'timeout' ? 'raise --timeout (TCG is slow), or read the console log for where the boot stopped' : 'read the console log for where the boot stopped',
     });
   } finally {
+    req.signal?.removeEventListener('abort', onAbort);
+    req.cleanup?.remove(cleanupName);
     await rm(tmp, { recursive: true, force: true });
   }
 }
