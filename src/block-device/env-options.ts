@@ -22,12 +22,25 @@ export function parseImageSizeArg(text: string): number {
   return parseAbsSize(text.trim());
 }
 
-export function planOptionsFromEnv(env: Env): PlanOptions {
+/**
+ * `asDiskImageCreate`: root-fs-opts as disk-image-create builds them: for an ext4 root
+ * `-i 4096 -J size=<DIB_JOURNAL_SIZE or 64>` before MKFS_OPTS (then `-E resize=<MAX_ONLINE_RESIZE>`
+ * in front of all when set). Without it only MKFS_OPTS is used (as `dib-block-device` with a params file).
+ */
+export function planOptionsFromEnv(env: Env, how: { asDiskImageCreate?: boolean } = {}): PlanOptions {
+  const rootFsType = env['DIB_ROOT_FSTYPE'] || env['FS_TYPE'] || 'ext4';
+  let rootFsOpts = env['MKFS_OPTS'] ?? '';
+  if (how.asDiskImageCreate) {
+    // lib/disk-image-create: the ext4 options are prepended first, then -E resize
+    if (rootFsType === 'ext4') rootFsOpts = `-i 4096 -J size=${env['DIB_JOURNAL_SIZE'] || '64'} ${rootFsOpts}`;
+    if (env['MAX_ONLINE_RESIZE']) rootFsOpts = `-E resize=${env['MAX_ONLINE_RESIZE']} ${rootFsOpts}`;
+  }
+  rootFsOpts = rootFsOpts.trim();
   const o: PlanOptions = {
     params: {
-      rootFsType: env['DIB_ROOT_FSTYPE'] || env['FS_TYPE'] || 'ext4',
+      rootFsType,
       rootLabel: env['DIB_ROOT_LABEL'] || env['ROOT_LABEL'] || null,
-      ...(env['MKFS_OPTS'] ? { rootFsOpts: env['MKFS_OPTS'] } : {}),
+      ...(rootFsOpts ? { rootFsOpts } : {}),
     },
   };
   const bs = num(env, 'DIB_BLOCK_SIZE');

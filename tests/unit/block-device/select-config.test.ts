@@ -95,6 +95,12 @@ describe('planOptionsFromEnv', () => {
     assert.deepEqual(o, { params: { rootFsType: 'xfs', rootLabel: null }, blockSize: 4096, extraSizeMiB: 50, imageSizeBytes: 3 * GiB, fstabBy: 'uuid' });
     assert.throws(() => planOptionsFromEnv({ DIB_FSTAB_BY: 'path' }), /expected label or uuid/);
   });
+  it('as disk-image-create: ext4 root gets -i 4096 -J size=<journal> before MKFS_OPTS', () => {
+    assert.equal(planOptionsFromEnv({ MKFS_OPTS: '-O ^has_journal' }, { asDiskImageCreate: true }).params?.rootFsOpts, '-i 4096 -J size=64 -O ^has_journal');
+    assert.equal(planOptionsFromEnv({ DIB_JOURNAL_SIZE: '32', MAX_ONLINE_RESIZE: '1000000' }, { asDiskImageCreate: true }).params?.rootFsOpts, '-E resize=1000000 -i 4096 -J size=32');
+    assert.equal(planOptionsFromEnv({ FS_TYPE: 'xfs' }, { asDiskImageCreate: true }).params?.rootFsOpts, undefined);
+    assert.equal(planOptionsFromEnv({ MKFS_OPTS: '-m 1' }).params?.rootFsOpts, '-m 1');
+  });
   it('--image-size: bare number is GiB, else a DIB size', () => {
     assert.equal(parseImageSizeArg('2'), 2 * GiB);
     assert.equal(parseImageSizeArg('1.5'), 1.5 * GiB);
