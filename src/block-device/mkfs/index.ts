@@ -78,10 +78,11 @@ export function mkfsTools(type: FsType): { tool: string; why: string }[] {
       return [{ tool: 'mke2fs', why: `create ${type} from the tree at a byte offset (-d, -E offset=)` }];
     case 'vfat': case 'fat':
       return [
-        { tool: 'mkfs.fat', why: 'create the FAT filesystem at a byte offset (--offset)' },
+        { tool: 'mkfs.fat', why: 'create the FAT filesystem (in a scratch file of the region size)' },
         { tool: 'mmd', why: 'create FAT directories in the image (mtools)' },
         { tool: 'mcopy', why: 'copy files into the FAT filesystem (mtools)' },
         { tool: 'find', why: 'list the source tree' },
+        SCRATCH,
       ];
     case 'xfs':
       return [

@@ -42,15 +42,15 @@ test('splitExtendedOpts and bad input', () => {
   assert.throws(() => mke2fsArgs(req({ sizeBytes: 1000 }), [1, 47, 0]), /1 KiB/);
 });
 
-test('mkfs.fat argv: offset in sectors, derived serial, upper-case label, FAT32 from 64 MiB unless -F given', () => {
+test('mkfs.fat argv: derived serial, upper-case label, FAT32 from 64 MiB unless -F given, scratch target', () => {
   const serial = deriveU32('seed', 'fat-serial').toString(16).padStart(8, '0');
-  assert.deepEqual(mkfsFatArgs(req({ type: 'vfat', label: 'esp', offsetBytes: 2 * MiB, sizeBytes: 128 * MiB })),
-    ['--offset=4096', '-i', serial, '-n', 'ESP', '-F', '32', '/i.raw', '131072']);
-  assert.deepEqual(mkfsFatArgs(req({ type: 'vfat', label: 'esp', offsetBytes: 2 * MiB, sizeBytes: 32 * MiB, opts: ['-s', '1'] })),
-    ['--offset=4096', '-i', serial, '-n', 'ESP', '-s', '1', '/i.raw', '32768']);
-  assert.ok(!mkfsFatArgs(req({ type: 'vfat', sizeBytes: 128 * MiB, offsetBytes: 0, opts: ['-F', '16'] })).includes('32'));
-  assert.throws(() => mkfsFatArgs(req({ type: 'vfat', label: 'twelve_chars' })), /longer than 11/);
-  assert.throws(() => mkfsFatArgs(req({ type: 'vfat', offsetBytes: 100 })), /multiple of 512/);
+  assert.deepEqual(mkfsFatArgs(req({ type: 'vfat', label: 'esp', offsetBytes: 2 * MiB, sizeBytes: 128 * MiB }), '/s'),
+    ['--invariant', '-i', serial, '-n', 'ESP', '-F', '32', '/s']);
+  assert.deepEqual(mkfsFatArgs(req({ type: 'vfat', label: 'esp', offsetBytes: 2 * MiB, sizeBytes: 32 * MiB, opts: ['-s', '1'] }), '/s'),
+    ['--invariant', '-i', serial, '-n', 'ESP', '-s', '1', '/s']);
+  assert.ok(!mkfsFatArgs(req({ type: 'vfat', sizeBytes: 128 * MiB, offsetBytes: 0, opts: ['-F', '16'] }), '/s').includes('32'));
+  assert.throws(() => mkfsFatArgs(req({ type: 'vfat', label: 'twelve_chars' }), '/s'), /longer than 11/);
+  assert.throws(() => mkfsFatArgs(req({ type: 'vfat', offsetBytes: 100 }), '/s'), /multiple of 512/);
 });
 
 test('xfs, btrfs, swap argv and limits', () => {
