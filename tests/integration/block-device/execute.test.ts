@@ -196,6 +196,20 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
     checkExt(image, plan, 'mkfs_root');
   });
 
+  it('a failing mkfs leaves no image, no staging directory, and the tree whole', async () => {
+    await assert.rejects(build('fail', `- local_loop: {name: image0, size: 200MiB}
+- partitioning:
+    base: image0
+    label: gpt
+    partitions:
+      - {name: var, size: 40MiB, mkfs: {type: ext4, label: var, opts: "-O no_such_feature", mount: {mount_point: /var/log}}}
+      - {name: root, size: 100%, mkfs: {name: mkfs_root, mount: {mount_point: /}}}
+`), /mke2fs|no_such_feature/);
+    assert.throws(() => statSync(join(tmp, 'fail.raw')));
+    assert.deepEqual(readdirSync(tmp).filter((n) => n.includes('kiln-split')), []);
+    assert.deepEqual(readdirSync(join(tmp, 'fail-tree/var/log')), ['syslog']);
+  });
+
   // mkfs.fat picks the FAT size and cluster size from the size of the whole FILE when -F/-s are not
   // given: a 40 MiB region gets FAT32 (too small), a 64 MiB one FAT32 with 4 KiB clusters (< 65525
   // clusters, mtools refuses it). src/block-device/mkfs/fat.ts (bd-bytes) should pass -F and -s.
