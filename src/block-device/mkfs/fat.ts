@@ -78,7 +78,9 @@ export async function makeFat(ctx: MkfsContext, req: MkfsRequest): Promise<void>
   const byDir = new Map<string, string[]>();
   for (const e of entries.filter((x) => x.kind === 'file')) {
     const parent = e.path.includes('/') ? e.path.slice(0, e.path.lastIndexOf('/')) : '';
-    byDir.set(parent, [...(byDir.get(parent) ?? []), e.path]);
+    const list = byDir.get(parent);
+    if (list) list.push(e.path);
+    else byDir.set(parent, [e.path]);
   }
   for (const [dir, files] of byDir) {
     for (let i = 0; i < files.length; i += BATCH) {
