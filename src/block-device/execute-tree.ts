@@ -35,12 +35,17 @@ export async function writeFstab(ctx: TreeContext, plan: BlockDevicePlan, treeDi
   await asRoot(ctx, 'mkdir -p "$1/etc" && cat > "$1/etc/fstab" && chmod 0644 "$1/etc/fstab"', [treeDir], formatFstab(plan.fstab));
 }
 
+// Moving a subtree changes its parent directory's mtime; each move keeps it (touch -r through a
+// reference file in the staging directory), so the filesystems get the tree's own timestamps.
 const MOVE_ASIDE = `T=$1; S=$2; shift 2
 while [ $# -gt 0 ]; do mp=$1; fs=$2; shift 2
   if [ -L "$T$mp" ]; then echo "mount point $mp is a symlink in the tree" >&2; exit 3; fi
+  p=$(dirname "$T$mp")
   if [ -d "$T$mp" ]; then
+    touch -r "$p" "$S/.$fs.parent"
     mv "$T$mp" "$S/$fs"; mkdir "$T$mp"
     chown --reference="$S/$fs" "$T$mp"; chmod --reference="$S/$fs" "$T$mp"; touch -r "$S/$fs" "$T$mp"
+    touch -r "$S/.$fs.parent" "$p"
   else
     mkdir -p "$T$mp"; mkdir "$S/$fs"
   fi
@@ -48,7 +53,12 @@ done`;
 
 const MOVE_BACK = `T=$1; S=$2; shift 2
 while [ $# -gt 0 ]; do mp=$1; fs=$2; shift 2
-  if [ -d "$S/$fs" ]; then rmdir "$T$mp"; mv "$S/$fs" "$T$mp"; fi
+  p=$(dirname "$T$mp")
+  if [ -d "$S/$fs" ]; then
+    touch -r "$p" "$S/.$fs.parent"
+    rmdir "$T$mp"; mv "$S/$fs" "$T$mp"
+    touch -r "$S/.$fs.parent" "$p"; rm -f "$S/.$fs.parent"
+  fi
 done
 rmdir "$S"`;
 
