@@ -10,6 +10,8 @@ import { sortMountPoints } from './mount-order.js';
 import type { ResolvedConfig } from './nodes/types.js';
 import type { ByteRange, FilesystemPlan, FstabBy, FstabLine, ImagePlan, LvmPlan, MountPlan, PartitionPlan } from './plan-types.js';
 
+const FS_BLOCK = 4096;
+
 export function planFilesystems(r: ResolvedConfig, image: ImagePlan, parts: Map<string, PartitionPlan>, lvm: LvmPlan[], seed: string): FilesystemPlan[] {
   const out: FilesystemPlan[] = [];
   for (const m of r.mkfs) {
@@ -17,9 +19,11 @@ export function planFilesystems(r: ResolvedConfig, image: ImagePlan, parts: Map<
     let kind: FilesystemPlan['device']['kind'] = 'partition';
     const part = parts.get(m.base);
     const lv = lvm.flatMap((l) => l.lvs).find((x) => x.name === m.base);
-    if (part) extents = [{ offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes }];
+    // a filesystem uses whole 4 KiB blocks: an MBR partition of N% can end mid-block (mkfs on a
+    // device rounds down the same way)
+    if (part) extents = [{ offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes - (part.sizeBytes % FS_BLOCK) }];
     else if (lv) { kind = 'lv'; extents = mergeRanges(lv.segments); }
-    else if (m.base === image.name) { kind = 'image'; extents = [{ offsetBytes: 0, sizeBytes: image.sizeBytes }]; }
+    else if (m.base === image.name) { kind = 'image'; extents = [{ offsetBytes: 0, sizeBytes: image.sizeBytes - (image.sizeBytes % FS_BLOCK) }]; }
     if (!extents) continue; // base problems are reported by validate/resolve
     const mount = r.mounts.find((x) => x.base === m.name);
     const fs: FilesystemPlan = {

@@ -210,6 +210,18 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
     assert.deepEqual(readdirSync(join(tmp, 'fail-tree/var/log')), ['syslog']);
   });
 
+  it('the split leaves the tree\'s directory mtimes as they were', async () => {
+    const tree = join(tmp, 'mtime-tree');
+    makeBdTree(tree);
+    const dirs = ['', 'boot', 'boot/efi', 'var', 'var/log', 'home'];
+    const before = dirs.map((d) => statSync(join(tree, d)).mtimeMs);
+    const plan = planBlockDevice({ text: readFileSync(new URL('../../../../tests/fixtures/block-device/layouts/mbr-logical.yaml', import.meta.url), 'utf8').replace("mount_point: /srv/data", "mount_point: /boot/efi"), file: 'm.yaml' },
+      { seed: 'm', params: { rootFsType: 'ext4', rootLabel: null } });
+    await executeBlockDevice(ctx, plan, { treeDir: tree, imagePath: join(tmp, 'mtime.raw'), epoch: EPOCH, writeFstab: false });
+    assert.deepEqual(dirs.map((d) => statSync(join(tree, d)).mtimeMs), before);
+    rmSync(join(tmp, 'mtime.raw'));
+  });
+
   // mkfs.fat picks the FAT size and cluster size from the size of the whole FILE when -F/-s are not
   // given: a 40 MiB region gets FAT32 (too small), a 64 MiB one FAT32 with 4 KiB clusters (< 65525
   // clusters, mtools refuses it). src/block-device/mkfs/fat.ts (bd-bytes) should pass -F and -s.
