@@ -39,8 +39,9 @@ function isDict(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The entry as DIB's messages show it (a bare string as is, anything else as JSON). */
 function show(v: unknown): string {
-  return JSON.stringify(v);
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 export function configTreeToGraph(parsed: ParsedYaml, problems: KilnError[]): GraphConfig {
