@@ -1,29 +1,12 @@
 /**
- * MBR arithmetic: dib-compat 4.5 reference values (test_mbr.py, partx sectors) and DIB's own MBR
- * writer (level1/mbr.py, run with the system python) as a byte oracle for the whole chain
- * plan -> mbrTableOf -> encodeMbr.
+ * MBR arithmetic: dib-compat 4.5 reference values (test_mbr.py, partx sectors). The byte oracle
+ * against DIB's own writer is tests/integration/block-device/mbr-oracle.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { encodeMbr } from '../../../src/block-device/encode/types.js';
 import { mbrTableOf } from '../../../src/block-device/plan-mbr.js';
 import type { PartitionTablePlan } from '../../../src/block-device/plan-types.js';
-import { DIB_PY, GiB, planText, REPO } from '../../helpers/block-device.js';
-
-interface P { primary: boolean; boot?: boolean; size: string; type?: string }
-
-function layout(parts: P[], size: string): string {
-  return `- local_loop:\n    name: image0\n    size: ${size}\n- partitioning:\n    base: image0\n    label: mbr\n    partitions:\n${parts.map((p, i) =>
-    `      - name: p${i}\n        size: '${p.size}'\n        flags: [${[p.primary ? 'primary' : '', p.boot ? 'boot' : ''].filter(Boolean).join(', ')}]\n${p.type ? `        type: '${p.type}'\n` : ''}`).join('')}`;
-}
-
-function table(parts: P[], size = '1GiB'): PartitionTablePlan {
-  return planText(layout(parts, size)).partitionTables[0]!;
-}
+import { GiB, mbrTestTable as table, type MbrTestPartition as P } from '../../helpers/block-device.js';
 
 /** partx --raw -g -b style: NR START END TYPE */
 function rows(t: PartitionTablePlan): string[] {
@@ -63,40 +46,4 @@ describe('planMbr: dib-compat 4.5 reference values (1 GiB disk, 10 MiB partition
     assert.equal(p.firstLba, 2048);
     assert.equal(p.sectors, GiB / 512 - 2048 - 2048);
   });
-});
-
-const oracle = join(REPO, 'tests/unit/block-device/oracle-mbr.py');
-const haveDib = existsSync(join(DIB_PY, 'block_device/level1/mbr.py')) && existsSync('/usr/bin/python3');
-
-describe('MBR bytes equal DIB\'s writer', { skip: !haveDib && process.env['CI'] !== 'true' ? 'real DIB (python3-diskimage-builder) not installed' : false }, () => {
-  const cases: [string, P[]][] = [
-    ['primaries', [{ primary: true, boot: true, size: '10MiB' }, ten(true), { primary: true, size: '100%' }]],
-    ['primaries + logicals', [ten(true), { primary: true, size: '33MiB', type: '0c' }, ten(false), { primary: false, boot: true, size: '7MiB' }, { primary: false, size: '50%' }, { primary: false, size: '100%' }]],
-    ['logicals only', Array.from({ length: 9 }, (_, i) => ({ primary: false, size: `${i + 1}MiB` }))],
-  ];
-  for (const [name, parts] of cases) {
-    it(name, () => {
-      const dir = mkdtempSync(join(tmpdir(), 'kiln-mbr-'));
-      try {
-        const t = table(parts, '256MiB');
-        const diskId = Number.parseInt(t.diskSignature!, 16);
-        const specs = t.partitions.map((p, i) => `${parts[i]!.primary ? 'P' : 'L'}:${parts[i]!.boot ? 1 : 0}:${p.sectors * 512}:${p.type.slice(2)}`);
-        // DIB takes sizes in bytes and resolves % itself: pass our resolved sizes, and check the layout too
-        const ref = join(dir, 'dib.raw');
-        const py = spawnSync('/usr/bin/python3', [oracle, ref, String(256 * 1024 * 1024), String(1024 * 1024), String(diskId), ...specs], { encoding: 'utf8' });
-        assert.equal(py.status, 0, py.stderr);
-        const dib = readFileSync(ref);
-        const mine = Buffer.alloc(dib.length);
-        for (const w of encodeMbr(mbrTableOf(t))) w.bytes.copy(mine, w.lba * 512);
-        // compare every sector DIB wrote
-        for (let lba = 0; lba < dib.length / 512; lba++) {
-          const a = dib.subarray(lba * 512, lba * 512 + 512);
-          const b = mine.subarray(lba * 512, lba * 512 + 512);
-          if (!a.equals(b)) assert.fail(`sector ${lba} differs:\n dib  ${a.subarray(440).toString('hex')}\n ours ${b.subarray(440).toString('hex')}`);
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  }
 });
