@@ -68,6 +68,9 @@ export function planMmdebstrap(req: MmdebstrapRequest): string[] {
     `--components=${p.components.join(',')}`,
     `--include=${p.packages.join(',')}`,
     '--aptopt=Acquire::Languages "none"',
+    // keep the package lists, as DIB's tree has them from root.d on: pre-install.d hooks may
+    // install before dpkg's 99-apt-get-update refreshes them (debootstrap's cleanup.d removes them)
+    '--skip=cleanup/apt/lists',
     // loopless.md step 1: without this the initramfs is built twice during the bootstrap (kernel
     // postinst + initramfs-tools trigger), ~40 s; it is built once, in finalise.d.
     `--essential-hook=chroot "$1" dpkg-divert --quiet --local --rename --divert ${INITRAMFS_DIVERT} --add /usr/sbin/update-initramfs`,

@@ -14,7 +14,7 @@ import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan } from '.
 import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
 
 /** Bump when the bootstrap's content changes for the same inputs (hooks, options). */
-export const DEBIAN_DRIVER_VERSION = 'debian-1';
+export const DEBIAN_DRIVER_VERSION = 'debian-2';
 /** A cached bootstrap older than this is rebuilt (it misses security updates), unless offline. */
 export const DEFAULT_MAX_AGE_DAYS = 7;
 

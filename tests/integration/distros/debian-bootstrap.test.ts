@@ -52,6 +52,7 @@ test('debian driver: bootstrap bookworm, then a cache hit', { skip, timeout: 15 
     assert.ok(!boot.some((f) => f.startsWith('initrd.img-')), 'no initramfs yet: it is built once, in finalise.d');
     assert.match(readFileSync(join(t, 'usr/sbin/update-initramfs'), 'utf8'), /Kiln/);
     assert.ok(existsSync(join(t, 'usr/sbin/update-initramfs.kiln-real')), 'the real update-initramfs is diverted');
+    assert.ok(readdirSync(join(t, 'var/lib/apt/lists')).some((f) => f.endsWith('_Packages')), 'package lists kept (DIB has them from root.d on)');
     for (const p of ['usr/bin/systemctl', 'usr/bin/sudo', 'usr/bin/python3', 'usr/sbin/mke2fs', 'usr/bin/busybox']) {
       assert.ok(existsSync(join(t, p)), `${p} installed`);
     }

@@ -29,6 +29,7 @@ test('planMmdebstrap: root mode, no mirror argument by default, update-initramfs
   assert.ok(argv.includes('--variant=minbase'));
   assert.ok(argv.includes('--arch=amd64'));
   assert.ok(argv.includes('--components=main'));
+  assert.ok(argv.includes('--skip=cleanup/apt/lists'), 'package lists kept for pre-install.d');
   assert.ok(argv.some((a) => a.startsWith('--include=') && a.includes('linux-image-amd64')));
   const hooks = argv.filter((a) => a.startsWith('--essential-hook='));
   assert.equal(hooks.length, 2);
