@@ -1,6 +1,7 @@
 /** Fixture for the block-device executor tests: a tree spanning several mount points, and readers. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, ftruncateSync, mkdirSync, openSync, readSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, closeSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const isRoot = process.getuid?.() === 0;
@@ -71,4 +72,35 @@ export function extract(image: string, offset: number, size: number, out: string
     }
   } finally { closeSync(fd); closeSync(wfd); }
   return out;
+}
+
+/**
+ * One line per entry under `dir`: path, type, mode, owner, size, content hash or link target.
+ * Entries below `prune` (mount points of other filesystems) are left out; the directories stay.
+ */
+export function manifest(dir: string, prune: string[] = [], skip: string[] = []): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const name of readdirSync(join(dir, rel)).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      if (skip.includes(r)) continue;
+      const st = lstatSync(join(dir, r));
+      const what = st.isSymbolicLink() ? `-> ${readlinkSync(join(dir, r))}`
+        : st.isFile() ? createHash('sha256').update(readFileSync(join(dir, r))).digest('hex').slice(0, 16) : '';
+      // debugfs rdump drops the sticky/setgid bits of directories: they are checked with extStat
+      const mode = st.isDirectory() ? st.mode & ~0o7000 : st.mode;
+      out.push(`${r} ${(mode & 0o177777).toString(8)} ${st.uid}:${st.gid} ${st.isFile() ? st.size : ''} ${what}`);
+      if (st.isDirectory() && !prune.includes(r)) walk(r);
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** rdump an ext filesystem (owners and modes kept, as root) and return its manifest. */
+export function extManifest(image: string, offset: number, scratch: string): string[] {
+  mkdirSync(scratch, { recursive: true });
+  const r = sh('debugfs', ['-R', `rdump / ${scratch}`, `${image}?offset=${offset}`]);
+  if (r.status !== 0) throw new Error(r.out);
+  return manifest(scratch, [], ['lost+found']);
 }

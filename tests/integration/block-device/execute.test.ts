@@ -17,7 +17,7 @@ import { Runner } from '../../../src/exec/runner.js';
 import { findTool } from '../../../src/exec/tools.js';
 import { silentLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
-import { debugfs, extStat, extract, isRoot, makeBdTree, sh } from './bd-tree.js';
+import { debugfs, extManifest, extStat, extract, isRoot, makeBdTree, manifest, sh } from './bd-tree.js';
 
 const CI = process.env['CI'] === 'true';
 const TOOLS = ['sfdisk', 'sgdisk', 'partx', 'mke2fs', 'e2fsck', 'debugfs', 'mkfs.fat', 'fsck.fat', 'mcopy', 'mtype', 'mkfs.xfs', 'xfs_repair', 'mkfs.btrfs', 'btrfs', 'mkswap'];
@@ -119,6 +119,10 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
     assert.equal(sh('mtype', ['-i', `${image}@@${esp.offsetBytes}`, '::/EFI/BOOT/BOOTX64.EFI']).out, 'E'.repeat(32 * 1024));
     const swap = plan.filesystems.find((f) => f.name === 'mkfs_swap')!;
     assert.match(sh('blkid', ['-p', '-O', String(swap.offsetBytes), image]).out, /TYPE="swap"/);
+    // every entry (type, mode, owner, size, content, link target) equals the source subtree
+    assert.deepEqual(extManifest(image, root, join(tmp, 'mbr-rd-root')), manifest(tree, ['boot', 'var']));
+    assert.deepEqual(extManifest(image, boot, join(tmp, 'mbr-rd-boot')), manifest(join(tree, 'boot'), ['efi']));
+    assert.deepEqual(extManifest(image, varOff, join(tmp, 'mbr-rd-var')), manifest(join(tree, 'var')));
     // the tree is whole again
     assert.deepEqual(readdirSync(join(tree, 'var/log')), ['syslog']);
     assert.deepEqual(readdirSync(join(tree, 'boot/efi/EFI/BOOT')), ['BOOTX64.EFI']);
