@@ -6,7 +6,7 @@
  * (mount-point directories stay, empty, in the parent) and restored afterwards.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -130,7 +130,7 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
   });
 
   it('GPT: ESP, BSP, ext4 /, xfs /var, btrfs /srv; sgdisk -v clean', async () => {
-    const { plan, image } = await build('gpt', `- local_loop: {name: image0, size: 1200MiB}
+    const { plan, image, tree } = await build('gpt', `- local_loop: {name: image0, size: 1200MiB}
 - partitioning:
     base: image0
     label: gpt
@@ -168,6 +168,12 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
     assert.match(sh('btrfs', ['inspect-internal', 'dump-super', btrfsFile]).out, /label\s+srv/);
     const esp = plan.filesystems.find((f) => f.type === 'vfat')!;
     assert.equal(esp.label, 'MKFS_ESP');
+    // FAT keeps names and contents only: compare those with the source subtree (mcopy -s extracts)
+    const espOut = join(tmp, 'gpt-esp-out');
+    mkdirSync(espOut);
+    assert.equal(sh('mcopy', ['-s', '-n', '-i', `${image}@@${esp.offsetBytes}`, '::/EFI', espOut]).status, 0);
+    const contentOnly = (m: string[]) => m.map((l) => { const f = l.split(' '); return `${f[0]} ${f[4] ?? ''} ${f[5] ?? ''}`; });
+    assert.deepEqual(contentOnly(manifest(join(espOut, 'EFI'))), contentOnly(manifest(join(tree, 'boot/efi/EFI'))));
     assert.equal(sh('fsck.fat', ['-n', extract(image, esp.offsetBytes, esp.sizeBytes, join(tmp, 'gpt-esp.img'))]).status, 0);
     rmSync(xfsFile); rmSync(btrfsFile);
   });
