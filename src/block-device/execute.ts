@@ -67,7 +67,7 @@ export async function executeBlockDevice(ctx: TreeContext, plan: BlockDevicePlan
       sources = split.sources;
       restore = split.restore;
     }
-    for (const fs of plan.filesystems) await makeOne(ctx, plan, fs, o.imagePath, sources.get(fs.name), epoch, `${seed}:${fs.name}`, cleanup);
+    for (const fs of plan.filesystems) await makeOne(ctx, fs, o.imagePath, sources.get(fs.name), epoch, `${seed}:${fs.name}`, cleanup);
     await restore(); // on success a failed restore is an error, not a logged cleanup warning
     ok = true;
   } finally {
@@ -75,7 +75,7 @@ export async function executeBlockDevice(ctx: TreeContext, plan: BlockDevicePlan
   }
 }
 
-async function makeOne(ctx: TreeContext, plan: BlockDevicePlan, fs: FilesystemPlan, image: string, sourceDir: string | undefined,
+async function makeOne(ctx: TreeContext, fs: FilesystemPlan, image: string, sourceDir: string | undefined,
   epoch: number, seed: string, cleanup: CleanupStack): Promise<void> {
   const req = { type: fs.type, label: fs.label, uuid: fs.uuid, opts: fs.opts, epoch, seed, ...(sourceDir ? { sourceDir } : {}) };
   ctx.log.debug(`mkfs ${fs.name}: ${fs.type} '${fs.label}' at ${fs.offsetBytes} (+${fs.sizeBytes})${fs.mountPoint ? ` for ${fs.mountPoint}` : ''}`);
@@ -92,5 +92,4 @@ async function makeOne(ctx: TreeContext, plan: BlockDevicePlan, fs: FilesystemPl
   try { ftruncateSync(fd, fs.sizeBytes); } finally { closeSync(fd); }
   await makeFilesystem(ctx, { ...req, image: scratch, offsetBytes: 0, sizeBytes: fs.sizeBytes });
   copyRanges(scratch, image, fs.extents);
-  void plan;
 }

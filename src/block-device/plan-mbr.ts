@@ -17,8 +17,8 @@ export function planMbr(t: PartitioningNode, diskBytes: number, diskSignature: n
   const align = t.alignBytes / SECTOR;
   const diskBlocks = Math.floor(diskBytes / SECTOR);
   const alignUp = (b: number): number => (b % align === 0 ? b : (Math.floor(b / align) + 1) * align);
-  let absStart = alignUp(1);
-  let nextFree = absStart;
+  // DIB's partition_abs_start only positions EBR links, which the encoder derives from the container
+  let nextFree = alignUp(1);
   let number = 0;
   let logicals = 0;
   const plan: PartitionTablePlan = {
@@ -41,7 +41,6 @@ export function planMbr(t: PartitioningNode, diskBytes: number, diskSignature: n
       number += 1;
     } else {
       if (logicals === 0) {
-        absStart = nextFree;
         plan.extended = { number: number + 1, firstLba: nextFree, sectors: diskBlocks - nextFree };
         number = 4;
       }
@@ -68,7 +67,6 @@ export function planMbr(t: PartitioningNode, diskBytes: number, diskSignature: n
     if (!primary) { part.logical = true; part.ebrLba = ebrLba!; }
     plan.partitions.push(part);
   }
-  void absStart;
   return plan;
 }
 
