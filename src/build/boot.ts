@@ -3,6 +3,7 @@
  * tree from DIB's bootloader variables and the block-device plan, then GRUB's boot code as bytes.
  */
 import type { BlockDevicePlan } from '../block-device/index.js';
+import { planBootInfo } from '../block-device/boot-info.js';
 import { installBootloader, writeGrubCfg, type BootMode, type BootTarget, type WriteGrubCfgOptions } from '../bootloader/index.js';
 import type { BuildContext } from '../context.js';
 import { KilnError } from '../errors.js';
@@ -33,21 +34,9 @@ export function grubOptionsFromEnv(env: Record<string, string>, arch: string): O
 
 /** Where the boot pieces are, from the block-device plan. */
 export function bootTargetOf(plan: BlockDevicePlan, image: string, treeDir: string, epoch: number): BootTarget {
-  const byMount = (mp: string) => plan.filesystems.find((f) => f.mountPoint === mp);
-  const root = byMount('/');
-  if (!root) throw new KilnError('the block-device layout has no filesystem mounted at /', { hint: 'a bootable image needs a root filesystem' });
-  const boot = byMount('/boot');
-  const espFs = plan.filesystems.find((f) => f.mountPoint === '/boot/efi' && (f.type === 'vfat' || f.type === 'fat'));
-  const table = plan.partitionTables[0];
-  const bsp = table?.partitions.find((p) => p.typeCode?.toUpperCase() === 'EF02');
-  const first = table?.partitions.length ? Math.min(...table.partitions.map((p) => p.firstLba)) : undefined;
-  return {
-    image, sectorSize: plan.image.sectorSize, label: table?.label ?? 'none', treeDir, epoch, rootFsUuid: root.uuid,
-    ...(boot ? { bootFsUuid: boot.uuid } : {}),
-    ...(bsp ? { biosBootPartition: { startLba: bsp.firstLba, sectors: bsp.sectors } } : {}),
-    ...(first !== undefined ? { firstPartitionLba: first } : {}),
-    ...(espFs ? { esp: { offsetBytes: espFs.offsetBytes, sizeBytes: espFs.sizeBytes } } : {}),
-  };
+  const info = planBootInfo(plan);
+  if (!info.rootFsUuid) throw new KilnError('the block-device layout has no filesystem mounted at /', { hint: 'a bootable image needs a root filesystem' });
+  return { ...info, rootFsUuid: info.rootFsUuid, image, treeDir, epoch };
 }
 
 /** BIOS for an MBR or a GPT with a BIOS-boot partition, UEFI when there is an ESP. */

@@ -6,6 +6,7 @@ import { formatBuildPlan, planBuild } from '../../build/plan.js';
 import { formatHookPlan } from '../../phases/plan.js';
 import { parseBuildArgs } from '../build-command.js';
 import type { KilnCommand } from './index.js';
+import { planBlockDeviceCommand } from './plan-block-device.js';
 
 export function planJson(args: string[]): unknown {
   const { config, info } = parseBuildArgs(args, process.env);
@@ -14,7 +15,7 @@ export function planJson(args: string[]): unknown {
   return formatBuildPlan(plan, formatHookPlan(plan.hooks));
 }
 
-const subcommands: KilnCommand[] = [];
+const subcommands: KilnCommand[] = [planBlockDeviceCommand];
 export function addPlanSubcommand(c: KilnCommand): void {
   subcommands.push(c);
 }

@@ -235,7 +235,7 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
   // mkfs.fat picks the FAT size and cluster size from the size of the whole FILE when -F/-s are not
   // given: a 40 MiB region gets FAT32 (too small), a 64 MiB one FAT32 with 4 KiB clusters (< 65525
   // clusters, mtools refuses it). src/block-device/mkfs/fat.ts (bd-bytes) should pass -F and -s.
-  it('small ESP (40 MiB) on a disk over 512 MiB', { todo: 'mkfs/fat.ts: pass -F/-s from the region size' }, async () => {
+  it('small ESP (40 MiB) on a disk over 512 MiB', async () => {
     const { plan, image } = await build('small-esp', `- local_loop: {name: image0, size: 600MiB}
 - partitioning:
     base: image0
