@@ -20,7 +20,8 @@ import { assembleImage, planAndWriteFstab, planFinalLayout } from './layout.js';
 import { outputRequest } from './output-request.js';
 import { preparePackages } from './packages.js';
 import type { BuildPlan } from './plan.js';
-import { checkTreeDeployed, finaliseBase, installHostResolvConf } from './tree-prep.js';
+import { checkTreeDeployed, finaliseBase, installHostAptConf, installHostResolvConf } from './tree-prep.js';
+import { hostAptConfig } from '../distros/host-apt.js';
 
 export interface BuildState {
   outputs: string[];
@@ -60,6 +61,7 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     { id: 'check-tree', title: 'check the root tree', run: async (ctx) => {
       checkTreeDeployed(ctx.ws.tree);
       installHostResolvConf(ctx.ws.tree);
+      installHostAptConf(ctx.ws.tree, await hostAptConfig(ctx.runner));
     } },
     phaseStep('extra-data.d'),
     { id: 'packages-squash', title: 'squash package-installs and pkg-map', run: (ctx, _s, env) => preparePackages(ctx, plan.elements, plan.hooks, env) },

@@ -3,8 +3,9 @@
  * check that root.d produced a tree, give it the host's resolv.conf for the in-target phases, and
  * at the end restore resolv.conf, empty /tmp, truncate /var/log files and remove /root/*.log.
  */
-import { copyFileSync, existsSync, lstatSync, readdirSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HOST_APT_CONF } from '../distros/host-apt.js';
 import { KilnError } from '../errors.js';
 
 export function checkTreeDeployed(tree: string): void {
@@ -38,7 +39,15 @@ export function restoreResolvConf(tree: string): void {
   if (exists(`${target}.ORIG`)) renameSync(`${target}.ORIG`, target);
 }
 
+/** The host's apt acquire settings, for the hooks' apt during the build (src/distros/host-apt.ts). */
+export function installHostAptConf(tree: string, lines: string[]): void {
+  const dir = join(tree, 'etc/apt/apt.conf.d');
+  if (lines.length === 0 || !existsSync(dir)) return;
+  writeFileSync(join(tree, HOST_APT_CONF), `// Kiln: the build host's apt settings, removed when the build ends\n${lines.join('\n')}\n`);
+}
+
 export function finaliseBase(tree: string): void {
+  rmSync(join(tree, HOST_APT_CONF), { force: true });
   restoreResolvConf(tree);
   const tmp = join(tree, 'tmp');
   if (existsSync(tmp)) for (const e of readdirSync(tmp)) rmSync(join(tmp, e), { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { KilnError } from '../errors.js';
 import { cacheKey, lookupBootstrap, storeBootstrap, tempBootstrapPath, type CacheEntry, type CacheInputs } from '../cache/index.js';
 import { asTreeRoot } from '../sandbox/identity.js';
 import { loadDebianData } from './debian-data.js';
+import { hostAptConfig, mmdebstrapHostAptArgs } from './host-apt.js';
 import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan } from './debian-plan.js';
 import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
 
@@ -72,6 +73,8 @@ async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
   }
   const temp = req.useCache ? tempBootstrapPath(req.cacheDir, key) : join(dirname(req.target), 'kiln-bootstrap.tar.zst');
   const argv = planMmdebstrap({ plan, mode: req.identity.privileged ? 'root' : 'unshare', output: temp });
+  // the host's proxy and Release-date settings reach the archive as the host's apt does
+  argv.splice(1, 0, ...mmdebstrapHostAptArgs(await hostAptConfig(req.runner)));
   req.log.info(`bootstrap: ${what} with mmdebstrap (${plan.packages.length} packages)`);
   try {
     // its own session: when writing the tarball fails, mmdebstrap tears down its children with
