@@ -25,11 +25,11 @@ function hostState(): { loops: string; mounts: string } {
   return { loops: l.stdout ?? '', mounts: readFileSync('/proc/self/mountinfo', 'utf8') };
 }
 
-function build(work: string, cache: string, name: string, elements: string[]): { ms: number; out: string } {
+function build(work: string, cache: string, name: string, elements: string[], extraEnv: Record<string, string> = {}): { ms: number; out: string } {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [DIC, '-o', join(work, name), '-t', 'qcow2', ...elements], {
     encoding: 'utf8', cwd: work, maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, DIB_RELEASE: 'bookworm', DIB_IMAGE_CACHE: cache, DIB_GRUB_TIMEOUT: '0' },
+    env: { ...process.env, DIB_RELEASE: 'bookworm', DIB_IMAGE_CACHE: cache, DIB_GRUB_TIMEOUT: '0', ...extraEnv },
   });
   const out = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, `disk-image-create ${elements.join(' ')} failed:\n${out.slice(-4000)}`);
@@ -44,7 +44,7 @@ function bootTest(image: string, uefi: boolean): void {
   assert.match(r.stdout, /boot-test: OK/);
 }
 
-test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and boot UEFI', { skip, timeout: 90 * 60_000 }, async (t) => {
+test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and boot UEFI and root on LVM', { skip, timeout: 90 * 60_000 }, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-e2e-debian-'));
   const cache = join(work, 'cache');
   const before = hostState();
@@ -70,6 +70,12 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
       build(work, cache, 'efi', ['debian-minimal', 'vm', 'block-device-efi']);
       assert.equal(listCache(cache).length, 1, 'UEFI build shares the bootstrap');
       bootTest(join(work, 'efi.qcow2'), true);
+    });
+    await t.test('root on LVM (block-device-efi-lvm): lvm2 in the initramfs, boots with OVMF', () => {
+      // DIB's efi-lvm layout has a 40 GB root LV; the image is sparse
+      const b = build(work, cache, 'lvm', ['debian-minimal', 'vm', 'block-device-efi-lvm'], { DIB_IMAGE_SIZE: '42' });
+      assert.match(b.out, /lvm2/, 'lvm2 installed for the initramfs');
+      bootTest(join(work, 'lvm.qcow2'), true);
     });
     const after = hostState();
     assert.equal(after.loops, before.loops, 'no loop device attached by the builds');
