@@ -25,12 +25,12 @@ export const debianDriver: DistroDriver = {
     const need: ToolNeed[] = [
       { tool: 'mmdebstrap', why: 'bootstraps the Debian root tree' },
       { tool: 'setsid', why: 'runs mmdebstrap in its own process group (util-linux)' },
+      { tool: 'unshare', why: 'private mount namespace for mmdebstrap as root; user namespace when unprivileged (util-linux)' },
       { tool: 'tar', why: 'unpacks the bootstrap tarball into the tree' },
       { tool: 'zstd', why: 'the bootstrap tarball is zstd-compressed' },
     ];
     if (!req.identity.privileged) {
-      need.push({ tool: 'unshare', why: 'unprivileged builds run as root of the tree in a user namespace' },
-        { tool: 'newuidmap', why: 'mmdebstrap --mode=unshare maps the subordinate ids (package uidmap)' });
+      need.push({ tool: 'newuidmap', why: 'mmdebstrap --mode=unshare maps the subordinate ids (package uidmap)' });
     }
     return need;
   },
@@ -77,9 +77,8 @@ async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
   argv.splice(1, 0, ...mmdebstrapHostAptArgs(await hostAptConfig(req.runner)));
   req.log.info(`bootstrap: ${what} with mmdebstrap (${plan.packages.length} packages)`);
   try {
-    // its own session: when writing the tarball fails, mmdebstrap tears down its children with
-    // `kill HUP => -getpgrp()`, which would otherwise hit Kiln and whatever shares its group
-    await req.runner.run('setsid', argv, { stream: true, context: 'bootstrap (mmdebstrap)' });
+    const cmd = planBootstrapCommand(req.identity.privileged, argv);
+    await req.runner.run(cmd[0]!, cmd.slice(1), { stream: true, context: 'bootstrap (mmdebstrap)' });
     const tarball = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs).file : temp;
     await unpackTarball(req, tarball);
   } finally {
@@ -94,6 +93,18 @@ function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined): Cach
   if (req.offline || !(ageDays > maxAge)) return entry;
   req.log.info(`bootstrap: cached entry ${entry.key.slice(0, 12)} is ${ageDays.toFixed(1)} days old (> ${maxAge}); rebuilding`);
   return undefined;
+}
+
+/**
+ * How mmdebstrap is started. In its own session: when writing the tarball fails, mmdebstrap tears
+ * down its children with `kill HUP => -getpgrp()`, which would otherwise hit Kiln and whatever
+ * shares its process group. As root, in a private mount namespace: --mode=root mounts /proc, /sys
+ * and /dev in its temporary tree, and those mounts must never reach the host's mount table (an
+ * interrupted bootstrap would leave them behind). --mode=unshare makes its own namespaces.
+ */
+export function planBootstrapCommand(privileged: boolean, mmdebstrapArgv: string[]): string[] {
+  const ns = privileged ? ['unshare', '--mount', '--propagation', 'private', '--'] : [];
+  return ['setsid', ...ns, ...mmdebstrapArgv];
 }
 
 /**

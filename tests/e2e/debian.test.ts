@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,17 +19,28 @@ const KILN = join(REPO, 'bin/kiln');
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && process.env['CI'] !== 'true' ? 'needs root (or CI)' : false;
 
-function hostState(): { loops: string; mounts: string } {
+function hostState(): { loops: string[]; mounts: string[] } {
   const l = spawnSync('losetup', ['-a'], { encoding: 'utf8' });
-  // mount ids change only when something is mounted or unmounted
-  return { loops: l.stdout ?? '', mounts: readFileSync('/proc/self/mountinfo', 'utf8') };
+  const lines = (s: string) => s.split('\n').filter(Boolean);
+  return { loops: lines(l.stdout ?? ''), mounts: lines(readFileSync('/proc/self/mountinfo', 'utf8')) };
+}
+
+/**
+ * Loop devices and mounts that appeared while the builds ran. The host is shared with other
+ * test runs, so only what our builds could have made counts: anything under the test's work
+ * dir (the builds' TMP_DIR and TMPDIR point there, so mmdebstrap's and Kiln's temp dirs do too).
+ */
+function leftovers(before: ReturnType<typeof hostState>, after: ReturnType<typeof hostState>, work: string): string[] {
+  const added = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
+  return [...added(after.loops, before.loops), ...added(after.mounts, before.mounts)].filter((l) => l.includes(work));
 }
 
 function build(work: string, cache: string, name: string, elements: string[], extraEnv: Record<string, string> = {}): { ms: number; out: string } {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [DIC, '-o', join(work, name), '-t', 'qcow2', ...elements], {
     encoding: 'utf8', cwd: work, maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, DIB_RELEASE: 'bookworm', DIB_IMAGE_CACHE: cache, DIB_GRUB_TIMEOUT: '0', ...extraEnv },
+    env: { ...process.env, DIB_RELEASE: 'bookworm', DIB_IMAGE_CACHE: cache, DIB_GRUB_TIMEOUT: '0',
+      TMP_DIR: join(work, 'tmp'), TMPDIR: join(work, 'tmp'), ...extraEnv },
   });
   const out = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, `disk-image-create ${elements.join(' ')} failed:\n${out.slice(-4000)}`);
@@ -47,6 +58,7 @@ function bootTest(image: string, uefi: boolean): void {
 test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and boot UEFI and root on LVM', { skip, timeout: 90 * 60_000 }, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-e2e-debian-'));
   const cache = join(work, 'cache');
+  mkdirSync(join(work, 'tmp'));
   const before = hostState();
   try {
     let firstMs = 0;
@@ -78,8 +90,10 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
       bootTest(join(work, 'lvm.qcow2'), true);
     });
     const after = hostState();
-    assert.equal(after.loops, before.loops, 'no loop device attached by the builds');
-    assert.equal(after.mounts, before.mounts, 'no mount left behind by the builds');
+    assert.deepEqual(leftovers(before, after, work), [], 'no loop device or mount left behind by the builds');
+    for (const l of [...after.loops.filter((x) => !before.loops.includes(x)), ...after.mounts.filter((x) => !before.mounts.includes(x))]) {
+      t.diagnostic(`host changed during the test (not by this test's builds): ${l}`);
+    }
   } finally {
     spawnSync('rm', ['-rf', '--one-file-system', work]);
     rmSync(work, { recursive: true, force: true });

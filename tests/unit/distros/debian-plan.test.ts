@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cacheKey } from '../../../src/cache/key.js';
-import { debianCacheInputs, planUnpack } from '../../../src/distros/debian.js';
+import { debianCacheInputs, planBootstrapCommand, planUnpack } from '../../../src/distros/debian.js';
 import { loadDebianData } from '../../../src/distros/debian-data.js';
 import { INITRAMFS_DIVERT, planDebianBootstrap, planMmdebstrap } from '../../../src/distros/debian-plan.js';
 
@@ -82,4 +82,9 @@ test('planUnpack: owners kept; /dev excluded when unprivileged (no mknod in a us
   assert.deepEqual(root.slice(0, 7), ['tar', '--zstd', '-C', '/w/tree', '--numeric-owner', '-xpf', '/c/k.tar.zst']);
   assert.ok(!root.some((a) => a.startsWith('--exclude')));
   assert.ok(planUnpack(false, '/c/k.tar.zst', '/w/tree').includes('--exclude=./dev/*'));
+});
+
+test('planBootstrapCommand: own session always; a private mount namespace as root (mounts never reach the host)', () => {
+  assert.deepEqual(planBootstrapCommand(true, ['mmdebstrap', 'x']), ['setsid', 'unshare', '--mount', '--propagation', 'private', '--', 'mmdebstrap', 'x']);
+  assert.deepEqual(planBootstrapCommand(false, ['mmdebstrap', 'x']), ['setsid', 'mmdebstrap', 'x']);
 });
