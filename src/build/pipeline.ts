@@ -70,7 +70,8 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
 
   materializeHooks(plan.elements, ws.hooks);
   copyFileSync(join(LIBEXEC, 'kiln-run-parts'), join(ws.hooks, 'kiln-run-parts'));
-  const env = hookEnvironment(config, ws, plan.elements);
+  // tells the OS element to put LVM tools in the image (and its initramfs)
+  const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});
   const phaseCtx = {
     log, identity, hooksDir: ws.hooks, treeDir: ws.tree, plan: plan.hooks, env,
     breaks: opts.breaks ?? new Set<string>(), breakOutsideTarget: !!opts.breakOutsideTarget,

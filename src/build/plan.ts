@@ -12,6 +12,9 @@ import { expandRequestedElements } from '../elements/expand.js';
 import { resolveElementSet } from '../elements/resolve.js';
 import { scanElements } from '../elements/scan.js';
 import { planHooks, type HookPlan } from '../phases/plan.js';
+import { planBlockDevice, selectBlockDeviceConfig } from '../block-device/index.js';
+import { planOutputs } from '../outputs/index.js';
+import { layoutOptions } from './layout.js';
 import { checkPackageInstalls } from './packages.js';
 
 export interface BuildPlan {
@@ -21,6 +24,26 @@ export interface BuildPlan {
   /** the distro driver an OS element selected with its `kiln-bootstrap` file */
   bootstrap?: { driver: string; element: string; settings: Record<string, unknown> };
   overrides: { name: string; winner: string; loser: string }[];
+  /** the block-device layout, checked before the build starts (absent when no disk is made) */
+  layout?: { source: string; hasLvm: boolean };
+}
+
+/** A disk image is made when a disk format is asked for (or a boot test). */
+export function needsDisk(config: BuildConfig): boolean {
+  return config.bootTest || planOutputs(config.imageTypes).some((f) => f.needs === 'disk');
+}
+
+/**
+ * Plan the layout once before anything runs, so a bad config fails in seconds, not after the
+ * bootstrap. The tree is not there yet: sizes are only checked against an explicit --image-size.
+ */
+function previewLayout(config: BuildConfig, elements: Element[]): BuildPlan['layout'] {
+  const src = selectBlockDeviceConfig({ blockDeviceConfig: config.env['DIB_BLOCK_DEVICE_CONFIG'], arch: config.arch, elementDirs: elements });
+  const opts = layoutOptions(config, config.env, 0);
+  if (config.imageSizeGiB === undefined) opts.imageSizeBytes = 2 ** 40;
+  delete opts.tree;
+  const plan = planBlockDevice(src, opts);
+  return { source: plan.source, hasLvm: plan.lvm.length > 0 };
 }
 
 export function planBuild(config: BuildConfig): BuildPlan {
@@ -30,6 +53,7 @@ export function planBuild(config: BuildConfig): BuildPlan {
   const hooks = planHooks(elements, { defaultInstallType: config.installType, env: config.env });
   checkPackageInstalls(elements);
   const plan: BuildPlan = { requested, elements, hooks, overrides: index.overrides };
+  if (needsDisk(config)) plan.layout = previewLayout(config, elements);
   const bootstrap = findBootstrap(elements);
   if (bootstrap) plan.bootstrap = bootstrap;
   return plan;

@@ -12,14 +12,14 @@ import { currentIdentity } from '../sandbox/identity.js';
 import type { BootstrapRequest } from '../distros/types.js';
 import type { PhaseName } from '../phases/phases.js';
 import { runInTree, TARGET_PATH } from '../sandbox/sandbox.js';
-import { outputFormat, outputTools, planOutputs, writeOutputs } from '../outputs/index.js';
+import { outputFormat, outputTools, writeOutputs } from '../outputs/index.js';
 import { writeBootConfig, installBootCode } from './boot.js';
 import { bootTestOutput } from './boot-test.js';
 import { sourcedEnvironment } from './environment-d.js';
 import { assembleImage, planAndWriteFstab, planFinalLayout } from './layout.js';
 import { outputRequest } from './output-request.js';
 import { preparePackages } from './packages.js';
-import type { BuildPlan } from './plan.js';
+import { needsDisk, type BuildPlan } from './plan.js';
 import { checkTreeDeployed, finaliseBase, installHostAptConf, installHostResolvConf } from './tree-prep.js';
 import { hostAptConfig } from '../distros/host-apt.js';
 
@@ -43,10 +43,6 @@ export interface Step {
 
 const phaseStep = (phase: PhaseName): Step => ({ id: phase, title: phase, phase });
 
-/** A disk image is made when a disk format is asked for (or a boot test). */
-function needsDisk(config: BuildConfig): boolean {
-  return config.bootTest || planOutputs(config.imageTypes).some((f) => f.needs === 'disk');
-}
 
 /** Run with the hooks' view of the environment (environment.d sourced), as host stages must agree with it. */
 async function withSourcedEnv<T>(ctx: BuildContext, plan: BuildPlan, env: Record<string, string>, fn: (full: Record<string, string>) => Promise<T>): Promise<T> {
