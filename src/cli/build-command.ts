@@ -35,15 +35,19 @@ export async function runBuildCli(argv: string[]): Promise<number> {
   const reporter: BuildReporter = listr ?? new PlainReporter((l) => log.info(l));
   const cleanup = new CleanupStack(log);
   let workspace = '';
+  let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
     process.stderr.write(`\ndisk-image-create: interrupted (${sig}); cleaning up\n`);
     void cleanup.run().finally(() => {
       if (workspace) process.stderr.write(`disk-image-create: the workspace is kept for debugging: ${workspace}\n`);
       process.exit(130);
     });
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: execa's signal-exit re-raises the signal when no other listener is left
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const breaks = new Set((env['break'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
     const report = await build(cfg, {

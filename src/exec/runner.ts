@@ -65,8 +65,25 @@ export function formatArgv(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/** Every command still running, from every Runner: an abort must reach them all. */
+const LIVE = new Set<ResultPromise>();
+
+/**
+ * Kill every command Kiln started and wait (up to `waitMs`) for them to exit. SIGKILL, because
+ * `unshare --fork` ignores SIGTERM; with --kill-child its death takes the whole pid namespace of a
+ * hook with it.
+ */
+export async function killAllCommands(waitMs = 5000): Promise<void> {
+  const children = [...LIVE];
+  for (const c of children) c.kill('SIGKILL');
+  await Promise.race([
+    Promise.allSettled(children),
+    new Promise((r) => setTimeout(r, waitMs).unref()),
+  ]);
+}
+
 export class Runner {
-  private readonly live = new Set<ResultPromise>();
+  private readonly live = LIVE;
   constructor(readonly log: Logger = silentLogger) {}
 
   async run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -132,8 +149,8 @@ export class Runner {
     }
   }
 
-  /** Kill every command still running (on abort). */
-  killAll(): void {
-    for (const c of this.live) c.kill('SIGTERM');
+  /** Kill every command still running, of every Runner (on abort). */
+  killAll(): Promise<void> {
+    return killAllCommands();
   }
 }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { makeElementTree, removeTree } from '../../helpers/element-tree.js';
-import { FIXTURE_ELEMENTS, mountPoints, processesMentioning, runCli } from '../../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, FIXTURE_ELEMENTS, mountPoints, processesMentioning, runCli } from '../../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-errors-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -25,6 +26,7 @@ describe('disk-image-create errors', () => {
     'second-os': { provides: ['operating-system'] },
     'bad-hook': { deps: ['busybox-minimal'], files: { 'install.d/50-bad': '#!/bin/sh\necho "about to fail"\nsleep 0.1\nexit 7\n' } },
     'slow-hook': { deps: ['busybox-minimal'], files: { 'post-install.d/10-slow': '#!/bin/sh\nsleep 600 &\nexit 9\n' } },
+    'sleepy-hook': { deps: ['busybox-minimal'], files: { 'install.d/10-sleepy': '#!/bin/sh\necho sleeping\nsleep 777\n' } },
   });
   after(() => removeTree(elements));
   const env = { ELEMENTS_PATH: `${elements}:${FIXTURE_ELEMENTS}`, TMP_DIR: tmp };
@@ -49,6 +51,28 @@ describe('disk-image-create errors', () => {
     const r = dic('-n', 'slow-hook');
     expectUserError(r, /10-slow of element 'slow-hook' failed with exit code 9/);
     assert.deepEqual(processesMentioning('sleep 600'), []);
+  });
+  it('cleans up on SIGINT: no process left, exit 130, the workspace named', async () => {
+    const child = spawn(join(BIN, 'disk-image-create'), ['-t', 'tar', '-o', join(tmp, 'int'), '-n', 'sleepy-hook'], {
+      env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (processesMentioning('sleep 777').length > 0) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 100);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 130, out);
+    assert.match(out, /interrupted \(SIGINT\)/);
+    assert.match(out, /workspace is kept for debugging: \S+kiln-/);
+    assert.deepEqual(processesMentioning('sleep 777'), []);
   });
   it('gives usage errors exit code 2', () => {
     expectUserError(runCli('disk-image-create', ['--bogus']), /unrecognized option '--bogus'/, 2);
