@@ -1,7 +1,7 @@
 // Bad input gives a short error naming the element or file, exit code 1 (2 for usage), no stack
 // trace, and leaves no process or mount behind.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -26,6 +26,8 @@ describe('disk-image-create errors', () => {
     'second-os': { provides: ['operating-system'] },
     'bad-hook': { deps: ['busybox-minimal'], files: { 'install.d/50-bad': '#!/bin/sh\necho "about to fail"\nsleep 0.1\nexit 7\n' } },
     'slow-hook': { deps: ['busybox-minimal'], files: { 'post-install.d/10-slow': '#!/bin/sh\nsleep 600 &\nexit 9\n' } },
+    'bad-packages': { deps: ['busybox-minimal'], files: { 'package-installs.yaml': 'vim:\n  phase: install.d\n   bad: indent\n' } },
+    'should-fail': { deps: ['busybox-minimal'], files: { 'install.d/50-check': '#!/bin/sh\ntouch /tmp/dib-test-should-fail\nexit 1\n' } },
     'sleepy-hook': { deps: ['busybox-minimal'], files: { 'install.d/10-sleepy': '#!/bin/sh\necho sleeping\nsleep 777\n' } },
   });
   after(() => removeTree(elements));
@@ -73,6 +75,19 @@ describe('disk-image-create errors', () => {
     assert.match(out, /interrupted \(SIGINT\)/);
     assert.match(out, /workspace is kept for debugging: \S+kiln-/);
     assert.deepEqual(processesMentioning('sleep 777'), []);
+  });
+  it('names the malformed package-installs.yaml and its line, before the build starts', () => {
+    const r = dic('-n', 'bad-packages');
+    expectUserError(r, /bad-packages\/package-installs\.yaml:\d+/);
+    assert.doesNotMatch(r.stderr, /workspace is kept/, 'refused before a workspace was made');
+  });
+  it('runs break_cmd after an error, outside the tree, as DIB\'s functional tests use it', () => {
+    const sentinel = join(tmp, 'sentinel');
+    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(tmp, 'brk'), '-n', 'should-fail'], {
+      env: { ...env, break: 'after-error', break_outside_target: '1', break_cmd: `cp "$TMP_MOUNT_PATH/tmp/dib-test-should-fail" ${sentinel}` },
+    });
+    expectUserError(r, /50-check of element 'should-fail' failed/);
+    assert.ok(existsSync(sentinel), 'break_cmd ran with TMP_MOUNT_PATH and copied the sentinel out');
   });
   it('gives usage errors exit code 2', () => {
     expectUserError(runCli('disk-image-create', ['--bogus']), /unrecognized option '--bogus'/, 2);
