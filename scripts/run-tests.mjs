@@ -21,5 +21,7 @@ if (files.length === 0) {
   console.error(`no compiled tests found for: ${tiers.join(', ')} (run 'npm run build' first)`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// One file at a time: the end-to-end tests assert that nothing on the host (mounts, loop devices)
+// changes while they build, which only holds when no other test (e.g. the lvm oracle) runs beside them.
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
