@@ -25,7 +25,7 @@ export interface BuildPlan {
   bootstrap?: { driver: string; element: string; settings: Record<string, unknown> };
   overrides: { name: string; winner: string; loser: string }[];
   /** the block-device layout, checked before the build starts (absent when no disk is made) */
-  layout?: { source: string; hasLvm: boolean };
+  layout?: { source: string; hasLvm: boolean; fsTypes: string[] };
 }
 
 /** A disk image is made when a disk format is asked for (or a boot test). */
@@ -43,7 +43,7 @@ function previewLayout(config: BuildConfig, elements: Element[]): BuildPlan['lay
   if (config.imageSizeGiB === undefined) opts.imageSizeBytes = 2 ** 40;
   delete opts.tree;
   const plan = planBlockDevice(src, opts);
-  return { source: plan.source, hasLvm: plan.lvm.length > 0 };
+  return { source: plan.source, hasLvm: plan.lvm.length > 0, fsTypes: [...new Set(plan.filesystems.map((f) => f.type))].sort() };
 }
 
 export function planBuild(config: BuildConfig): BuildPlan {

@@ -22,6 +22,7 @@ import { preparePackages } from './packages.js';
 import { needsDisk, type BuildPlan } from './plan.js';
 import { checkTreeDeployed, finaliseBase, installHostAptConf, installHostResolvConf } from './tree-prep.js';
 import { hostAptConfig } from '../distros/host-apt.js';
+import { mkfsTools, type FsType } from '../block-device/mkfs/index.js';
 
 export interface BuildState {
   outputs: string[];
@@ -93,7 +94,7 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
   if (disk) {
     steps.push({
       id: 'assemble', title: bootable ? 'assemble the disk and write the boot code' : 'assemble the disk',
-      tools: [{ tool: 'mke2fs', why: 'creates ext filesystems from the tree (e2fsprogs)' },
+      tools: [...(plan.layout?.fsTypes ?? []).flatMap((t) => mkfsTools(t as FsType)),
         ...(bootable ? [{ tool: 'grub-mkimage', why: 'builds the GRUB images (grub-common)' }, { tool: 'mcopy', why: 'copies GRUB onto the ESP (mtools)' }] : [])],
       run: (ctx, state, env) => withSourcedEnv(ctx, plan, env, async (full) => {
         const bd = await planFinalLayout(ctx, state, plan.elements, full);
