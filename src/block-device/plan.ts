@@ -88,6 +88,14 @@ export function planBlockDevice(src: BlockDeviceSource, opts: PlanOptions = {}):
   });
   const parts = new Map<string, PartitionPlan>(tables.flatMap((t) => t.partitions.map((p) => [p.name, p] as const)));
   const lvm = r.lvms.map((l) => planLvm(l, parts, seed, ctx.problems));
+  for (const l of r.lvms) {
+    for (const item of [...l.pvs, ...l.vgs, ...l.lvs]) {
+      // Kiln writes the metadata itself: pvcreate/vgcreate/lvcreate options have nothing to go to
+      // (flags that only answer prompts mean nothing here: the metadata is always written fresh)
+      const options = item.options.filter((o) => !['--force', '-f', '-ff', '--yes', '-y'].includes(o));
+      if (options.length > 0) ctx.warnings.push(`lvm ${item.kind} ${item.name}: options ${JSON.stringify(options)} are not applied (Kiln writes LVM metadata without the lvm tools)`);
+    }
+  }
   const filesystems = planFilesystems(r, image, parts, lvm, seed);
   for (const f of filesystems) {
     // xfsprogs >= 5.19 refuses filesystems under 300 MiB; say so before writing anything

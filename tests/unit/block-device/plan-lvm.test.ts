@@ -57,4 +57,18 @@ describe('planLvm', () => {
     assert.match(errorOf(() => planText(lvmLayout("        - {name: a, base: vg, size: 20GiB}\n"))), /lv a does not fit: 5120 extents/);
     assert.match(errorOf(() => planFile('tests/fixtures/block-device/invalid/lvm-thin.yaml', { imageSizeBytes: GiB })), /thin provisioning is not supported yet/);
   });
+  it('says which pvcreate/vgcreate/lvcreate options it cannot apply (prompt flags such as --force are fine)', () => {
+    const text = `- local_loop: {name: image0, size: 2GiB}
+- partitioning:
+    base: image0
+    label: gpt
+    partitions: [{name: root, size: 100%}]
+- lvm:
+    name: lvm
+    pvs: [{name: pv, base: root, options: ["--force", "--dataalignment", "1m"]}]
+    vgs: [{name: vg, base: [pv], options: ["--force"]}]
+    lvs: [{name: lv_root, base: vg, extents: 100%FREE}]
+`;
+    assert.deepEqual(planText(text).warnings, ['lvm pv pv: options ["--dataalignment","1m"] are not applied (Kiln writes LVM metadata without the lvm tools)']);
+  });
 });
