@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { executeBlockDevice, planBlockDevice } from '../../../src/block-device/index.js';
 import { findTool } from '../../../src/exec/tools.js';
@@ -73,7 +73,13 @@ test('executor + writeLvm: lvm2 reads the planned VG and finds each filesystem w
   try {
     const plan = planBlockDevice({ text: CONFIG, file: 'lvm-executor.yaml' }, { seed: 'lvm-executor' });
     const image = join(dir, 'disk.raw');
-    await executeBlockDevice({ runner, identity: currentIdentity(), log: silentLogger }, plan, { imagePath: image, epoch: 1700000000 });
+    // a tree with one marker per filesystem: each LV must hold exactly its own subtree
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'etc'), { recursive: true });
+    mkdirSync(join(tree, 'var/lib'), { recursive: true });
+    writeFileSync(join(tree, 'etc/root-marker'), 'root\n');
+    writeFileSync(join(tree, 'var/lib/var-marker'), 'var\n');
+    await executeBlockDevice({ runner, identity: currentIdentity(), log: silentLogger }, plan, { imagePath: image, epoch: 1700000000, treeDir: tree });
 
     const parts = await readPartitions(image);
     const pvPlan = plan.lvm[0]!.pvs[0]!;
@@ -104,6 +110,15 @@ test('executor + writeLvm: lvm2 reads the planned VG and finds each filesystem w
       const label = (await runner.run(tool('blkid'), ['-p', '-s', 'LABEL', '-o', 'value', dev])).stdout.trim();
       assert.equal(label, fs.label);
       await runner.run(tool('e2fsck'), ['-fn', dev]);
+      const cat = async (path: string) => (await runner.run(tool('debugfs'), ['-R', `cat ${path}`, dev])).stdout;
+      const ls = async (path: string) => (await runner.run(tool('debugfs'), ['-R', `ls ${path}`, dev])).stdout;
+      if (fs.mountPoint === '/') {
+        assert.equal(await cat('/etc/root-marker'), 'root\n', 'root LV holds /etc');
+        assert.doesNotMatch(await ls('/var'), /lib/, '/var is an empty mount point on the root LV');
+      } else {
+        assert.equal(await cat('/lib/var-marker'), 'var\n', 'var LV holds the /var subtree');
+        assert.doesNotMatch(await ls('/'), /etc/, 'var LV holds nothing else');
+      }
     }
   } finally {
     for (const dev of loops) await detach(dev);
