@@ -103,7 +103,8 @@ function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined): Cach
  * interrupted bootstrap would leave them behind). --mode=unshare makes its own namespaces.
  */
 export function planBootstrapCommand(privileged: boolean, mmdebstrapArgv: string[]): string[] {
-  const ns = privileged ? ['unshare', '--mount', '--propagation', 'private', '--'] : [];
+  // ...and a pid namespace: an interrupted build kills unshare, and every mmdebstrap process dies with it
+  const ns = privileged ? ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--'] : [];
   return ['setsid', ...ns, ...mmdebstrapArgv];
 }
 

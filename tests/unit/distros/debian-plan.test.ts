@@ -85,6 +85,6 @@ test('planUnpack: owners kept; /dev excluded when unprivileged (no mknod in a us
 });
 
 test('planBootstrapCommand: own session always; a private mount namespace as root (mounts never reach the host)', () => {
-  assert.deepEqual(planBootstrapCommand(true, ['mmdebstrap', 'x']), ['setsid', 'unshare', '--mount', '--propagation', 'private', '--', 'mmdebstrap', 'x']);
+  assert.deepEqual(planBootstrapCommand(true, ['mmdebstrap', 'x']), ['setsid', 'unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', 'mmdebstrap', 'x']);
   assert.deepEqual(planBootstrapCommand(false, ['mmdebstrap', 'x']), ['setsid', 'mmdebstrap', 'x']);
 });
