@@ -14,7 +14,8 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     PATH: toolPath(config.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin'),
     LC_ALL: 'C',
     ARCH: config.arch,
-    IMAGE_NAME: config.imageName,
+    // as DIB: the -o value (with its directory), so ${IMAGE_NAME}.d lands beside the image
+    IMAGE_NAME: config.outDir === '/' ? `/${config.imageName}` : `${config.outDir}/${config.imageName}`,
     IMAGE_TYPES: config.imageTypes.join(','),
     ELEMENTS_PATH: config.elementsPath.join(':'),
     TMP_DIR: config.tmpDir,

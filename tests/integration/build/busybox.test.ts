@@ -3,7 +3,7 @@
 // with /proc and the hooks present. Then the same as an unprivileged user.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -53,6 +53,18 @@ describe('busybox-minimal build to tar', () => {
     assert.match(list, /\.\/usr\/local\/bin\/dib-init-system/, 'base -> dib-init-system ran');
     assert.deepEqual(readdirSync(out).filter((f) => f.startsWith('kiln-')), [], 'workspace removed after success');
     assert.deepEqual(mountPoints(), mounts, 'mount table unchanged');
+  });
+
+  it('puts ${IMAGE_NAME}.d (manifests) beside the image, not in the working directory', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'kiln-cwd-'));
+    try {
+      const r = runCli('disk-image-create', ['busybox-minimal', 'manifests', '-t', 'tar', '-o', join(out, 'mf')], { env: { TMP_DIR: out }, cwd });
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(existsSync(join(out, 'mf.d')), 'mf.d beside mf.tar');
+      assert.deepEqual(readdirSync(cwd), [], 'nothing written in the working directory');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it('does the same as an unprivileged user', { skip: !isRoot() && process.env['CI'] !== 'true' ? 'needs root to switch to the test user' : false }, () => {
