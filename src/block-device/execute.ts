@@ -8,7 +8,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, unlinkSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CleanupStack } from '../cleanup.js';
-import { encodeGpt, encodeMbr } from './encode/types.js';
+import { encodeGpt, encodeMbr } from './encode/index.js';
 import { writeSectors } from './encode/write.js';
 import { writeLvm } from './lvm/write.js';
 import { makeFilesystem } from './mkfs/index.js';

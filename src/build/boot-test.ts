@@ -4,7 +4,7 @@ import type { BuildContext } from '../context.js';
 import { KilnError } from '../errors.js';
 import { bootTest } from '../vm/index.js';
 import { bootModeOf, bootTargetOf } from './boot.js';
-import type { BuildState } from './steps.js';
+import type { BuildState } from './types.js';
 
 export async function bootTestOutput(ctx: BuildContext, state: BuildState): Promise<void> {
   const image = (state['diskOutputs'] as string[] | undefined)?.find((f) => !/\.(md5|sha256|zst|xz)$/.test(f));

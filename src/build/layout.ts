@@ -11,7 +11,7 @@ import type { BuildConfig } from '../config/build-config.js';
 import type { BuildContext } from '../context.js';
 import type { Element } from '../elements/element.js';
 import { KilnError } from '../errors.js';
-import type { BuildState } from './steps.js';
+import type { BuildState } from './types.js';
 
 /** The planner's options from the build config and the hooks' environment (environment.d applied). */
 export function layoutOptions(config: BuildConfig, env: Record<string, string>, usedKiB: number): PlanOptions {

@@ -18,7 +18,8 @@ import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { hookEnvironment } from './hook-env.js';
 import { planBuild, type BuildPlan } from './plan.js';
 import { preflight } from './preflight.js';
-import { buildSteps, type BuildState, type Step } from './steps.js';
+import { buildSteps } from './steps.js';
+import type { BuildState, Step } from './types.js';
 import { createWorkspace } from './workspace.js';
 
 export interface BuildReporter extends PhaseEvents {

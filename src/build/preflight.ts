@@ -6,7 +6,7 @@ import type { BuildConfig } from '../config/build-config.js';
 import { KilnError } from '../errors.js';
 import { findTool } from '../exec/tools.js';
 import type { BuildPlan } from './plan.js';
-import type { Step } from './steps.js';
+import type { Step } from './types.js';
 
 export function requiredTools(config: BuildConfig, steps: Step[]): { tool: string; why: string }[] {
   const tools = [

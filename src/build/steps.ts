@@ -11,6 +11,7 @@ import { silentLogger } from '../log.js';
 import { currentIdentity } from '../sandbox/identity.js';
 import type { BootstrapRequest } from '../distros/types.js';
 import type { PhaseName } from '../phases/phases.js';
+import type { BuildState, Step } from './types.js';
 import { runInTree, TARGET_PATH } from '../sandbox/sandbox.js';
 import { outputFormat, outputTools, writeOutputs } from '../outputs/index.js';
 import { writeBootConfig, installBootCode } from './boot.js';
@@ -24,26 +25,7 @@ import { checkTreeDeployed, finaliseBase, installHostAptConf, installHostResolvC
 import { hostAptConfig } from '../distros/host-apt.js';
 import { mkfsTools, type FsType } from '../block-device/mkfs/index.js';
 
-export interface BuildState {
-  outputs: string[];
-  /** the assembled disk (or bare filesystem) image */
-  rawImage?: string;
-  /** stage-specific data (block-device plan, ...) */
-  [key: string]: unknown;
-}
-
-export interface Step {
-  id: string;
-  title: string;
-  /** a hook phase: run by the phase executor */
-  phase?: PhaseName;
-  /** host tools this step needs, with why (preflight) */
-  tools?: { tool: string; why: string }[];
-  run?(ctx: BuildContext, state: BuildState, env: Record<string, string>): Promise<void>;
-}
-
 const phaseStep = (phase: PhaseName): Step => ({ id: phase, title: phase, phase });
-
 
 /** Run with the hooks' view of the environment (environment.d sourced), as host stages must agree with it. */
 async function withSourcedEnv<T>(ctx: BuildContext, plan: BuildPlan, env: Record<string, string>, fn: (full: Record<string, string>) => Promise<T>): Promise<T> {

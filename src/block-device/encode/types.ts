@@ -48,6 +48,3 @@ export interface GptTable {
   entries: GptEntry[];
 }
 
-export { encodeMbr } from './mbr.js';
-export { encodeGpt } from './gpt.js';
-export { gptTypeGuid, deriveGuid } from './guid.js';

@@ -7,7 +7,7 @@ import { KilnError } from '../../errors.js';
 import { deriveGuid } from '../encode/guid.js';
 import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { runTool, where } from './run.js';
-import type { MkfsContext, MkfsRequest } from './index.js';
+import type { MkfsContext, MkfsRequest } from './types.js';
 
 export const BTRFS_LABEL_MAX = 255;
 

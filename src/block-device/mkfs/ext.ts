@@ -7,7 +7,7 @@ import { KilnError } from '../../errors.js';
 import { deriveGuid } from '../encode/guid.js';
 import { normalizeExtSuperblocks } from './ext-normalize.js';
 import { runTool, where } from './run.js';
-import type { MkfsContext, MkfsRequest } from './index.js';
+import type { MkfsContext, MkfsRequest } from './types.js';
 
 export const EXT_LABEL_MAX = 16;
 

@@ -15,7 +15,7 @@ import { deriveU32 } from '../encode/guid.js';
 import { listTree, type TreeEntry } from './tree.js';
 import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { runTool, where } from './run.js';
-import type { MkfsContext, MkfsRequest } from './index.js';
+import type { MkfsContext, MkfsRequest } from './types.js';
 
 export const FAT_LABEL_MAX = 11;
 /**

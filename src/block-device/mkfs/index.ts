@@ -5,42 +5,15 @@
  */
 import { statSync } from 'node:fs';
 import { KilnError } from '../../errors.js';
-import type { Runner } from '../../exec/runner.js';
-import type { Identity } from '../../sandbox/identity.js';
-import type { Logger } from '../../log.js';
 import { makeExt } from './ext.js';
 import { makeFat } from './fat.js';
 import { makeXfs } from './xfs.js';
 import { makeBtrfs } from './btrfs.js';
 import { makeSwap } from './swap.js';
 import { where } from './run.js';
+import { FS_TYPES, type FsType, type MkfsContext, type MkfsRequest } from './types.js';
 
-export type FsType = 'ext2' | 'ext3' | 'ext4' | 'vfat' | 'fat' | 'xfs' | 'btrfs' | 'swap';
-export const FS_TYPES: readonly FsType[] = ['ext2', 'ext3', 'ext4', 'vfat', 'fat', 'xfs', 'btrfs', 'swap'];
-
-export interface MkfsRequest {
-  /** region of `image` to fill */
-  image: string;
-  offsetBytes: number;
-  sizeBytes: number;
-  /** populate from this directory (absent: empty fs) */
-  sourceDir?: string;
-  type: FsType;
-  label?: string;
-  uuid?: string;
-  /** extra mkfs options (DIB 'opts', already split on spaces) */
-  opts: string[];
-  /** SOURCE_DATE_EPOCH for reproducible timestamps */
-  epoch: number;
-  /** for any other id (hash_seed, volume serial) */
-  seed: string;
-}
-
-export interface MkfsContext {
-  runner: Runner;
-  identity: Identity;
-  log: Logger;
-}
+export { FS_TYPES, type FsType, type MkfsContext, type MkfsRequest };
 
 export async function makeFilesystem(ctx: MkfsContext, req: MkfsRequest): Promise<void> {
   if (!Number.isSafeInteger(req.offsetBytes) || !Number.isSafeInteger(req.sizeBytes) || req.offsetBytes < 0 || req.sizeBytes <= 0) {

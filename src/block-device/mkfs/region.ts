@@ -6,7 +6,7 @@
 import { closeSync, openSync, readSync, rmSync, writeFileSync, truncateSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { MkfsContext } from './index.js';
+import type { MkfsContext } from './types.js';
 
 const CHUNK = 1024 * 1024;
 const BLOCK = 4096;

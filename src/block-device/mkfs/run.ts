@@ -1,7 +1,7 @@
 /** Running mkfs tools, as root of the tree when they read a source directory (owners come out right). */
 import { asTreeRoot } from '../../sandbox/identity.js';
 import type { RunOptions, RunResult } from '../../exec/runner.js';
-import type { MkfsContext, MkfsRequest } from './index.js';
+import type { MkfsContext, MkfsRequest } from './types.js';
 
 export function runTool(ctx: MkfsContext, asRoot: boolean, cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const prefix = asRoot ? asTreeRoot(ctx.identity) : [];

@@ -3,7 +3,7 @@ import { KilnError } from '../../errors.js';
 import { deriveGuid } from '../encode/guid.js';
 import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { where } from './run.js';
-import type { MkfsContext, MkfsRequest } from './index.js';
+import type { MkfsContext, MkfsRequest } from './types.js';
 
 export const SWAP_LABEL_MAX = 16;
 

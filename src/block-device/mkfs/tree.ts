@@ -4,7 +4,7 @@
  */
 import { KilnError } from '../../errors.js';
 import { runTool } from './run.js';
-import type { MkfsContext } from './index.js';
+import type { MkfsContext } from './types.js';
 
 export type TreeKind = 'file' | 'dir' | 'symlink' | 'block' | 'char' | 'fifo' | 'socket';
 

@@ -12,7 +12,7 @@ import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { listTree, type TreeEntry } from './tree.js';
 import { encodeXfsDbFixups, parseXfsDbInfo, xfsDbFailure } from './xfs-fixup.js';
 import { runTool, where } from './run.js';
-import type { MkfsContext, MkfsRequest } from './index.js';
+import type { MkfsContext, MkfsRequest } from './types.js';
 
 /** xfsprogs >= 5.19 refuses new filesystems smaller than 300 MiB ("Filesystem must be larger than 300MB"). */
 export const XFS_MIN_BYTES = 300 * 1024 * 1024;

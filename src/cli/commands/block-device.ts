@@ -10,7 +10,7 @@ import { Runner } from '../../exec/runner.js';
 import { checkRootless, currentIdentity } from '../../sandbox/identity.js';
 import { ConsoleLogger } from '../logging.js';
 import { planFromArgs, type BlockDeviceArgs } from './plan-block-device.js';
-import type { KilnCommand } from './index.js';
+import type { KilnCommand } from './types.js';
 
 const create: KilnCommand = {
   command: 'create',

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { KilnError, UsageError } from '../../errors.js';
 import { bootTest } from '../../vm/index.js';
 import { ConsoleLogger } from '../logging.js';
-import type { KilnCommand } from './index.js';
+import type { KilnCommand } from './types.js';
 
 interface BootTestArgs {
   image: string; uefi?: boolean; timeout: number; expect: string; memory: number; log?: string;

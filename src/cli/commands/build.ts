@@ -1,5 +1,5 @@
 /** `kiln build ...`: the same as disk-image-create (same flags, same DIB_* variables). */
-import type { KilnCommand } from './index.js';
+import type { KilnCommand } from './types.js';
 import { runBuildCli } from '../build-command.js';
 
 export const command: KilnCommand = {

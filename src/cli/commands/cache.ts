@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { listCache, pruneCache, type CacheEntry } from '../../cache/index.js';
 import { UsageError } from '../../errors.js';
-import type { KilnCommand } from './index.js';
+import type { KilnCommand } from './types.js';
 
 interface CacheArgs { action: 'list' | 'prune'; all?: boolean; olderThan?: number; imageCache?: string; json?: boolean }
 

@@ -5,7 +5,7 @@ import { KilnError } from '../../errors.js';
 import { scanElements } from '../../elements/scan.js';
 import { PHASES } from '../../phases/phases.js';
 import { BUILTIN_ELEMENTS } from '../paths.js';
-import type { KilnCommand } from './index.js';
+import type { KilnCommand } from './types.js';
 
 export function readmeSummary(dir: string): string {
   for (const f of ['README.rst', 'README.md']) {

@@ -2,10 +2,9 @@
  * The `kiln` subcommands. Each lives in its own module exporting a yargs CommandModule;
  * adding a command is one file plus one line here.
  */
-import type { CommandModule } from 'yargs';
+import type { KilnCommand } from './types.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type KilnCommand = CommandModule<any, any>;
+export type { KilnCommand };
 
 export async function loadCommands(): Promise<KilnCommand[]> {
   const mods = await Promise.all([

@@ -13,7 +13,7 @@ import { parseImageSizeArg, planOptionsFromEnv } from '../../block-device/env-op
 import { planBlockDevice } from '../../block-device/plan.js';
 import type { BlockDevicePlan } from '../../block-device/plan-types.js';
 import { planSummary } from '../../block-device/summary.js';
-import type { KilnCommand } from './index.js';
+import type { KilnCommand } from './types.js';
 
 export interface BlockDeviceArgs {
   config: string;

@@ -5,7 +5,7 @@
 import { formatBuildPlan, planBuild } from '../../build/plan.js';
 import { formatHookPlan } from '../../phases/plan.js';
 import { parseBuildArgs } from '../build-command.js';
-import type { KilnCommand } from './index.js';
+import type { KilnCommand } from './types.js';
 import { planBlockDeviceCommand } from './plan-block-device.js';
 
 export function planJson(args: string[]): unknown {

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { encodeMbr } from '../../../src/block-device/encode/types.js';
+import { encodeMbr } from '../../../src/block-device/encode/index.js';
 import { mbrTableOf } from '../../../src/block-device/plan-mbr.js';
 import { DIB_PY, REPO, mbrTestTable as table, type MbrTestPartition as P } from '../../helpers/block-device.js';
 

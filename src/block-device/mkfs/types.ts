@@ -1,0 +1,31 @@
+/** The filesystem request and context shared by the mkfs registry (index.ts) and its handlers. */
+import type { Runner } from '../../exec/runner.js';
+import type { Identity } from '../../sandbox/identity.js';
+import type { Logger } from '../../log.js';
+
+export type FsType = 'ext2' | 'ext3' | 'ext4' | 'vfat' | 'fat' | 'xfs' | 'btrfs' | 'swap';
+export const FS_TYPES: readonly FsType[] = ['ext2', 'ext3', 'ext4', 'vfat', 'fat', 'xfs', 'btrfs', 'swap'];
+
+export interface MkfsRequest {
+  /** region of `image` to fill */
+  image: string;
+  offsetBytes: number;
+  sizeBytes: number;
+  /** populate from this directory (absent: empty fs) */
+  sourceDir?: string;
+  type: FsType;
+  label?: string;
+  uuid?: string;
+  /** extra mkfs options (DIB 'opts', already split on spaces) */
+  opts: string[];
+  /** SOURCE_DATE_EPOCH for reproducible timestamps */
+  epoch: number;
+  /** for any other id (hash_seed, volume serial) */
+  seed: string;
+}
+
+export interface MkfsContext {
+  runner: Runner;
+  identity: Identity;
+  log: Logger;
+}

@@ -1,0 +1,5 @@
+/** The shape every `kiln` subcommand module exports (a yargs command module). */
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KilnCommand = CommandModule<any, any>;
