@@ -35,11 +35,11 @@ function check(name: string, plan: BlockDevicePlan): void {
   const dir = join(BD_FIXTURES, 'golden');
   const file = join(dir, `${name}.json`);
   const text = `${JSON.stringify(plan, null, 2)}\n`;
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(file)) {
-    if (process.env['CI'] === 'true' && !existsSync(file)) assert.fail(`golden file ${name}.json missing`);
+  if (process.env['UPDATE_GOLDEN'] === '1') {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, text);
   }
+  assert.ok(existsSync(file), `golden file golden/${name}.json is missing (UPDATE_GOLDEN=1 writes it)`);
   assert.equal(text, readFileSync(file, 'utf8'), `plan differs from golden/${name}.json (UPDATE_GOLDEN=1 rewrites it)`);
 }
 
