@@ -9,6 +9,7 @@ export type CleanupFn = () => void | Promise<void>;
 
 export class CleanupStack {
   private readonly steps: { name: string; fn: CleanupFn }[] = [];
+  private running: Promise<void> | undefined;
   constructor(private readonly log?: Logger) {}
 
   push(name: string, fn: CleanupFn): void {
@@ -25,7 +26,17 @@ export class CleanupStack {
     return this.steps.length;
   }
 
-  async run(): Promise<void> {
+  /**
+   * Run every step. A call while a run is under way joins it (an interrupt and the build's own
+   * `finally` both call run()): the steps run one at a time, in order, and both callers return
+   * only when the last one has finished.
+   */
+  run(): Promise<void> {
+    this.running ??= this.drain().finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
     while (this.steps.length > 0) {
       const step = this.steps.pop()!;
       try {

@@ -5,12 +5,13 @@
  * the same owner, mode and mtime as the mount point in the parent; restore() moves them back.
  * Everything runs as root of the tree (asTreeRoot), so it works unprivileged.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Runner } from '../exec/runner.js';
 import { asTreeRoot, type Identity } from '../sandbox/identity.js';
+import { removeTree } from '../sandbox/sandbox.js';
 import { formatFstab } from './plan-fs.js';
 import type { BlockDevicePlan } from './plan-types.js';
 
@@ -83,7 +84,7 @@ export async function splitTree(ctx: TreeContext, plan: BlockDevicePlan, treeDir
     await asRoot(ctx, MOVE_ASIDE, [treeDir, staging, ...pairs(deepestFirst)]);
   } catch (err) {
     await asRoot(ctx, MOVE_BACK, [treeDir, staging, ...pairs(others)]).catch(() => undefined);
-    rmSync(staging, { recursive: true, force: true });
+    await removeTree(ctx, staging); // holds the tree's files: as root of the tree, never through a mount
     throw err;
   }
   for (const m of others) sources.set(m.filesystem, join(staging, m.filesystem));

@@ -4,10 +4,11 @@
  * bytes at their offsets, and each filesystem made from its own directory straight into its byte
  * range (makeFilesystem). The fstab is written into the tree first, as DIB does before finalise.
  */
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CleanupStack } from '../cleanup.js';
+import { removeScratchDir } from '../sandbox/mounts.js';
 import { encodeGpt, encodeMbr } from './encode/index.js';
 import { writeSectors } from './encode/write.js';
 import { writeLvm } from './lvm/write.js';
@@ -86,7 +87,7 @@ async function makeOne(ctx: TreeContext, fs: FilesystemPlan, image: string, sour
   // An LV spanning non-adjacent PV regions: build it in a scratch file, then copy its data
   // extents piece by piece (holes stay holes).
   const dir = mkdtempSync(join(tmpdir(), 'kiln-lv-'));
-  cleanup.push(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+  cleanup.push(`remove ${dir}`, () => removeScratchDir(dir));
   const scratch = join(dir, `${fs.name}.img`);
   const fd = openSync(scratch, 'w');
   try { ftruncateSync(fd, fs.sizeBytes); } finally { closeSync(fd); }

@@ -4,11 +4,12 @@
  * beyond grub.cfg. grub-mkimage output is deterministic (same inputs, same bytes).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
+import { removeScratchDir } from '../sandbox/mounts.js';
 
 export type GrubPlatform = 'i386-pc' | 'x86_64-efi';
 
@@ -68,7 +69,7 @@ export async function runGrubMkimage(ctx: { runner: Runner }, req: {
       { context: `GRUB ${req.platform} image` });
     return await readFile(out);
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    removeScratchDir(tmp);
   }
 }
 

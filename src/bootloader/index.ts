@@ -4,12 +4,13 @@
  * grub-install is not used: it wants a block device and /boot/grub in a mounted filesystem.
  * grub.cfg is written into the tree before assembly (see grub-cfg.ts).
  */
-import { open, readFile, rm, mkdtemp, writeFile } from 'node:fs/promises';
+import { open, readFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
+import { removeScratchDir } from '../sandbox/mounts.js';
 import { checkCoreFits, patchBootImg, patchCoreImg, planEmbedArea, SECTOR } from './grub-bios.js';
 import { buildGrubImage, resolveGrubDir, type GrubPlatform } from './grub-image.js';
 import { writeEspFiles } from './esp.js';
@@ -82,7 +83,7 @@ async function installEfi(ctx: BootloaderContext, t: BootTarget): Promise<void> 
     await writeFile(file, efi);
     await writeEspFiles(ctx.runner, { image: t.image, offsetBytes: t.esp.offsetBytes }, file, t.epoch ?? FAT_EPOCH);
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    removeScratchDir(tmp);
   }
   ctx.log.info(`GRUB EFI: \\EFI\\BOOT\\BOOTX64.EFI and \\EFI\\debian\\grubx64.efi (${efi.length} bytes) on the ESP at byte ${t.esp.offsetBytes}`);
 }

@@ -14,6 +14,7 @@ import { executePhase, type PhaseEvents } from '../phases/execute.js';
 import { materializeHooks } from '../phases/hooks-dir.js';
 import type { PhaseName } from '../phases/phases.js';
 import { currentIdentity, checkRootless } from '../sandbox/identity.js';
+import { unmountUnder } from '../sandbox/mounts.js';
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { hookEnvironment } from './hook-env.js';
 import { planBuild, type BuildPlan } from './plan.js';
@@ -67,6 +68,13 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const ws = createWorkspace(config.tmpDir);
   opts.onWorkspace?.(ws.root);
   const ctx: BuildContext = { config, runner, log, identity, cleanup, ws };
+  // Host hooks share the host's mount table (DIB's dpkg element binds the host's apt cache into
+  // the tree): whatever they leave mounted under the workspace is unmounted when the build ends,
+  // however it ends, after every command is dead (LIFO), so a kept workspace never holds a mount.
+  cleanup.push('unmount what hooks mounted', async () => {
+    const done = await unmountUnder({ runner, log }, ws.root);
+    if (done.length > 0) log.info(`unmounted what host hooks left mounted in the workspace: ${done.join(', ')}`);
+  });
   cleanup.push('kill commands', () => runner.killAll());
 
   materializeHooks(plan.elements, ws.hooks);
@@ -74,7 +82,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   // tells the OS element to put LVM tools in the image (and its initramfs)
   const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});
   const phaseCtx = {
-    log, identity, hooksDir: ws.hooks, treeDir: ws.tree, plan: plan.hooks, env,
+    log, identity, hooksDir: ws.hooks, treeDir: ws.tree, workspace: ws.root, plan: plan.hooks, env,
     breaks: opts.breaks ?? new Set<string>(), breakOutsideTarget: !!opts.breakOutsideTarget,
     ...(opts.breakCmd ? { breakCmd: opts.breakCmd } : {}),
     ...(opts.reporter ? { events: opts.reporter } : {}),
@@ -107,7 +115,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
     throw e;
   } finally {
     await cleanup.run();
-    if (ok && !config.keepWorkspace) await removeTree(ctx, ws.root).catch((e) => log.warn(`could not remove ${ws.root}: ${(e as Error).message}`));
+    if (ok && !config.keepWorkspace) await removeTree(ctx, ws.root).catch((e) => log.warn(`the workspace is kept: ${(e as Error).message}`));
   }
   report.outputs = state.outputs;
   report.totalMs = Date.now() - started;

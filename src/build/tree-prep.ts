@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, lstatSync, readdirSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import { HOST_APT_CONF } from '../distros/host-apt.js';
 import { KilnError } from '../errors.js';
+import { assertNoMountsUnder } from '../sandbox/mounts.js';
 
 export function checkTreeDeployed(tree: string): void {
   const entries = readdirSync(tree).filter((e) => e !== 'lost+found' && e !== 'tmp');
@@ -50,7 +51,10 @@ export function finaliseBase(tree: string): void {
   rmSync(join(tree, HOST_APT_CONF), { force: true });
   restoreResolvConf(tree);
   const tmp = join(tree, 'tmp');
-  if (existsSync(tmp)) for (const e of readdirSync(tmp)) rmSync(join(tmp, e), { recursive: true, force: true });
+  if (existsSync(tmp)) {
+    assertNoMountsUnder(tmp, `the tree's /tmp contents`); // rmSync would delete through a mount point
+    for (const e of readdirSync(tmp)) rmSync(join(tmp, e), { recursive: true, force: true });
+  }
   truncateLogs(join(tree, 'var/log'));
   const rootHome = join(tree, 'root');
   if (existsSync(rootHome)) for (const e of readdirSync(rootHome)) if (e.endsWith('.log')) rmSync(join(rootHome, e), { force: true });

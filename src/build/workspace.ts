@@ -1,6 +1,7 @@
 /**
  * The build workspace: TMP_DIR/kiln-XXXXXX with the tree, the hooks and the image. Removed after a
- * successful build (unless --keep-workspace); kept and named after a failure, for debugging.
+ * successful build (unless --keep-workspace), never through a mount point (sandbox removeTree);
+ * kept and named after a failure, for debugging, with nothing mounted in it.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,9 @@
 /** qemu-img: convert the raw image, probe what the host's qemu-img supports, verify the result. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
+import { removeScratchDir } from '../sandbox/mounts.js';
 import { OutputVerificationError } from './verify/error.js';
 
 export interface ImageInfo { format: string; virtualSize: number }
@@ -19,7 +20,7 @@ export function qemuImgSupportsZstd(runner: Runner): Promise<boolean> {
     } catch {
       return false;
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeScratchDir(dir);
     }
   })();
   return zstdProbe;

@@ -9,6 +9,7 @@ import { KilnError } from '../errors.js';
 import { CommandError, Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import type { Identity } from '../sandbox/identity.js';
+import { unmountUnder } from '../sandbox/mounts.js';
 import { runAsTreeRoot, runInTree, TARGET_PATH, treeShell } from '../sandbox/sandbox.js';
 import { phase as phaseInfo, type PhaseName } from './phases.js';
 import type { HookPlan } from './plan.js';
@@ -23,6 +24,8 @@ export interface PhaseContext {
   identity: Identity;
   hooksDir: string;
   treeDir: string;
+  /** the build's workspace: what host hooks mount under it is unmounted (phases.ts unmountAfter) */
+  workspace: string;
   plan: HookPlan;
   /** environment every hook gets (DIB_*, IMAGE_ELEMENT, TMP_MOUNT_PATH, ...) */
   env: Record<string, string>;
@@ -105,8 +108,20 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
     }
   }
   if (ctx.breaks.has(`after-${info.breakName}`)) await breakShell(ctx, name);
+  if (info.unmountAfter) await unmountHookMounts(ctx, name);
   result.ms = Date.now() - started;
   return result;
+}
+
+/** Host hooks share the host's mount table: unmount what they left under the workspace. */
+async function unmountHookMounts(ctx: PhaseContext, name: PhaseName): Promise<void> {
+  try {
+    const done = await unmountUnder({ runner: new Runner(ctx.log), log: ctx.log }, ctx.workspace);
+    if (done.length > 0) ctx.log.info(`${name}: unmounted what host hooks mounted in the workspace: ${done.join(', ')}`);
+  } catch (e) {
+    if (!(e instanceof KilnError)) throw e;
+    throw new KilnError(`after ${name}: ${e.message}`, { ...(e.hint ? { hint: e.hint } : {}), cause: e });
+  }
 }
 
 function tidyMountPoint(treeDir: string): void {

@@ -6,8 +6,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KilnError } from '../errors.js';
 import type { RunOptions, RunResult, Runner } from '../exec/runner.js';
 import { asTreeRoot, type Identity } from './identity.js';
+import { unmountUnder } from './mounts.js';
 
 /** The repository's libexec/ directory (helper scripts run inside namespaces). */
 export const LIBEXEC = resolve(dirname(fileURLToPath(import.meta.url)), '../../../libexec');
@@ -39,8 +41,21 @@ export function treeShell(root: string): string {
   return existsSync(join(root, 'bin/bash')) || existsSync(join(root, 'usr/bin/bash')) ? '/bin/bash' : '/bin/sh';
 }
 
-/** Remove a tree that may hold files owned by mapped ids (only root of the tree can). */
+/**
+ * Remove a tree that may hold files owned by mapped ids (only root of the tree can), never
+ * through a mount point: whatever is mounted under it is unmounted first (sandbox/mounts.ts), and
+ * if something stays mounted nothing is removed (a KilnError names it). `--one-file-system` also
+ * stops rm at a mount that appears meanwhile, if it is of another filesystem; a bind mount of the
+ * same filesystem is visible only in the mount table, hence the check first.
+ */
 export async function removeTree(ctx: SandboxContext, dir: string): Promise<void> {
   if (!existsSync(dir)) return;
+  try {
+    const unmounted = await unmountUnder({ runner: ctx.runner, log: ctx.runner.log }, dir);
+    if (unmounted.length > 0) ctx.runner.log.info(`unmounted ${unmounted.join(', ')} before removing ${dir}`);
+  } catch (e) {
+    if (!(e instanceof KilnError)) throw e;
+    throw new KilnError(`not removing ${dir}: ${e.message}`, { ...(e.hint ? { hint: e.hint } : {}), cause: e });
+  }
   await runAsTreeRoot(ctx, ['rm', '-rf', '--one-file-system', dir]);
 }

@@ -9,13 +9,14 @@
  * For UEFI, OVMF must also reach its boot manager under KVM. The verdict is cached per process.
  */
 import { accessSync, constants } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { patchBootImg, patchCoreImg } from '../bootloader/grub-bios.js';
 import { resolveGrubDir, runGrubMkimage } from '../bootloader/grub-image.js';
 import { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
+import { removeScratchDir } from '../sandbox/mounts.js';
 import { encodeProbeBootSector, PROBE_MARKER } from './probe-image.js';
 import { OVMF_CODE, OVMF_VARS } from './qemu-args.js';
 import { runWatching } from './watch.js';
@@ -101,7 +102,7 @@ export function probeKvm(firmware: 'bios' | 'uefi', log: Logger): Promise<KvmVer
     try {
       return firmware === 'bios' ? await probeBios(dir, log) : await probeUefi(dir, log);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      removeScratchDir(dir);
     }
   })();
   cache.set(firmware, p);
