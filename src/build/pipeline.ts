@@ -10,7 +10,7 @@ import type { BuildConfig } from '../config/build-config.js';
 import type { BuildContext } from '../context.js';
 import { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
-import { acquireOutputLock } from '../outputs/lock.js';
+import { acquireOutputLock } from '../outputs/index.js';
 import { executePhase, type PhaseEvents } from '../phases/execute.js';
 import { materializeHooks } from '../phases/hooks-dir.js';
 import type { PhaseName } from '../phases/phases.js';

@@ -3,10 +3,10 @@
  * is stored) and the stamp (inode, size, mtime) of the tarball as it was when that hash was last
  * checked. A lookup compares the size always, and hashes the whole tarball only when the stamp
  * differs: after the cache was copied, the file touched or rewritten, or for an entry of an older
- * Kiln (which has no hash: the first check records one). Hashing costs ~0.2 s per 200 MB (sha256,
- * streaming), so checking every build would be affordable, but a write that keeps the size and
- * mtime is the only corruption this skips, and the unpack then fails (zstd frames carry their own
- * checksum), which debian.ts reports as a corrupt entry too.
+ * Kiln (which has no hash: the first check records one). Measured on a 200 MB tarball: 0.2-0.4 s
+ * to hash (streaming sha256), 0.3 ms when the stamp matches. The only damage that skips the hash
+ * is a write that keeps size and mtime (bit rot); the unpack then fails (zstd frames carry their
+ * own checksum), and cached-bootstrap.ts reports that as a corrupt entry too.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';

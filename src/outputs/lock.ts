@@ -74,7 +74,11 @@ function holderOf(fd: number): string {
  * the other build, or with `wait`, wait for it. Then sweep stale temporary outputs of that name.
  */
 export async function acquireOutputLock(outDir: string, imageName: string, opts: LockOptions): Promise<OutputLock> {
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new KilnError(`cannot create the output directory ${outDir}: ${(e as Error).message}`, { hint: 'check -o', cause: e });
+  }
   const path = lockPath(outDir, imageName);
   const outputs = join(outDir, imageName);
   let waiting = false;
@@ -105,7 +109,8 @@ export async function acquireOutputLock(outDir: string, imageName: string, opts:
         hint: 'wait for it to finish, or pass --wait (KILN_WAIT=1) to wait for it; or choose another -o',
       });
     }
-    if (!waiting) opts.log.info(`waiting for another build (${holder}) writing ${outputs}.* to finish`);
+    // a warning: shown even behind a progress display, where a silent wait would look like a hang
+    if (!waiting) opts.log.warn(`waiting for another build (${holder}) writing ${outputs}.* to finish (--wait)`);
     waiting = true;
     await sleep(opts.pollMs ?? 250);
   }

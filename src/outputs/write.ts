@@ -8,7 +8,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { KilnError, throwIfProblems } from '../errors.js';
-import { stageChecksums } from './checksum.js';
+import { checksumPath, stageChecksums } from './checksum.js';
 import { commitOutput } from './commit.js';
 import { COMPRESSIBLE_FORMATS, compressOutput, compressionSuffix } from './compress.js';
 import { ociRefName, parseImageRef } from './image-config.js';
@@ -85,7 +85,7 @@ async function writeOne(req: OutputRequest, f: OutputFormat, now: Date): Promise
     });
     for (const k of kept) req.log.info(`kept the previous output as ${k}`);
     req.log.info(`wrote ${final}`);
-    return { format: f.name, files: [final], checksums: checksums.map((c) => `${final}.${c.algorithm}`), kept };
+    return { format: f.name, files: [final], checksums: checksums.map((c) => checksumPath(final, c.algorithm)), kept };
   } finally {
     temps.removeAll();
   }
