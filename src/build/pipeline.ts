@@ -10,6 +10,7 @@ import type { BuildConfig } from '../config/build-config.js';
 import type { BuildContext } from '../context.js';
 import { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
+import { acquireOutputLock } from '../outputs/index.js';
 import { executePhase, type PhaseEvents } from '../phases/execute.js';
 import { materializeHooks } from '../phases/hooks-dir.js';
 import type { PhaseName } from '../phases/phases.js';
@@ -65,7 +66,10 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   preflight(config, plan, steps);
 
   const cleanup = opts.cleanup ?? new CleanupStack(log);
-  const ws = createWorkspace(config.tmpDir);
+  // before any work: a second build of the same outputs fails now (or waits), not at the end
+  const lock = await acquireOutputLock(config.outDir, config.imageName, { wait: config.wait, log });
+  cleanup.push('release the output lock', () => lock.release());
+  const ws = await orCleanUp(cleanup, () => createWorkspace(config.tmpDir));
   opts.onWorkspace?.(ws.root);
   const ctx: BuildContext = { config, runner, log, identity, cleanup, ws };
   // Host hooks share the host's mount table (DIB's dpkg element binds the host's apt cache into
@@ -77,8 +81,10 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   });
   cleanup.push('kill commands', () => runner.killAll());
 
-  materializeHooks(plan.elements, ws.hooks);
-  copyFileSync(join(LIBEXEC, 'kiln-run-parts'), join(ws.hooks, 'kiln-run-parts'));
+  await orCleanUp(cleanup, () => {
+    materializeHooks(plan.elements, ws.hooks);
+    copyFileSync(join(LIBEXEC, 'kiln-run-parts'), join(ws.hooks, 'kiln-run-parts'));
+  });
   // tells the OS element to put LVM tools in the image (and its initramfs)
   const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});
   const phaseCtx = {
@@ -120,4 +126,14 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   report.outputs = state.outputs;
   report.totalMs = Date.now() - started;
   return report;
+}
+
+/** A setup step before the steps' try: if it throws, clean up (release the output lock) first. */
+async function orCleanUp<T>(cleanup: CleanupStack, fn: () => T): Promise<T> {
+  try {
+    return fn();
+  } catch (e) {
+    await cleanup.run();
+    throw e;
+  }
 }

@@ -13,6 +13,7 @@ export function requiredTools(config: BuildConfig, steps: Step[]): { tool: strin
     { tool: 'bash', why: 'runs hook phases' },
     { tool: 'unshare', why: 'sandboxes the in-target phases (util-linux)' },
     { tool: 'chroot', why: 'enters the tree (coreutils)' },
+    { tool: 'flock', why: 'locks the output name against a concurrent build (util-linux)' },
   ];
   if ((process.getuid?.() ?? 0) !== 0) tools.push({ tool: 'newuidmap', why: 'maps subordinate ids for a rootless build (uidmap)' });
   for (const s of steps) tools.push(...(s.tools ?? []));

@@ -1,9 +1,10 @@
 /**
  * The content-addressed bootstrap cache: `<dir>/bootstrap/<key>.tar.zst` plus `<key>.json`
- * (created, size, inputs). Entries appear atomically: data is written under a temporary name in
- * the same directory and renamed into place, the metadata last, so a reader that finds the
- * metadata always finds the whole tarball.
+ * (created, size, sha256, inputs). Entries appear atomically: data is written under a temporary
+ * name in the same directory and renamed into place, the metadata last, so a reader that finds the
+ * metadata always finds the whole tarball. Whether that tarball is still intact is verify.ts's job.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheInputs } from './key.js';
@@ -17,22 +18,35 @@ export interface CacheEntry {
   /** ISO 8601 */
   created: string;
   size: number;
+  /** sha256 of the tarball, recorded when stored (absent in entries of older Kiln versions) */
+  sha256?: string;
+  /** the tarball file as it was when its sha256 was last checked: verify.ts skips the hash while it matches */
+  verified?: FileStamp;
   inputs: CacheInputs;
   /** absolute path of the tarball */
   file: string;
+}
+
+export interface FileStamp { ino: number; size: number; mtimeMs: number }
+
+export function fileStamp(path: string): FileStamp {
+  const s = statSync(path);
+  return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
 }
 
 export function bootstrapPaths(dir: string, key: string): { tarball: string; meta: string } {
   return { tarball: join(dir, BOOTSTRAP_DIR, `${key}.tar.zst`), meta: join(dir, BOOTSTRAP_DIR, `${key}.json`) };
 }
 
-/** The entry for `key`, or undefined when it is missing or incomplete. */
+/**
+ * The entry for `key`, or undefined when it is missing or incomplete. A tarball of the wrong size
+ * is returned all the same: verifyBootstrap reports it as corrupt (it is not a miss).
+ */
 export function lookupBootstrap(dir: string, key: string): CacheEntry | undefined {
   const p = bootstrapPaths(dir, key);
   if (!existsSync(p.meta) || !existsSync(p.tarball)) return undefined;
   try {
     const entry = JSON.parse(readFileSync(p.meta, 'utf8')) as CacheEntry;
-    if (statSync(p.tarball).size !== entry.size) return undefined;
     return { ...entry, file: p.tarball };
   } catch {
     return undefined;
@@ -45,16 +59,34 @@ export function tempBootstrapPath(dir: string, key: string): string {
   return join(dir, BOOTSTRAP_DIR, `${TMP_PREFIX}${key}-${process.pid}-${Date.now()}.tar.zst`);
 }
 
-/** Move a finished tarball into the cache under `key` and record its metadata. */
-export function storeBootstrap(dir: string, key: string, tempTarball: string, inputs: CacheInputs, now = new Date()): CacheEntry {
+/**
+ * Move a finished tarball into the cache under `key` and record its metadata, with `sha256` (the
+ * hash of the tarball, computed by the caller right after writing it: cache/verify.ts sha256File).
+ */
+export function storeBootstrap(dir: string, key: string, tempTarball: string, inputs: CacheInputs, now = new Date(), sha256?: string): CacheEntry {
   const p = bootstrapPaths(dir, key);
-  const size = statSync(tempTarball).size;
   renameSync(tempTarball, p.tarball);
-  const entry: CacheEntry = { key, kind: 'bootstrap', created: now.toISOString(), size, inputs, file: p.tarball };
-  const tmpMeta = `${p.meta}.${TMP_PREFIX}${process.pid}`;
-  writeFileSync(tmpMeta, `${JSON.stringify({ ...entry, file: undefined }, null, 2)}\n`);
-  renameSync(tmpMeta, p.meta);
+  const stamp = fileStamp(p.tarball);
+  const entry: CacheEntry = {
+    key, kind: 'bootstrap', created: now.toISOString(), size: stamp.size, ...(sha256 ? { sha256, verified: stamp } : {}), inputs, file: p.tarball,
+  };
+  writeBootstrapMeta(dir, entry);
   return entry;
+}
+
+/** (Re)write the metadata of an entry atomically. */
+export function writeBootstrapMeta(dir: string, entry: CacheEntry): void {
+  const p = bootstrapPaths(dir, entry.key);
+  const tmpMeta = `${p.meta}.${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
+  writeFileSync(tmpMeta, `${JSON.stringify({ ...entry, file: undefined }, null, 2)}\n`, { flag: 'wx' });
+  renameSync(tmpMeta, p.meta);
+}
+
+/** Remove one entry: metadata first, so it disappears atomically. */
+export function removeBootstrap(dir: string, key: string): void {
+  const p = bootstrapPaths(dir, key);
+  rmSync(p.meta, { force: true });
+  rmSync(p.tarball, { force: true });
 }
 
 export function listCache(dir: string): CacheEntry[] {
@@ -82,9 +114,7 @@ export function pruneCache(dir: string, opts: PruneOptions): CacheEntry[] {
   for (const e of listCache(dir)) {
     const ageDays = (now - Date.parse(e.created)) / 86_400_000;
     if (opts.all || (opts.olderThanDays !== undefined && ageDays > opts.olderThanDays)) {
-      const p = bootstrapPaths(dir, e.key);
-      rmSync(p.meta, { force: true }); // metadata first: the entry disappears atomically
-      rmSync(p.tarball, { force: true });
+      removeBootstrap(dir, e.key);
       removed.push(e);
     }
   }

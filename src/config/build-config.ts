@@ -41,6 +41,8 @@ export interface BuildConfig {
   shrink: boolean;
   bootTest: boolean;
   keepWorkspace: boolean;
+  /** --wait: wait for another build holding the output lock instead of failing */
+  wait: boolean;
   debug: boolean;
   tmpDir: string;
   elementsPath: string[];
@@ -124,6 +126,7 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     useCache: !(on('noCache') || e('KILN_NO_CACHE') === '1'),
     bootTest: on('bootTest'),
     keepWorkspace: on('keepWorkspace') || e('KILN_KEEP_WORKSPACE') === '1',
+    wait: on('wait') || e('KILN_WAIT') === '1',
     debug: on('debug') || e('KILN_DEBUG') === '1',
     tmpDir: resolve(e('TMP_DIR') ?? '/tmp'),
     elementsPath: [...userPath, builtinElements],

@@ -74,6 +74,8 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Do not reuse or store cached bootstraps.' },
   { key: 'bootTest', long: 'boot-test', arg: 'none', group: 'output', kiln: true,
     help: 'Boot the image in QEMU after the build and wait for the login prompt (see kiln boot-test).' },
+  { key: 'wait', long: 'wait', arg: 'none', env: 'KILN_WAIT', group: 'build', kiln: true,
+    help: 'If another build is writing the same outputs (-o), wait for it to finish instead of failing.' },
   { key: 'keepWorkspace', long: 'keep-workspace', arg: 'none', env: 'KILN_KEEP_WORKSPACE', group: 'debug', kiln: true,
     help: 'Keep the build workspace after a successful build.' },
   { key: 'debug', long: 'debug', arg: 'none', env: 'KILN_DEBUG', group: 'debug', kiln: true,

@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
-import { cacheKey, lookupBootstrap, storeBootstrap, tempBootstrapPath, type CacheEntry, type CacheInputs } from '../cache/index.js';
+import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheEntry, type CacheInputs } from '../cache/index.js';
 import { asTreeRoot } from '../sandbox/identity.js';
+import { checkCachedBootstrap, unpackCachedBootstrap } from './cached-bootstrap.js';
 import { loadDebianData } from './debian-data.js';
 import { hostAptConfig, mmdebstrapHostAptArgs } from './host-apt.js';
 import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan } from './debian-plan.js';
@@ -60,9 +61,9 @@ async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
   const what = `debian ${plan.release.suite} ${plan.arch}`;
   if (req.useCache) {
     const hit = usableEntry(req, lookupBootstrap(req.cacheDir, key));
-    if (hit) {
+    if (hit && (await checkCachedBootstrap(req, hit, what))) {
       req.log.info(`bootstrap: ${what} from the cache (${key.slice(0, 12)}, ${hit.created}, ${mib(hit.size)} MiB)`);
-      await unpackTarball(req, hit.file);
+      await unpackCachedBootstrap(req, hit, what, () => unpackTarball(req, hit.file));
       return;
     }
   }
@@ -79,7 +80,8 @@ async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
   try {
     const cmd = planBootstrapCommand(req.identity.privileged, argv);
     await req.runner.run(cmd[0]!, cmd.slice(1), { stream: true, context: 'bootstrap (mmdebstrap)' });
-    const tarball = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs).file : temp;
+    // hashed right after mmdebstrap wrote it: later lookups check the tarball against this
+    const tarball = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs, new Date(), await sha256File(temp)).file : temp;
     await unpackTarball(req, tarball);
   } finally {
     rmSync(temp, { force: true });

@@ -1,11 +1,8 @@
 /**
  * Disk formats converted from the raw image by qemu-img: qcow2, vhd (qemu 'vpc'), vhdx, vmdk.
- * Each is written to a hidden temporary sibling, verified, then renamed into place, so a failed
- * conversion never leaves a half-written NAME.EXT behind.
+ * qemu-img convert -O writes into the existing temporary target file that writeOutputs made.
  */
-import { renameSync, rmSync } from 'node:fs';
 import { KilnError } from '../errors.js';
-import { outputPath, tempSibling } from './paths.js';
 import { qemuImgSupportsZstd, verifyDiskImage } from './qemu-img.js';
 import type { OutputFormat, OutputRequest, ToolNeed } from './types.js';
 
@@ -32,20 +29,12 @@ function qemuImgFormat(spec: QemuFormatSpec): OutputFormat {
     needs: 'disk',
     extension: spec.extension,
     tools: (): ToolNeed[] => [{ tool: 'qemu-img', why: `convert the raw image to ${spec.name}` }],
-    async write(req) {
+    async write(req, { file }) {
       const raw = requireRawImage(req, spec.name);
-      const out = outputPath(req, spec.extension);
-      const tmp = tempSibling(out, 'new');
       const extra = req.qemuImgOptions ? ['-o', req.qemuImgOptions] : [];
-      try {
-        await req.runner.run('qemu-img', ['convert', ...(await spec.convertArgs(req)), ...extra, '-f', 'raw', '-O', spec.qemuFormat, raw, tmp],
-          { context: `output ${spec.name}` });
-        await verifyDiskImage(req.runner, tmp, spec.qemuFormat, raw);
-        renameSync(tmp, out);
-      } finally {
-        rmSync(tmp, { force: true });
-      }
-      return [out];
+      await req.runner.run('qemu-img', ['convert', ...(await spec.convertArgs(req)), ...extra, '-f', 'raw', '-O', spec.qemuFormat, raw, file],
+        { context: `output ${spec.name}` });
+      await verifyDiskImage(req.runner, file, spec.qemuFormat, raw);
     },
   };
 }

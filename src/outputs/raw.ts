@@ -1,10 +1,9 @@
 /**
  * raw: the assembled image itself. A sparse copy by default (cp --sparse=always re-detects zero
  * blocks, so holes stay holes; never a plain read/write that fills them). With `moveRaw` it is
- * renamed into place when on the same filesystem: that is why planOutputs puts raw last.
+ * renamed onto the target file when on the same filesystem: that is why planOutputs puts raw last.
  */
-import { renameSync, rmSync } from 'node:fs';
-import { outputPath, tempSibling } from './paths.js';
+import { renameSync } from 'node:fs';
 import { requireRawImage } from './disk-formats.js';
 import { verifyDiskImage } from './qemu-img.js';
 import type { OutputFormat } from './types.js';
@@ -24,21 +23,14 @@ export const raw: OutputFormat = {
   needs: 'disk',
   extension: 'raw',
   tools: () => [{ tool: 'cp', why: 'sparse copy of the raw image' }, { tool: 'qemu-img', why: 'verify the raw image' }],
-  async write(req) {
+  async write(req, { file }) {
     const src = requireRawImage(req, 'raw');
-    const out = outputPath(req, 'raw');
-    if (req.moveRaw && tryRename(src, out)) {
-      await verifyDiskImage(req.runner, out, 'raw', out);
-      return [out];
+    if (req.moveRaw && tryRename(src, file)) {
+      await verifyDiskImage(req.runner, file, 'raw', file);
+      return;
     }
-    const tmp = tempSibling(out, 'new');
-    try {
-      await req.runner.run('cp', ['--sparse=always', src, tmp], { context: 'output raw' });
-      await verifyDiskImage(req.runner, tmp, 'raw', src);
-      renameSync(tmp, out);
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-    return [out];
+    // cp writes into the existing (empty) target file
+    await req.runner.run('cp', ['--sparse=always', src, file], { context: 'output raw' });
+    await verifyDiskImage(req.runner, file, 'raw', src);
   },
 };

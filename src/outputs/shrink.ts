@@ -10,9 +10,10 @@
  * Everything before the partition (boot code, the BIOS GRUB core in the MBR gap) is untouched.
  */
 import { openSync, readSync, closeSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { KilnError } from '../errors.js';
-import { tempSibling } from './paths.js';
+import { createTempFile } from './temp.js';
 
 const MIB = 1 << 20;
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
@@ -68,7 +69,7 @@ export async function shrinkRawImage(runner: Runner, image: string, epoch: numbe
   const offset = p.start * ss;
   if (!isExt(image, offset)) throw unsupported('its partition does not hold ext2/3/4');
   const dump = (await runner.run('sfdisk', ['--dump', image])).stdout;
-  const tmp = tempSibling(image, 'shrink');
+  const tmp = createTempFile(dirname(image), basename(image), 'shrink');
   try {
     await runner.run('dd', [`if=${image}`, `of=${tmp}`, 'bs=1M', `skip=${offset}`, `count=${p.size * ss}`,
       'iflag=skip_bytes,count_bytes', 'conv=sparse', 'status=none']);

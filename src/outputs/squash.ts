@@ -4,10 +4,8 @@
  * sys/ are excluded (the directories are kept). -mkfs-time pins the superblock time to the epoch.
  * Unlike DIB (whose branch only fires when squashfs is the first -t type), any position works.
  */
-import { renameSync, rmSync } from 'node:fs';
 import { KilnError } from '../errors.js';
 import { asTreeRoot } from '../sandbox/identity.js';
-import { outputPath, tempSibling } from './paths.js';
 import type { OutputFormat, OutputRequest } from './types.js';
 import { OutputVerificationError } from './verify/error.js';
 
@@ -45,17 +43,10 @@ export const squash: OutputFormat = {
     { tool: 'unsquashfs', why: 'verify the squash output' },
     ...(req.identity.privileged ? [] : [{ tool: 'unshare', why: 'read the tree as its root in a user namespace' }]),
   ],
-  async write(req) {
-    const out = outputPath(req, 'squash');
-    const tmp = tempSibling(out, 'new');
-    try {
-      const argv = [...asTreeRoot(req.identity), 'mksquashfs', ...squashArgs(req, tmp)];
-      await req.runner.run(argv[0]!, argv.slice(1), { context: 'output squash' });
-      await verifySquash(req, out, tmp);
-      renameSync(tmp, out);
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-    return [out];
+  async write(req, { file, final }) {
+    // -noappend (squashArgs): the target file exists (empty); without it mksquashfs refuses to overwrite it
+    const argv = [...asTreeRoot(req.identity), 'mksquashfs', ...squashArgs(req, file)];
+    await req.runner.run(argv[0]!, argv.slice(1), { context: 'output squash' });
+    await verifySquash(req, final, file);
   },
 };

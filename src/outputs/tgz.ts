@@ -3,9 +3,8 @@
  * a tar output requested in the same build is kept (DIB deletes NAME.tar after making the tgz).
  * -n leaves the file name and time out of the gzip header, so the bytes are reproducible.
  */
-import { createReadStream, renameSync, rmSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { outputPath, tempSibling } from './paths.js';
 import { treeTarTools, writeTreeTar } from './tree-tar.js';
 import type { OutputFormat, OutputRequest } from './types.js';
 import { verifyTreeTarStream } from './verify/tar.js';
@@ -19,20 +18,11 @@ export const tgz: OutputFormat = {
   needs: 'tree',
   extension: 'tgz',
   tools: (req) => [...treeTarTools(req), { tool: gzipBin(req), why: 'compress the tgz output (DIB_GZIP_BIN)' }],
-  async write(req) {
-    const out = outputPath(req, 'tgz');
-    const tarTmp = tempSibling(out, 'tar');
-    const tmp = tempSibling(out, 'new');
-    try {
-      await writeTreeTar(req, tarTmp, 'output tgz');
-      // the shell only redirects stdout to the file; arguments are passed as $0..$2, never parsed
-      await req.runner.run('sh', ['-c', 'exec "$0" -9 -n -c -- "$1" > "$2"', gzipBin(req), tarTmp, tmp], { context: 'output tgz' });
-      await verifyTreeTarStream(out, createReadStream(tmp).pipe(createGunzip()));
-      renameSync(tmp, out);
-    } finally {
-      rmSync(tarTmp, { force: true });
-      rmSync(tmp, { force: true });
-    }
-    return [out];
+  async write(req, { file, final, temp }) {
+    const tarTmp = temp('tar');
+    await writeTreeTar(req, tarTmp, 'output tgz');
+    // the shell only redirects stdout to the file; arguments are passed as $0..$2, never parsed
+    await req.runner.run('sh', ['-c', 'exec "$0" -9 -n -c -- "$1" > "$2"', gzipBin(req), tarTmp, file], { context: 'output tgz' });
+    await verifyTreeTarStream(final, createReadStream(file).pipe(createGunzip()));
   },
 };

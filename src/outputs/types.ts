@@ -1,7 +1,8 @@
 /**
  * The contract between the build pipeline and the output formats (team brief, "outputs").
  * The pipeline hands over the assembled raw disk (or bare filesystem) image and the final root
- * tree; each format writes its files into `outDir` and returns their paths.
+ * tree; each format writes and verifies its output in a temporary file that writeOutputs made,
+ * and writeOutputs renames it into place (write.ts, commit.ts).
  */
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
@@ -48,12 +49,22 @@ export interface OutputRequest {
 
 export interface ToolNeed { tool: string; why: string }
 
+/** Where a format writes: never the final path itself. */
+export interface OutputTarget {
+  /** NAME.EXT, where the output will appear: for messages only */
+  final: string;
+  /** an empty file, created for this output (O_EXCL, hidden, in the output directory): write here */
+  file: string;
+  /** one more temporary file in the output directory (a layer, an intermediate tar), removed afterwards */
+  temp(purpose: string): string;
+}
+
 export interface OutputFormat {
   name: string;
   needs: 'disk' | 'tree';
   /** file extension after NAME. (e.g. 'qcow2', 'docker.tar') */
   extension: string;
   tools(req: OutputRequest): ToolNeed[];
-  /** write (and verify) the output; returns the written file paths */
-  write(req: OutputRequest): Promise<string[]>;
+  /** write the output into `target.file` (overwriting it) and verify it there */
+  write(req: OutputRequest, target: OutputTarget): Promise<void>;
 }

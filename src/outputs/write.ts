@@ -1,18 +1,21 @@
 /**
  * writeOutputs: what the pipeline calls. Plans the -t list, checks everything it can before the
- * first byte is written, shrinks the raw image when asked, then for each format: make room
- * (OVERWRITE_OLD_IMAGE), write and verify, compress (raw/tar, when asked), and write checksums
- * beside every resulting file.
+ * first byte is written, shrinks the raw image when asked, then for each format: write and
+ * verify into a temporary file, compress it (raw/tar, when asked), hash it into temporary
+ * checksum files, and commit them all (commit.ts: OVERWRITE_OLD_IMAGE, then atomic renames).
+ * A build holds the output lock (lock.ts) around this; without it, concurrent writers of the
+ * same name still never leave a torn file or a mismatched checksum, but may race on backups.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { KilnError, throwIfProblems } from '../errors.js';
-import { writeChecksums } from './checksum.js';
+import { checksumPath, stageChecksums } from './checksum.js';
+import { commitOutput } from './commit.js';
 import { COMPRESSIBLE_FORMATS, compressOutput, compressionSuffix } from './compress.js';
 import { ociRefName, parseImageRef } from './image-config.js';
-import { makeRoomForOutput } from './overwrite.js';
 import { outputPath } from './paths.js';
 import { planOutputs } from './registry.js';
 import { shrinkRawImage } from './shrink.js';
+import { TempFiles } from './temp.js';
 import type { OutputFormat, OutputRequest, ToolNeed } from './types.js';
 
 export interface OutputResult { format: string; files: string[]; checksums: string[]; kept: string[] }
@@ -26,11 +29,6 @@ export function outputTools(req: OutputRequest, types: string[]): ToolNeed[] {
   if (req.compression) needs.push({ tool: req.compression, why: `compress raw/tar outputs (${req.compression})` });
   const seen = new Set<string>();
   return needs.filter((n) => (seen.has(n.tool) ? false : (seen.add(n.tool), true)));
-}
-
-function finalFile(req: OutputRequest, f: OutputFormat): string {
-  const base = outputPath(req, f.extension);
-  return req.compression && COMPRESSIBLE_FORMATS.includes(f.name) ? `${base}.${compressionSuffix(req.compression)}` : base;
 }
 
 export function checkOutputRequest(req: OutputRequest, plan: OutputFormat[]): void {
@@ -61,21 +59,34 @@ export async function writeOutputs(req: OutputRequest, types: string[], now: Dat
     const { before, after } = await shrinkRawImage(req.runner, req.rawImage, req.epoch);
     req.log.info(`shrank ${req.rawImage} from ${before} to ${after} bytes`);
   }
-  const overwrite = req.env['OVERWRITE_OLD_IMAGE'] === '1';
   const results: OutputResult[] = [];
-  for (const f of plan) {
-    const kept = makeRoomForOutput(finalFile(req, f), req.imageName, overwrite, now);
-    for (const k of kept) req.log.info(`kept the previous output as ${k}`);
-    let files = await f.write(req);
-    if (req.compression && COMPRESSIBLE_FORMATS.includes(f.name)) {
-      const compressed: string[] = [];
-      for (const file of files) compressed.push(await compressOutput(req.runner, file, req.compression));
-      files = compressed;
-    }
-    const checksums: string[] = [];
-    for (const file of files) checksums.push(...(await writeChecksums(file, req.checksums)));
-    for (const file of files) req.log.info(`wrote ${file}`);
-    results.push({ format: f.name, files, checksums, kept });
-  }
+  for (const f of plan) results.push(await writeOne(req, f, now));
   return results;
+}
+
+async function writeOne(req: OutputRequest, f: OutputFormat, now: Date): Promise<OutputResult> {
+  const temps = new TempFiles(req.outDir, req.imageName);
+  try {
+    let ext = f.extension;
+    const target = { final: outputPath(req, ext), file: temps.create(ext), temp: (p: string) => temps.create(`${f.extension}.${p}`) };
+    await f.write(req, target);
+    let file = target.file;
+    if (req.compression && COMPRESSIBLE_FORMATS.includes(f.name)) {
+      ext = `${ext}.${compressionSuffix(req.compression)}`;
+      const compressed = temps.create(ext);
+      await compressOutput(req.runner, file, compressed, req.compression, outputPath(req, ext));
+      rmSync(file, { force: true }); // as zstd --rm: only the compressed output is kept
+      file = compressed;
+    }
+    const final = outputPath(req, ext);
+    const checksums = await stageChecksums(file, final, req.checksums, (a) => temps.create(`${ext}.${a}`));
+    const kept = commitOutput({ file, final, checksums }, {
+      imageName: req.imageName, overwrite: req.env['OVERWRITE_OLD_IMAGE'] === '1', now, temp: (t) => temps.create(`${ext}.${t}`),
+    });
+    for (const k of kept) req.log.info(`kept the previous output as ${k}`);
+    req.log.info(`wrote ${final}`);
+    return { format: f.name, files: [final], checksums: checksums.map((c) => checksumPath(final, c.algorithm)), kept };
+  } finally {
+    temps.removeAll();
+  }
 }

@@ -1,11 +1,11 @@
 /** `kiln cache list|prune`: the content-addressed bootstrap cache. */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { listCache, pruneCache, type CacheEntry } from '../../cache/index.js';
+import { listCache, pruneCache, pruneCorrupt, type CacheEntry } from '../../cache/index.js';
 import { UsageError } from '../../errors.js';
 import type { KilnCommand } from './types.js';
 
-interface CacheArgs { action: 'list' | 'prune'; all?: boolean; olderThan?: number; imageCache?: string; json?: boolean }
+interface CacheArgs { action: 'list' | 'prune'; all?: boolean; olderThan?: number; corrupt?: boolean; imageCache?: string; json?: boolean }
 
 /** Same resolution as a build: --image-cache, DIB_IMAGE_CACHE, $XDG_CACHE_HOME/kiln, ~/.cache/kiln. */
 export function cacheDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -26,9 +26,10 @@ export const command: KilnCommand = {
     .positional('action', { choices: ['list', 'prune'] as const, describe: 'list the entries, or remove some' })
     .option('all', { type: 'boolean', describe: 'prune: remove every entry' })
     .option('older-than', { type: 'number', describe: 'prune: remove entries older than DAYS', requiresArg: true })
+    .option('corrupt', { type: 'boolean', describe: 'prune: remove entries whose tarball does not match its recorded sha256 (reads every tarball)' })
     .option('image-cache', { type: 'string', describe: 'cache directory (default: DIB_IMAGE_CACHE or $XDG_CACHE_HOME/kiln)' })
     .option('json', { type: 'boolean', describe: 'list: machine-readable output' }),
-  handler: (args) => {
+  handler: async (args) => {
     const a = args as unknown as CacheArgs;
     const dir = cacheDirFrom(a.imageCache, process.env);
     if (a.action === 'list') {
@@ -38,8 +39,14 @@ export const command: KilnCommand = {
       else for (const e of entries) process.stdout.write(`${formatEntry(e)}\n`);
       return;
     }
-    if (!a.all && a.olderThan === undefined) {
-      throw new UsageError('kiln cache prune needs --all or --older-than DAYS');
+    if (!a.all && a.olderThan === undefined && !a.corrupt) {
+      throw new UsageError('kiln cache prune needs --all, --older-than DAYS or --corrupt');
+    }
+    if (a.corrupt) {
+      const bad = await pruneCorrupt(dir);
+      for (const b of bad) process.stdout.write(`removed ${formatEntry(b.entry)}: corrupt, ${b.problem}\n`);
+      process.stdout.write(`${bad.length} corrupt entr${bad.length === 1 ? 'y' : 'ies'} removed from ${dir}\n`);
+      if (!a.all && a.olderThan === undefined) return;
     }
     if (a.olderThan !== undefined && !(a.olderThan >= 0)) throw new UsageError('--older-than needs a number of days >= 0');
     const removed = pruneCache(dir, a.all ? { all: true } : { olderThanDays: a.olderThan! });

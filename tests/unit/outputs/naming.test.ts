@@ -17,6 +17,7 @@ describe('OVERWRITE_OLD_IMAGE backup names', () => {
     assert.equal(backupName('/o/img.qcow2', 'img', now), '/o/img-2026.01.02-03.04.05.qcow2');
     assert.equal(backupName('/o/img.docker.tar', 'img', now), '/o/img-2026.01.02-03.04.05.docker.tar');
     assert.equal(backupName('/o/my.img.raw.zst', 'my.img', now), '/o/my.img-2026.01.02-03.04.05.raw.zst');
+    assert.equal(backupName('/o/img.qcow2', 'img', now, 2), '/o/img-2026.01.02-03.04.05-2.qcow2', 'a taken name gets a counter');
   });
 });
 

@@ -1,0 +1,44 @@
+/**
+ * Using a cached bootstrap safely (any driver): verify the entry before unpacking it, and say
+ * "corrupt cache entry" (naming it) instead of passing on a raw zstd or tar error. Online, a
+ * corrupt entry is removed and the caller bootstraps again; offline there is no way to rebuild it,
+ * so the build fails with what to do.
+ */
+import { looksCorrupt, removeBootstrap, verifyBootstrap, type CacheEntry } from '../cache/index.js';
+import { KilnError } from '../errors.js';
+import { CommandError } from '../exec/runner.js';
+import type { BootstrapRequest } from './types.js';
+
+const PRUNE = 'kiln cache prune --corrupt';
+
+function describe(entry: CacheEntry, what: string): string {
+  return `the cached bootstrap of ${what} (${entry.key.slice(0, 12)}, ${entry.file})`;
+}
+
+/** True when `entry` is intact. Corrupt: removed (online, so the caller bootstraps again) or an error (offline). */
+export async function checkCachedBootstrap(req: BootstrapRequest, entry: CacheEntry, what: string): Promise<boolean> {
+  const problem = await verifyBootstrap(req.cacheDir, entry);
+  if (problem === undefined) return true;
+  const msg = `${describe(entry, what)} is corrupt: ${problem}`;
+  if (req.offline) {
+    throw new KilnError(msg, { hint: `offline, it cannot be bootstrapped again: remove it with '${PRUNE}', then build once without --offline` });
+  }
+  removeBootstrap(req.cacheDir, entry.key);
+  req.log.warn(`${msg}; removed it and bootstrapping again ('${PRUNE}' checks every entry)`);
+  return false;
+}
+
+/** Unpack a cached tarball; a failure that looks like a damaged tarball names the entry. */
+export async function unpackCachedBootstrap(req: BootstrapRequest, entry: CacheEntry, what: string, unpack: () => Promise<void>): Promise<void> {
+  try {
+    await unpack();
+  } catch (e) {
+    if (!(e instanceof CommandError) || !looksCorrupt(e.stderrTail)) throw e;
+    const msg = `${describe(entry, what)} is corrupt: unpacking it failed:\n${e.stderrTail.split('\n').map((l) => `    ${l}`).join('\n')}`;
+    if (req.offline) {
+      throw new KilnError(msg, { hint: `remove it ('${PRUNE}', or delete ${entry.file}), then build once without --offline`, cause: e });
+    }
+    removeBootstrap(req.cacheDir, entry.key);
+    throw new KilnError(`${msg}\n  the entry was removed`, { hint: 'run the build again: it bootstraps afresh', cause: e });
+  }
+}
