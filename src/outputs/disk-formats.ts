@@ -31,6 +31,7 @@ function qemuImgFormat(spec: QemuFormatSpec): OutputFormat {
     name: spec.name,
     needs: 'disk',
     extension: spec.extension,
+    qemuFormat: spec.qemuFormat,
     tools: (): ToolNeed[] => [{ tool: 'qemu-img', why: `convert the raw image to ${spec.name}` }],
     async write(req) {
       const raw = requireRawImage(req, spec.name);

@@ -5,3 +5,4 @@ export { parseChecksumSetting, writeChecksums, formatChecksumLine } from './chec
 export { writeOutputs, outputTools, checkOutputRequest, type OutputResult } from './write.js';
 export { OutputVerificationError } from './verify/error.js';
 export { shrinkRawImage } from './shrink.js';
+export { checkQemuImgOptions, parseQemuImgOptions } from './qemu-img-options.js';

@@ -53,6 +53,8 @@ export interface OutputFormat {
   needs: 'disk' | 'tree';
   /** file extension after NAME. (e.g. 'qcow2', 'docker.tar') */
   extension: string;
+  /** the qemu-img driver that converts the raw image to it (qcow2, vpc, ...); --qemu-img-options go there */
+  qemuFormat?: string;
   tools(req: OutputRequest): ToolNeed[];
   /** write (and verify) the output; returns the written file paths */
   write(req: OutputRequest): Promise<string[]>;
