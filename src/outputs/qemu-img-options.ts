@@ -4,9 +4,6 @@
  * separated by commas, ',,' for a literal comma) and every key must be a create option of each
  * requested disk format. Values are left to qemu-img.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 
@@ -49,16 +46,13 @@ export function qemuImgCreateOptions(runner: Runner, qemuFormat: string): Promis
   let p = known.get(qemuFormat);
   if (!p) {
     p = (async () => {
-      // a file name (never created) makes qemu-img list the file protocol's options too
-      const dir = mkdtempSync(join(tmpdir(), 'kiln-qemu-opts-'));
+      // a file name makes qemu-img list the file protocol's options too; `-o help` never creates it
       try {
-        const r = await runner.run('qemu-img', ['create', '-f', qemuFormat, '-o', 'help', join(dir, `probe.${qemuFormat}`)], { timeoutMs: 30_000 });
+        const r = await runner.run('qemu-img', ['create', '-f', qemuFormat, '-o', 'help', `kiln-probe.${qemuFormat}`], { timeoutMs: 30_000 });
         const names = [...r.stdout.matchAll(/^\s+([A-Za-z0-9_.-]+)=/gm)].map((m) => m[1]!);
         return names.length > 0 ? names : undefined;
       } catch {
         return undefined;
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
       }
     })();
     known.set(qemuFormat, p);
