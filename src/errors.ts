@@ -33,11 +33,11 @@ export class UsageError extends KilnError {
   }
 }
 
-/** Several independent problems found in one validation pass; reported together. */
+/** Several independent problems found in one validation pass; reported together, each with its hint. */
 export class ValidationErrors extends KilnError {
   readonly problems: KilnError[];
   constructor(summary: string, problems: KilnError[]) {
-    super(`${summary}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
+    super(`${summary}:\n${problems.map((p) => `  - ${formatProblem(p)}${problems.length > 1 && p.hint ? `\n    hint: ${p.hint}` : ''}`).join('\n')}`,
       problems.length === 1 && problems[0]?.hint !== undefined ? { hint: problems[0].hint } : {});
     this.name = 'ValidationErrors';
     this.problems = problems;

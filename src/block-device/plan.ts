@@ -17,7 +17,7 @@ import { planImageSize } from './plan-size.js';
 import type { BlockDevicePlan, FstabBy, ImagePlan, PartitionPlan } from './plan-types.js';
 import { resolveBlockDeviceConfig } from './resolve.js';
 import { configTreeToGraph } from './tree-to-graph.js';
-import { validateResolved } from './validate.js';
+import { validateResolved, validateRootMount } from './validate.js';
 
 const XFS_MIN_BYTES = 300 * 1024 * 1024;
 
@@ -46,6 +46,8 @@ export interface PlanOptions {
   fstabBy?: FstabBy;
   /** smallest xfs the host's mkfs.xfs accepts (xfsprogs >= 5.19: 300 MiB); 0 turns the check off */
   xfsMinBytes?: number;
+  /** a tree goes into the image (a build, `create --root`): a filesystem must be mounted at / */
+  requireRoot?: boolean;
 }
 
 export function loadResolvedConfig(src: BlockDeviceSource, params: RootfsParams | undefined, ctx: NodeContext): ResolvedConfig {
@@ -62,6 +64,7 @@ export function planBlockDevice(src: BlockDeviceSource, opts: PlanOptions = {}):
   const ctx: NodeContext = { problems: [], warnings: [] };
   const seed = opts.seed ?? `kiln-bd:${createHash('sha256').update(src.text).digest('hex').slice(0, 32)}`;
   const r = loadResolvedConfig(src, opts.params, ctx);
+  if (opts.requireRoot) validateRootMount(r, ctx, src.file);
   const fail = (): never => {
     throwIfProblems(`invalid block-device config ${src.file}`, ctx.problems);
     throw new Error('unreachable');

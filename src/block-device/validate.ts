@@ -89,3 +89,17 @@ export function validateResolved(r: ResolvedConfig, ctx: NodeContext): void {
     }
   }
 }
+
+/**
+ * A build puts its tree into the filesystem mounted at /: without one the image would hold none of
+ * it (DIB copies the tree into an unmounted directory then, and the image is empty). Checked for
+ * builds and `block-device create --root`; a layout without a tree may have no filesystem at all.
+ */
+export function validateRootMount(r: ResolvedConfig, ctx: NodeContext, file: string): void {
+  if (r.mounts.some((m) => m.mountPoint === '/')) return;
+  const others = r.mounts.filter((m) => m.mountPoint !== 'none').map((m) => m.mountPoint);
+  ctx.problems.push(new KilnError(`no filesystem is mounted at /: the image would hold none of the tree${others.length ? ` (mounted: ${others.join(', ')})` : ''}`, {
+    where: r.mkfs[0]?.where ?? r.images[0]?.where ?? `${file}:1`,
+    hint: 'mount the filesystem for the root tree at /, e.g. mkfs: {name: mkfs_root, type: ext4, mount: {mount_point: /}}',
+  }));
+}

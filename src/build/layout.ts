@@ -29,6 +29,7 @@ export function layoutOptions(config: BuildConfig, env: Record<string, string>, 
   if (config.imageExtraSizeMiB !== undefined) o.extraSizeMiB = config.imageExtraSizeMiB;
   o.journalMiB = config.journalSizeMiB;
   o.tree = { usedKiB };
+  o.requireRoot = true;
   // ids (GUIDs, UUIDs, signatures) derive from this seed: reproducible given SOURCE_DATE_EPOCH
   o.seed = env['KILN_SEED'] || `${config.epoch}:${config.imageName}:${config.elements.join(',')}`;
   return o;

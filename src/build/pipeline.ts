@@ -63,7 +63,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const runner = new Runner(log);
   const state: BuildState = { outputs: [] };
   const steps: Step[] = buildSteps(config, plan);
-  preflight(config, plan, steps);
+  await preflight(config, plan, steps, runner);
 
   const cleanup = opts.cleanup ?? new CleanupStack(log);
   // before any work: a second build of the same outputs fails now (or waits), not at the end

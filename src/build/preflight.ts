@@ -1,11 +1,16 @@
 /**
- * Before anything runs: every host tool the build needs, found at once; all missing ones are
- * reported in one error, each with why it is needed.
+ * Before anything runs: every host tool the build needs, found at once (all missing ones in one
+ * error, each with why it is needed); then every input that would otherwise fail only after the
+ * build (the places it writes to, the output names, --qemu-img-options), reported together.
  */
+import { join } from 'node:path';
 import type { BuildConfig } from '../config/build-config.js';
-import { KilnError } from '../errors.js';
+import { KilnError, throwIfProblems, ValidationErrors } from '../errors.js';
+import { Runner } from '../exec/runner.js';
 import { findTool } from '../exec/tools.js';
-import type { BuildPlan } from './plan.js';
+import { checkOutputRequest, checkQemuImgOptions, planOutputs } from '../outputs/index.js';
+import { checkDirectoryTarget } from './path-checks.js';
+import { needsDisk, type BuildPlan } from './plan.js';
 import type { Step } from './types.js';
 
 export function requiredTools(config: BuildConfig, steps: Step[]): { tool: string; why: string }[] {
@@ -21,8 +26,7 @@ export function requiredTools(config: BuildConfig, steps: Step[]): { tool: strin
   return tools;
 }
 
-export function preflight(config: BuildConfig, plan: BuildPlan, steps: Step[]): void {
-  void plan;
+export async function preflight(config: BuildConfig, plan: BuildPlan, steps: Step[], runner: Runner = new Runner()): Promise<void> {
   const missing = new Map<string, string[]>();
   for (const { tool, why } of requiredTools(config, steps)) {
     if (findTool(tool)) continue;
@@ -32,4 +36,30 @@ export function preflight(config: BuildConfig, plan: BuildPlan, steps: Step[]): 
     const lines = [...missing].map(([t, whys]) => `  ${t}: ${[...new Set(whys)].join('; ')}`).join('\n');
     throw new KilnError(`missing host tools:\n${lines}`, { hint: 'run scripts/setup, or install the packages that provide them' });
   }
+  throwIfProblems('the build cannot start', await checkInputs(config, plan, runner));
+}
+
+/** The problems a build would meet only after its hooks have run, found now. */
+export async function checkInputs(config: BuildConfig, plan: BuildPlan, runner: Runner): Promise<KilnError[]> {
+  const problems: KilnError[] = [];
+  const add = (p: KilnError | undefined): void => { if (p) problems.push(p); };
+  add(await checkDirectoryTarget({ path: config.tmpDir, where: `TMP_DIR=${config.tmpDir}`,
+    hint: 'set TMP_DIR to a writable directory on a real filesystem (the default is /tmp)' }));
+  // exported to every hook as DIB_IMAGE_CACHE; Kiln itself writes there for a cached bootstrap
+  add(await checkDirectoryTarget({ path: config.cacheDir, where: `DIB_IMAGE_CACHE=${config.cacheDir}`,
+    hint: 'set --image-cache (DIB_IMAGE_CACHE) to a writable directory on a real filesystem' },
+  { mustBeWritable: !!plan.bootstrap && config.useCache }));
+  add(await checkDirectoryTarget({ path: config.outDir, where: `-o ${join(config.outDir, config.imageName)}`,
+    hint: 'give -o a path in a directory you can write to' }));
+
+  const outputs = planOutputs(config.imageTypes);
+  try {
+    checkOutputRequest({ imageName: config.imageName, ...(config.dockerTarget ? { dockerTarget: config.dockerTarget } : {}) }, outputs, needsDisk(config));
+  } catch (e) {
+    if (!(e instanceof KilnError)) throw e;
+    problems.push(...(e instanceof ValidationErrors ? e.problems : [e]));
+  }
+  const qemu = outputs.flatMap((f) => (f.qemuFormat ? [{ name: f.name, qemuFormat: f.qemuFormat }] : []));
+  if (config.qemuImgOptions !== undefined && qemu.length > 0) problems.push(...await checkQemuImgOptions(runner, config.qemuImgOptions, qemu));
+  return problems;
 }

@@ -2,6 +2,7 @@
  * disk-image-create and `kiln build`: parse argv with the DIB-compatible parser, build, render
  * progress, print the outputs and the timings. Interrupts clean up and name the workspace.
  */
+import { checkFileTarget } from '../build/path-checks.js';
 import { build, type BuildReporter } from '../build/pipeline.js';
 import { CleanupStack } from '../cleanup.js';
 import { parseArgv } from '../config/argv.js';
@@ -30,6 +31,11 @@ export async function runBuildCli(argv: string[]): Promise<number> {
   const tty = !!process.stderr.isTTY && env['CI'] !== 'true' && !cfg.debug && cfg.debugTrace === 0;
   const quietEnv = env['DIB_QUIET'];
   const quiet = tty || (quietEnv !== undefined ? quietEnv !== '0' : !!cfg.logfile);
+  if (cfg.logfile) {
+    // before the logger creates it: a path under /proc would hang a synchronous mkdir for ever
+    const bad = await checkFileTarget({ path: cfg.logfile, where: `--logfile ${cfg.logfile}`, hint: 'give --logfile a file in a writable directory' });
+    if (bad) throw bad;
+  }
   const log = new ConsoleLogger({ quiet, debug: cfg.debug, timestamps: env['DIB_NO_TIMESTAMP'] !== '1' && !tty, ...(cfg.logfile ? { logfile: cfg.logfile } : {}) });
   const listr = tty ? new ListrReporter() : undefined;
   const reporter: BuildReporter = listr ?? new PlainReporter((l) => log.info(l));

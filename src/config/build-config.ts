@@ -79,7 +79,7 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     throw new UsageError('At least one distribution root element must be specified', { hint: 'e.g. disk-image-create debian-minimal vm' });
   }
   const imageTypes = (v('imageTypes') ?? e('IMAGE_TYPES') ?? 'qcow2').split(',').map((t) => t.trim()).filter(Boolean);
-  let name = v('imageName') ?? e('IMAGE_NAME') ?? 'image';
+  let name = checkImageName(v('imageName')) ?? e('IMAGE_NAME') ?? 'image';
   if (imageTypes.length === 1 && name.endsWith(`.${imageTypes[0]}`)) name = name.slice(0, -(imageTypes[0]!.length + 1));
   const outPath = resolve(name);
 
@@ -135,6 +135,19 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     notices,
   };
   return Object.freeze(cfg);
+}
+
+/** -o must end in a file name: '' or a directory would put NAME.EXT beside the directory. */
+function checkImageName(value: string | undefined): string | undefined {
+  if (value === '') {
+    throw new UsageError("the image name is empty (DIB falls back to its default name 'image' then)", {
+      where: '-o', hint: 'give -o a file name, or leave -o out for the default name image',
+    });
+  }
+  if (value !== undefined && /(^|\/)\.{0,2}$/.test(value)) {
+    throw new UsageError(`'${value}' names a directory, not an image file`, { where: '-o', hint: 'end -o with a file name, e.g. -o out/image' });
+  }
+  return value;
 }
 
 function parseCompression(value: string | undefined): 'zstd' | 'xz' | undefined {

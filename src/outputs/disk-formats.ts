@@ -28,6 +28,7 @@ function qemuImgFormat(spec: QemuFormatSpec): OutputFormat {
     name: spec.name,
     needs: 'disk',
     extension: spec.extension,
+    qemuFormat: spec.qemuFormat,
     tools: (): ToolNeed[] => [{ tool: 'qemu-img', why: `convert the raw image to ${spec.name}` }],
     async write(req, { file }) {
       const raw = requireRawImage(req, spec.name);

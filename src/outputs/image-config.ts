@@ -15,7 +15,7 @@ export function parseImageRef(target: string | undefined, what: string): ImageRe
   const colon = target.lastIndexOf(':');
   const [name, tag] = colon > slash ? [target.slice(0, colon), target.slice(colon + 1)] : [target, 'latest'];
   if (!/^[a-z0-9]+(?:[._-]+[a-z0-9]+|\/[a-z0-9]+|:[0-9]+\/[a-z0-9]+)*$/.test(name) || !/^[\w][\w.-]{0,127}$/.test(tag)) {
-    throw new KilnError(`--docker-target '${target}' is not a valid NAME:TAG`, {
+    throw new KilnError(`'${target}' is not a valid NAME:TAG`, {
       where: '--docker-target', hint: 'lower-case name components separated by /, then :tag (letters, digits, . _ -)',
     });
   }

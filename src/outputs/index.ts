@@ -6,3 +6,4 @@ export { writeOutputs, outputTools, checkOutputRequest, type OutputResult } from
 export { OutputVerificationError } from './verify/error.js';
 export { shrinkRawImage } from './shrink.js';
 export { acquireOutputLock, lockPath, type OutputLock } from './lock.js';
+export { checkQemuImgOptions, parseQemuImgOptions } from './qemu-img-options.js';

@@ -64,6 +64,8 @@ export interface OutputFormat {
   needs: 'disk' | 'tree';
   /** file extension after NAME. (e.g. 'qcow2', 'docker.tar') */
   extension: string;
+  /** the qemu-img driver that converts the raw image to it (qcow2, vpc, ...); --qemu-img-options go there */
+  qemuFormat?: string;
   tools(req: OutputRequest): ToolNeed[];
   /** write the output into `target.file` (overwriting it) and verify it there */
   write(req: OutputRequest, target: OutputTarget): Promise<void>;

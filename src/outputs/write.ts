@@ -31,10 +31,14 @@ export function outputTools(req: OutputRequest, types: string[]): ToolNeed[] {
   return needs.filter((n) => (seen.has(n.tool) ? false : (seen.add(n.tool), true)));
 }
 
-export function checkOutputRequest(req: OutputRequest, plan: OutputFormat[]): void {
+/**
+ * What can be checked of the outputs without writing them: a disk for disk formats, the docker
+ * and OCI names. `hasDisk`: the build makes a disk image (before it exists, preflight says so).
+ */
+export function checkOutputRequest(req: Pick<OutputRequest, 'rawImage' | 'dockerTarget' | 'imageName'>, plan: OutputFormat[], hasDisk = !!req.rawImage): void {
   const problems: KilnError[] = [];
   const disk = plan.filter((f) => f.needs === 'disk').map((f) => f.name);
-  if (disk.length > 0 && !req.rawImage) {
+  if (disk.length > 0 && !hasDisk) {
     problems.push(new KilnError(`output type${disk.length > 1 ? 's' : ''} ${disk.join(', ')} need a disk image, but this build made none`, {
       hint: 'use a tree format (tar, tgz, docker, oci, squash), or a build with a block-device layout' }));
   }
@@ -54,7 +58,13 @@ export async function writeOutputs(req: OutputRequest, types: string[], now: Dat
     req.log.warn(`compression ${req.compression} applies to raw and tar outputs only; none was requested`);
   }
   if (req.shrink && !plan.some((f) => f.needs === 'disk')) req.log.warn('shrink applies to disk outputs only; none was requested');
-  mkdirSync(req.outDir, { recursive: true });
+  try {
+    mkdirSync(req.outDir, { recursive: true });
+  } catch (e) {
+    throw new KilnError(`cannot create the output directory ${req.outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      where: '-o', hint: 'give -o a path in a directory you can write to',
+    });
+  }
   if (req.shrink && req.rawImage && plan.some((f) => f.needs === 'disk')) {
     const { before, after } = await shrinkRawImage(req.runner, req.rawImage, req.epoch);
     req.log.info(`shrank ${req.rawImage} from ${before} to ${after} bytes`);

@@ -4,8 +4,10 @@
  * into one directory of that name; a regular file that two elements both put at the top of the
  * same subdirectory is fatal; subdirectories merge; an element's top-level files are copied flat
  * (later ones overwrite earlier ones, as in DIB, where nothing reads them from there).
+ * Symlinks are followed; a dangling one (common in git checkouts) is skipped, as DIB's `find
+ * -follow -type f/d` and dib-run-parts' `find -xtype f` skip it, silently.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError, throwIfProblems } from '../errors.js';
 import type { Element } from '../elements/element.js';
@@ -17,7 +19,8 @@ export function materializeHooks(elements: Element[], hooksDir: string): void {
   for (const el of elements) {
     for (const entry of readdirSync(el.path).sort()) {
       const src = join(el.path, entry);
-      const st = statSync(src);
+      const st = statOrDangling(src);
+      if (!st) continue;
       if (st.isDirectory()) {
         if (entry === 'tests' || entry === '__pycache__') continue;
         const destDir = join(hooksDir, entry);
@@ -26,7 +29,9 @@ export function materializeHooks(elements: Element[], hooksDir: string): void {
           const from = join(src, f);
           const to = join(destDir, f);
           const key = `${entry}/${f}`;
-          if (statSync(from).isFile() && existsSync(to) && statSync(to).isFile()) {
+          const fromSt = statOrDangling(from);
+          if (!fromSt) continue;
+          if (fromSt.isFile() && existsSync(to) && statSync(to).isFile()) {
             problems.push(new KilnError(`There is a duplicated hook in your elements: ${key} is in both '${owner.get(key)}' and '${el.name}'`, {
               where: from,
               hint: 'rename one of them: file names in an element subdirectory must be unique across the build',
@@ -34,7 +39,7 @@ export function materializeHooks(elements: Element[], hooksDir: string): void {
             continue;
           }
           owner.set(key, el.name);
-          cpSync(from, to, { recursive: true, force: true, dereference: true, preserveTimestamps: true });
+          cpSync(from, to, { recursive: true, force: true, dereference: true, preserveTimestamps: true, filter: (p) => statOrDangling(p) !== undefined });
         }
       } else if (st.isFile()) {
         cpSync(src, join(hooksDir, entry), { force: true, preserveTimestamps: true });
@@ -42,4 +47,14 @@ export function materializeHooks(elements: Element[], hooksDir: string): void {
     }
   }
   throwIfProblems('duplicated hooks', problems);
+}
+
+/** stat() following symlinks; undefined for a dangling symlink (any other error is thrown). */
+function statOrDangling(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw e;
+  }
 }

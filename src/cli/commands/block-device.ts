@@ -3,7 +3,10 @@
  * disk image from a DIB block-device layout and a root tree, without loop devices, as root or as an
  * unprivileged user (with a subordinate id range).
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { checkFileTarget } from '../../build/path-checks.js';
+import { KilnError } from '../../errors.js';
 import { executeBlockDevice } from '../../block-device/execute.js';
 import { planSummary } from '../../block-device/summary.js';
 import { Runner } from '../../exec/runner.js';
@@ -24,15 +27,21 @@ const create: KilnCommand = {
   handler: async (args) => {
     const a = args as unknown as BlockDeviceArgs & { output: string; quiet?: boolean; debug?: boolean };
     const log = new ConsoleLogger({ quiet: a.quiet ?? false, debug: a.debug ?? false, timestamps: false });
+    const output = resolve(a.output);
+    const where = `--output ${a.output}`;
+    const hint = 'give --output a file in an existing directory you can write to';
+    const bad = await checkFileTarget({ path: output, where, hint });
+    if (bad) throw bad;
+    if (!existsSync(dirname(output))) throw new KilnError(`${dirname(output)} does not exist`, { where, hint });
     const identity = currentIdentity();
     if (a.root !== undefined) checkRootless(identity);
     const plan = await planFromArgs(a, log);
     log.info(planSummary(plan));
     const epoch = process.env['SOURCE_DATE_EPOCH'] ? Number(process.env['SOURCE_DATE_EPOCH']) : undefined;
     await executeBlockDevice({ runner: new Runner(log), identity, log }, plan, {
-      imagePath: resolve(a.output), ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}), ...(epoch !== undefined ? { epoch } : {}),
+      imagePath: output, ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}), ...(epoch !== undefined ? { epoch } : {}),
     });
-    process.stdout.write(`${resolve(a.output)}\n`);
+    process.stdout.write(`${output}\n`);
   },
 };
 

@@ -31,6 +31,7 @@ export async function planFromArgs(args: BlockDeviceArgs, log: Logger = silentLo
   }
   const opts = planOptionsFromEnv(process.env);
   if (args['image-size'] !== undefined) opts.imageSizeBytes = parseImageSizeArg(args['image-size']);
+  if (args.root !== undefined) opts.requireRoot = true;
   if (args.root !== undefined && opts.imageSizeBytes === undefined) {
     const usedKiB = await measureTree({ runner: new Runner(log), identity: currentIdentity(), log }, args.root);
     opts.tree = { usedKiB };

@@ -32,6 +32,22 @@ describe('kiln block-device create', () => {
     assert.deepEqual(j.partitiontable.partitions.map((p: { start: number; size: number; bootable?: boolean }) => [p.start, p.size, p.bootable]), [[2048, 131072 - 4096, true]]);
     assert.equal(sh('e2fsck', ['-fn', `${out}?offset=${2048 * 512}`]).status, 0);
   });
+  it('an --output that cannot be written: exit 1 naming --output, before planning; /proc does not hang', () => {
+    const cfg = join(REPO, 'block-device/mbr.yaml');
+    for (const [out, msg] of [['/proc/kiln-nothing/img', /--output \/proc\/kiln-nothing\/img: \/proc is on a proc filesystem/],
+      [join(tmp, 'no/such/img'), /--output \S+no\/such\/img: \S+no\/such does not exist/], [tmp, /--output \S+: \S+ is a directory/]] as const) {
+      const r = runCli('kiln', ['block-device', 'create', '--config', cfg, '--output', out, '--image-size', '1'], { timeoutMs: 60_000 });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, msg);
+      assert.doesNotMatch(r.stderr, /internal error/);
+    }
+  });
+  it('a tree with no filesystem at / to put it in: exit 1 naming the layout line', () => {
+    const cfg = join(REPO, 'tests/fixtures/block-device/invalid/no-root-mount.yaml');
+    const r = runCli('kiln', ['block-device', 'create', '--config', cfg, '--root', tmp, '--output', join(tmp, 'nr.raw'), '--image-size', '1']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /no-root-mount\.yaml:12: no filesystem is mounted at \//);
+  });
   it('missing --output is a usage error (exit 2)', () => {
     const r = runCli('kiln', ['block-device', 'create', '--config', join(REPO, 'block-device/mbr.yaml')]);
     assert.equal(r.status, 2, r.stderr);

@@ -8,17 +8,17 @@ import type { BuildPlan } from '../../../src/build/plan.js';
 describe('preflight', () => {
   const config = createBuildConfig({ args: parseArgv(['x']), env: { HOME: '/h', PATH: '/usr/bin:/bin' }, hostArch: 'amd64', builtinElements: '/e' });
   const plan = {} as BuildPlan;
-  it('names every missing tool once, with every reason, in one error', () => {
+  it('names every missing tool once, with every reason, in one error', async () => {
     const steps = [
       { id: 'a', title: 'a', tools: [{ tool: 'kiln-no-such-tool', why: 'makes the first thing' }, { tool: 'sh', why: 'is there' }] },
       { id: 'b', title: 'b', tools: [{ tool: 'kiln-no-such-tool', why: 'makes the second thing' }, { tool: 'kiln-other-missing', why: 'writes bytes' }] },
     ];
-    assert.throws(() => preflight(config, plan, steps), (e: Error) => {
+    await assert.rejects(preflight(config, plan, steps), (e: Error) => {
       assert.match(e.message, /missing host tools:\n  kiln-no-such-tool: makes the first thing; makes the second thing\n  kiln-other-missing: writes bytes$/);
       return true;
     });
   });
-  it('passes when everything is there', () => {
-    assert.doesNotThrow(() => preflight(config, plan, [{ id: 'a', title: 'a', tools: [{ tool: 'sh', why: 'x' }] }]));
+  it('passes when everything is there', async () => {
+    await preflight(config, plan, [{ id: 'a', title: 'a', tools: [{ tool: 'sh', why: 'x' }] }]);
   });
 });
