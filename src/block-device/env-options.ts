@@ -1,60 +1,36 @@
 /**
- * DIB environment variables -> planner options. Pure: the caller passes the environment in (only
- * src/cli reads process.env). DIB_IMAGE_SIZE is in GiB as disk-image-create's --image-size.
+ * DIB's block-device settings (read by readSettings from the environment: DIB_ROOT_FSTYPE,
+ * DIB_IMAGE_SIZE, DIB_FSTAB_BY, ...) -> planner options. Pure: values in, options out.
  */
-import { KilnError } from '../errors.js';
+import type { SettingValues } from '../config/read-settings.js';
 import type { PlanOptions } from './plan.js';
-import { parseAbsSize } from './sizes.js';
 
-type Env = Record<string, string | undefined>;
-
-function num(env: Env, key: string): number | undefined {
-  const v = env[key];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new KilnError(`${key}=${v} is not a number`, { where: key });
-  return n;
-}
-
-/** `--image-size` / DIB_IMAGE_SIZE: a bare number is GiB (as disk-image-create); else a DIB size spec. */
-export function parseImageSizeArg(text: string): number {
-  if (/^\d+(\.\d+)?$/.test(text.trim())) return Math.trunc(Number(text) * 1024 * 1024 * 1024);
-  return parseAbsSize(text.trim());
-}
+/** The settings both a build's layout stage and `kiln plan block-device` read. */
+export type BlockDeviceSettings = Pick<SettingValues<'block-device'>,
+  'rootFsType' | 'rootLabel' | 'blockSize' | 'imageExtraSize' | 'mkfsJournalSize' | 'imageSize' | 'fstabBy' | 'seed' | 'maxOnlineResize'>
+  & Partial<Pick<SettingValues<'block-device'>, 'mkfsOpts'>>;
 
 /**
  * `asDiskImageCreate`: root-fs-opts as disk-image-create builds them: for an ext4 root
- * `-i 4096 -J size=<DIB_JOURNAL_SIZE or 64>` before MKFS_OPTS (then `-E resize=<MAX_ONLINE_RESIZE>`
+ * `-i 4096 -J size=<DIB_JOURNAL_SIZE>` before MKFS_OPTS (then `-E resize=<MAX_ONLINE_RESIZE>`
  * in front of all when set). Without it only MKFS_OPTS is used (as `dib-block-device` with a params file).
  */
-export function planOptionsFromEnv(env: Env, how: { asDiskImageCreate?: boolean } = {}): PlanOptions {
-  const rootFsType = env['DIB_ROOT_FSTYPE'] || env['FS_TYPE'] || 'ext4';
-  let rootFsOpts = env['MKFS_OPTS'] ?? '';
+export function planOptionsFromSettings(s: BlockDeviceSettings, how: { asDiskImageCreate?: boolean } = {}): PlanOptions {
+  let rootFsOpts = s.mkfsOpts ?? '';
   if (how.asDiskImageCreate) {
     // lib/disk-image-create: the ext4 options are prepended first, then -E resize
-    if (rootFsType === 'ext4') rootFsOpts = `-i 4096 -J size=${env['DIB_JOURNAL_SIZE'] || '64'} ${rootFsOpts}`;
-    if (env['MAX_ONLINE_RESIZE']) rootFsOpts = `-E resize=${env['MAX_ONLINE_RESIZE']} ${rootFsOpts}`;
+    if (s.rootFsType === 'ext4') rootFsOpts = `-i 4096 -J size=${s.mkfsJournalSize} ${rootFsOpts}`;
+    if (s.maxOnlineResize !== undefined) rootFsOpts = `-E resize=${s.maxOnlineResize} ${rootFsOpts}`;
   }
   rootFsOpts = rootFsOpts.trim();
   const o: PlanOptions = {
-    params: {
-      rootFsType,
-      rootLabel: env['DIB_ROOT_LABEL'] || env['ROOT_LABEL'] || null,
-      ...(rootFsOpts ? { rootFsOpts } : {}),
-    },
+    params: { rootFsType: s.rootFsType, rootLabel: s.rootLabel ?? null, ...(rootFsOpts ? { rootFsOpts } : {}) },
+    journalMiB: s.mkfsJournalSize,
+    fstabBy: s.fstabBy,
   };
-  const bs = num(env, 'DIB_BLOCK_SIZE');
-  if (bs !== undefined) o.blockSize = bs;
-  const extra = num(env, 'DIB_IMAGE_EXTRA_SIZE');
-  if (extra !== undefined) o.extraSizeMiB = extra;
-  const journal = num(env, 'DIB_JOURNAL_SIZE');
-  if (journal !== undefined) o.journalMiB = journal;
-  if (env['DIB_IMAGE_SIZE']) o.imageSizeBytes = parseImageSizeArg(env['DIB_IMAGE_SIZE']);
-  const by = env['DIB_FSTAB_BY'];
-  if (by !== undefined && by !== '') {
-    if (by !== 'label' && by !== 'uuid') throw new KilnError(`DIB_FSTAB_BY=${by}: expected label or uuid`, { where: 'DIB_FSTAB_BY' });
-    o.fstabBy = by;
-  }
-  if (env['KILN_SEED']) o.seed = env['KILN_SEED'];
+  if (s.blockSize !== undefined) o.blockSize = s.blockSize;
+  if (s.imageExtraSize !== undefined) o.extraSizeMiB = s.imageExtraSize;
+  if (s.imageSize !== undefined) o.imageSizeBytes = s.imageSize;
+  if (s.seed !== undefined) o.seed = s.seed;
   return o;
 }

@@ -8,5 +8,5 @@ export { measureTree, writeFstab, splitTree } from './execute-tree.js';
 export { formatFstab } from './plan-fs.js';
 export { planSummary } from './summary.js';
 export type { RootfsParams } from './legacy-params.js';
-export { planOptionsFromEnv, parseImageSizeArg } from './env-options.js';
+export { planOptionsFromSettings, type BlockDeviceSettings } from './env-options.js';
 export { planBootInfo, type BootInfo } from './boot-info.js';

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { KilnError, throwIfProblems } from './../errors.js';
+import type { Bytes } from '../units.js';
 import { deriveU32 } from './encode/guid.js';
 import { mergeRootfsParams, type RootfsParams } from './legacy-params.js';
 import type { NodeContext, ResolvedConfig } from './nodes/types.js';
@@ -32,7 +33,7 @@ export interface PlanOptions {
   /** legacy disk-image-create params merged into mkfs_root */
   params?: RootfsParams;
   /** DIB's image-size param (--image-size / DIB_IMAGE_SIZE), used when local_loop has no size */
-  imageSizeBytes?: number;
+  imageSizeBytes?: Bytes;
   /** DIB_BLOCK_SIZE: overrides local_loop block_size */
   blockSize?: number;
   /** measured tree, for the image size when none is given */

@@ -5,30 +5,23 @@
 import type { BlockDevicePlan } from '../block-device/index.js';
 import { planBootInfo } from '../block-device/boot-info.js';
 import { installBootloader, writeGrubCfg, type BootMode, type BootTarget, type WriteGrubCfgOptions } from '../bootloader/index.js';
+import type { SettingValues } from '../config/read-settings.js';
 import type { BuildContext } from '../context.js';
 import { KilnError } from '../errors.js';
+import { hookViewSettings } from './environment-d.js';
 
-const isTrue = (v: string | undefined, dflt: boolean): boolean =>
-  v === undefined || v === '' ? dflt : /^(1|true|yes|on)$/i.test(v);
+type BootloaderSettings = Pick<SettingValues<'environment.d'>, 'bootloaderDefaultCmdline' | 'bootloaderUseSerialConsole'
+  | 'bootloaderSerialConsole' | 'bootloaderVirtualTerminal' | 'noTimerCheck' | 'grubTimeout' | 'grubTimeoutStyle'>;
 
-/** DIB's bootloader variables (dib-compat 2) -> grub.cfg options. */
-export function grubOptionsFromEnv(env: Record<string, string>, arch: string): Omit<WriteGrubCfgOptions, 'rootUuid' | 'bootFsUuid' | 'bootIsSeparate'> {
-  const serialDefault = arch === 'arm64' || arch === 'aarch64' ? 'ttyAMA0,115200' : arch.startsWith('ppc') ? 'hvc0' : 'ttyS0,115200';
-  const timeout = env['DIB_GRUB_TIMEOUT'];
-  const style = env['DIB_GRUB_TIMEOUT_STYLE'];
-  if (style !== undefined && style !== '' && !['menu', 'countdown', 'hidden'].includes(style)) {
-    throw new KilnError(`DIB_GRUB_TIMEOUT_STYLE=${style}: expected menu, countdown or hidden`, { where: 'DIB_GRUB_TIMEOUT_STYLE' });
-  }
-  if (timeout !== undefined && timeout !== '' && !/^\d+$/.test(timeout)) {
-    throw new KilnError(`DIB_GRUB_TIMEOUT=${timeout}: expected a number of seconds`, { where: 'DIB_GRUB_TIMEOUT' });
-  }
+/** DIB's bootloader variables (dib-compat 2), as read by readSettings -> grub.cfg options. */
+export function grubOptions(s: BootloaderSettings): Omit<WriteGrubCfgOptions, 'rootUuid' | 'bootFsUuid' | 'bootIsSeparate'> {
   return {
-    ...(env['DIB_BOOTLOADER_DEFAULT_CMDLINE'] !== undefined ? { defaultCmdline: env['DIB_BOOTLOADER_DEFAULT_CMDLINE'] } : {}),
-    serial: isTrue(env['DIB_BOOTLOADER_USE_SERIAL_CONSOLE'], true) ? (env['DIB_BOOTLOADER_SERIAL_CONSOLE'] || serialDefault) : null,
-    ...(env['DIB_BOOTLOADER_VIRTUAL_TERMINAL'] !== undefined ? { virtualTerminal: env['DIB_BOOTLOADER_VIRTUAL_TERMINAL'] } : {}),
-    noTimerCheck: isTrue(env['DIB_NO_TIMER_CHECK'], true),
-    ...(timeout ? { timeout: Number(timeout) } : {}),
-    ...(style ? { timeoutStyle: style as 'menu' | 'countdown' | 'hidden' } : {}),
+    defaultCmdline: s.bootloaderDefaultCmdline,
+    serial: s.bootloaderUseSerialConsole ? s.bootloaderSerialConsole : null,
+    virtualTerminal: s.bootloaderVirtualTerminal,
+    noTimerCheck: s.noTimerCheck,
+    timeout: s.grubTimeout,
+    timeoutStyle: s.grubTimeoutStyle,
   };
 }
 
@@ -49,7 +42,7 @@ export function bootModeOf(t: BootTarget): BootMode | undefined {
 export function writeBootConfig(ctx: BuildContext, plan: BlockDevicePlan, env: Record<string, string>): void {
   const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch);
   const path = writeGrubCfg(ctx.ws.tree, {
-    ...grubOptionsFromEnv(env, ctx.config.arch), rootUuid: t.rootFsUuid,
+    ...grubOptions(hookViewSettings(ctx.config, env)), rootUuid: t.rootFsUuid,
     ...(t.bootFsUuid ? { bootFsUuid: t.bootFsUuid, bootIsSeparate: true } : {}),
   });
   ctx.log.info(`wrote ${path}`);

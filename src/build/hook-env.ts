@@ -11,7 +11,7 @@ import { toolPath } from '../exec/tools.js';
 export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: Element[], extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {
     ...config.env,
-    PATH: toolPath(config.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin'),
+    PATH: toolPath(config.hostPath),
     LC_ALL: 'C',
     ARCH: config.arch,
     // as DIB: the -o value (with its directory), so ${IMAGE_NAME}.d lands beside the image

@@ -6,37 +6,41 @@
  */
 import { join } from 'node:path';
 import type { BlockDevicePlan, PlanOptions } from '../block-device/index.js';
-import { executeBlockDevice, measureTree, planBlockDevice, planOptionsFromEnv, planSummary, selectBlockDeviceConfig, writeFstab } from '../block-device/index.js';
+import { executeBlockDevice, measureTree, planBlockDevice, planOptionsFromSettings, planSummary, selectBlockDeviceConfig, writeFstab } from '../block-device/index.js';
 import type { BuildConfig } from '../config/build-config.js';
 import type { BuildContext } from '../context.js';
 import type { Element } from '../elements/element.js';
 import { KilnError } from '../errors.js';
+import { MiB } from '../units.js';
+import { hookViewSettings } from './environment-d.js';
 import type { BuildState } from './types.js';
 
-/** The planner's options from the build config and the hooks' environment (environment.d applied). */
+/**
+ * The planner's options from the hooks' environment (environment.d applied) and the command line's
+ * flags, which win; the settings come from readSettings (scope environment.d).
+ */
 export function layoutOptions(config: BuildConfig, env: Record<string, string>, usedKiB: number): PlanOptions {
-  const o = planOptionsFromEnv(env);
-  const fsType = o.params?.rootFsType ?? 'ext4';
+  const s = hookViewSettings(config, env);
+  const o = planOptionsFromSettings(s);
+  const fsType = s.rootFsType;
+  const journal = s.mkfsJournalSize;
   const rootOpts: string[] = [];
   // DIB's root-fs-opts for ext4: -i 4096 -J size=<journal>, -E resize=N, then --mkfs-options.
   // mke2fs refuses a journal that is too big for the filesystem (a tiny tree); let it choose then.
-  const estimateMiB = config.imageSizeGiB !== undefined ? config.imageSizeGiB * 1024 : usedKiB / 1024 / 0.6 + config.journalSizeMiB;
-  if (fsType === 'ext4') rootOpts.push('-i', '4096', ...(estimateMiB >= 8 * config.journalSizeMiB ? ['-J', `size=${config.journalSizeMiB}`] : []));
-  if (config.maxOnlineResize !== undefined && fsType.startsWith('ext')) rootOpts.push('-E', `resize=${config.maxOnlineResize}`);
-  if (config.mkfsOptions) rootOpts.push(config.mkfsOptions);
-  o.params = { ...o.params, ...(rootOpts.length ? { rootFsOpts: rootOpts.join(' ') } : {}), ...(config.rootLabel ? { rootLabel: config.rootLabel } : {}) };
-  if (config.imageSizeGiB !== undefined) o.imageSizeBytes = Math.trunc(config.imageSizeGiB * 1024 ** 3);
-  if (config.imageExtraSizeMiB !== undefined) o.extraSizeMiB = config.imageExtraSizeMiB;
-  o.journalMiB = config.journalSizeMiB;
+  const estimateMiB = s.imageSize !== undefined ? s.imageSize / MiB : usedKiB / 1024 / 0.6 + journal;
+  if (fsType === 'ext4') rootOpts.push('-i', '4096', ...(estimateMiB >= 8 * journal ? ['-J', `size=${journal}`] : []));
+  if (s.maxOnlineResize !== undefined && fsType.startsWith('ext')) rootOpts.push('-E', `resize=${s.maxOnlineResize}`);
+  if (s.mkfsOptions) rootOpts.push(s.mkfsOptions);
+  if (rootOpts.length) o.params = { ...o.params!, rootFsOpts: rootOpts.join(' ') };
   o.tree = { usedKiB };
   o.requireRoot = true;
   // ids (GUIDs, UUIDs, signatures) derive from this seed: reproducible given SOURCE_DATE_EPOCH
-  o.seed = env['KILN_SEED'] || `${config.epoch}:${config.imageName}:${config.elements.join(',')}`;
+  o.seed = s.seed || `${config.epoch}:${config.imageName}:${config.elements.join(',')}`;
   return o;
 }
 
 export async function planLayout(ctx: BuildContext, elements: Element[], env: Record<string, string>): Promise<BlockDevicePlan> {
-  const src = selectBlockDeviceConfig({ blockDeviceConfig: env['DIB_BLOCK_DEVICE_CONFIG'], arch: ctx.config.arch, elementDirs: elements });
+  const src = selectBlockDeviceConfig({ blockDeviceConfig: hookViewSettings(ctx.config, env).blockDeviceConfig, arch: ctx.config.arch, elementDirs: elements });
   const used = await measureTree(ctx, ctx.ws.tree);
   const plan = planBlockDevice(src, layoutOptions(ctx.config, env, used));
   for (const w of plan.warnings) ctx.log.warn(w);

@@ -10,7 +10,7 @@ import type { BuildContext } from '../context.js';
 import { parsePackageInstalls, squashPackageInstalls, writePkgMapFiles, writeSquashedJson } from '../elements/package-installs.js';
 import type { Element } from '../elements/element.js';
 import type { HookPlan } from '../phases/plan.js';
-import { sourcedEnvironment } from './environment-d.js';
+import { hookViewSettings, sourcedEnvironment } from './environment-d.js';
 
 /** Parse every package-installs file up front, so a malformed one fails before the build starts. */
 export function checkPackageInstalls(elements: Element[]): void {
@@ -28,7 +28,7 @@ export async function preparePackages(ctx: BuildContext, elements: Element[], ho
     env: sourced, arch: ctx.config.arch, defaultInstallType: ctx.config.installType, elementsPath: ctx.config.elementsPath,
   });
   writeSquashedJson(ctx.ws.tree, model);
-  const distro = sourced['DISTRO_NAME'];
-  if (distro) writePkgMapFiles(elements, { distro, ...(sourced['DIB_RELEASE'] ? { release: sourced['DIB_RELEASE'] } : {}) }, ctx.ws.tree);
+  const { distroName: distro, release } = hookViewSettings(ctx.config, sourced);
+  if (distro) writePkgMapFiles(elements, { distro, ...(release ? { release } : {}) }, ctx.ws.tree);
   else ctx.log.debug('DISTRO_NAME is not set: pkg-map files not written');
 }

@@ -14,6 +14,8 @@ import { scanElements } from '../elements/scan.js';
 import { planHooks, type HookPlan } from '../phases/plan.js';
 import { planBlockDevice, selectBlockDeviceConfig } from '../block-device/index.js';
 import { planOutputs } from '../outputs/index.js';
+import { bytes } from '../units.js';
+import { hookViewSettings } from './environment-d.js';
 import { layoutOptions } from './layout.js';
 import { checkPackageInstalls } from './packages.js';
 
@@ -38,9 +40,9 @@ export function needsDisk(config: BuildConfig): boolean {
  * bootstrap. The tree is not there yet: sizes are only checked against an explicit --image-size.
  */
 function previewLayout(config: BuildConfig, elements: Element[]): BuildPlan['layout'] {
-  const src = selectBlockDeviceConfig({ blockDeviceConfig: config.env['DIB_BLOCK_DEVICE_CONFIG'], arch: config.arch, elementDirs: elements });
+  const src = selectBlockDeviceConfig({ blockDeviceConfig: hookViewSettings(config, config.env).blockDeviceConfig, arch: config.arch, elementDirs: elements });
   const opts = layoutOptions(config, config.env, 0);
-  if (config.imageSizeGiB === undefined) opts.imageSizeBytes = 2 ** 40;
+  opts.imageSizeBytes ??= bytes(2 ** 40);
   delete opts.tree;
   const plan = planBlockDevice(src, opts);
   return { source: plan.source, hasLvm: plan.lvm.length > 0, fsTypes: [...new Set(plan.filesystems.map((f) => f.type))].sort() };

@@ -29,7 +29,7 @@ export function requiredTools(config: BuildConfig, steps: Step[]): { tool: strin
 export async function preflight(config: BuildConfig, plan: BuildPlan, steps: Step[], runner: Runner = new Runner()): Promise<void> {
   const missing = new Map<string, string[]>();
   for (const { tool, why } of requiredTools(config, steps)) {
-    if (findTool(tool)) continue;
+    if (findTool(tool, config.hostPath)) continue;
     missing.set(tool, [...(missing.get(tool) ?? []), why]);
   }
   if (missing.size > 0) {

@@ -4,6 +4,7 @@
  * too, so this file reads like the data flow of ARCHITECTURE.md.
  */
 import type { BuildConfig } from '../config/build-config.js';
+import { readSettings } from '../config/read-settings.js';
 import type { BuildContext } from '../context.js';
 import { distroDriver } from '../distros/index.js';
 import { Runner } from '../exec/runner.js';
@@ -86,9 +87,9 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
       }),
     });
   }
-  steps.push({ id: 'outputs', title: `write ${config.imageTypes.join(', ')}`, tools: outputTools(outputRequest(config, undefined, {}), config.imageTypes),
-    run: async (ctx, state, env) => {
-      const results = await writeOutputs(outputRequest(config, ctx, env, state.rawImage), config.imageTypes);
+  steps.push({ id: 'outputs', title: `write ${config.imageTypes.join(', ')}`, tools: outputTools(outputRequest(config), config.imageTypes),
+    run: async (ctx, state) => {
+      const results = await writeOutputs(outputRequest(config, ctx, state.rawImage), config.imageTypes);
       for (const r of results) state.outputs.push(...r.files, ...r.checksums);
       state['diskOutputs'] = results.filter((r) => outputFormat(r.format).needs === 'disk').flatMap((r) => r.files);
     } });
@@ -103,7 +104,7 @@ function bootstrapStep(config: BuildConfig, name: string): Step {
   const driver = distroDriver(name);
   // tools() is asked during preflight, before the workspace exists
   const request = (ctx: BuildContext | undefined, env: Record<string, string>): BootstrapRequest => ({
-    arch: config.arch, env, cacheDir: config.cacheDir, useCache: config.useCache, offline: config.offline,
+    arch: config.arch, settings: readSettings(env, config.flags, 'bootstrap'), cacheDir: config.cacheDir, useCache: config.useCache, offline: config.offline,
     target: ctx?.ws.tree ?? '', runner: ctx?.runner ?? new Runner(), log: ctx?.log ?? silentLogger,
     identity: ctx?.identity ?? currentIdentity(),
   });

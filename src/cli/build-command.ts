@@ -27,16 +27,14 @@ export async function runBuildCli(argv: string[]): Promise<number> {
     return 0;
   }
   const cfg = config!;
-  const env = process.env;
-  const tty = !!process.stderr.isTTY && env['CI'] !== 'true' && !cfg.debug && cfg.debugTrace === 0;
-  const quietEnv = env['DIB_QUIET'];
-  const quiet = tty || (quietEnv !== undefined ? quietEnv !== '0' : !!cfg.logfile);
+  const tty = !!process.stderr.isTTY && !cfg.ci && !cfg.debug && cfg.debugTrace === 0;
+  const quiet = tty || (cfg.quiet ?? !!cfg.logfile);
   if (cfg.logfile) {
     // before the logger creates it: a path under /proc would hang a synchronous mkdir for ever
     const bad = await checkFileTarget({ path: cfg.logfile, where: `--logfile ${cfg.logfile}`, hint: 'give --logfile a file in a writable directory' });
     if (bad) throw bad;
   }
-  const log = new ConsoleLogger({ quiet, debug: cfg.debug, timestamps: env['DIB_NO_TIMESTAMP'] !== '1' && !tty, ...(cfg.logfile ? { logfile: cfg.logfile } : {}) });
+  const log = new ConsoleLogger({ quiet, debug: cfg.debug, timestamps: !cfg.noTimestamp && !tty, ...(cfg.logfile ? { logfile: cfg.logfile } : {}) });
   const listr = tty ? new ListrReporter() : undefined;
   const reporter: BuildReporter = listr ?? new PlainReporter((l) => log.info(l));
   const cleanup = new CleanupStack(log);
@@ -55,11 +53,10 @@ export async function runBuildCli(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const breaks = new Set((env['break'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
     const report = await build(cfg, {
-      log, reporter, cleanup, breaks,
-      ...(env['break_cmd'] ? { breakCmd: env['break_cmd'] } : {}),
-      breakOutsideTarget: !!env['break_outside_target'],
+      log, reporter, cleanup, breaks: new Set(cfg.breaks),
+      ...(cfg.breakCmd ? { breakCmd: cfg.breakCmd } : {}),
+      breakOutsideTarget: cfg.breakOutsideTarget,
       onWorkspace: (p) => { workspace = p; },
     });
     await listr?.finished();

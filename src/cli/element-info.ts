@@ -1,4 +1,5 @@
 /** `element-info [--env|-e] ELEMENT...`: DIB's element-info over ELEMENTS_PATH (plus Kiln's elements). */
+import { NO_FLAGS, readSettings } from '../config/read-settings.js';
 import { UsageError } from '../errors.js';
 import { formatElementEnv, formatElementNames } from '../elements/env.js';
 import { resolveElements } from '../elements/resolve.js';
@@ -19,8 +20,8 @@ await runMain('element-info', async () => {
   const bad = names.find((a) => a.startsWith('-'));
   if (bad) throw new UsageError(`unrecognized argument: ${bad}`, { hint: 'usage: element-info [--env|-e] ELEMENT...' });
   if (names.length === 0) throw new UsageError('the following arguments are required: elements', { hint: 'usage: element-info [--env|-e] ELEMENT...' });
-  const paths = (process.env['ELEMENTS_PATH'] ?? '').split(':').filter(Boolean);
-  if (process.env['KILN_NO_BUILTIN_ELEMENTS'] !== '1') paths.push(BUILTIN_ELEMENTS);
+  const s = readSettings(process.env, NO_FLAGS, 'kiln');
+  const paths = [...s.elementsPath, ...(s.noBuiltinElements ? [] : [BUILTIN_ELEMENTS])];
   const elements = resolveElements(scanElements(paths), names);
   process.stdout.write(`${env ? formatElementEnv(elements) : formatElementNames(elements)}\n`);
   return 0;

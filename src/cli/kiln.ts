@@ -1,18 +1,21 @@
 /** `kiln`: the subcommand front end. */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { NO_FLAGS, readSettings } from '../config/read-settings.js';
+import { settingByKey } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { loadCommands } from './commands/index.js';
 import { runMain } from './report.js';
+import { yargsOption } from './yargs-options.js';
 
 const argv = hideBin(process.argv);
-const debug = () => argv.includes('--debug') || process.env['KILN_DEBUG'] === '1';
+const debug = () => argv.includes('--debug') || readSettings(process.env, NO_FLAGS, 'kiln').debug;
 
 await runMain('kiln', async () => {
   let y = yargs(argv)
     .scriptName('kiln')
     .usage('kiln <command> [options]\n\nLoopless, rootless, DIB-compatible disk-image composer.')
-    .option('debug', { type: 'boolean', describe: 'show stack traces and debug logging', global: true })
+    .option('debug', { ...yargsOption(settingByKey('debug')), global: true })
     .strict()
     .demandCommand(1, 'name a command; see kiln --help')
     .recommendCommands()

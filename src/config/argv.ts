@@ -5,7 +5,7 @@
  * options after positionals (GNU permutation).
  */
 import { UsageError } from '../errors.js';
-import { SETTINGS, type Setting } from './settings.js';
+import { buildFlags, type DeclaredSetting } from './settings.js';
 
 export interface ParsedArgs {
   values: Map<string, string[]>;
@@ -13,11 +13,11 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export function parseArgv(argv: string[], settings: readonly Setting[] = SETTINGS): ParsedArgs {
+export function parseArgv(argv: string[], settings: readonly DeclaredSetting[] = buildFlags()): ParsedArgs {
   const values = new Map<string, string[]>();
   const counts = new Map<string, number>();
   const positionals: string[] = [];
-  const set = (s: Setting, v?: string) => {
+  const set = (s: DeclaredSetting, v?: string) => {
     counts.set(s.key, (counts.get(s.key) ?? 0) + 1);
     if (v !== undefined) values.set(s.key, [...(values.get(s.key) ?? []), v]);
   };
@@ -60,11 +60,11 @@ export function parseArgv(argv: string[], settings: readonly Setting[] = SETTING
   return { values, counts, positionals };
 }
 
-function takesValue(s: Setting): boolean {
+function takesValue(s: DeclaredSetting): boolean {
   return s.arg === 'value' || s.arg === 'list';
 }
 
-function matchLong(name: string, settings: readonly Setting[]): Setting {
+function matchLong(name: string, settings: readonly DeclaredSetting[]): DeclaredSetting {
   const exact = settings.find((s) => s.long === name);
   if (exact) return exact;
   const prefixed = settings.filter((s) => s.long?.startsWith(name));

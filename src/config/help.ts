@@ -1,15 +1,7 @@
 /** disk-image-create --help, generated from SETTINGS, laid out like a man page. */
-import { SETTINGS, type Setting } from './settings.js';
+import { buildFlags, GROUPS, SETTINGS, type DeclaredSetting } from './settings.js';
 
-const GROUPS: [Setting['group'], string][] = [
-  ['image', 'Image content'],
-  ['output', 'Output'],
-  ['build', 'Build'],
-  ['debug', 'Diagnostics'],
-  ['info', 'Information'],
-];
-
-function flagText(s: Setting): string {
+export function flagText(s: DeclaredSetting): string {
   const names = [s.short ? `-${s.short}` : undefined, s.long ? `--${s.long}` : undefined].filter(Boolean).join(', ');
   return s.arg === 'value' || s.arg === 'list' ? `${names} ${s.argName ?? 'VALUE'}` : names;
 }
@@ -43,23 +35,27 @@ export function formatHelp(prog = 'disk-image-create'): string {
     '',
     'OPTIONS',
   ];
-  for (const [g, title] of GROUPS) {
+  const flags = buildFlags();
+  for (const { group, title } of GROUPS) {
+    const here = flags.filter((x) => x.group === group);
+    if (here.length === 0) continue;
     out.push(`  ${title}`);
-    for (const s of SETTINGS.filter((x) => x.group === g)) {
+    for (const s of here) {
       out.push(`    ${flagText(s)}`);
-      const extra = [s.env ? `env ${s.env}` : '', s.defaultText ? `default: ${s.defaultText}` : '', s.kiln ? 'Kiln only' : '']
+      const extra = [s.env ? `env ${s.env.join(', ')}` : '', defaultText(s) ? `default: ${defaultText(s)}` : '', s.kiln ? 'Kiln only' : '']
         .filter(Boolean).join('; ');
       out.push(wrap(s.help + (extra ? ` [${extra}]` : ''), 70, '        '));
     }
     out.push('');
   }
+  out.push('ENVIRONMENT');
+  for (const s of SETTINGS.filter((x) => !x.short && !x.long && x.scopes.includes('build') && !x.pattern)) {
+    out.push(`    ${s.env!.join(', ')}`, wrap(s.help + (defaultText(s) ? ` [default: ${defaultText(s)}]` : ''), 70, '        '));
+  }
   out.push(
-    'ENVIRONMENT',
-    '    ELEMENTS_PATH   colon-separated element directories; earlier entries win; Kiln\'s own elements come last',
-    '    DIB_*           passed to every hook; see docs/user-guide.md for the ones Kiln reads itself',
-    '    TMP_DIR         where the build workspace is made (default /tmp)',
-    '    SOURCE_DATE_EPOCH  timestamps and ids of the image are derived from it (reproducible builds)',
-    '    break           before-PHASE,after-PHASE,after-error: open a shell there (break_cmd, break_outside_target)',
+    '    DIB_*',
+    wrap('Every variable is passed on to the hooks (unless -c). The disk layout, bootloader and Debian variables Kiln reads: ' +
+      'see disk-image-create(1) and docs/user-guide.md.', 70, '        '),
     '',
     'EXIT STATUS',
     '    0 success; 1 the build or its input is wrong; 2 usage error; 70 internal error (a bug in Kiln)',
@@ -71,4 +67,13 @@ export function formatHelp(prog = 'disk-image-create'): string {
     '',
   );
   return out.join('\n');
+}
+
+/** The default as the help and the docs show it: the declared text, or the plain value. */
+export function defaultText(s: DeclaredSetting): string | undefined {
+  if (s.defaultText !== undefined) return s.defaultText;
+  const d = s.default;
+  if (d === undefined || typeof d === 'function' || d === false) return undefined;
+  if (Array.isArray(d)) return d.length ? d.join(',') : undefined;
+  return d === true ? 'on' : String(d);
 }

@@ -1,8 +1,10 @@
 /**
- * Planning a Debian bootstrap: the DIB_* variables of the build -> what to bootstrap (pure), and
- * that plan -> the mmdebstrap argv (pure). The driver (debian.ts) only executes these.
+ * Planning a Debian bootstrap: the build's settings (DIB_RELEASE, DIB_DISTRIBUTION_MIRROR, ...) ->
+ * what to bootstrap (pure), and that plan -> the mmdebstrap argv (pure). The driver (debian.ts)
+ * only executes these.
  */
 import { KilnError } from '../errors.js';
+import type { BootstrapSettings } from './types.js';
 import { resolveArch, resolveRelease, type DebianData, type ResolvedRelease } from './debian-data.js';
 
 export interface DebianBootstrapPlan {
@@ -32,28 +34,27 @@ export const INITRAMFS_DIVERT = '/usr/sbin/update-initramfs.kiln-real';
 /** Options of DIB_DEBOOTSTRAP_EXTRA_ARGS that mean the same to mmdebstrap. */
 const PASS_THROUGH = ['--include', '--keyring', '--variant', '--components', '--aptopt', '--dpkgopt', '--hook-dir'];
 
-export function planDebianBootstrap(data: DebianData, arch: string, env: Record<string, string>): DebianBootstrapPlan {
-  const release = resolveRelease(data, nonEmpty(env['DIB_RELEASE']) ?? data.defaultRelease);
+export function planDebianBootstrap(data: DebianData, arch: string, s: BootstrapSettings): DebianBootstrapPlan {
+  const release = resolveRelease(data, s.release || data.defaultRelease);
   const a = resolveArch(data, arch);
-  if (nonEmpty(env['DIB_DEBIAN_DEBOOTSTRAP_SCRIPT'])) {
+  if (s.debootstrapScript) {
     throw new KilnError('DIB_DEBIAN_DEBOOTSTRAP_SCRIPT is not supported: Kiln bootstraps with mmdebstrap', {
       where: 'DIB_DEBIAN_DEBOOTSTRAP_SCRIPT', hint: 'unset it; mmdebstrap needs no suite script',
     });
   }
-  const extra = translateExtraArgs(env['DIB_DEBOOTSTRAP_EXTRA_ARGS'] ?? '');
-  const components = (nonEmpty(env['DIB_DEBIAN_COMPONENTS']) ?? data.defaultComponents.join(','))
-    .split(/[,\s]+/).filter(Boolean);
+  const extra = translateExtraArgs(s.debootstrapExtraArgs ?? '');
+  const components = s.components?.length ? s.components : data.defaultComponents;
   const packages = new Set([...data.packages, a.kernel, ...(data.releasePackages.get(release.codename) ?? []), ...extra.include]);
   return {
     distro: 'debian',
     release,
     arch: a.name,
-    mirror: nonEmpty(env['DIB_DEBIAN_DISTRIBUTION_MIRROR']) ?? nonEmpty(env['DIB_DISTRIBUTION_MIRROR']) ?? null,
-    securityMirror: nonEmpty(env['DIB_DEBIAN_SECURITY_MIRROR']) ?? null,
+    mirror: s.mirror || null,
+    securityMirror: s.securityMirror || null,
     components,
     variant: data.variant,
     packages: [...packages].sort(),
-    keyring: nonEmpty(env['DIB_APT_KEYRING']) ?? nonEmpty(env['DIB_DEBIAN_KEYRING']) ?? null,
+    keyring: s.keyring || null,
     extraArgs: extra.args,
   };
 }
@@ -117,8 +118,4 @@ function translateExtraArgs(text: string): { args: string[]; include: string[] }
 function splitOpt(word: string): [string, string | undefined] {
   const i = word.indexOf('=');
   return i < 0 ? [word, undefined] : [word.slice(0, i), word.slice(i + 1)];
-}
-
-function nonEmpty(v: string | undefined): string | undefined {
-  return v !== undefined && v.trim() !== '' ? v.trim() : undefined;
 }

@@ -17,8 +17,6 @@ import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
 
 /** Bump when the bootstrap's content changes for the same inputs (hooks, options). */
 export const DEBIAN_DRIVER_VERSION = 'debian-2';
-/** A cached bootstrap older than this is rebuilt (it misses security updates), unless offline. */
-export const DEFAULT_MAX_AGE_DAYS = 7;
 
 export const debianDriver: DistroDriver = {
   name: 'debian',
@@ -55,7 +53,7 @@ export function debianCacheInputs(plan: DebianBootstrapPlan): CacheInputs {
 }
 
 async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
-  const plan = planDebianBootstrap(loadDebianData(), req.arch, req.env);
+  const plan = planDebianBootstrap(loadDebianData(), req.arch, req.settings);
   const inputs = debianCacheInputs(plan);
   const key = cacheKey(inputs);
   const what = `debian ${plan.release.suite} ${plan.arch}`;
@@ -90,7 +88,8 @@ async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
 
 function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined): CacheEntry | undefined {
   if (!entry) return undefined;
-  const maxAge = Number(req.env['KILN_BOOTSTRAP_MAX_AGE_DAYS'] ?? DEFAULT_MAX_AGE_DAYS);
+  // a cached bootstrap older than this misses security updates: rebuilt, unless offline
+  const maxAge = req.settings.bootstrapMaxAgeDays;
   const ageDays = (Date.now() - Date.parse(entry.created)) / 86_400_000;
   if (req.offline || !(ageDays > maxAge)) return entry;
   req.log.info(`bootstrap: cached entry ${entry.key.slice(0, 12)} is ${ageDays.toFixed(1)} days old (> ${maxAge}); rebuilding`);

@@ -3,6 +3,7 @@
  * file (`driver: debian`); the pipeline calls driver.bootstrap() to fill the empty tree before
  * root.d, and driver.tools() during preflight.
  */
+import type { SettingValues } from '../config/read-settings.js';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import type { Identity } from '../sandbox/identity.js';
@@ -10,8 +11,8 @@ import type { Identity } from '../sandbox/identity.js';
 export interface BootstrapRequest {
   /** target architecture (DIB's ARCH: amd64, x86_64, arm64, ...) */
   arch: string;
-  /** DIB_* variables of the build (DIB_RELEASE, DIB_DISTRIBUTION_MIRROR, ...) */
-  env: Record<string, string>;
+  /** the bootstrap's settings (DIB_RELEASE, DIB_DISTRIBUTION_MIRROR, ...), read from the build's environment */
+  settings: BootstrapSettings;
   /** Kiln's cache root ($XDG_CACHE_HOME/kiln, DIB_IMAGE_CACHE or --image-cache) */
   cacheDir: string;
   /** false with --no-cache: neither reuse nor store a bootstrap */
@@ -24,6 +25,8 @@ export interface BootstrapRequest {
   log: Logger;
   identity: Identity;
 }
+
+export type BootstrapSettings = SettingValues<'bootstrap'>;
 
 export interface ToolNeed {
   tool: string;

@@ -4,17 +4,12 @@
  * sys/ are excluded (the directories are kept). -mkfs-time pins the superblock time to the epoch.
  * Unlike DIB (whose branch only fires when squashfs is the first -t type), any position works.
  */
-import { KilnError } from '../errors.js';
 import { asTreeRoot } from '../sandbox/identity.js';
 import type { OutputFormat, OutputRequest } from './types.js';
 import { OutputVerificationError } from './verify/error.js';
 
 function compressor(req: OutputRequest): 'xz' | 'zstd' {
-  const c = req.squashCompression ?? (req.env['DIB_SQUASHFS_COMPRESSION'] || 'xz');
-  if (c !== 'xz' && c !== 'zstd') {
-    throw new KilnError(`DIB_SQUASHFS_COMPRESSION=${c} is not supported`, { hint: 'use xz (default) or zstd' });
-  }
-  return c;
+  return req.squashCompression ?? 'xz';
 }
 
 export function squashArgs(req: OutputRequest, out: string): string[] {

@@ -10,7 +10,7 @@ import type { OutputFormat, OutputRequest } from './types.js';
 import { verifyTreeTarStream } from './verify/tar.js';
 
 function gzipBin(req: OutputRequest): string {
-  return req.env['DIB_GZIP_BIN'] || 'gzip';
+  return req.gzipBin ?? 'gzip';
 }
 
 export const tgz: OutputFormat = {

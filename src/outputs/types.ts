@@ -28,8 +28,8 @@ export interface OutputRequest {
   /** NAME:TAG, required by docker; also the OCI ref name (default NAME:latest) */
   dockerTarget?: string;
   checksums: ChecksumAlgorithm[];
-  /** DIB_* variables of the build: DIB_GZIP_BIN, DIB_QCOW2_COMPRESSION, OVERWRITE_OLD_IMAGE, ... */
-  env: Record<string, string>;
+  /** OVERWRITE_OLD_IMAGE: replace an existing output instead of keeping it under a dated name */
+  overwrite?: boolean;
   runner: Runner;
   log: Logger;
   identity: Identity;
@@ -37,12 +37,14 @@ export interface OutputRequest {
   compression?: OutputCompression;
   /** shrink the raw image (in place, before the disk formats) to its ext2/3/4 root's minimum: shrink.ts */
   shrink?: boolean;
-  /** qcow2 compression; default zstd when the host qemu-img supports it (env DIB_QCOW2_COMPRESSION) */
+  /** qcow2 compression; default zstd when the host qemu-img supports it (DIB_QCOW2_COMPRESSION) */
   qcow2Compression?: 'zstd' | 'zlib';
-  /** vhd (qemu 'vpc') subformat: dynamic by default, fixed for Azure (env DIB_VHD_SUBFORMAT) */
+  /** vhd (qemu 'vpc') subformat: dynamic by default, fixed for Azure (DIB_VHD_SUBFORMAT) */
   vhdSubformat?: 'dynamic' | 'fixed';
-  /** squash compressor (default xz, as DIB; env DIB_SQUASHFS_COMPRESSION) */
+  /** squash compressor (default xz, as DIB; DIB_SQUASHFS_COMPRESSION) */
   squashCompression?: 'xz' | 'zstd';
+  /** the tgz compressor (DIB_GZIP_BIN), default gzip */
+  gzipBin?: string;
   /** raw: rename rawImage into place instead of a sparse copy (it is then gone) */
   moveRaw?: boolean;
 }

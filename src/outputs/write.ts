@@ -91,7 +91,7 @@ async function writeOne(req: OutputRequest, f: OutputFormat, now: Date): Promise
     const final = outputPath(req, ext);
     const checksums = await stageChecksums(file, final, req.checksums, (a) => temps.create(`${ext}.${a}`));
     const kept = commitOutput({ file, final, checksums }, {
-      imageName: req.imageName, overwrite: req.env['OVERWRITE_OLD_IMAGE'] === '1', now, temp: (t) => temps.create(`${ext}.${t}`),
+      imageName: req.imageName, overwrite: req.overwrite === true, now, temp: (t) => temps.create(`${ext}.${t}`),
     });
     for (const k of kept) req.log.info(`kept the previous output as ${k}`);
     req.log.info(`wrote ${final}`);

@@ -4,6 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planBlockDevice, type PlanOptions } from '../../src/block-device/plan.js';
 import type { BlockDevicePlan, PartitionTablePlan } from '../../src/block-device/plan-types.js';
+import { bytes } from '../../src/units.js';
 
 /** dist/tests/helpers -> repo root */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -13,14 +14,22 @@ export const DIB_PY = '/usr/lib/python3/dist-packages/diskimage_builder';
 export const GiB = 1024 ** 3;
 export const MiB = 1024 ** 2;
 
-/** Plan a file, naming it relative to the repo so file:line in plans and errors is stable. */
-export function planFile(path: string, opts: PlanOptions = {}): BlockDevicePlan {
-  const abs = resolve(REPO, path);
-  return planBlockDevice({ text: readFileSync(abs, 'utf8'), file: relative(REPO, abs) }, { seed: 'test', ...opts });
+/** PlanOptions with the image size as a plain number of bytes (made a `Bytes` by planOptions). */
+export type TestPlanOptions = Omit<PlanOptions, 'imageSizeBytes'> & { imageSizeBytes?: number };
+
+export function planOptions(o: TestPlanOptions): PlanOptions {
+  const { imageSizeBytes, ...rest } = o;
+  return imageSizeBytes === undefined ? rest : { ...rest, imageSizeBytes: bytes(imageSizeBytes) };
 }
 
-export function planText(text: string, opts: PlanOptions = {}, file = 'test.yaml'): BlockDevicePlan {
-  return planBlockDevice({ text, file }, { seed: 'test', ...opts });
+/** Plan a file, naming it relative to the repo so file:line in plans and errors is stable. */
+export function planFile(path: string, opts: TestPlanOptions = {}): BlockDevicePlan {
+  const abs = resolve(REPO, path);
+  return planBlockDevice({ text: readFileSync(abs, 'utf8'), file: relative(REPO, abs) }, { seed: 'test', ...planOptions(opts) });
+}
+
+export function planText(text: string, opts: TestPlanOptions = {}, file = 'test.yaml'): BlockDevicePlan {
+  return planBlockDevice({ text, file }, { seed: 'test', ...planOptions(opts) });
 }
 
 /** Error message (with every problem) thrown by fn. */

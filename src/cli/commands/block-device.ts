@@ -12,18 +12,14 @@ import { planSummary } from '../../block-device/summary.js';
 import { Runner } from '../../exec/runner.js';
 import { checkRootless, currentIdentity } from '../../sandbox/identity.js';
 import { ConsoleLogger } from '../logging.js';
-import { planFromArgs, type BlockDeviceArgs } from './plan-block-device.js';
+import { commandOptions } from '../yargs-options.js';
+import { blockDeviceSettings, planFromArgs, type BlockDeviceArgs } from './plan-block-device.js';
 import type { KilnCommand } from './types.js';
 
-const create: KilnCommand = {
+export const createCommand: KilnCommand = {
   command: 'create',
   describe: 'write the image: partition tables, LVM, filesystems made from the tree',
-  builder: (y) => y
-    .option('config', { type: 'string', demandOption: true, describe: 'DIB block-device YAML (tree or graph form)' })
-    .option('root', { type: 'string', describe: 'root tree to put into the filesystems (absent: empty filesystems)' })
-    .option('output', { type: 'string', demandOption: true, describe: 'image file to write' })
-    .option('image-size', { type: 'string', describe: "image size: GiB as a bare number, or a DIB size like '3GiB'" })
-    .option('quiet', { type: 'boolean', describe: 'only warnings and errors' }),
+  builder: (y) => y.options(commandOptions('block-device create')),
   handler: async (args) => {
     const a = args as unknown as BlockDeviceArgs & { output: string; quiet?: boolean; debug?: boolean };
     const log = new ConsoleLogger({ quiet: a.quiet ?? false, debug: a.debug ?? false, timestamps: false });
@@ -37,7 +33,7 @@ const create: KilnCommand = {
     if (a.root !== undefined) checkRootless(identity);
     const plan = await planFromArgs(a, log);
     log.info(planSummary(plan));
-    const epoch = process.env['SOURCE_DATE_EPOCH'] ? Number(process.env['SOURCE_DATE_EPOCH']) : undefined;
+    const epoch = blockDeviceSettings(a).sourceDateEpoch;
     await executeBlockDevice({ runner: new Runner(log), identity, log }, plan, {
       imagePath: output, ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}), ...(epoch !== undefined ? { epoch } : {}),
     });
@@ -48,6 +44,7 @@ const create: KilnCommand = {
 export const command: KilnCommand = {
   command: 'block-device',
   describe: 'DIB block-device layouts without loop devices (`create`)',
-  builder: (y) => y.command(create).demandCommand(1, 'name an action: create'),
+  subcommands: [createCommand],
+  builder: (y) => y.command(createCommand).demandCommand(1, 'name an action: create'),
   handler: () => {},
 };

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { KilnError, UsageError } from '../../errors.js';
 import { bootTest } from '../../vm/index.js';
 import { ConsoleLogger } from '../logging.js';
+import { commandOptions } from '../yargs-options.js';
 import type { KilnCommand } from './types.js';
 
 interface BootTestArgs {
@@ -30,13 +31,7 @@ export const command: KilnCommand = {
   describe: 'boot a disk image in QEMU (BIOS or UEFI) and wait for its console to show a login prompt',
   builder: (y) => y
     .positional('image', { type: 'string', describe: 'disk image (raw, qcow2, vmdk, vhd... detected)' })
-    .option('uefi', { type: 'boolean', default: false, describe: 'boot with OVMF (UEFI) instead of SeaBIOS' })
-    .option('timeout', { type: 'number', default: 300, describe: 'seconds to wait for the pattern' })
-    .option('expect', { type: 'string', default: 'login:', describe: 'regular expression the console must show' })
-    .option('memory', { type: 'number', default: 1024, describe: 'guest memory in MiB' })
-    .option('log', { type: 'string', describe: 'write the console here (default: a file in the temp dir, kept on failure)' })
-    .option('accel', { choices: ['auto', 'kvm', 'tcg'] as const, default: 'auto' as const, describe: 'auto: KVM only when a probe guest proves it works' })
-    .option('format', { type: 'string', describe: 'image format (default: qemu-img info)' }),
+    .options(commandOptions('boot-test')),
   handler: async (args) => {
     const a = args as unknown as BootTestArgs;
     if (!(a.timeout > 0)) throw new UsageError('--timeout must be a positive number of seconds');

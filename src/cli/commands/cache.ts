@@ -1,15 +1,15 @@
 /** `kiln cache list|prune`: the content-addressed bootstrap cache. */
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { listCache, pruneCache, pruneCorrupt, type CacheEntry } from '../../cache/index.js';
 import { UsageError } from '../../errors.js';
+import { flagValues, readSettings, type Env } from '../../config/read-settings.js';
+import { commandOptions } from '../yargs-options.js';
 import type { KilnCommand } from './types.js';
 
 interface CacheArgs { action: 'list' | 'prune'; all?: boolean; olderThan?: number; corrupt?: boolean; imageCache?: string; json?: boolean }
 
 /** Same resolution as a build: --image-cache, DIB_IMAGE_CACHE, $XDG_CACHE_HOME/kiln, ~/.cache/kiln. */
-export function cacheDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return resolve(flag ?? env['DIB_IMAGE_CACHE'] ?? join(env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache'), 'kiln'));
+export function cacheDirFrom(flag: string | undefined, env: Env): string {
+  return readSettings(env, flagValues({ imageCache: flag }), 'kiln').imageCache;
 }
 
 export function formatEntry(e: CacheEntry): string {
@@ -24,11 +24,7 @@ export const command: KilnCommand = {
   describe: 'list or prune the bootstrap cache',
   builder: (y) => y
     .positional('action', { choices: ['list', 'prune'] as const, describe: 'list the entries, or remove some' })
-    .option('all', { type: 'boolean', describe: 'prune: remove every entry' })
-    .option('older-than', { type: 'number', describe: 'prune: remove entries older than DAYS', requiresArg: true })
-    .option('corrupt', { type: 'boolean', describe: 'prune: remove entries whose tarball does not match its recorded sha256 (reads every tarball)' })
-    .option('image-cache', { type: 'string', describe: 'cache directory (default: DIB_IMAGE_CACHE or $XDG_CACHE_HOME/kiln)' })
-    .option('json', { type: 'boolean', describe: 'list: machine-readable output' }),
+    .options(commandOptions('cache')),
   handler: async (args) => {
     const a = args as unknown as CacheArgs;
     const dir = cacheDirFrom(a.imageCache, process.env);

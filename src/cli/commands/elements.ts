@@ -5,6 +5,8 @@ import { KilnError } from '../../errors.js';
 import { scanElements } from '../../elements/scan.js';
 import { PHASES } from '../../phases/phases.js';
 import { BUILTIN_ELEMENTS } from '../paths.js';
+import { NO_FLAGS, readSettings } from '../../config/read-settings.js';
+import { commandOptions } from '../yargs-options.js';
 import type { KilnCommand } from './types.js';
 
 export function readmeSummary(dir: string): string {
@@ -23,14 +25,14 @@ export function readmeSummary(dir: string): string {
 }
 
 export function elementPaths(): string[] {
-  return [...(process.env['ELEMENTS_PATH'] ?? '').split(':').filter(Boolean), BUILTIN_ELEMENTS];
+  return [...readSettings(process.env, NO_FLAGS, 'kiln').elementsPath, BUILTIN_ELEMENTS];
 }
 
 export const command: KilnCommand = {
   command: 'elements [name]',
   describe: 'list the available elements (ELEMENTS_PATH and Kiln\'s own), or show one',
   builder: (y) => y.positional('name', { type: 'string', describe: 'element to inspect' })
-    .option('json', { type: 'boolean', describe: 'machine-readable output' }),
+    .options(commandOptions('elements')),
   handler: (args) => {
     const argv = args as { name?: string; json?: boolean };
     const index = scanElements(elementPaths());

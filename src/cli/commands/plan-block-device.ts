@@ -9,10 +9,12 @@ import { Runner } from '../../exec/runner.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { currentIdentity } from '../../sandbox/identity.js';
 import { measureTree } from '../../block-device/execute-tree.js';
-import { parseImageSizeArg, planOptionsFromEnv } from '../../block-device/env-options.js';
+import { planOptionsFromSettings } from '../../block-device/env-options.js';
 import { planBlockDevice } from '../../block-device/plan.js';
 import type { BlockDevicePlan } from '../../block-device/plan-types.js';
 import { planSummary } from '../../block-device/summary.js';
+import { flagValues, readSettings } from '../../config/read-settings.js';
+import { commandOptions } from '../yargs-options.js';
 import type { KilnCommand } from './types.js';
 
 export interface BlockDeviceArgs {
@@ -29,8 +31,7 @@ export async function planFromArgs(args: BlockDeviceArgs, log: Logger = silentLo
   } catch (err) {
     throw new KilnError(`cannot read ${args.config}: ${(err as Error).message}`, { hint: 'give --config a block-device YAML file' });
   }
-  const opts = planOptionsFromEnv(process.env);
-  if (args['image-size'] !== undefined) opts.imageSizeBytes = parseImageSizeArg(args['image-size']);
+  const opts = planOptionsFromSettings(blockDeviceSettings(args));
   if (args.root !== undefined) opts.requireRoot = true;
   if (args.root !== undefined && opts.imageSizeBytes === undefined) {
     const usedKiB = await measureTree({ runner: new Runner(log), identity: currentIdentity(), log }, args.root);
@@ -39,14 +40,15 @@ export async function planFromArgs(args: BlockDeviceArgs, log: Logger = silentLo
   return planBlockDevice({ text, file: args.config }, opts);
 }
 
+/** The block-device settings of these commands: --image-size, else DIB_IMAGE_SIZE, and the other DIB_* variables. */
+export function blockDeviceSettings(args: BlockDeviceArgs) {
+  return readSettings(process.env, flagValues({ imageSize: args['image-size'] }), 'block-device');
+}
+
 export const planBlockDeviceCommand: KilnCommand = {
   command: 'block-device',
   describe: 'validate a block-device layout and print its plan (nothing is written)',
-  builder: (y) => y
-    .option('config', { type: 'string', demandOption: true, describe: 'DIB block-device YAML (tree or graph form)' })
-    .option('image-size', { type: 'string', describe: "image size: GiB as a bare number (as --image-size), or a DIB size like '3GiB'" })
-    .option('root', { type: 'string', describe: 'root tree to measure when no size is given' })
-    .option('json', { type: 'boolean', describe: 'print the BlockDevicePlan as JSON' }),
+  builder: (y) => y.options(commandOptions('plan block-device')),
   handler: async (args) => {
     const a = args as unknown as BlockDeviceArgs & { json?: boolean };
     const plan = await planFromArgs(a);

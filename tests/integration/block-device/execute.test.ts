@@ -14,7 +14,7 @@ import { executeBlockDevice } from '../../../src/block-device/execute.js';
 import { planBlockDevice } from '../../../src/block-device/plan.js';
 import type { BlockDevicePlan } from '../../../src/block-device/plan-types.js';
 import { Runner } from '../../../src/exec/runner.js';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 import { silentLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
 import { debugfs, extManifest, extStat, extract, isRoot, makeBdTree, manifest, sh } from './bd-tree.js';

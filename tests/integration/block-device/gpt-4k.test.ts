@@ -12,10 +12,10 @@ import { after, describe, it } from 'node:test';
 import { executeBlockDevice } from '../../../src/block-device/execute.js';
 import { planBlockDevice } from '../../../src/block-device/plan.js';
 import { Runner } from '../../../src/exec/runner.js';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 import { silentLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
-import { GiB, REPO } from '../../helpers/block-device.js';
+import { GiB, planOptions, REPO } from '../../helpers/block-device.js';
 
 const missing = ['fdisk', 'mke2fs', 'e2fsck', 'mkfs.fat'].filter((t) => !findTool(t));
 const skip = missing.length && process.env['CI'] !== 'true' ? `missing ${missing.join(', ')}` : false;
@@ -25,7 +25,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 describe('4K-sector GPT (efi-4k)', { skip }, () => {
   it('fdisk -b 4096 reads the planned table', async () => {
     const plan = planBlockDevice({ text: readFileSync(join(REPO, 'block-device/efi-4k.yaml'), 'utf8'), file: 'efi-4k.yaml' },
-      { seed: '4k', imageSizeBytes: 1.5 * GiB, params: { rootFsType: 'ext4', rootLabel: null } });
+      planOptions({ seed: '4k', imageSizeBytes: 1.5 * GiB, params: { rootFsType: 'ext4', rootLabel: null } }));
     const image = join(tmp, 'disk.raw');
     await executeBlockDevice({ runner: new Runner(silentLogger), identity: currentIdentity(), log: silentLogger }, plan, { imagePath: image, epoch: 1700000000 });
     const sig = Buffer.alloc(8);

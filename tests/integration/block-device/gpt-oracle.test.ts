@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 import { GiB, MiB, planFile } from '../../helpers/block-device.js';
 
 const skip = !findTool('sgdisk') && process.env['CI'] !== 'true' ? 'sgdisk not installed' : false;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { executeBlockDevice, planBlockDevice } from '../../../src/block-device/index.js';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 import { silentLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
 import { attachRange, detach, PrivateLvm, readPartitions, runner, tempDir, tool } from './lvm-oracle.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runner, type RunResult } from '../../../src/exec/runner.js';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 
 export const runner = new Runner();
 export const tool = (name: string): string => findTool(name) ?? name;

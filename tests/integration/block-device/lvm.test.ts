@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { openSync, readFileSync, readSync, closeSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatLvmId, formatVgMetadata, lvmId, lvmPeCount, writeLvm, type LvmPv, type LvmVg } from '../../../src/block-device/lvm/index.js';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
 import { attachRange, detach, makeImage, readPartitions, maskBackupHeader, PrivateLvm, tempDir, type Partition } from './lvm-oracle.js';
 

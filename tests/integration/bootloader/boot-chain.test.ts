@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { installBootloader, writeGrubCfg, type BootTarget } from '../../../src/bootloader/index.js';
 import { KilnError } from '../../../src/errors.js';
 import { Runner } from '../../../src/exec/runner.js';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 import { MemoryLogger } from '../../../src/log.js';
 import { bootTest } from '../../../src/vm/index.js';
 import { BUSYBOX, cachedKernel, INIT_MARKER, testInitramfs } from './test-os.js';

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { bootstrapPaths, cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath } from '../../../src/cache/index.js';
 import { debianCacheInputs, debianDriver } from '../../../src/distros/debian.js';
+import { NO_FLAGS, readSettings } from '../../../src/config/read-settings.js';
 import { planDebianBootstrap } from '../../../src/distros/debian-plan.js';
 import { loadDebianData } from '../../../src/distros/debian-data.js';
 import { KilnError } from '../../../src/errors.js';
@@ -23,7 +24,7 @@ import { MemoryLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
 
 const skip = process.getuid?.() !== 0 && process.env['CI'] !== 'true' ? 'needs root (the unpack keeps owners)' : false;
-const ENV = { DIB_RELEASE: 'bookworm' };
+const SETTINGS = readSettings({ DIB_RELEASE: 'bookworm' }, NO_FLAGS, 'bootstrap');
 const root = mkdtempSync(join(tmpdir(), 'kiln-cache-corrupt-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -53,7 +54,7 @@ class FakeMmdebstrap extends Runner {
 let n = 0;
 async function setUp(): Promise<{ cacheDir: string; key: string; file: string }> {
   const cacheDir = join(root, `cache${n++}`);
-  const key = cacheKey(debianCacheInputs(planDebianBootstrap(loadDebianData(), 'amd64', ENV)));
+  const key = cacheKey(debianCacheInputs(planDebianBootstrap(loadDebianData(), 'amd64', SETTINGS)));
   const tmp = tempBootstrapPath(cacheDir, key);
   makeTarball(tmp, 'cached');
   storeBootstrap(cacheDir, key, tmp, { release: 'bookworm' }, new Date(), await sha256File(tmp));
@@ -64,7 +65,7 @@ async function bootstrap(cacheDir: string, offline: boolean): Promise<{ target: 
   const log = new MemoryLogger();
   const runner = new FakeMmdebstrap(log);
   const target = mkdtempSync(join(root, 'tree-'));
-  await debianDriver.bootstrap({ arch: 'amd64', env: { ...ENV }, cacheDir, useCache: true, offline, target, runner, log, identity: currentIdentity() });
+  await debianDriver.bootstrap({ arch: 'amd64', settings: SETTINGS, cacheDir, useCache: true, offline, target, runner, log, identity: currentIdentity() });
   return { target, runner, log };
 }
 

@@ -9,10 +9,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runner, type RunOptions, type RunResult } from '../../../src/exec/runner.js';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 import { MemoryLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
 import { distroDriver } from '../../../src/distros/index.js';
+import { NO_FLAGS, readSettings } from '../../../src/config/read-settings.js';
 import { listCache } from '../../../src/cache/index.js';
 
 class RecordingRunner extends Runner {
@@ -37,7 +38,7 @@ test('debian driver: bootstrap bookworm, then a cache hit', { skip, timeout: 15 
     const log = new MemoryLogger();
     const runner = new RecordingRunner(log);
     const t0 = Date.now();
-    await driver.bootstrap({ arch: 'amd64', env: { DIB_RELEASE: 'bookworm' }, cacheDir, useCache: true, offline: false,
+    await driver.bootstrap({ arch: 'amd64', settings: readSettings({ DIB_RELEASE: 'bookworm' }, NO_FLAGS, 'bootstrap'), cacheDir, useCache: true, offline: false,
       target, runner, log, identity });
     return { target, runner, log, ms: Date.now() - t0 };
   };

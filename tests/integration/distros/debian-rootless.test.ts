@@ -37,6 +37,7 @@ function runAsUser(work: string, name: string): string {
   const target = join(work, name);
   const mod = (p: string) => resolve('dist/src', p);
   writeFileSync(script, `
+    import { NO_FLAGS, readSettings } from '${mod('config/read-settings.js')}';
     import { distroDriver } from '${mod('distros/index.js')}';
     import { Runner } from '${mod('exec/runner.js')}';
     import { MemoryLogger } from '${mod('log.js')}';
@@ -48,7 +49,7 @@ function runAsUser(work: string, name: string): string {
     const calls = [];
     class R extends Runner { run(c, a, o) { calls.push(c + ' ' + a.join(' ')); return super.run(c, a, o); } }
     mkdirSync('${target}');
-    await distroDriver('debian').bootstrap({ arch: 'amd64', env: { DIB_RELEASE: 'bookworm' }, cacheDir: '${join(work, 'cache')}',
+    await distroDriver('debian').bootstrap({ arch: 'amd64', settings: readSettings({ DIB_RELEASE: 'bookworm' }, NO_FLAGS, 'bootstrap'), cacheDir: '${join(work, 'cache')}',
       useCache: true, offline: false, target: '${target}', runner: new R(log), log, identity });
     process.stdout.write(JSON.stringify({ mmdebstrap: calls.some((c) => /(^| )mmdebstrap /.test(c)), log: log.text() }));
   `);

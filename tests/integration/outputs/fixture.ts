@@ -59,7 +59,7 @@ export function tempRoot(prefix: string): string {
 
 export function request(over: Partial<OutputRequest> & Pick<OutputRequest, 'outDir' | 'tree'>): OutputRequest {
   return {
-    imageName: 'img', arch: 'amd64', epoch: EPOCH, compress: true, checksums: [], env: {},
+    imageName: 'img', arch: 'amd64', epoch: EPOCH, compress: true, checksums: [],
     runner: new Runner(silentLogger), log: silentLogger, identity: currentIdentity(),
     ...over,
   };

@@ -49,7 +49,7 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
   it('OVERWRITE_OLD_IMAGE=1 replaces the output and drops stale checksums', async () => {
     const outDir = join(root, 'replace');
     await writeOutputs(request({ outDir, tree, checksums: ['md5', 'sha256'] }), ['tar']);
-    const r = await writeOutputs(request({ outDir, tree, checksums: [], env: { OVERWRITE_OLD_IMAGE: '1' } }), ['tar']);
+    const r = await writeOutputs(request({ outDir, tree, checksums: [], overwrite: true }), ['tar']);
     assert.deepEqual(r[0]!.kept, []);
     assert.deepEqual(readdirSync(outDir), ['img.tar']);
   });
@@ -74,7 +74,7 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
 
   it('-u writes an uncompressed qcow2; DIB_QCOW2_COMPRESSION=zlib a zlib one', async () => {
     const u = await writeOutputs(request({ outDir: join(root, 'u'), tree, rawImage: raw, compress: false }), ['qcow2']);
-    const z = await writeOutputs(request({ outDir: join(root, 'z'), tree, rawImage: raw, env: { DIB_QCOW2_COMPRESSION: 'zlib' } }), ['qcow2']);
+    const z = await writeOutputs(request({ outDir: join(root, 'z'), tree, rawImage: raw, qcow2Compression: 'zlib' }), ['qcow2']);
     const info = (f: string) => JSON.parse(sh('qemu-img', ['info', '--output=json', f])) as Record<string, any>;
     assert.equal(info(z[0]!.files[0]!)['format-specific'].data['compression-type'], 'zlib');
     // qemu-img 7.2's map does not report compressed clusters: compare sizes (the tree's data is very compressible)
@@ -84,7 +84,7 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
   });
 
   it('DIB_VHD_SUBFORMAT=fixed writes a fixed VHD: the raw bytes plus a 512-byte footer', async () => {
-    const r = await writeOutputs(request({ outDir: join(root, 'fixed'), tree, rawImage: raw, env: { DIB_VHD_SUBFORMAT: 'fixed' } }), ['vhd']);
+    const r = await writeOutputs(request({ outDir: join(root, 'fixed'), tree, rawImage: raw, vhdSubformat: 'fixed' }), ['vhd']);
     const f = r[0]!.files[0]!;
     assert.equal(statSync(f).size, (64 << 20) + 512);
     assert.equal(readFileSync(f).subarray(-512, -504).toString('latin1'), 'conectix', 'VHD footer cookie');

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 import { processesMentioning, runCli } from '../../helpers/cli.js';
 
 const skip = !findTool('qemu-system-x86_64') && process.env['CI'] !== 'true' ? 'qemu-system-x86_64 is not installed' : false;

@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { planBlockDevice, type PlanOptions } from '../../../src/block-device/plan.js';
+import { planBlockDevice } from '../../../src/block-device/plan.js';
 import type { BlockDevicePlan } from '../../../src/block-device/plan-types.js';
 import { FALLBACK_CONFIG } from '../../../src/block-device/select-config.js';
-import { BD_FIXTURES, GiB, planFile } from '../../helpers/block-device.js';
+import { BD_FIXTURES, GiB, planFile, type TestPlanOptions } from '../../helpers/block-device.js';
 
 const params = { rootFsType: 'ext4', rootLabel: null };
 // DIB's own test layouts (tests/fixtures/block-device/dib) predate xfsprogs' 300 MiB minimum: plan-only
-const cases: [string, string, PlanOptions][] = [
+const cases: [string, string, TestPlanOptions][] = [
   ['shipped-mbr', 'block-device/mbr.yaml', { imageSizeBytes: 2 * GiB, params }],
   ['shipped-gpt', 'block-device/gpt.yaml', { imageSizeBytes: 2 * GiB, params }],
   ['shipped-efi', 'block-device/efi.yaml', { imageSizeBytes: 2 * GiB, params }],

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { planOptionsFromEnv, parseImageSizeArg } from '../../../src/block-device/env-options.js';
+import { planOptionsFromSettings } from '../../../src/block-device/env-options.js';
+import { flagValues, readSettings } from '../../../src/config/read-settings.js';
 import { planImageSize } from '../../../src/block-device/plan-size.js';
 import { FALLBACK_CONFIG, selectBlockDeviceConfig } from '../../../src/block-device/select-config.js';
 import { GiB, planText, REPO } from '../../helpers/block-device.js';
@@ -89,11 +90,16 @@ describe('image size', () => {
   });
 });
 
-describe('planOptionsFromEnv', () => {
+const planOptionsFromEnv = (env: Record<string, string>, how: { asDiskImageCreate?: boolean } = {}, size?: string) =>
+  planOptionsFromSettings(readSettings(env, flagValues({ imageSize: size }), 'block-device'), how);
+
+describe('planOptionsFromSettings (kiln plan block-device: DIB variables, --image-size)', () => {
   it('maps DIB variables', () => {
     const o = planOptionsFromEnv({ FS_TYPE: 'xfs', DIB_BLOCK_SIZE: '4096', DIB_IMAGE_EXTRA_SIZE: '50', DIB_IMAGE_SIZE: '3', DIB_FSTAB_BY: 'uuid' });
-    assert.deepEqual(o, { params: { rootFsType: 'xfs', rootLabel: null }, blockSize: 4096, extraSizeMiB: 50, imageSizeBytes: 3 * GiB, fstabBy: 'uuid' });
-    assert.throws(() => planOptionsFromEnv({ DIB_FSTAB_BY: 'path' }), /expected label or uuid/);
+    assert.deepEqual(o, { params: { rootFsType: 'xfs', rootLabel: null }, journalMiB: 64, blockSize: 4096, extraSizeMiB: 50, imageSizeBytes: 3 * GiB, fstabBy: 'uuid' });
+    assert.equal(planOptionsFromEnv({ DIB_ROOT_FSTYPE: 'btrfs', FS_TYPE: 'xfs', ROOT_LABEL: 'r' }).params?.rootFsType, 'btrfs', 'DIB_ROOT_FSTYPE wins');
+    assert.equal(planOptionsFromEnv({ DIB_ROOT_LABEL: 'a', ROOT_LABEL: 'b' }).params?.rootLabel, 'a');
+    assert.throws(() => planOptionsFromEnv({ DIB_FSTAB_BY: 'path' }), (e: Error & { where?: string }) => /'path' is not label or uuid/.test(e.message) && e.where === 'DIB_FSTAB_BY');
   });
   it('as disk-image-create: ext4 root gets -i 4096 -J size=<journal> before MKFS_OPTS', () => {
     assert.equal(planOptionsFromEnv({ MKFS_OPTS: '-O ^has_journal' }, { asDiskImageCreate: true }).params?.rootFsOpts, '-i 4096 -J size=64 -O ^has_journal');
@@ -101,9 +107,10 @@ describe('planOptionsFromEnv', () => {
     assert.equal(planOptionsFromEnv({ FS_TYPE: 'xfs' }, { asDiskImageCreate: true }).params?.rootFsOpts, undefined);
     assert.equal(planOptionsFromEnv({ MKFS_OPTS: '-m 1' }).params?.rootFsOpts, '-m 1');
   });
-  it('--image-size: bare number is GiB, else a DIB size', () => {
-    assert.equal(parseImageSizeArg('2'), 2 * GiB);
-    assert.equal(parseImageSizeArg('1.5'), 1.5 * GiB);
-    assert.equal(parseImageSizeArg('300MiB'), 300 * 1024 * 1024);
+  it('--image-size: bare number is GiB, else a DIB size; the flag wins over DIB_IMAGE_SIZE', () => {
+    assert.equal(planOptionsFromEnv({}, {}, '2').imageSizeBytes, 2 * GiB);
+    assert.equal(planOptionsFromEnv({ DIB_IMAGE_SIZE: '1.5' }).imageSizeBytes, 1.5 * GiB);
+    assert.equal(planOptionsFromEnv({ DIB_IMAGE_SIZE: '3GiB' }, {}, '300MiB').imageSizeBytes, 300 * 1024 * 1024);
+    assert.throws(() => planOptionsFromEnv({}, {}, 'big'), (e: Error & { where?: string }) => e.where === '--image-size');
   });
 });

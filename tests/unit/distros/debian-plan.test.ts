@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cacheKey } from '../../../src/cache/key.js';
 import { debianCacheInputs, planBootstrapCommand, planUnpack } from '../../../src/distros/debian.js';
+import { NO_FLAGS, readSettings } from '../../../src/config/read-settings.js';
 import { loadDebianData } from '../../../src/distros/debian-data.js';
 import { INITRAMFS_DIVERT, planDebianBootstrap, planMmdebstrap } from '../../../src/distros/debian-plan.js';
 
 const data = loadDebianData();
-const plan = (env: Record<string, string>, arch = 'amd64') => planDebianBootstrap(data, arch, env);
+const plan = (env: Record<string, string>, arch = 'amd64') => planDebianBootstrap(data, arch, readSettings(env, NO_FLAGS, 'bootstrap'));
 
 test('default plan: stable, main, minbase, the debian-minimal package set with the kernel', () => {
   const p = plan({});

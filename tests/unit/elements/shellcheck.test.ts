@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 
 const ELEMENTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../elements');
 

@@ -56,7 +56,7 @@ describe('tree tar arguments', () => {
 
 describe('checkOutputRequest', () => {
   const req = (over: Partial<OutputRequest>): OutputRequest => ({
-    imageName: 'img', outDir: '/o', tree: '/t', arch: 'amd64', epoch: 0, compress: true, checksums: [], env: {},
+    imageName: 'img', outDir: '/o', tree: '/t', arch: 'amd64', epoch: 0, compress: true, checksums: [],
     runner: new Runner(), log: silentLogger, identity: { privileged: true, uid: 0, gid: 0, user: 'root' }, ...over,
   });
   it('reports every problem before anything is written', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Runner } from '../../../src/exec/runner.js';
-import { findTool } from '../../../src/exec/tools.js';
+import { findTool } from '../../helpers/host-tools.js';
 import { checkQemuImgOptions, parseQemuImgOptions } from '../../../src/outputs/qemu-img-options.js';
 
 const messages = (text: string): string[] => parseQemuImgOptions(text).problems.map((p) => p.message);

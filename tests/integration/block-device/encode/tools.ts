@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findTool } from '../../../../src/exec/tools.js';
+import { findTool } from '../../../helpers/host-tools.js';
 
 export const SBIN_PATH = `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`;
 
