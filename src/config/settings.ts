@@ -60,10 +60,10 @@ export function buildFlags(): DeclaredSetting[] {
   return SETTINGS.filter((s) => (s.short || s.long) && s.scopes.includes('build'));
 }
 
-/** Problems of the declaration itself: a key, a variable or a flag declared twice. Empty when sound. */
-export function declarationProblems(): string[] {
+/** Problems of a declaration: a key, a variable or a flag declared twice. Empty when sound. */
+export function declarationProblems(areas: readonly Record<string, Setting>[] = AREAS): string[] {
   const problems: string[] = [];
-  const keys = AREAS.flatMap((a) => Object.keys(a));
+  const keys = areas.flatMap((a) => Object.keys(a));
   for (const k of new Set(keys)) if (keys.filter((x) => x === k).length > 1) problems.push(`setting ${k} is declared twice`);
   const seen = new Map<string, string>();
   const claim = (what: string, key: string) => {
@@ -71,12 +71,12 @@ export function declarationProblems(): string[] {
     if (other !== undefined && other !== key) problems.push(`${what} belongs to both ${other} and ${key}`);
     seen.set(what, key);
   };
-  for (const s of SETTINGS) {
-    for (const v of s.env ?? []) claim(`variable ${v}`, s.key);
+  for (const [key, s] of areas.flatMap((a) => Object.entries(a))) {
+    for (const v of s.env ?? []) claim(`variable ${v}`, key);
     const where = [...(s.scopes.includes('build') ? ['disk-image-create'] : []), ...(s.commands ?? [])];
     for (const w of where) {
-      if (s.short) claim(`${w} -${s.short}`, s.key);
-      if (s.long) claim(`${w} --${s.long}`, s.key);
+      if (s.short) claim(`${w} -${s.short}`, key);
+      if (s.long) claim(`${w} --${s.long}`, key);
     }
   }
   return problems;
