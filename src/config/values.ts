@@ -143,7 +143,7 @@ export function oneOf<const C extends string>(choices: readonly C[]): ValueType<
   };
 }
 
-/** Several of `choices`, comma-separated; `aliases` name whole lists (DIB_CHECKSUM=1 is md5,sha256). */
+/** Several of `choices`, comma-separated, in `choices` order, once each; `aliases` name whole lists (DIB_CHECKSUM=1 is md5,sha256). */
 export function someOf<const C extends string>(choices: readonly C[], aliases: Record<string, readonly C[]> = {}): ValueType<C[]> {
   const one = oneOf(choices);
   return {
@@ -152,7 +152,8 @@ export function someOf<const C extends string>(choices: readonly C[], aliases: R
       const t = text.trim();
       if (t in aliases) return [...aliases[t]!];
       try {
-        return t.split(',').map((s) => one.parse(s));
+        const given = t.split(',').map((s) => one.parse(s));
+        return choices.filter((c) => given.includes(c));
       } catch (e) {
         const keys = [...Object.keys(aliases), ...choices];
         throw e instanceof KilnError ? new KilnError(`'${text}' is not a list of ${choices.join('/')}`, { hint: `use ${keys.join(', ')} or a comma-separated list` }) : e;

@@ -8,28 +8,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { KilnError } from '../errors.js';
 import { createTempFile } from './temp.js';
 import type { ChecksumAlgorithm } from './types.js';
 
 export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['md5', 'sha256'];
-
-/**
- * DIB_CHECKSUM / --checksum: '' or '0' = none, '1' = md5+sha256, else a comma list of md5, sha256.
- */
-export function parseChecksumSetting(value: string | undefined): ChecksumAlgorithm[] {
-  const v = (value ?? '').trim();
-  if (v === '' || v === '0') return [];
-  if (v === '1') return [...CHECKSUM_ALGORITHMS];
-  const parts = v.split(',').map((p) => p.trim()).filter(Boolean);
-  const bad = parts.filter((p) => !(CHECKSUM_ALGORITHMS as readonly string[]).includes(p));
-  if (bad.length > 0) {
-    throw new KilnError(`DIB_CHECKSUM=${v}: unknown checksum ${bad.map((b) => `'${b}'`).join(', ')}`, {
-      hint: 'use 1 (md5 and sha256), md5, sha256 or md5,sha256',
-    });
-  }
-  return CHECKSUM_ALGORITHMS.filter((a) => parts.includes(a));
-}
 
 export async function hashFile(file: string, algorithms: readonly ChecksumAlgorithm[]): Promise<Record<ChecksumAlgorithm, string>> {
   const hashes = algorithms.map((a) => [a, createHash(a)] as const);

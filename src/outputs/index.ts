@@ -1,7 +1,7 @@
 /** Public surface of the outputs layer. */
 export type { ChecksumAlgorithm, OutputCompression, OutputFormat, OutputRequest, ToolNeed } from './types.js';
 export { outputFormat, outputFormatNames, planOutputs } from './registry.js';
-export { parseChecksumSetting, writeChecksums, formatChecksumLine } from './checksum.js';
+export { writeChecksums, formatChecksumLine } from './checksum.js';
 export { writeOutputs, outputTools, checkOutputRequest, type OutputResult } from './write.js';
 export { OutputVerificationError } from './verify/error.js';
 export { shrinkRawImage } from './shrink.js';

@@ -3,20 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { formatChecksumLine, hashFile, parseChecksumSetting, writeChecksums } from '../../../src/outputs/checksum.js';
-
-describe('DIB_CHECKSUM parsing', () => {
-  it('follows DIB: 0/empty none, 1 both, else a list', () => {
-    assert.deepEqual(parseChecksumSetting(undefined), []);
-    assert.deepEqual(parseChecksumSetting('0'), []);
-    assert.deepEqual(parseChecksumSetting('1'), ['md5', 'sha256']);
-    assert.deepEqual(parseChecksumSetting('sha256'), ['sha256']);
-    assert.deepEqual(parseChecksumSetting('sha256,md5'), ['md5', 'sha256']);
-  });
-  it('names a bad algorithm', () => {
-    assert.throws(() => parseChecksumSetting('md5,sha1'), /unknown checksum 'sha1'/);
-  });
-});
+import { formatChecksumLine, hashFile, writeChecksums } from '../../../src/outputs/checksum.js';
 
 describe('checksum files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-checksum-'));
