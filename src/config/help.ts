@@ -20,18 +20,30 @@ function wrap(text: string, width: number, indent: string): string {
   return lines.map((l) => indent + l).join('\n');
 }
 
+/** The prose of disk-image-create's help and man page. */
+export const PAGE = {
+  summary: 'build a bootable Linux disk image from elements, without loop devices or root',
+  description: 'Resolves the ELEMENTs and their element-deps along ELEMENTS_PATH (base is added unless -n), runs their hook ' +
+    'phases on a root tree, lays the tree out on a disk as the block-device configuration says, and writes each output ' +
+    "type. Options and DIB_* variables behave as in diskimage-builder's disk-image-create.",
+  exitStatus: '0 success; 1 the build or its input is wrong; 2 usage error; 70 internal error (a bug in Kiln)',
+  examples: [
+    ['debian-minimal vm -o debian', 'debian.qcow2, BIOS boot, MBR'],
+    ['debian-minimal vm block-device-efi -t raw,qcow2 -o efi', 'UEFI, a raw and a qcow2 image'],
+    ['-n busybox-minimal -t tar -o tiny', 'seconds, offline'],
+  ] as const,
+};
+
 export function formatHelp(prog = 'disk-image-create'): string {
   const out: string[] = [
     'NAME',
-    `    ${prog} - build a bootable Linux disk image from elements, without loop devices or root`,
+    `    ${prog} - ${PAGE.summary}`,
     '',
     'SYNOPSIS',
     `    ${prog} [OPTIONS] ELEMENT...`,
     '',
     'DESCRIPTION',
-    wrap('Resolves the ELEMENTs and their element-deps along ELEMENTS_PATH (base is added unless -n), runs their hook ' +
-      'phases on a root tree, lays the tree out on a disk as the block-device configuration says, and writes each output ' +
-      "type. Options and DIB_* variables behave as in diskimage-builder's disk-image-create.", 76, '    '),
+    wrap(PAGE.description, 76, '    '),
     '',
     'OPTIONS',
   ];
@@ -58,12 +70,10 @@ export function formatHelp(prog = 'disk-image-create'): string {
       'see disk-image-create(1) and docs/user-guide.md.', 70, '        '),
     '',
     'EXIT STATUS',
-    '    0 success; 1 the build or its input is wrong; 2 usage error; 70 internal error (a bug in Kiln)',
+    `    ${PAGE.exitStatus}`,
     '',
     'EXAMPLES',
-    `    ${prog} debian-minimal vm -o debian            # debian.qcow2, BIOS boot, MBR`,
-    `    ${prog} debian-minimal vm block-device-efi -t raw,qcow2 -o efi`,
-    `    ${prog} -n busybox-minimal -t tar -o tiny       # seconds, offline`,
+    ...PAGE.examples.flatMap(([args, what]) => [`    # ${what}`, `    ${prog} ${args}`]),
     '',
   );
   return out.join('\n');

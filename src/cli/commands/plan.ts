@@ -23,6 +23,7 @@ export function addPlanSubcommand(c: KilnCommand): void {
 export const command: KilnCommand = {
   command: 'plan',
   describe: 'print what a build would do, as JSON: `kiln plan [disk-image-create options] ELEMENT...`',
+  subcommands,
   builder: (y) => {
     for (const c of subcommands) y.command(c);
     return y.strict(false).parserConfiguration({ 'unknown-options-as-args': true });

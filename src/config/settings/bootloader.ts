@@ -19,7 +19,7 @@ export const BOOTLOADER = {
     scopes: ['environment.d'], help: 'Kernel arguments after the console ones (empty: the default, as in DIB).',
   }),
   bootloaderUseSerialConsole: setting({
-    env: ['DIB_BOOTLOADER_USE_SERIAL_CONSOLE'], type: bool('unlessFalse'), default: true, group: 'bootloader', scopes: ['environment.d'],
+    env: ['DIB_BOOTLOADER_USE_SERIAL_CONSOLE'], type: bool('unlessFalse'), default: true, defaultText: 'True', group: 'bootloader', scopes: ['environment.d'],
     help: 'A serial console on the kernel command line and in GRUB (DIB: True or False).',
   }),
   bootloaderSerialConsole: setting({
@@ -32,7 +32,7 @@ export const BOOTLOADER = {
     scopes: ['environment.d'], help: 'console= for the screen; empty: none.',
   }),
   noTimerCheck: setting({
-    env: ['DIB_NO_TIMER_CHECK'], type: bool('unlessFalse'), default: true, group: 'bootloader', scopes: ['environment.d'],
+    env: ['DIB_NO_TIMER_CHECK'], type: bool('unlessFalse'), default: true, defaultText: 'True', group: 'bootloader', scopes: ['environment.d'],
     help: 'no_timer_check on the kernel command line (DIB: True or False).',
   }),
   grubTimeout: setting({

@@ -30,7 +30,8 @@ export const KILN = {
   }),
   uefi: setting({
     long: 'uefi', arg: 'none', type: bool('one'), default: false, group: 'kiln', scopes: ['kiln'], commands: ['boot-test'],
-    help: 'Boot with OVMF (UEFI) instead of SeaBIOS.',
+    defaultText: 'off (BIOS)',
+    help: 'Boot with OVMF (UEFI: /usr/share/OVMF/OVMF_CODE_4M.fd read-only, and a private copy of OVMF_VARS_4M.fd) instead of SeaBIOS.',
   }),
   timeout: setting({
     long: 'timeout', arg: 'value', argName: 'SECONDS', type: decimal({ positive: true }), default: 300, group: 'kiln', scopes: ['kiln'],
@@ -55,7 +56,7 @@ export const KILN = {
   }),
   format: setting({
     long: 'format', arg: 'value', argName: 'FORMAT', type: text(), group: 'kiln', scopes: ['kiln'], commands: ['boot-test'],
-    defaultText: 'detected by qemu-img info', help: 'The image format (raw, qcow2, vmdk, vpc, vhdx).',
+    defaultText: 'detected', help: 'The image format; by default qemu-img info detects it, so raw, qcow2 (also zstd-compressed), vmdk, vhd (vpc) and vhdx all boot.',
   }),
   all: setting({
     long: 'all', arg: 'none', type: bool('one'), group: 'kiln', scopes: ['kiln'], commands: ['cache'], help: 'prune: remove every entry.',
