@@ -61,7 +61,7 @@ export function formatHelp(prog = 'disk-image-create'): string {
     out.push('');
   }
   out.push('ENVIRONMENT');
-  for (const s of SETTINGS.filter((x) => !x.short && !x.long && x.scopes.includes('build') && !x.pattern)) {
+  for (const s of SETTINGS.filter((x) => !x.short && !x.long && x.scopes.includes('build') && !x.lookedUpByName)) {
     out.push(`    ${s.env!.join(', ')}`, wrap(s.help + (defaultText(s) ? ` [default: ${defaultText(s)}]` : ''), 70, '        '));
   }
   out.push(

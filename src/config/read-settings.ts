@@ -60,7 +60,7 @@ export function readSettings<S extends Scope>(env: Env, flags: FlagValues, scope
   };
   const out: Record<string, unknown> = {};
   for (const s of SETTINGS) {
-    if (!s.pattern && s.scopes.includes(scope)) out[s.key] = valueOf(s);
+    if (!s.lookedUpByName && s.scopes.includes(scope)) out[s.key] = valueOf(s);
   }
   return Object.freeze(out) as SettingValues<S>;
 }

@@ -52,11 +52,11 @@ export const IMAGE = {
     default: 'source', group: 'image', scopes: ['build'], help: 'Default install type of elements: source or package.',
   }),
   elementInstallType: setting({
-    env: ['DIB_INSTALLTYPE_<element>'], pattern: true, type: text(), group: 'image', scopes: ['build', 'environment.d'],
+    env: ['DIB_INSTALLTYPE_<element>'], lookedUpByName: true, type: text(), group: 'image', scopes: ['build', 'environment.d'],
     defaultText: '--install-type', help: "Install type of one element (its name with '-' as '_'): picks its <prefix>-<type>-install hooks and package-installs entries.",
   }),
   pythonVersion: setting({
-    env: ['DIB_PYTHON_VERSION'], pattern: true, type: text(), group: 'image', scopes: ['environment.d'],
+    env: ['DIB_PYTHON_VERSION'], lookedUpByName: true, type: text(), group: 'image', scopes: ['environment.d'],
     help: 'package-installs entries with dib_python_version are installed only when it equals this.',
   }),
   ramdiskElement: setting({

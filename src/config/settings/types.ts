@@ -38,8 +38,12 @@ export interface SettingSpec<T, S extends Scope> {
   argName?: string;
   /** environment variables, in precedence order: the first one that is set (and not empty) wins */
   env?: readonly string[];
-  /** documentation only: the variable's name depends on an element (DIB_INSTALLTYPE_<element>) */
-  pattern?: boolean;
+  /**
+   * Documented here, but not returned by readSettings: package-installs and the hook planner look it
+   * up by name, as DIB does, because the name depends on an element (DIB_INSTALLTYPE_<element>) or
+   * the value is compared with element data (DIB_PYTHON_VERSION)
+   */
+  lookedUpByName?: boolean;
   type: ValueType<T>;
   default?: NoInfer<T> | ((ctx: DefaultContext) => NoInfer<T>);
   /** the default as the docs say it, when it is not a plain value */
