@@ -3,13 +3,13 @@
  * environment.d sourced first (libexec/kiln-run-parts), progress per script, DIB's break points,
  * and a failing script reported with its element and the tail of its output.
  */
-import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { CommandError, Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import type { Identity } from '../sandbox/identity.js';
 import { runAsTreeRoot, runInTree, TARGET_PATH, treeShell } from '../sandbox/sandbox.js';
+import { Tree } from '../tree/fs.js';
 import { phase as phaseInfo, type PhaseName } from './phases.js';
 import type { HookPlan } from './plan.js';
 
@@ -109,10 +109,11 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
   return result;
 }
 
+/** Remove the (empty) directory the hooks were mounted on; resolved in the tree as the sandbox did. */
 function tidyMountPoint(treeDir: string): void {
-  const p = join(treeDir, 'tmp/in_target.d');
+  const tree = new Tree(treeDir);
   try {
-    if (existsSync(p)) rmdirSync(p);
+    if (tree.isDirectory('/tmp/in_target.d')) tree.remove(tree.resolve('/tmp/in_target.d').resolved);
   } catch {
     /* not empty: a hook wrote there; leave it */
   }
