@@ -3,11 +3,16 @@
  * point for the filesystems. The split MOVES each mounted subtree aside (rename within the same
  * filesystem: no copy) into a staging directory next to the tree, leaving an empty directory with
  * the same owner, mode and mtime as the mount point in the parent; restore() moves them back.
- * Everything runs as root of the tree (asTreeRoot), so it works unprivileged.
+ * Moving and measuring run as root of the tree (asTreeRoot), so they work unprivileged.
+ * The tree is untrusted (src/tree): fstab is written through src/tree, and the mount points are
+ * checked in Node to have no symlink in any component before the shell sees them, so `mv` and
+ * `mkdir` only ever work inside the tree.
  */
 import { mkdtempSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
+import { Tree } from '../tree/fs.js';
+import { resolveNoSymlinks } from '../tree/path.js';
 import type { Logger } from '../log.js';
 import type { Runner } from '../exec/runner.js';
 import { asTreeRoot, type Identity } from '../sandbox/identity.js';
@@ -23,7 +28,7 @@ async function asRoot(ctx: TreeContext, script: string, args: string[], input?: 
   return r.stdout;
 }
 
-/** Allocated size of the tree in KiB, as DIB measures it (du -x, one filesystem). */
+/** Allocated size of the tree in KiB, as DIB measures it (du -x, one filesystem; du never follows symlinks). */
 export async function measureTree(ctx: TreeContext, treeDir: string): Promise<number> {
   const out = await asRoot(ctx, 'du -s -x -k "$1"', [treeDir]);
   const kib = Number(out.trim().split(/\s+/)[0]);
@@ -31,16 +36,21 @@ export async function measureTree(ctx: TreeContext, treeDir: string): Promise<nu
   return kib;
 }
 
-/** DIB cmd_writefstab: <tree>/etc/fstab (replaced), lines in mount order. */
-export async function writeFstab(ctx: TreeContext, plan: BlockDevicePlan, treeDir: string): Promise<void> {
-  await asRoot(ctx, 'mkdir -p "$1/etc" && cat > "$1/etc/fstab" && chmod 0644 "$1/etc/fstab"', [treeDir], formatFstab(plan.fstab));
+/**
+ * DIB cmd_writefstab: the tree's /etc/fstab (its content replaced), lines in mount order. A symlink
+ * there is followed inside the tree, as `cat > /etc/fstab` in the chrooted tree would.
+ */
+export async function writeFstab(_ctx: TreeContext, plan: BlockDevicePlan, treeDir: string): Promise<void> {
+  const tree = new Tree(treeDir);
+  tree.mkdirp('/etc');
+  tree.writeFile('/etc/fstab', formatFstab(plan.fstab), 0o644);
 }
 
 // Moving a subtree changes its parent directory's mtime; each move keeps it (touch -r through a
 // reference file in the staging directory), so the filesystems get the tree's own timestamps.
 const MOVE_ASIDE = `T=$1; S=$2; shift 2
 while [ $# -gt 0 ]; do mp=$1; fs=$2; shift 2
-  if [ -L "$T$mp" ]; then echo "mount point $mp is a symlink in the tree" >&2; exit 3; fi
+  if [ -L "$T$mp" ]; then echo "mount point $mp is a symlink in the tree" >&2; exit 3; fi # checked in Node too
   p=$(dirname "$T$mp")
   if [ -d "$T$mp" ]; then
     touch -r "$p" "$S/.$fs.parent"
@@ -76,6 +86,7 @@ export async function splitTree(ctx: TreeContext, plan: BlockDevicePlan, treeDir
   if (root) sources.set(root.filesystem, treeDir);
   const others = mounted.filter((m) => m.mountPoint !== '/');
   if (others.length === 0) return { sources, restore: async () => {} };
+  for (const m of others) resolveNoSymlinks(treeDir, m.mountPoint, `mount point of ${m.filesystem}`);
   const staging = mkdtempSync(join(dirname(treeDir), `.${basename(treeDir)}.kiln-split-`));
   const pairs = (list: typeof others): string[] => list.flatMap((m) => [m.mountPoint, m.filesystem]);
   // deepest first, so /var/log leaves /var before /var moves

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KilnError } from '../errors.js';
 import type { RunOptions, RunResult, Runner } from '../exec/runner.js';
+import { Tree } from '../tree/fs.js';
 import { asTreeRoot, type Identity } from './identity.js';
 import { unmountUnder } from './mounts.js';
 
@@ -22,10 +23,22 @@ export interface SandboxContext {
 /** The standard PATH inside a tree (DIB appends these to the caller's PATH). */
 export const TARGET_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** Where the sandbox mounts, in the tree (in this order on kiln-sandbox's command line). */
+export const SANDBOX_MOUNTS = ['/proc', '/sys', '/dev', '/tmp/in_target.d'] as const;
+
+/**
+ * The sandbox's mount points, resolved inside the tree (a symlink there leads where it would lead
+ * in the chroot, never out of the tree) and created: the host paths kiln-sandbox mounts on.
+ */
+export function prepareMountPoints(root: string): string[] {
+  const tree = new Tree(root);
+  return SANDBOX_MOUNTS.map((p) => tree.mkdirp(p));
+}
+
 /** Run argv chrooted into `root`, with /proc, /sys, /dev and the hooks at /tmp/in_target.d. */
-export function runInTree(ctx: SandboxContext, root: string, hooksDir: string, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+export async function runInTree(ctx: SandboxContext, root: string, hooksDir: string, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const prefix = asTreeRoot(ctx.identity, { mount: true, pid: true });
-  const [cmd, ...args] = [...prefix, 'sh', join(LIBEXEC, 'kiln-sandbox'), root, hooksDir, ...argv];
+  const [cmd, ...args] = [...prefix, 'sh', join(LIBEXEC, 'kiln-sandbox'), root, hooksDir, ...prepareMountPoints(root), ...argv];
   return ctx.runner.run(cmd!, args, opts);
 }
 
@@ -38,7 +51,8 @@ export function runAsTreeRoot(ctx: SandboxContext, argv: string[], opts: RunOpti
 
 /** The shell that runs hooks in a tree: bash when the tree has it (DIB's hooks are bash), else sh. */
 export function treeShell(root: string): string {
-  return existsSync(join(root, 'bin/bash')) || existsSync(join(root, 'usr/bin/bash')) ? '/bin/bash' : '/bin/sh';
+  const tree = new Tree(root);
+  return tree.isFile('/bin/bash') || tree.isFile('/usr/bin/bash') ? '/bin/bash' : '/bin/sh';
 }
 
 /**
