@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gptGeometry } from '../../../../src/block-device/partitioning/encode-gpt.js';
-import { GiB, MiB, planFile, planText } from '../../../helpers/block-device.js';
+import { errorOf, GiB, MiB, planFile, planText } from '../../../helpers/block-device.js';
 
 describe('planGpt', () => {
   it('DIB gpt_efi reference: ESP 8M, BSP 8M, "Root Part" 1006M on 1 GiB, first at LBA 2048', () => {
@@ -48,5 +48,21 @@ describe('planGpt', () => {
     assert.equal(a.diskGuid, b.diskGuid);
     assert.notEqual(a.diskGuid, c.diskGuid);
     assert.notEqual(a.partitions[0]!.uuid, a.partitions[1]!.uuid);
+  });
+  it('partitions after one that does not fit are planned empty: what sits on them is still checked', () => {
+    const msg = errorOf(() => planText(`- local_loop: {name: image0, size: 1GiB}
+- partitioning:
+    base: image0
+    label: gpt
+    partitions:
+      - {name: big, size: 2GiB}
+      - {name: data, size: 50%, mkfs: {type: xfs, mount: {mount_point: /}}}
+      - {name: pvpart, size: 50%}
+- lvm: {name: lvm, pvs: [{name: pv, base: pvpart}], vgs: [{name: vg, base: [pv]}], lvs: [{name: lv, base: vg, size: 8MiB}]}
+`));
+    assert.match(msg, /partition big does not fit: 2147483648 bytes asked/);
+    assert.match(msg, /partition data does not fit/);
+    assert.match(msg, /pv pv: partition pvpart \(0 bytes\) is too small for one 4 MiB extent/);
+    assert.match(msg, /mkfs mkfs_data: xfs needs at least 300 MiB, partition data has 0 bytes/);
   });
 });
