@@ -3,8 +3,9 @@
  * src/cli reads process.env). DIB_IMAGE_SIZE is in GiB as disk-image-create's --image-size.
  */
 import { KilnError } from '../errors.js';
+import { bytesOf, GiB, type Bytes } from '../units.js';
+import { parseAbsSize } from './common/sizes.js';
 import type { PlanOptions } from './plan.js';
-import { parseAbsSize } from './sizes.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -17,8 +18,8 @@ function num(env: Env, key: string): number | undefined {
 }
 
 /** `--image-size` / DIB_IMAGE_SIZE: a bare number is GiB (as disk-image-create); else a DIB size spec. */
-export function parseImageSizeArg(text: string): number {
-  if (/^\d+(\.\d+)?$/.test(text.trim())) return Math.trunc(Number(text) * 1024 * 1024 * 1024);
+export function parseImageSizeArg(text: string): Bytes {
+  if (/^\d+(\.\d+)?$/.test(text.trim())) return bytesOf(Number(text), GiB);
   return parseAbsSize(text.trim());
 }
 

@@ -8,10 +8,10 @@ import { KilnError } from '../../errors.js';
 import { Runner } from '../../exec/runner.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { currentIdentity } from '../../sandbox/identity.js';
-import { measureTree } from '../../block-device/execute-tree.js';
+import { measureTree } from '../../block-device/mount/tree.js';
 import { parseImageSizeArg, planOptionsFromEnv } from '../../block-device/env-options.js';
 import { planBlockDevice } from '../../block-device/plan.js';
-import type { BlockDevicePlan } from '../../block-device/plan-types.js';
+import type { BlockDevicePlan } from '../../block-device/common/plan-types.js';
 import { planSummary } from '../../block-device/summary.js';
 import type { KilnCommand } from './types.js';
 

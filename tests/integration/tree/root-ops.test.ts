@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { measureTree } from '../../../src/block-device/execute-tree.js';
+import { measureTree } from '../../../src/block-device/mount/tree.js';
 import { KilnError } from '../../../src/errors.js';
 import { Runner } from '../../../src/exec/runner.js';
 import { silentLogger } from '../../../src/log.js';

@@ -1,11 +1,11 @@
-/** Config choice (dib-compat 4.7), legacy root params, image size from a measured tree, env options. */
+/** Config choice (DIB lib/common-functions block_device_create_config_file), legacy root params, image size from a measured tree, env options. */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { planOptionsFromEnv, parseImageSizeArg } from '../../../src/block-device/env-options.js';
-import { planImageSize } from '../../../src/block-device/plan-size.js';
+import { planImageSize } from '../../../src/block-device/image/size.js';
 import { FALLBACK_CONFIG, selectBlockDeviceConfig } from '../../../src/block-device/select-config.js';
 import { GiB, planText, REPO } from '../../helpers/block-device.js';
 
