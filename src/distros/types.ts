@@ -1,5 +1,5 @@
 /**
- * The distro driver contract (team brief): an OS element names a driver in its `kiln-bootstrap`
+ * The distro driver contract: an OS element names a driver in its `kiln-bootstrap`
  * file (`driver: debian`); the pipeline calls driver.bootstrap() to fill the empty tree before
  * root.d, and driver.tools() during preflight.
  */
