@@ -1,14 +1,17 @@
 /**
  * Cleanup is registered right after a resource is acquired and runs in reverse order (LIFO),
  * on success, failure and interruption alike. A failing cleanup step is logged, never fatal,
- * so every later step still runs.
+ * so every later step still runs. Steps run as cleanup (asCleanup): their commands still start
+ * after an interrupt stopped the build's.
  */
+import { asCleanup } from './exec/runner.js';
 import type { Logger } from './log.js';
 
 export type CleanupFn = () => void | Promise<void>;
 
 export class CleanupStack {
   private readonly steps: { name: string; fn: CleanupFn }[] = [];
+  private running: Promise<void> | undefined;
   constructor(private readonly log?: Logger) {}
 
   push(name: string, fn: CleanupFn): void {
@@ -25,11 +28,20 @@ export class CleanupStack {
     return this.steps.length;
   }
 
-  async run(): Promise<void> {
+  /**
+   * Run every step. A second call while a run is under way (the build's own `finally` and a
+   * signal handler) joins it instead of running steps concurrently out of order.
+   */
+  run(): Promise<void> {
+    this.running ??= this.drain().finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
     while (this.steps.length > 0) {
       const step = this.steps.pop()!;
       try {
-        await step.fn();
+        await asCleanup(() => step.fn());
       } catch (e) {
         this.log?.warn(`cleanup '${step.name}' failed: ${(e as Error).message}`);
       }
