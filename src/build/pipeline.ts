@@ -5,10 +5,12 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeDeadTemps } from '../cache/index.js';
 import { CleanupStack } from '../cleanup.js';
 import type { BuildConfig } from '../config/build-config.js';
 import type { BuildContext } from '../context.js';
-import { Runner } from '../exec/runner.js';
+import { asCleanup, Runner } from '../exec/runner.js';
+import { interruptOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { executePhase, type PhaseEvents } from '../phases/execute.js';
 import { materializeHooks } from '../phases/hooks-dir.js';
@@ -61,6 +63,8 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const state: BuildState = { outputs: [] };
   const steps: Step[] = buildSteps(config, plan);
   preflight(config, plan, steps);
+  // what builds that were killed left in the cache (their temporary tarballs)
+  for (const n of removeDeadTemps(config.cacheDir)) log.info(`cache: removed ${n}, left by a build that was killed`);
 
   const cleanup = opts.cleanup ?? new CleanupStack(log);
   const ws = createWorkspace(config.tmpDir);
@@ -102,11 +106,14 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
     }
     ok = true;
   } catch (e) {
-    log.error(`the build failed; its workspace is kept for debugging: ${ws.root}`);
+    // an interrupt is reported by the CLI, which names the workspace too
+    if (!interruptOf(e)) log.error(`the build failed; its workspace is kept for debugging: ${ws.root}`);
     throw e;
   } finally {
     await cleanup.run();
-    if (ok && !config.keepWorkspace) await removeTree(ctx, ws.root).catch((e) => log.warn(`could not remove ${ws.root}: ${(e as Error).message}`));
+    if (ok && !config.keepWorkspace) {
+      await asCleanup(() => removeTree(ctx, ws.root)).catch((e) => log.warn(`could not remove ${ws.root}: ${(e as Error).message}`));
+    }
   }
   report.outputs = state.outputs;
   report.totalMs = Date.now() - started;
