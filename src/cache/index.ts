@@ -1,6 +1,6 @@
 /** Kiln's content-addressed cache (bootstrap tarballs). */
 export { cacheKey, canonicalJson, type CacheInputs, type CacheInputValue } from './key.js';
 export {
-  bootstrapPaths, listCache, lookupBootstrap, pruneCache, storeBootstrap, tempBootstrapPath,
+  bootstrapPaths, listCache, lookupBootstrap, pruneCache, removeDeadTemps, storeBootstrap, tempBootstrapPath,
   type CacheEntry, type PruneOptions,
 } from './store.js';
