@@ -5,8 +5,7 @@
  * range (makeFilesystem). The fstab is written into the tree first, as DIB does before finalise.
  */
 import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CleanupStack } from '../cleanup.js';
 import { encodeGpt, encodeMbr } from './encode/types.js';
 import { writeSectors } from './encode/write.js';
@@ -85,7 +84,8 @@ async function makeOne(ctx: TreeContext, fs: FilesystemPlan, image: string, sour
   }
   // An LV spanning non-adjacent PV regions: build it in a scratch file, then copy its data
   // extents piece by piece (holes stay holes).
-  const dir = mkdtempSync(join(tmpdir(), 'kiln-lv-'));
+  // beside the image: in a build, inside its workspace
+  const dir = mkdtempSync(join(dirname(image), '.kiln-lv-'));
   cleanup.push(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   const scratch = join(dir, `${fs.name}.img`);
   const fd = openSync(scratch, 'w');

@@ -5,8 +5,7 @@
  * grub.cfg is written into the tree before assembly (see grub-cfg.ts).
  */
 import { open, readFile, rm, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
@@ -30,6 +29,8 @@ export interface BootTarget {
   treeDir: string;
   /** SOURCE_DATE_EPOCH for ESP file times (default: 1980-01-01, the FAT epoch) */
   epoch?: number;
+  /** where temporary files go (a build's workspace); default: the image's directory */
+  tmpDir?: string;
 }
 
 export type BootMode = 'bios' | 'efi' | 'both';
@@ -48,8 +49,12 @@ function grubDirFor(ctx: BootloaderContext, t: BootTarget, platform: GrubPlatfor
   return found.dir;
 }
 
+function tmpDirOf(t: BootTarget): string {
+  return t.tmpDir ?? dirname(t.image);
+}
+
 function imageRequest(t: BootTarget, platform: GrubPlatform, grubDir: string) {
-  return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined };
+  return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined, tmpDir: tmpDirOf(t) };
 }
 
 async function installBios(ctx: BootloaderContext, t: BootTarget): Promise<void> {
@@ -76,7 +81,7 @@ async function installEfi(ctx: BootloaderContext, t: BootTarget): Promise<void> 
   }
   const grubDir = grubDirFor(ctx, t, 'x86_64-efi');
   const efi = await buildGrubImage(ctx, imageRequest(t, 'x86_64-efi', grubDir));
-  const tmp = await mkdtemp(join(tmpdir(), 'kiln-efi-'));
+  const tmp = await mkdtemp(join(tmpDirOf(t), '.kiln-efi-'));
   try {
     const file = join(tmp, 'BOOTX64.EFI');
     await writeFile(file, efi);

@@ -4,6 +4,7 @@
  * conversion never leaves a half-written NAME.EXT behind.
  */
 import { renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { KilnError } from '../errors.js';
 import { outputPath, tempSibling } from './paths.js';
 import { qemuImgSupportsZstd, verifyDiskImage } from './qemu-img.js';
@@ -55,7 +56,7 @@ async function qcow2CompressionType(req: OutputRequest): Promise<'zstd' | 'zlib'
   if (asked !== undefined && asked !== '' && asked !== 'zstd' && asked !== 'zlib') {
     throw new KilnError(`DIB_QCOW2_COMPRESSION=${asked} is not a qcow2 compression type`, { hint: 'use zstd or zlib' });
   }
-  const zstd = await qemuImgSupportsZstd(req.runner);
+  const zstd = await qemuImgSupportsZstd(req.runner, req.rawImage ? dirname(req.rawImage) : undefined);
   if (asked === 'zstd' && !zstd) {
     throw new KilnError('this qemu-img cannot write zstd-compressed qcow2', { hint: 'use DIB_QCOW2_COMPRESSION=zlib, or qemu-img >= 5.1' });
   }
