@@ -4,10 +4,13 @@
  * Kiln is SIGKILLed: lifeline.ts), and it is killed on abort.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { InterruptedError, KilnError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { missingCommand, tiedToKiln } from './lifeline.js';
+import { findTool } from './tools.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -98,15 +101,38 @@ export function abortCommands(signal: string, waitMs = 5000): Promise<void> {
 /**
  * Kill every command Kiln started and wait (up to `waitMs`) for them to exit. SIGKILL, because
  * `unshare --fork` ignores SIGTERM; every command is the unshare of its own pid namespace with
- * --kill-child (lifeline.ts), so its death takes all of the command's processes with it.
+ * --kill-child (lifeline.ts), so its death takes all of the command's processes with it. Returns
+ * when the namespaces' inits are dead too (an init exits only after the rest of its namespace).
  */
 export async function killAllCommands(waitMs = 5000): Promise<void> {
   const children = [...LIVE];
+  // the init of each command's pid namespace: once it is gone, so is every process of the command
+  const inits = children.flatMap((c) => (c.pid ? childPids(c.pid) : []));
   for (const c of children) c.kill('SIGKILL');
+  const deadline = Date.now() + waitMs;
   await Promise.race([
     Promise.allSettled(children),
     new Promise((r) => setTimeout(r, waitMs).unref()),
   ]);
+  while (inits.some(running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Not exited (a zombie has: its pid namespace is empty then, its parent reaps it). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 function interrupted(argv: string[], opts: RunOptions): InterruptedError {
@@ -123,6 +149,10 @@ export class Runner {
   async run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const argv = [cmd, ...args];
     if (abortedBy && !cleanupScope.getStore()) throw interrupted(argv, opts);
+    // looked up before the wrappers exec it, so a missing command fails fast and prints nothing
+    const pathEnv = opts.extendEnv === false ? opts.env?.['PATH'] : (opts.env?.['PATH'] ?? process.env['PATH']);
+    const exe = cmd.includes('/') && opts.cwd ? resolve(opts.cwd, cmd) : cmd;
+    if (!findTool(exe, pathEnv ?? '')) throw new KilnError(`${cmd}: command not found`, { hint: `install the package that provides ${cmd}` });
     this.log.debug(`$ ${formatArgv(argv)}`);
     const [bin, ...binArgs] = tiedToKiln(argv, this.privileged);
     const stdio: ('pipe' | 'inherit' | 'ignore')[] = opts.interactive
