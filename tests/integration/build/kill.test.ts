@@ -44,13 +44,14 @@ function buildEnv(d: Dirs, phase?: string): Record<string, string> {
 const ARGS = (d: Dirs) => ['kill-points', '-t', 'tar', '-o', join(d.out, 'img')];
 
 /** One build, killed in `phase` with `sig`; every check of the file header. */
-async function killIn(d: Dirs, phase: string, sig: NodeJS.Signals, user?: string): Promise<void> {
+async function killIn(d: Dirs, phase: string, sig: NodeJS.Signals, user?: string, cmd: 'disk-image-create' | 'kiln' = 'disk-image-create'): Promise<void> {
   const outBefore = listTree(d.out);
-  const run = startKiln('disk-image-create', ARGS(d), { ...buildEnv(d, phase), ...(user ? { HOME: `/home/${user}` } : {}) }, d.base, user);
-  const what = `${sig} in ${phase}.d${user ? ` as ${user}` : ''}`;
+  const args = cmd === 'kiln' ? ['build', ...ARGS(d)] : ARGS(d);
+  const run = startKiln(cmd, args, { ...buildEnv(d, phase), ...(user ? { HOME: `/home/${user}` } : {}) }, d.base, user);
+  const what = `${cmd}: ${sig} in ${phase}.d${user ? ` as ${user}` : ''}`;
   try {
     await waitFor(() => workspaces(d.tmp).some((w) => existsSync(join(w, 'mnt/kiln-test-ready'))), 60_000, `${phase}.d to block (${what})`);
-    const pid = await waitFor(() => kilnPid(d.base, 'disk-image-create'), 5000, 'Kiln\'s pid');
+    const pid = await waitFor(() => kilnPid(d.base, cmd), 5000, 'Kiln\'s pid');
     process.kill(pid, sig);
     const end = await run.exited;
     await sleep(1000);
@@ -97,6 +98,11 @@ describe('interrupting a build: nothing of it survives, only the workspace is ke
       buildSucceeds(d);
     });
   }
+
+  it('kiln build: SIGHUP and SIGTERM', async () => {
+    await killIn(d, 'install', 'SIGHUP', undefined, 'kiln');
+    await killIn(d, 'root', 'SIGTERM', undefined, 'kiln');
+  });
 
   it('unprivileged: SIGKILL and SIGINT in a host phase and in an in-tree phase', { skip: !hasTestUser() && process.env['CI'] !== 'true' ? `no user ${USER} (scripts/setup-test-user)` : false }, async () => {
     for (const [phase, sig] of [['root', 'SIGKILL'], ['install', 'SIGKILL'], ['install', 'SIGINT']] as const) await killIn(d, phase, sig, USER);
