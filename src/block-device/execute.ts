@@ -5,8 +5,7 @@
  * range (makeFilesystem). The fstab is written into the tree first, as DIB does before finalise.
  */
 import { closeSync, ftruncateSync, mkdtempSync, openSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CleanupStack } from '../cleanup.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
 import { bytes } from '../units.js';
@@ -88,7 +87,8 @@ async function makeOne(ctx: TreeContext, fs: FilesystemPlan, image: string, sour
   }
   // An LV spanning non-adjacent PV regions: build it in a scratch file, then copy its data
   // extents piece by piece (holes stay holes).
-  const dir = mkdtempSync(join(tmpdir(), 'kiln-lv-'));
+  // beside the image: in a build, inside its workspace
+  const dir = mkdtempSync(join(dirname(image), '.kiln-lv-'));
   cleanup.push(`remove ${dir}`, () => removeScratchDir(dir));
   const scratch = join(dir, `${fs.name}.img`);
   const fd = openSync(scratch, 'w');

@@ -5,7 +5,6 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
@@ -73,13 +72,15 @@ export interface GrubImageRequest {
   bootIsSeparate: boolean;
   /** module directory (see resolveGrubDir) */
   grubDir: string;
+  /** where the temporary config and image are written */
+  tmpDir: string;
 }
 
 /** Run grub-mkimage with an embedded config; returns the image bytes. */
 export async function runGrubMkimage(ctx: { runner: Runner }, req: {
-  platform: GrubPlatform; grubDir: string; config: string; modules: string[]; prefix: string;
+  platform: GrubPlatform; grubDir: string; config: string; modules: string[]; prefix: string; tmpDir: string;
 }): Promise<Buffer> {
-  const tmp = await mkdtemp(join(tmpdir(), 'kiln-grub-'));
+  const tmp = await mkdtemp(join(req.tmpDir, '.kiln-grub-'));
   try {
     const cfg = join(tmp, 'early.cfg');
     const out = join(tmp, 'grub.img');
@@ -95,7 +96,7 @@ export async function runGrubMkimage(ctx: { runner: Runner }, req: {
 /** The image for the disk: core.img for i386-pc, BOOTX64.EFI for x86_64-efi. */
 export function buildGrubImage(ctx: { runner: Runner; log: Logger }, req: GrubImageRequest): Promise<Buffer> {
   return runGrubMkimage(ctx, {
-    platform: req.platform, grubDir: req.grubDir, modules: grubModules(req.platform),
+    platform: req.platform, grubDir: req.grubDir, modules: grubModules(req.platform), tmpDir: req.tmpDir,
     config: formatEarlyConfig(req.fsUuid, req.bootIsSeparate), prefix: req.bootIsSeparate ? '/grub' : '/boot/grub',
   });
 }

@@ -5,8 +5,7 @@
  * grub.cfg is written into the tree before assembly (see grub-cfg.ts).
  */
 import { open, readFile, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
@@ -31,6 +30,8 @@ export interface BootTarget {
   treeDir: string;
   /** SOURCE_DATE_EPOCH for ESP file times (default: 1980-01-01, the FAT epoch) */
   epoch?: number;
+  /** where temporary files go (a build's workspace); default: the image's directory */
+  tmpDir?: string;
 }
 
 export type BootMode = 'bios' | 'efi' | 'both';
@@ -48,7 +49,7 @@ async function withGrubDir<T>(ctx: BootloaderContext, t: BootTarget, platform: G
   }
   ctx.log.info(`GRUB ${platform}: modules from the ${found.from === 'tree' ? 'image' : 'HOST (the image has none)'}: ${found.dir}`);
   if (found.from === 'host') return fn(found.dir);
-  const copy = await mkdtemp(join(tmpdir(), 'kiln-grub-modules-'));
+  const copy = await mkdtemp(join(tmpDirOf(t), '.kiln-grub-modules-'));
   try {
     copyTreeGrubDir(t.treeDir, platform, copy);
     return await fn(copy);
@@ -57,8 +58,12 @@ async function withGrubDir<T>(ctx: BootloaderContext, t: BootTarget, platform: G
   }
 }
 
+function tmpDirOf(t: BootTarget): string {
+  return t.tmpDir ?? dirname(t.image);
+}
+
 function imageRequest(t: BootTarget, platform: GrubPlatform, grubDir: string) {
-  return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined };
+  return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined, tmpDir: tmpDirOf(t) };
 }
 
 async function installBios(ctx: BootloaderContext, t: BootTarget): Promise<void> {
@@ -85,7 +90,7 @@ async function installEfi(ctx: BootloaderContext, t: BootTarget): Promise<void> 
     throw new KilnError('UEFI boot needs an EFI system partition (ESP)', { hint: "add a vfat partition with type 'EF00' mounted at /boot/efi to the block-device layout" });
   }
   const efi = await withGrubDir(ctx, t, 'x86_64-efi', (grubDir) => buildGrubImage(ctx, imageRequest(t, 'x86_64-efi', grubDir)));
-  const tmp = await mkdtemp(join(tmpdir(), 'kiln-efi-'));
+  const tmp = await mkdtemp(join(tmpDirOf(t), '.kiln-efi-'));
   try {
     const file = join(tmp, 'BOOTX64.EFI');
     await writeFile(file, efi);

@@ -106,7 +106,7 @@ function bootstrapStep(config: BuildConfig, name: string): Step {
   // tools() is asked during preflight, before the workspace exists
   const request = (ctx: BuildContext | undefined, env: Record<string, string>): BootstrapRequest => ({
     arch: config.arch, env, cacheDir: config.cacheDir, useCache: config.useCache, offline: config.offline,
-    target: ctx?.ws.tree ?? '', runner: ctx?.runner ?? new Runner(), log: ctx?.log ?? silentLogger,
+    target: ctx?.ws.tree ?? '', ...(ctx ? { tmpDir: ctx.ws.tmp } : {}), runner: ctx?.runner ?? new Runner(), log: ctx?.log ?? silentLogger,
     identity: ctx?.identity ?? currentIdentity(),
   });
   return {

@@ -20,6 +20,8 @@ export interface BootstrapRequest {
   offline: boolean;
   /** empty directory to fill with the root tree */
   target: string;
+  /** where the driver may keep temporary files (the build's workspace); default: beside target */
+  tmpDir?: string;
   runner: Runner;
   log: Logger;
   identity: Identity;

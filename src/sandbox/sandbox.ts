@@ -1,7 +1,7 @@
 /**
  * Running commands for a build: inside the tree's sandbox (in-target phases) or on the host with
  * the tree's owners mapped (host phases, when unprivileged). Every command runs in its own pid
- * namespace, so no process of a hook outlives it.
+ * namespace (asTreeRoot, or the Runner's), so no process of a hook outlives it or Kiln.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -37,14 +37,14 @@ export function prepareMountPoints(root: string): string[] {
 
 /** Run argv chrooted into `root`, with /proc, /sys, /dev and the hooks at /tmp/in_target.d. */
 export async function runInTree(ctx: SandboxContext, root: string, hooksDir: string, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
-  const prefix = asTreeRoot(ctx.identity, { mount: true, pid: true });
+  const prefix = asTreeRoot(ctx.identity, { mount: true });
   const [cmd, ...args] = [...prefix, 'sh', join(LIBEXEC, 'kiln-sandbox'), root, hooksDir, ...prepareMountPoints(root), ...argv];
   return ctx.runner.run(cmd!, args, opts);
 }
 
 /** Run argv on the host as root of the tree (directly as root; in the user namespace otherwise). */
 export function runAsTreeRoot(ctx: SandboxContext, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
-  const prefix = asTreeRoot(ctx.identity, { pid: true });
+  const prefix = asTreeRoot(ctx.identity);
   const [cmd, ...args] = [...prefix, ...argv];
   return ctx.runner.run(cmd!, args, opts);
 }
