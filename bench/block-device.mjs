@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Block-device assembly benchmark (owner: bd-plan): a generated ~1 GB tree into a GPT disk with
+// Block-device assembly benchmark: a generated ~1 GB tree into a GPT disk with
 // `kiln block-device create`, against the floor `mke2fs -d` of the same tree into a bare file.
 // Usage: npm run build && node bench/block-device.mjs [--runs 3] [--size-mb 1000] [--keep]
 // Prints a markdown table (min / median wall seconds, allocated MiB). Warm page cache.

@@ -1,8 +1,10 @@
 /**
  * Cleanup is registered right after a resource is acquired and runs in reverse order (LIFO),
  * on success, failure and interruption alike. A failing cleanup step is logged, never fatal,
- * so every later step still runs.
+ * so every later step still runs. Steps run as cleanup (asCleanup): their commands still start
+ * after an interrupt stopped the build's.
  */
+import { asCleanup } from './exec/runner.js';
 import type { Logger } from './log.js';
 
 export type CleanupFn = () => void | Promise<void>;
@@ -40,7 +42,7 @@ export class CleanupStack {
     while (this.steps.length > 0) {
       const step = this.steps.pop()!;
       try {
-        await step.fn();
+        await asCleanup(() => step.fn());
       } catch (e) {
         this.log?.warn(`cleanup '${step.name}' failed: ${(e as Error).message}`);
       }

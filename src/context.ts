@@ -14,6 +14,8 @@ export interface Workspace {
   hooks: string;
   /** where the disk image is assembled (DIB's TMP_IMAGE_DIR) */
   image: string;
+  /** Kiln's and its tools' temporary files (mmdebstrap's tree, GRUB images, scratch filesystems) */
+  tmp: string;
 }
 
 export interface BuildContext {

@@ -4,7 +4,7 @@
  * partition LBA (MBR: GRUB's core goes in the gap before it), the ESP's byte range, root and /boot
  * filesystem UUIDs. Pure.
  */
-import type { BlockDevicePlan } from './plan-types.js';
+import type { BlockDevicePlan } from './common/plan-types.js';
 
 const BIOS_BOOT = '21686148-6449-6E6F-744E-656564454649';
 const ESP = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';

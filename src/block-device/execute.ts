@@ -5,20 +5,21 @@
  * range (makeFilesystem). The fstab is written into the tree first, as DIB does before finalise.
  */
 import { closeSync, ftruncateSync, mkdtempSync, openSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CleanupStack } from '../cleanup.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
-import { encodeGpt, encodeMbr } from './encode/index.js';
-import { writeSectors } from './encode/write.js';
+import { bytes } from '../units.js';
+import type { BlockDevicePlan, FilesystemPlan } from './common/plan-types.js';
+import { writeSectors } from './common/sectors.js';
+import { lvmVgOf } from './lvm/execute.js';
 import { writeLvm } from './lvm/write.js';
+import { copyRanges } from './mkfs/copy.js';
 import { makeFilesystem } from './mkfs/index.js';
-import { copyRanges } from './execute-copy.js';
-import { splitTree, writeFstab, type TreeContext } from './execute-tree.js';
-import { lvmVgOf } from './execute-lvm.js';
-import { mbrTableOf } from './plan-mbr.js';
-import { gptTableOf } from './plan-gpt.js';
-import type { BlockDevicePlan, FilesystemPlan } from './plan-types.js';
+import { splitTree, writeFstab, type TreeContext } from './mount/tree.js';
+import { encodeGpt } from './partitioning/encode-gpt.js';
+import { encodeMbr } from './partitioning/encode-mbr.js';
+import { gptTableOf } from './partitioning/plan-gpt.js';
+import { mbrTableOf } from './partitioning/plan-mbr.js';
 
 export interface ExecuteOptions {
   /** the root tree to split into the filesystems; absent: empty filesystems */
@@ -86,11 +87,12 @@ async function makeOne(ctx: TreeContext, fs: FilesystemPlan, image: string, sour
   }
   // An LV spanning non-adjacent PV regions: build it in a scratch file, then copy its data
   // extents piece by piece (holes stay holes).
-  const dir = mkdtempSync(join(tmpdir(), 'kiln-lv-'));
+  // beside the image: in a build, inside its workspace
+  const dir = mkdtempSync(join(dirname(image), '.kiln-lv-'));
   cleanup.push(`remove ${dir}`, () => removeScratchDir(dir));
   const scratch = join(dir, `${fs.name}.img`);
   const fd = openSync(scratch, 'w');
   try { ftruncateSync(fd, fs.sizeBytes); } finally { closeSync(fd); }
-  await makeFilesystem(ctx, { ...req, image: scratch, offsetBytes: 0, sizeBytes: fs.sizeBytes });
+  await makeFilesystem(ctx, { ...req, image: scratch, offsetBytes: bytes(0), sizeBytes: fs.sizeBytes });
   copyRanges(scratch, image, fs.extents);
 }

@@ -1,12 +1,12 @@
 /** Public surface of the block-device layer (parsing, validation, planning, execution). */
-export type * from './plan-types.js';
+export type * from './common/plan-types.js';
 export { planBlockDevice, loadResolvedConfig, type BlockDeviceSource, type PlanOptions } from './plan.js';
 export { selectBlockDeviceConfig, FALLBACK_CONFIG, type ConfigChoice } from './select-config.js';
-export { parseAbsSize, parseSizeSpec, resolveSize } from './sizes.js';
+export { parseAbsSize, parseSizeSpec, resolveSize } from './common/sizes.js';
 export { executeBlockDevice, type ExecuteOptions } from './execute.js';
-export { measureTree, writeFstab, splitTree } from './execute-tree.js';
-export { formatFstab } from './plan-fs.js';
+export { measureTree, writeFstab, splitTree } from './mount/tree.js';
+export { formatFstab } from './mount/plan.js';
 export { planSummary } from './summary.js';
-export type { RootfsParams } from './legacy-params.js';
+export type { RootfsParams } from './graph/legacy-params.js';
 export { planOptionsFromSettings, type BlockDeviceSettings } from './env-options.js';
 export { planBootInfo, type BootInfo } from './boot-info.js';

@@ -1,5 +1,5 @@
 /** planSummary(): a BlockDevicePlan as a few human lines for the build log. */
-import type { BlockDevicePlan } from './plan-types.js';
+import type { BlockDevicePlan } from './common/plan-types.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

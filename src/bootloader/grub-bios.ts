@@ -1,7 +1,7 @@
 /**
  * GRUB for BIOS written as bytes: what `grub-bios-setup` does to a disk, without a device.
- * Offsets are GRUB 2.06 `include/grub/i386/pc/boot.h` and `util/setup.c`; the tables in
- * shared/reference/loopless.md (step 4) list every byte we change and why.
+ * Offsets are GRUB 2.06 `include/grub/i386/pc/boot.h` and `util/setup.c`; docs/bootloader.md lists
+ * every byte we change and why.
  */
 import { KilnError } from '../errors.js';
 

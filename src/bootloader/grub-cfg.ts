@@ -4,9 +4,8 @@
  * serial + console terminal, `console=tty0 console=ttyS0,115200 no_timer_check` and
  * DIB_BOOTLOADER_DEFAULT_CMDLINE on the kernel command line, DIB_GRUB_TIMEOUT.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { KilnError } from '../errors.js';
+import { Tree } from '../tree/fs.js';
 
 export interface GrubCfgOptions {
   /** kernel and initrd paths as GRUB sees them on the boot filesystem, e.g. /boot/vmlinuz-6.1.0-26-amd64 */
@@ -83,16 +82,13 @@ function newest(names: string[], prefix: string): string | undefined {
 
 export interface KernelFiles { kernel: string; initrd?: string; version: string }
 
-/** The newest /boot/vmlinuz-* and its initrd.img-* in the tree (names only). */
+/** The newest /boot/vmlinuz-* and its initrd.img-* in the tree (names only; /boot resolved in the tree). */
 export function findKernel(treeDir: string): KernelFiles {
-  const boot = join(treeDir, 'boot');
-  let names: string[] = [];
-  try {
-    names = readdirSync(boot);
-  } catch { /* reported below */ }
+  const tree = new Tree(treeDir);
+  const names = tree.isDirectory('/boot') ? tree.readdir('/boot') : [];
   const kernel = newest(names, 'vmlinuz-');
   if (!kernel) {
-    throw new KilnError(`no kernel (vmlinuz-*) in ${boot}`, { hint: 'install a kernel package in the image (the debian element does)' });
+    throw new KilnError('no kernel (vmlinuz-*) in /boot of the image tree', { where: '/boot in the image tree', hint: 'install a kernel package in the image (the debian element does)' });
   }
   const version = kernel.slice('vmlinuz-'.length);
   const initrd = names.find((n) => n === `initrd.img-${version}`) ?? names.find((n) => n === `initramfs-${version}.img`);
@@ -104,7 +100,10 @@ export type WriteGrubCfgOptions = Omit<GrubCfgOptions, 'kernel' | 'initrd'> & {
   bootIsSeparate?: boolean;
 };
 
-/** Write <tree>/boot/grub/grub.cfg for the newest kernel in the tree; returns its path. */
+/**
+ * Write the tree's /boot/grub/grub.cfg for the newest kernel in the tree; returns its host path.
+ * Symlinks on the way (/boot/grub, grub.cfg) are followed inside the tree (src/tree), never out of it.
+ */
 export function writeGrubCfg(treeDir: string, opts: WriteGrubCfgOptions): string {
   const k = findKernel(treeDir);
   const dir = opts.bootIsSeparate ? '' : '/boot';
@@ -113,8 +112,7 @@ export function writeGrubCfg(treeDir: string, opts: WriteGrubCfgOptions): string
     kernel: `${dir}/${k.kernel}`,
     ...(k.initrd ? { initrd: `${dir}/${k.initrd}` } : {}),
   });
-  mkdirSync(join(treeDir, 'boot/grub'), { recursive: true });
-  const path = join(treeDir, 'boot/grub/grub.cfg');
-  writeFileSync(path, cfg);
-  return path;
+  const tree = new Tree(treeDir);
+  tree.mkdirp('/boot/grub');
+  return tree.writeFile('/boot/grub/grub.cfg', cfg, 0o644);
 }

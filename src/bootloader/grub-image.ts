@@ -3,13 +3,13 @@
  * that finds the /boot (or root) filesystem by UUID, so the target tree needs no GRUB files at all
  * beyond grub.cfg. grub-mkimage output is deterministic (same inputs, same bytes).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
+import { Tree } from '../tree/fs.js';
 
 export type GrubPlatform = 'i386-pc' | 'x86_64-efi';
 
@@ -38,13 +38,31 @@ export function formatEarlyConfig(fsUuid: string, bootIsSeparate: boolean): stri
   return `search --no-floppy --fs-uuid --set=root ${fsUuid}\nset prefix=($root)${prefix}\n`;
 }
 
-/** The target's GRUB modules when the tree has them (matching its grub.cfg), else the host's. */
+const treeGrubDir = (platform: GrubPlatform): string => `/usr/lib/grub/${platform}`;
+
+/**
+ * The target's GRUB modules when the tree has them (matching its grub.cfg), else the host's. The
+ * tree's directory is resolved inside the tree; read it with copyTreeGrubDir, not directly.
+ */
 export function resolveGrubDir(treeDir: string | undefined, platform: GrubPlatform, hostRoot = '/'): { dir: string; from: 'tree' | 'host' } | undefined {
-  const inTree = treeDir ? join(treeDir, 'usr/lib/grub', platform) : undefined;
-  if (inTree && existsSync(join(inTree, 'kernel.img'))) return { dir: inTree, from: 'tree' };
+  const tree = treeDir ? new Tree(treeDir) : undefined;
+  if (tree?.isFile(`${treeGrubDir(platform)}/kernel.img`)) return { dir: tree.resolve(treeGrubDir(platform)).host, from: 'tree' };
   const host = join(hostRoot, 'usr/lib/grub', platform);
   if (existsSync(join(host, 'kernel.img'))) return { dir: host, from: 'host' };
   return undefined;
+}
+
+/**
+ * Copy the regular files of the tree's module directory, each resolved inside the tree, into `dest`:
+ * grub-mkimage then reads no symlink of the tree (a module linked to a host file would end up in the
+ * image). Subdirectories (x86_64-efi/monolithic) are not needed by grub-mkimage -d.
+ */
+export function copyTreeGrubDir(treeDir: string, platform: GrubPlatform, dest: string): void {
+  const tree = new Tree(treeDir);
+  const dir = treeGrubDir(platform);
+  for (const name of tree.readdir(dir).sort()) {
+    if (tree.isFile(`${dir}/${name}`)) writeFileSync(join(dest, name), tree.readFile(`${dir}/${name}`));
+  }
 }
 
 export interface GrubImageRequest {
@@ -54,13 +72,15 @@ export interface GrubImageRequest {
   bootIsSeparate: boolean;
   /** module directory (see resolveGrubDir) */
   grubDir: string;
+  /** where the temporary config and image are written */
+  tmpDir: string;
 }
 
 /** Run grub-mkimage with an embedded config; returns the image bytes. */
 export async function runGrubMkimage(ctx: { runner: Runner }, req: {
-  platform: GrubPlatform; grubDir: string; config: string; modules: string[]; prefix: string;
+  platform: GrubPlatform; grubDir: string; config: string; modules: string[]; prefix: string; tmpDir: string;
 }): Promise<Buffer> {
-  const tmp = await mkdtemp(join(tmpdir(), 'kiln-grub-'));
+  const tmp = await mkdtemp(join(req.tmpDir, '.kiln-grub-'));
   try {
     const cfg = join(tmp, 'early.cfg');
     const out = join(tmp, 'grub.img');
@@ -76,7 +96,7 @@ export async function runGrubMkimage(ctx: { runner: Runner }, req: {
 /** The image for the disk: core.img for i386-pc, BOOTX64.EFI for x86_64-efi. */
 export function buildGrubImage(ctx: { runner: Runner; log: Logger }, req: GrubImageRequest): Promise<Buffer> {
   return runGrubMkimage(ctx, {
-    platform: req.platform, grubDir: req.grubDir, modules: grubModules(req.platform),
+    platform: req.platform, grubDir: req.grubDir, modules: grubModules(req.platform), tmpDir: req.tmpDir,
     config: formatEarlyConfig(req.fsUuid, req.bootIsSeparate), prefix: req.bootIsSeparate ? '/grub' : '/boot/grub',
   });
 }

@@ -5,14 +5,13 @@
  * grub.cfg is written into the tree before assembly (see grub-cfg.ts).
  */
 import { open, readFile, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
 import { checkCoreFits, patchBootImg, patchCoreImg, planEmbedArea, SECTOR } from './grub-bios.js';
-import { buildGrubImage, resolveGrubDir, type GrubPlatform } from './grub-image.js';
+import { buildGrubImage, copyTreeGrubDir, resolveGrubDir, type GrubPlatform } from './grub-image.js';
 import { writeEspFiles } from './esp.js';
 
 export interface BootTarget {
@@ -31,6 +30,8 @@ export interface BootTarget {
   treeDir: string;
   /** SOURCE_DATE_EPOCH for ESP file times (default: 1980-01-01, the FAT epoch) */
   epoch?: number;
+  /** where temporary files go (a build's workspace); default: the image's directory */
+  tmpDir?: string;
 }
 
 export type BootMode = 'bios' | 'efi' | 'both';
@@ -38,7 +39,8 @@ export interface BootloaderContext { runner: Runner; log: Logger }
 
 const FAT_EPOCH = 315532800;
 
-function grubDirFor(ctx: BootloaderContext, t: BootTarget, platform: GrubPlatform): string {
+/** Run fn with the GRUB module directory: the host's, or a copy of the tree's (see copyTreeGrubDir). */
+async function withGrubDir<T>(ctx: BootloaderContext, t: BootTarget, platform: GrubPlatform, fn: (dir: string) => Promise<T>): Promise<T> {
   const found = resolveGrubDir(t.treeDir, platform);
   if (!found) {
     throw new KilnError(`no GRUB ${platform} modules in the tree (usr/lib/grub/${platform}) or on the host`, {
@@ -46,19 +48,31 @@ function grubDirFor(ctx: BootloaderContext, t: BootTarget, platform: GrubPlatfor
     });
   }
   ctx.log.info(`GRUB ${platform}: modules from the ${found.from === 'tree' ? 'image' : 'HOST (the image has none)'}: ${found.dir}`);
-  return found.dir;
+  if (found.from === 'host') return fn(found.dir);
+  const copy = await mkdtemp(join(tmpDirOf(t), '.kiln-grub-modules-'));
+  try {
+    copyTreeGrubDir(t.treeDir, platform, copy);
+    return await fn(copy);
+  } finally {
+    removeScratchDir(copy);
+  }
+}
+
+function tmpDirOf(t: BootTarget): string {
+  return t.tmpDir ?? dirname(t.image);
 }
 
 function imageRequest(t: BootTarget, platform: GrubPlatform, grubDir: string) {
-  return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined };
+  return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined, tmpDir: tmpDirOf(t) };
 }
 
 async function installBios(ctx: BootloaderContext, t: BootTarget): Promise<void> {
   const area = planEmbedArea(t);
-  const grubDir = grubDirFor(ctx, t, 'i386-pc');
-  const core = patchCoreImg(await buildGrubImage(ctx, imageRequest(t, 'i386-pc', grubDir)), area.startLba, t.sectorSize);
+  const [core, bootImg] = await withGrubDir(ctx, t, 'i386-pc', async (grubDir) => [
+    patchCoreImg(await buildGrubImage(ctx, imageRequest(t, 'i386-pc', grubDir)), area.startLba, t.sectorSize),
+    await readFile(join(grubDir, 'boot.img')),
+  ] as const);
   checkCoreFits(core.length / SECTOR, area);
-  const bootImg = await readFile(join(grubDir, 'boot.img'));
   const fh = await open(t.image, 'r+');
   try {
     const sector0 = Buffer.alloc(SECTOR);
@@ -75,9 +89,8 @@ async function installEfi(ctx: BootloaderContext, t: BootTarget): Promise<void> 
   if (!t.esp) {
     throw new KilnError('UEFI boot needs an EFI system partition (ESP)', { hint: "add a vfat partition with type 'EF00' mounted at /boot/efi to the block-device layout" });
   }
-  const grubDir = grubDirFor(ctx, t, 'x86_64-efi');
-  const efi = await buildGrubImage(ctx, imageRequest(t, 'x86_64-efi', grubDir));
-  const tmp = await mkdtemp(join(tmpdir(), 'kiln-efi-'));
+  const efi = await withGrubDir(ctx, t, 'x86_64-efi', (grubDir) => buildGrubImage(ctx, imageRequest(t, 'x86_64-efi', grubDir)));
+  const tmp = await mkdtemp(join(tmpDirOf(t), '.kiln-efi-'));
   try {
     const file = join(tmp, 'BOOTX64.EFI');
     await writeFile(file, efi);

@@ -12,6 +12,6 @@ export async function bootTestOutput(ctx: BuildContext, state: BuildState): Prom
   if (!image || !plan) throw new KilnError('--boot-test needs a disk output', { hint: 'add a disk type to -t, e.g. -t qcow2' });
   const mode = bootModeOf(bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch));
   const uefi = mode === 'efi';
-  const r = await bootTest({ image, uefi, timeoutSec: 600, log: ctx.log, logPath: `${image}.boot.log`, cleanup: ctx.cleanup });
+  const r = await bootTest({ image, uefi, timeoutSec: 600, log: ctx.log, logPath: `${image}.boot.log`, cleanup: ctx.cleanup, tmpDir: ctx.ws.tmp });
   ctx.log.info(`boot test: ${image} reached the login prompt in ${r.seconds.toFixed(1)} s (${uefi ? 'UEFI' : 'BIOS'}, ${r.accel})`);
 }

@@ -49,7 +49,7 @@ export function writeBootConfig(ctx: BuildContext, plan: BlockDevicePlan, env: R
 }
 
 export async function installBootCode(ctx: BuildContext, plan: BlockDevicePlan, image: string): Promise<void> {
-  const t = bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch);
+  const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch), tmpDir: ctx.ws.tmp };
   const mode = bootModeOf(t);
   if (!mode) {
     throw new KilnError('the bootloader element is in the build, but the layout has no place for boot code', {

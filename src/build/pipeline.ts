@@ -5,10 +5,12 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeDeadTemps } from '../cache/index.js';
 import { CleanupStack } from '../cleanup.js';
 import type { BuildConfig } from '../config/build-config.js';
 import type { BuildContext } from '../context.js';
-import { Runner } from '../exec/runner.js';
+import { asCleanup, Runner } from '../exec/runner.js';
+import { interruptOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { acquireOutputLock } from '../outputs/index.js';
 import { executePhase, type PhaseEvents } from '../phases/execute.js';
@@ -64,6 +66,8 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const state: BuildState = { outputs: [] };
   const steps: Step[] = buildSteps(config, plan);
   await preflight(config, plan, steps, runner);
+  // what builds that were killed left in the cache (their temporary tarballs)
+  for (const n of removeDeadTemps(config.cacheDir)) log.info(`cache: removed ${n}, left by a build that was killed`);
 
   const cleanup = opts.cleanup ?? new CleanupStack(log);
   // before any work: a second build of the same outputs fails now (or waits), not at the end
@@ -117,11 +121,14 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
     }
     ok = true;
   } catch (e) {
-    log.error(`the build failed; its workspace is kept for debugging: ${ws.root}`);
+    // an interrupt is reported by the CLI, which names the workspace too
+    if (!interruptOf(e)) log.error(`the build failed; its workspace is kept for debugging: ${ws.root}`);
     throw e;
   } finally {
     await cleanup.run();
-    if (ok && !config.keepWorkspace) await removeTree(ctx, ws.root).catch((e) => log.warn(`the workspace is kept: ${(e as Error).message}`));
+    if (ok && !config.keepWorkspace) {
+      await asCleanup(() => removeTree(ctx, ws.root)).catch((e) => log.warn(`the workspace is kept: ${(e as Error).message}`));
+    }
   }
   report.outputs = state.outputs;
   report.totalMs = Date.now() - started;

@@ -16,9 +16,9 @@ import type { Step } from './types.js';
 export function requiredTools(config: BuildConfig, steps: Step[]): { tool: string; why: string }[] {
   const tools = [
     { tool: 'bash', why: 'runs hook phases' },
-    { tool: 'unshare', why: 'sandboxes the in-target phases (util-linux)' },
+    { tool: 'unshare', why: 'sandboxes the in-target phases; gives every command a pid namespace that dies with Kiln (util-linux)' },
+    { tool: 'setpriv', why: 'ties every command to Kiln\'s life (--pdeathsig; util-linux)' },
     { tool: 'chroot', why: 'enters the tree (coreutils)' },
-    { tool: 'flock', why: 'locks the output name against a concurrent build (util-linux)' },
   ];
   if ((process.getuid?.() ?? 0) !== 0) tools.push({ tool: 'newuidmap', why: 'maps subordinate ids for a rootless build (uidmap)' });
   for (const s of steps) tools.push(...(s.tools ?? []));

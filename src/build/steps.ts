@@ -25,6 +25,7 @@ import { needsDisk, type BuildPlan } from './plan.js';
 import { checkTreeDeployed, finaliseBase, installHostAptConf, installHostResolvConf } from './tree-prep.js';
 import { hostAptConfig } from '../distros/host-apt.js';
 import { mkfsTools, type FsType } from '../block-device/mkfs/index.js';
+import { Tree } from '../tree/fs.js';
 
 const phaseStep = (phase: PhaseName): Step => ({ id: phase, title: phase, phase });
 
@@ -39,9 +40,10 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
   steps.push(
     phaseStep('root.d'),
     { id: 'check-tree', title: 'check the root tree', run: async (ctx) => {
-      checkTreeDeployed(ctx.ws.tree);
-      installHostResolvConf(ctx.ws.tree);
-      installHostAptConf(ctx.ws.tree, await hostAptConfig(ctx.runner));
+      const tree = new Tree(ctx.ws.tree);
+      checkTreeDeployed(tree);
+      installHostResolvConf(tree);
+      installHostAptConf(tree, await hostAptConfig(ctx.runner));
     } },
     phaseStep('extra-data.d'),
     { id: 'packages-squash', title: 'squash package-installs and pkg-map', run: (ctx, _s, env) => preparePackages(ctx, plan.elements, plan.hooks, env) },
@@ -72,7 +74,7 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     // cleanup.d runs before assembly: the tree is the image's content (there is no mounted image
     // to change afterwards), so what cleanup.d removes must be gone before the filesystems are made.
     phaseStep('cleanup.d'),
-    { id: 'finalise-tree', title: 'finalise the tree', run: async (ctx) => finaliseBase(ctx.ws.tree) },
+    { id: 'finalise-tree', title: 'finalise the tree', run: (ctx) => finaliseBase(ctx, new Tree(ctx.ws.tree)) },
   );
   if (disk) {
     steps.push({
@@ -105,7 +107,7 @@ function bootstrapStep(config: BuildConfig, name: string): Step {
   // tools() is asked during preflight, before the workspace exists
   const request = (ctx: BuildContext | undefined, env: Record<string, string>): BootstrapRequest => ({
     arch: config.arch, settings: readSettings(env, config.flags, 'bootstrap'), cacheDir: config.cacheDir, useCache: config.useCache, offline: config.offline,
-    target: ctx?.ws.tree ?? '', runner: ctx?.runner ?? new Runner(), log: ctx?.log ?? silentLogger,
+    target: ctx?.ws.tree ?? '', ...(ctx ? { tmpDir: ctx.ws.tmp } : {}), runner: ctx?.runner ?? new Runner(), log: ctx?.log ?? silentLogger,
     identity: ctx?.identity ?? currentIdentity(),
   });
   return {

@@ -2,15 +2,16 @@
  * What DIB does to the tree around the hook phases (create_base / finalise_base, dib-compat 1.2):
  * check that root.d produced a tree, give it the host's resolv.conf for the in-target phases, and
  * at the end restore resolv.conf, empty /tmp, truncate /var/log files and remove /root/*.log.
+ * Every access goes through src/tree: symlinks in the tree are resolved inside it, never on the host.
  */
-import { copyFileSync, existsSync, lstatSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { HOST_APT_CONF } from '../distros/host-apt.js';
 import { KilnError } from '../errors.js';
-import { assertNoMountsUnder } from '../sandbox/mounts.js';
+import { Tree } from '../tree/fs.js';
+import { emptyDirectory, truncateFiles, type TreeRootContext } from '../tree/root-ops.js';
 
-export function checkTreeDeployed(tree: string): void {
-  const entries = readdirSync(tree).filter((e) => e !== 'lost+found' && e !== 'tmp');
+export function checkTreeDeployed(tree: Tree): void {
+  const entries = tree.readdir('/').filter((e) => e !== 'lost+found' && e !== 'tmp');
   if (entries.length === 0) {
     throw new KilnError('Failed to deploy the root element: root.d left the tree empty', {
       hint: 'include an operating-system element that creates the root tree (e.g. debian-minimal, busybox-minimal)',
@@ -18,63 +19,43 @@ export function checkTreeDeployed(tree: string): void {
   }
 }
 
-const RESOLV = 'etc/resolv.conf';
+const RESOLV = '/etc/resolv.conf';
+const ORIG = `${RESOLV}.ORIG`;
 
-export function installHostResolvConf(tree: string, hostResolv = '/etc/resolv.conf'): void {
-  const target = join(tree, RESOLV);
-  if (!existsSync(join(tree, 'etc'))) return;
-  if (exists(target) && !exists(`${target}.ORIG`)) renameSync(target, `${target}.ORIG`);
-  else if (exists(target)) rmSync(target, { force: true });
-  if (existsSync(hostResolv)) copyFileSync(hostResolv, target);
+/** The tree's resolv.conf (a file or a symlink) is set aside as .ORIG and the host's put in its place. */
+export function installHostResolvConf(tree: Tree, hostResolv = '/etc/resolv.conf'): void {
+  if (!tree.isDirectory('/etc')) return;
+  if (tree.exists(RESOLV) && !tree.exists(ORIG)) tree.rename(RESOLV, ORIG);
+  else tree.remove(RESOLV);
+  if (existsSync(hostResolv)) tree.writeFile(RESOLV, readFileSync(hostResolv));
 }
 
-export function restoreResolvConf(tree: string): void {
-  const target = join(tree, RESOLV);
-  if (!existsSync(join(tree, 'etc'))) return;
+export function restoreResolvConf(tree: Tree): void {
+  if (!tree.isDirectory('/etc')) return;
   // DIB keeps a resolv.conf that a hook replaced with a symlink.
-  if (exists(target) && lstatSync(target).isSymbolicLink()) {
-    rmSync(`${target}.ORIG`, { force: true });
+  if (tree.lstat(RESOLV)?.isSymbolicLink()) {
+    tree.remove(ORIG);
     return;
   }
-  rmSync(target, { force: true });
-  if (exists(`${target}.ORIG`)) renameSync(`${target}.ORIG`, target);
+  tree.remove(RESOLV);
+  if (tree.exists(ORIG)) tree.rename(ORIG, RESOLV);
 }
 
 /** The host's apt acquire settings, for the hooks' apt during the build (src/distros/host-apt.ts). */
-export function installHostAptConf(tree: string, lines: string[]): void {
-  const dir = join(tree, 'etc/apt/apt.conf.d');
-  if (lines.length === 0 || !existsSync(dir)) return;
-  writeFileSync(join(tree, HOST_APT_CONF), `// Kiln: the build host's apt settings, removed when the build ends\n${lines.join('\n')}\n`);
+export function installHostAptConf(tree: Tree, lines: string[]): void {
+  if (lines.length === 0 || !tree.isDirectory('/etc/apt/apt.conf.d')) return;
+  // a fresh file, not through a symlink someone left there: finaliseBase removes exactly this entry
+  tree.remove(HOST_APT_CONF);
+  tree.writeFile(HOST_APT_CONF, `// Kiln: the build host's apt settings, removed when the build ends\n${lines.join('\n')}\n`);
 }
 
-export function finaliseBase(tree: string): void {
-  rmSync(join(tree, HOST_APT_CONF), { force: true });
+export async function finaliseBase(ctx: TreeRootContext, tree: Tree): Promise<void> {
+  tree.remove(HOST_APT_CONF);
   restoreResolvConf(tree);
-  const tmp = join(tree, 'tmp');
-  if (existsSync(tmp)) {
-    assertNoMountsUnder(tmp, `the tree's /tmp contents`); // rmSync would delete through a mount point
-    for (const e of readdirSync(tmp)) rmSync(join(tmp, e), { recursive: true, force: true });
-  }
-  truncateLogs(join(tree, 'var/log'));
-  const rootHome = join(tree, 'root');
-  if (existsSync(rootHome)) for (const e of readdirSync(rootHome)) if (e.endsWith('.log')) rmSync(join(rootHome, e), { force: true });
-}
-
-function truncateLogs(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    const st = lstatSync(p);
-    if (st.isDirectory()) truncateLogs(p);
-    else if (st.isFile() && statSync(p).size > 0) truncateSync(p, 0);
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
+  await emptyDirectory(ctx, tree, '/tmp');
+  await truncateFiles(ctx, tree, '/var/log');
+  if (!tree.isDirectory('/root')) return;
+  for (const e of tree.readdir('/root')) {
+    if (e.endsWith('.log') && !tree.lstat(`/root/${e}`)?.isDirectory()) tree.remove(`/root/${e}`);
   }
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseProcessTag, processAlive, processTag } from '../exec/process-tag.js';
 import type { CacheInputs } from './key.js';
 
 export const BOOTSTRAP_DIR = 'bootstrap';
@@ -53,10 +54,45 @@ export function lookupBootstrap(dir: string, key: string): CacheEntry | undefine
   }
 }
 
-/** A temporary path in the cache's bootstrap directory for a tarball being written. */
+/**
+ * A temporary path in the cache's bootstrap directory for a tarball being written, named after
+ * the writing process (`.tmp-<key>-<pid>.<start>.tar.zst`) so removeDeadTemps can tell orphans.
+ */
 export function tempBootstrapPath(dir: string, key: string): string {
   mkdirSync(join(dir, BOOTSTRAP_DIR), { recursive: true });
-  return join(dir, BOOTSTRAP_DIR, `${TMP_PREFIX}${key}-${process.pid}-${Date.now()}.tar.zst`);
+  return join(dir, BOOTSTRAP_DIR, `${TMP_PREFIX}${key}-${processTag()}.tar.zst`);
+}
+
+/** Does this temporary file name carry a writer's tag, and is that writer dead? */
+export function tempWriterDead(name: string): boolean {
+  const m = /\.tmp-(?:[0-9a-f]+-)?(\d+\.\d+)(?:\.tar\.zst)?$/.exec(name);
+  const tag = m ? parseProcessTag(m[1]!) : undefined;
+  return tag !== undefined && !processAlive(tag);
+}
+
+/**
+ * Remove the temporary files of writers that are dead (a build killed while mmdebstrap wrote its
+ * tarball). Run at the start of every build; a file being written by a live build is kept.
+ * Returns the names removed.
+ */
+export function removeDeadTemps(dir: string): string[] {
+  const bdir = join(dir, BOOTSTRAP_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(bdir);
+  } catch {
+    return []; // no cache yet
+  }
+  const removed: string[] = [];
+  for (const n of names.filter((x) => x.includes(TMP_PREFIX) && tempWriterDead(x))) {
+    try {
+      rmSync(join(bdir, n), { force: true, recursive: true });
+      removed.push(n);
+    } catch {
+      /* another user's cache: not ours to tidy */
+    }
+  }
+  return removed;
 }
 
 /**
@@ -77,7 +113,7 @@ export function storeBootstrap(dir: string, key: string, tempTarball: string, in
 /** (Re)write the metadata of an entry atomically. */
 export function writeBootstrapMeta(dir: string, entry: CacheEntry): void {
   const p = bootstrapPaths(dir, entry.key);
-  const tmpMeta = `${p.meta}.${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmpMeta = `${p.meta}.${TMP_PREFIX}${randomBytes(4).toString('hex')}-${processTag()}`;
   writeFileSync(tmpMeta, `${JSON.stringify({ ...entry, file: undefined }, null, 2)}\n`, { flag: 'wx' });
   renameSync(tmpMeta, p.meta);
 }
@@ -105,7 +141,7 @@ export interface PruneOptions { olderThanDays?: number; all?: boolean; now?: Dat
 
 /**
  * Remove entries older than `olderThanDays` (or every entry with `all`), plus leftovers: temporary
- * files of interrupted writes older than a day, and tarballs or metadata without their partner.
+ * files of dead writers or older than a day, and tarballs or metadata without their partner.
  * Returns the removed entries (leftovers are not listed).
  */
 export function pruneCache(dir: string, opts: PruneOptions): CacheEntry[] {
@@ -128,7 +164,7 @@ function removeLeftovers(bdir: string, now: number): void {
   for (const name of names) {
     const p = join(bdir, name);
     if (name.startsWith(TMP_PREFIX) || name.includes(`.${TMP_PREFIX}`)) {
-      if (now - statSync(p).mtimeMs > 86_400_000) rmSync(p, { force: true, recursive: true });
+      if (tempWriterDead(name) || now - statSync(p).mtimeMs > 86_400_000) rmSync(p, { force: true, recursive: true });
     } else if (name.endsWith('.tar.zst') && !names.has(name.replace(/\.tar\.zst$/, '.json'))) {
       if (now - statSync(p).mtimeMs > 86_400_000) rmSync(p, { force: true });
     } else if (name.endsWith('.json') && !names.has(name.replace(/\.json$/, '.tar.zst'))) {

@@ -1,6 +1,7 @@
 /**
  * disk-image-create and `kiln build`: parse argv with the DIB-compatible parser, build, render
- * progress, print the outputs and the timings. Interrupts clean up and name the workspace.
+ * progress, print the outputs and the timings. Interrupts (SIGINT, SIGTERM, SIGHUP: signals.ts)
+ * stop every command, clean up, name the workspace and exit with 128 + the signal's number.
  */
 import { checkFileTarget } from '../build/path-checks.js';
 import { build, type BuildReporter } from '../build/pipeline.js';
@@ -8,10 +9,13 @@ import { CleanupStack } from '../cleanup.js';
 import { parseArgv } from '../config/argv.js';
 import { createBuildConfig, type BuildConfig } from '../config/build-config.js';
 import { formatHelp } from '../config/help.js';
+import { signalExitCode } from '../errors.js';
 import { hostArch } from '../exec/host.js';
+import { abortCommands } from '../exec/runner.js';
 import { ConsoleLogger } from './logging.js';
 import { BUILTIN_ELEMENTS, kilnVersion } from './paths.js';
 import { formatTimings, ListrReporter, PlainReporter } from './progress.js';
+import { handleInterrupts } from './signals.js';
 
 export function parseBuildArgs(argv: string[], env: Record<string, string | undefined>): { config?: BuildConfig; info?: string } {
   const args = parseArgv(argv);
@@ -39,19 +43,22 @@ export async function runBuildCli(argv: string[]): Promise<number> {
   const reporter: BuildReporter = listr ?? new PlainReporter((l) => log.info(l));
   const cleanup = new CleanupStack(log);
   let workspace = '';
-  let interrupted = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    process.stderr.write(`\ndisk-image-create: interrupted (${sig}); cleaning up\n`);
-    void cleanup.run().finally(() => {
-      if (workspace) process.stderr.write(`disk-image-create: the workspace is kept for debugging: ${workspace}\n`);
-      process.exit(130);
-    });
+  let interrupted: NodeJS.Signals | undefined;
+  let fallback: NodeJS.Timeout | undefined;
+  const kept = () => (workspace ? `; the workspace is kept for debugging: ${workspace}` : '');
+  const exitInterrupted = async (sig: NodeJS.Signals): Promise<number> => {
+    await cleanup.run(); // joins the build's own cleanup when it is under way
+    process.stderr.write(`disk-image-create: interrupted by ${sig}${kept()}\n`);
+    return signalExitCode(sig);
   };
-  // `on`, not `once`: execa's signal-exit re-raises the signal when no other listener is left
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopHandling = handleInterrupts('disk-image-create', (sig) => {
+    interrupted = sig;
+    process.stderr.write(`\ndisk-image-create: interrupted (${sig}); stopping the build and cleaning up\n`);
+    // the running commands die and the build fails at its next command; a step between two
+    // commands that takes too long to get there is not waited for
+    void abortCommands(sig);
+    fallback = setTimeout(() => void exitInterrupted(sig).then((code) => process.exit(code)), 15_000);
+  });
   try {
     const report = await build(cfg, {
       log, reporter, cleanup, breaks: new Set(cfg.breaks),
@@ -60,16 +67,18 @@ export async function runBuildCli(argv: string[]): Promise<number> {
       onWorkspace: (p) => { workspace = p; },
     });
     await listr?.finished();
+    // a signal that came as the build finished: its outputs are whole, so it is a success
     process.stdout.write(`${report.outputs.map((o) => `wrote ${o}`).join('\n')}${report.outputs.length ? '\n' : ''}`);
     process.stderr.write(`${formatTimings(report)}\n`);
     return 0;
   } catch (e) {
     listr?.failAll(e as Error);
     await listr?.finished();
+    if (interrupted) return await exitInterrupted(interrupted);
     if (workspace) process.stderr.write(`disk-image-create: the workspace is kept for debugging: ${workspace}\n`);
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    clearTimeout(fallback);
+    stopHandling();
   }
 }

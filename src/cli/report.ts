@@ -33,7 +33,8 @@ export function formatError(prog: string, e: unknown, debug: boolean): string {
 export async function runMain(prog: string, main: () => Promise<number | void>, isDebug: () => boolean): Promise<void> {
   try {
     const code = await main();
-    process.exitCode = code ?? 0;
+    // a subcommand handler (kiln build) may have set the code itself
+    process.exitCode = code ?? process.exitCode ?? 0;
   } catch (e) {
     process.stderr.write(`${formatError(prog, e, isDebug())}\n`);
     process.exitCode = exitCodeFor(e);

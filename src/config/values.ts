@@ -3,7 +3,7 @@
  * variable and returns the typed value, or throws a KilnError saying what was expected; the reader
  * (read-settings.ts) adds which flag or variable it was. Sizes become `Bytes` right here.
  */
-import { parseAbsSize } from '../block-device/sizes.js';
+import { parseAbsSize } from '../block-device/common/sizes.js';
 import { KilnError } from '../errors.js';
 import { bytes, bytesOf, GiB, type Bytes } from '../units.js';
 import { resolve } from 'node:path';

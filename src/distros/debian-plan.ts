@@ -72,7 +72,7 @@ export function planMmdebstrap(req: MmdebstrapRequest): string[] {
     // keep the package lists, as DIB's tree has them from root.d on: pre-install.d hooks may
     // install before dpkg's 99-apt-get-update refreshes them (debootstrap's cleanup.d removes them)
     '--skip=cleanup/apt/lists',
-    // loopless.md step 1: without this the initramfs is built twice during the bootstrap (kernel
+    // Without this the initramfs is built twice during the bootstrap (kernel
     // postinst + initramfs-tools trigger), ~40 s; it is built once, in finalise.d.
     `--essential-hook=chroot "$1" dpkg-divert --quiet --local --rename --divert ${INITRAMFS_DIVERT} --add /usr/sbin/update-initramfs`,
     '--essential-hook=printf \'#!/bin/sh\\n# Kiln: the initramfs is built once, in finalise.d\\nexit 0\\n\' > "$1/usr/sbin/update-initramfs" && chmod 755 "$1/usr/sbin/update-initramfs"',

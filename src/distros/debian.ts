@@ -4,11 +4,12 @@
  * this file only looks up the cache, runs mmdebstrap and tar.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheEntry, type CacheInputs } from '../cache/index.js';
-import { asTreeRoot } from '../sandbox/identity.js';
+import { asCleanup } from '../exec/runner.js';
+import { asTreeRoot, type Identity } from '../sandbox/identity.js';
 import { checkCachedBootstrap, unpackCachedBootstrap } from './cached-bootstrap.js';
 import { loadDebianData } from './debian-data.js';
 import { hostAptConfig, mmdebstrapHostAptArgs } from './host-apt.js';
@@ -24,7 +25,7 @@ export const debianDriver: DistroDriver = {
     const need: ToolNeed[] = [
       { tool: 'mmdebstrap', why: 'bootstraps the Debian root tree' },
       { tool: 'setsid', why: 'runs mmdebstrap in its own process group (util-linux)' },
-      { tool: 'unshare', why: 'private mount namespace for mmdebstrap as root; user namespace when unprivileged (util-linux)' },
+      { tool: 'unshare', why: 'mount and pid namespaces for mmdebstrap; a user namespace when unprivileged (util-linux)' },
       { tool: 'tar', why: 'unpacks the bootstrap tarball into the tree' },
       { tool: 'zstd', why: 'the bootstrap tarball is zstd-compressed' },
     ];
@@ -70,20 +71,33 @@ async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
       hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
     });
   }
-  const temp = req.useCache ? tempBootstrapPath(req.cacheDir, key) : join(dirname(req.target), 'kiln-bootstrap.tar.zst');
+  // mmdebstrap builds the tree in a temporary directory under TMPDIR before packing it: inside
+  // the workspace, so an interrupted bootstrap leaves nothing elsewhere (removed below when
+  // mmdebstrap is done; kept in the workspace only when Kiln is killed)
+  const tmp = join(req.tmpDir ?? join(dirname(req.target), 'tmp'), 'bootstrap');
+  mkdirSync(tmp, { recursive: true });
+  const temp = req.useCache ? tempBootstrapPath(req.cacheDir, key) : join(tmp, 'kiln-bootstrap.tar.zst');
   const argv = planMmdebstrap({ plan, mode: req.identity.privileged ? 'root' : 'unshare', output: temp });
   // the host's proxy and Release-date settings reach the archive as the host's apt does
   argv.splice(1, 0, ...mmdebstrapHostAptArgs(await hostAptConfig(req.runner)));
   req.log.info(`bootstrap: ${what} with mmdebstrap (${plan.packages.length} packages)`);
   try {
-    const cmd = planBootstrapCommand(req.identity.privileged, argv);
-    await req.runner.run(cmd[0]!, cmd.slice(1), { stream: true, context: 'bootstrap (mmdebstrap)' });
+    const cmd = planBootstrapCommand(req.identity, argv);
+    await req.runner.run(cmd[0]!, cmd.slice(1), { stream: true, env: { TMPDIR: tmp }, context: 'bootstrap (mmdebstrap)' });
     // hashed right after mmdebstrap wrote it: later lookups check the tarball against this
     const tarball = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs, new Date(), await sha256File(temp)).file : temp;
     await unpackTarball(req, tarball);
   } finally {
     rmSync(temp, { force: true });
+    // mmdebstrap's temporary tree, left when it was killed; its files belong to the tree's owners
+    await asCleanup(() => req.runner.run(...removeAsTreeRoot(req.identity, tmp), { context: 'bootstrap (remove the temporary tree)' }))
+      .catch((e) => req.log.warn(`could not remove ${tmp}: ${(e as Error).message}`));
   }
+}
+
+function removeAsTreeRoot(id: Identity, dir: string): [string, string[]] {
+  const argv = [...asTreeRoot(id), 'rm', '-rf', '--one-file-system', dir];
+  return [argv[0]!, argv.slice(1)];
 }
 
 function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined): CacheEntry | undefined {
@@ -97,16 +111,19 @@ function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined): Cach
 }
 
 /**
- * How mmdebstrap is started. In its own session: when writing the tarball fails, mmdebstrap tears
- * down its children with `kill HUP => -getpgrp()`, which would otherwise hit Kiln and whatever
- * shares its process group. As root, in a private mount namespace: --mode=root mounts /proc, /sys
- * and /dev in its temporary tree, and those mounts must never reach the host's mount table (an
- * interrupted bootstrap would leave them behind). --mode=unshare makes its own namespaces.
+ * How mmdebstrap is started: as root of the tree (asTreeRoot), in a private mount namespace and a
+ * pid namespace that die with Kiln, and in its own session.
+ * - Mount namespace: --mode=root mounts /proc, /sys and /dev in its temporary tree, and those
+ *   mounts must never reach the host's mount table (an interrupted bootstrap would leave them).
+ * - Pid namespace: every mmdebstrap, apt and dpkg process dies when Kiln is stopped or killed.
+ *   Unprivileged this is the user namespace with the subordinate ids, where mmdebstrap runs as
+ *   its root; --mode=unshare then makes its mount and pid namespaces without another user
+ *   namespace (mmdebstrap supports unshare mode as root), with the same id mapping it would make.
+ * - Session (setsid): when writing the tarball fails, mmdebstrap tears down its children with
+ *   `kill HUP => -getpgrp()`, which must not reach Kiln or whatever shares its process group.
  */
-export function planBootstrapCommand(privileged: boolean, mmdebstrapArgv: string[]): string[] {
-  // ...and a pid namespace: an interrupted build kills unshare, and every mmdebstrap process dies with it
-  const ns = privileged ? ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--'] : [];
-  return ['setsid', ...ns, ...mmdebstrapArgv];
+export function planBootstrapCommand(identity: Identity, mmdebstrapArgv: string[]): string[] {
+  return [...asTreeRoot(identity, { mount: true }), 'setsid', ...mmdebstrapArgv];
 }
 
 /**

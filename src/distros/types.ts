@@ -1,5 +1,5 @@
 /**
- * The distro driver contract (team brief): an OS element names a driver in its `kiln-bootstrap`
+ * The distro driver contract: an OS element names a driver in its `kiln-bootstrap`
  * file (`driver: debian`); the pipeline calls driver.bootstrap() to fill the empty tree before
  * root.d, and driver.tools() during preflight.
  */
@@ -21,6 +21,8 @@ export interface BootstrapRequest {
   offline: boolean;
   /** empty directory to fill with the root tree */
   target: string;
+  /** where the driver may keep temporary files (the build's workspace); default: beside target */
+  tmpDir?: string;
   runner: Runner;
   log: Logger;
   identity: Identity;

@@ -1,4 +1,4 @@
-/** The element model: a directory in DIB's element format (dib-compat 3.1). */
+/** The element model: a directory in DIB's element format (diskimage-builder's element format; docs/element-authoring.md). */
 export interface Element {
   /** basename of the element directory's realpath (DIB quirk: a symlinked element takes its target's name) */
   name: string;

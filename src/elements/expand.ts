@@ -1,6 +1,6 @@
 /**
  * How disk-image-create turns the command line into the element list it resolves
- * (arg_to_elements, dib-compat 1.1): the vm default block-device rule, then `base` unless -n.
+ * (arg_to_elements in diskimage_builder/lib/disk-image-create): the vm default block-device rule, then `base` unless -n.
  */
 export interface ExpandOptions {
   skipBase: boolean;

@@ -1,5 +1,5 @@
 /**
- * The per-filter-set decision of DIB's package-installs-squash `collect_data` (dib-compat 3.4), in
+ * The per-filter-set decision of DIB's package-installs-squash `collect_data` (diskimage_builder/elements/package-installs/bin/package-installs-squash), in
  * DIB's order: installtype, arch/not-arch, dib_python_version, when. The order matters because the
  * later checks can fail hard (arch+not-arch, an unset `when` variable) only when the earlier pass.
  */

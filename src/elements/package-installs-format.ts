@@ -3,8 +3,7 @@
  * `json.dump(d, f, indent=True, separators=(',', ': '), sort_keys=False)` -- indent 1, ensure_ascii,
  * tuples as lists, no trailing newline. Element scripts and package-installs-v2 read this file.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { Tree } from '../tree/fs.js';
 import type { SquashedPackages } from './package-installs-squash.js';
 
 export function formatSquashedJson(model: SquashedPackages): string {
@@ -46,10 +45,9 @@ export function pyJsonString(s: string): string {
 /** Where the in-target hooks read the squash (DIB: extra-data.d/99-squash-package-install). */
 export const SQUASHED_JSON_PATH = 'tmp/package-installs.json';
 
-/** Write the squash into the tree (before pre-install.d); returns the file written. */
+/** Write the squash into the tree (before pre-install.d), resolved in the tree (src/tree); returns the host file written. */
 export function writeSquashedJson(treeDir: string, model: SquashedPackages): string {
-  const file = join(treeDir, SQUASHED_JSON_PATH);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, formatSquashedJson(model), { mode: 0o644 });
-  return file;
+  const tree = new Tree(treeDir);
+  tree.mkdirp('/tmp');
+  return tree.writeFile(SQUASHED_JSON_PATH, formatSquashedJson(model), 0o644);
 }

@@ -1,5 +1,5 @@
 /**
- * Parse an element's package-installs.json / package-installs.yaml (dib-compat 3.4) as DIB's
+ * Parse an element's package-installs.json / package-installs.yaml (docs/package-installs.md) as DIB's
  * package-installs-squash reads it: `json.load` first, `yaml.safe_load` (YAML 1.1) when that fails.
  * The result keeps Python's dict semantics (a repeated key keeps its first position and its last
  * value) and the line of every package so later errors can name file:line.

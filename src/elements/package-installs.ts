@@ -1,5 +1,5 @@
 /**
- * package-installs (dib-compat 3.4): the public face for the pipeline and the element scripts.
+ * package-installs (docs/package-installs.md): the public face for the pipeline and the element scripts.
  * The pipeline calls squashPackageInstalls() in extra-data and writes formatSquashedJson() to
  * <tree>/tmp/package-installs.json before pre-install.d; elements/package-installs reads it in the target.
  */

@@ -6,8 +6,9 @@
  *   /usr/share/pkg-map/<element>.kiln:  '#distro=<d>', '#release=<r>', then 'name=mapped names' lines
  *   ('name=' means "no package").
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Tree } from '../tree/fs.js';
 import { parsePkgMap, resolvePkgMap, type DistroRelease, type NameMap } from './pkg-map.js';
 
 export const PKG_MAP_DIR = 'usr/share/pkg-map';
@@ -23,15 +24,17 @@ export function formatPkgMapFile(resolved: NameMap, target: DistroRelease): stri
  * and write the resolved `<element>.kiln`. Returns the names of the elements that had a map.
  */
 export function writePkgMapFiles(elements: { name: string; path: string }[], target: DistroRelease, treeDir: string): string[] {
-  const dir = join(treeDir, PKG_MAP_DIR);
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const tree = new Tree(treeDir); // the tree's paths are resolved in it (src/tree)
+  const dir = `/${PKG_MAP_DIR}`;
+  tree.mkdirp(dir, 0o755);
   const written: string[] = [];
   for (const el of elements) {
     const src = join(el.path, 'pkg-map');
     if (!existsSync(src) || !statSync(src).isFile()) continue;
-    const map = parsePkgMap(readFileSync(src, 'utf8'), src, el.name);
-    copyFileSync(src, join(dir, el.name));
-    writeFileSync(join(dir, `${el.name}.kiln`), formatPkgMapFile(resolvePkgMap(map, target), target), { mode: 0o644 });
+    const bytes = readFileSync(src);
+    const map = parsePkgMap(bytes.toString('utf8'), src, el.name);
+    tree.writeFile(`${dir}/${el.name}`, bytes, 0o644);
+    tree.writeFile(`${dir}/${el.name}.kiln`, formatPkgMapFile(resolvePkgMap(map, target), target), 0o644);
     written.push(el.name);
   }
   return written;

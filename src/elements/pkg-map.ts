@@ -1,5 +1,5 @@
 /**
- * pkg-map (dib-compat 3.5): an element's `pkg-map` JSON translates generic package names into
+ * pkg-map (diskimage_builder/elements/pkg-map/bin/pkg-map): an element's `pkg-map` JSON translates generic package names into
  * distro-specific ones. Sections are merged default -> family -> distro -> release, most specific
  * last; an empty string means "no package". Semantics follow DIB's elements/pkg-map/bin/pkg-map.
  */

@@ -1,5 +1,5 @@
 /**
- * Dependency expansion with DIB's exact semantics (element_dependencies.py, dib-compat 3.7):
+ * Dependency expansion with DIB's exact semantics (diskimage_builder/element_dependencies.py):
  * breadth-first over element-deps, virtual names from element-provides, the provided names removed
  * from the result, cycles and self-dependencies allowed. Kiln adds the chain that led to an element
  * to every error, and returns the set sorted by name so plans are stable.

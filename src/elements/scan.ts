@@ -1,5 +1,5 @@
 /**
- * Discover elements along ELEMENTS_PATH (dib-compat 3.7 step 1). The path is walked in reverse so
+ * Discover elements along ELEMENTS_PATH (diskimage_builder/element_dependencies.py _find_all_elements). The path is walked in reverse so
  * that earlier entries override later ones; every directory inside an entry is an element named
  * after the basename of its realpath.
  */

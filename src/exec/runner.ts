@@ -1,10 +1,16 @@
 /**
  * The only module that imports execa. Every external command Kiln runs goes through a Runner so
- * that it is logged, its failure carries argv/exit code/stderr tail, and it is killed on abort.
+ * that it is logged, its failure carries argv/exit code/stderr tail, it dies with Kiln (even when
+ * Kiln is SIGKILLed: lifeline.ts), and it is killed on abort.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { KilnError } from '../errors.js';
+import { InterruptedError, KilnError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { missingCommand, tiedToKiln } from './lifeline.js';
+import { findTool } from './tools.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -68,32 +74,92 @@ export function formatArgv(argv: string[]): string {
 /** Every command still running, from every Runner: an abort must reach them all. */
 const LIVE = new Set<ResultPromise>();
 
+/** Set by abortCommands(): the signal that stopped Kiln. */
+let abortedBy: string | undefined;
+/** Marks the async context of cleanup code (CleanupStack.run), whose commands still run after an abort. */
+const cleanupScope = new AsyncLocalStorage<true>();
+
+/**
+ * Run `fn` as cleanup: commands it starts run even after abortCommands() (moving a split tree
+ * back, removing a temporary tree), since cleanup is what an interrupted build still has to do.
+ */
+export function asCleanup<T>(fn: () => T): T {
+  return cleanupScope.run(true, fn);
+}
+
+/**
+ * Stop the build on a signal: kill every running command and refuse to start new ones (outside
+ * cleanup), so a step that was between two commands fails at its next one instead of going on.
+ * Every command that was running or is refused rejects with an InterruptedError. For a process
+ * that is about to exit (the CLI's signal handlers); there is no way back.
+ */
+export function abortCommands(signal: string, waitMs = 5000): Promise<void> {
+  abortedBy ??= signal;
+  return killAllCommands(waitMs);
+}
+
 /**
  * Kill every command Kiln started and wait (up to `waitMs`) for them to exit. SIGKILL, because
- * `unshare --fork` ignores SIGTERM; with --kill-child its death takes the whole pid namespace of a
- * hook with it.
+ * `unshare --fork` ignores SIGTERM; every command is the unshare of its own pid namespace with
+ * --kill-child (lifeline.ts), so its death takes all of the command's processes with it. Returns
+ * when the namespaces' inits are dead too (an init exits only after the rest of its namespace).
  */
 export async function killAllCommands(waitMs = 5000): Promise<void> {
   const children = [...LIVE];
+  // the init of each command's pid namespace: once it is gone, so is every process of the command
+  const inits = children.flatMap((c) => (c.pid ? childPids(c.pid) : []));
   for (const c of children) c.kill('SIGKILL');
+  const deadline = Date.now() + waitMs;
   await Promise.race([
     Promise.allSettled(children),
     new Promise((r) => setTimeout(r, waitMs).unref()),
   ]);
+  while (inits.some(running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Not exited (a zombie has: its pid namespace is empty then, its parent reaps it). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function interrupted(argv: string[], opts: RunOptions): InterruptedError {
+  const sig = abortedBy ?? 'SIGINT';
+  return new InterruptedError(sig, `${opts.context ?? formatArgv(argv.slice(0, 3))}: stopped, interrupted by ${sig}`);
 }
 
 export class Runner {
   private readonly live = LIVE;
+  /** root: commands get a pid namespace without a user namespace (lifeline.ts) */
+  private readonly privileged = (process.getuid?.() ?? 0) === 0;
   constructor(readonly log: Logger = silentLogger) {}
 
   async run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const argv = [cmd, ...args];
+    if (abortedBy && !cleanupScope.getStore()) throw interrupted(argv, opts);
+    // looked up before the wrappers exec it, so a missing command fails fast and prints nothing
+    const pathEnv = opts.extendEnv === false ? opts.env?.['PATH'] : (opts.env?.['PATH'] ?? process.env['PATH']);
+    const exe = cmd.includes('/') && opts.cwd ? resolve(opts.cwd, cmd) : cmd;
+    if (!findTool(exe, pathEnv ?? '')) throw new KilnError(`${cmd}: command not found`, { hint: `install the package that provides ${cmd}` });
     this.log.debug(`$ ${formatArgv(argv)}`);
+    const [bin, ...binArgs] = tiedToKiln(argv, this.privileged);
     const stdio: ('pipe' | 'inherit' | 'ignore')[] = opts.interactive
       ? ['inherit', 'inherit', 'inherit']
       : [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
     if (opts.onFd3Line) stdio.push('pipe');
-    const child = execa(cmd, args, {
+    const child = execa(bin!, binArgs, {
       cwd: opts.cwd,
       env: opts.env as Record<string, string>,
       extendEnv: opts.extendEnv ?? true,
@@ -137,9 +203,12 @@ export class Runner {
       const stderr = typeof r.stderr === 'string' ? r.stderr : Buffer.from(r.stderr ?? []).toString();
       const exitCode = r.exitCode ?? -1;
       if (r.code === 'ENOENT') {
-        throw new KilnError(`${cmd}: command not found`, { hint: `install the package that provides ${cmd}` });
+        throw new KilnError(`${bin}: command not found`, { hint: `install the package that provides ${bin} (util-linux)` });
       }
+      const missing = missingCommand(r.exitCode, stderr);
+      if (missing) throw new KilnError(`${missing}: command not found`, { hint: `install the package that provides ${missing}` });
       const ok = exitCode === 0 || (opts.okExitCodes ?? []).includes(exitCode);
+      if (!ok && abortedBy && !cleanupScope.getStore()) throw interrupted(argv, opts);
       if (!ok || r.isTerminated) {
         throw new CommandError(argv, r.exitCode, stderr || (opts.stream ? '' : stdout), opts.context, r.signal ?? undefined);
       }

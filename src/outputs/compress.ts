@@ -1,6 +1,6 @@
 /**
  * Optional compression of the raw and tar outputs (OutputRequest.compression), multithreaded:
- * zstd -T0 (level 3: ~6 s for a 2 GiB image, loopless.md step 5) or xz -T0. The compressor reads
+ * zstd -T0 (level 3: ~6 s for a 2 GiB image on 2 cores, bench/RESULTS.md) or xz -T0. The compressor reads
  * the written output and writes to stdout, redirected into the temporary file made for
  * NAME.EXT.zst / NAME.EXT.xz (so it writes into that file, never a name of its own choosing);
  * the result is tested (zstd -t / xz -t).

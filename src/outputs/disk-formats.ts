@@ -2,6 +2,8 @@
  * Disk formats converted from the raw image by qemu-img: qcow2, vhd (qemu 'vpc'), vhdx, vmdk.
  * qemu-img convert -O writes into the existing temporary target file that writeOutputs made.
  */
+import { renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { KilnError } from '../errors.js';
 import { qemuImgSupportsZstd, verifyDiskImage } from './qemu-img.js';
 import type { OutputFormat, OutputRequest, ToolNeed } from './types.js';
@@ -42,7 +44,7 @@ function qemuImgFormat(spec: QemuFormatSpec): OutputFormat {
 
 async function qcow2CompressionType(req: OutputRequest): Promise<'zstd' | 'zlib'> {
   const asked = req.qcow2Compression;
-  const zstd = await qemuImgSupportsZstd(req.runner);
+  const zstd = await qemuImgSupportsZstd(req.runner, req.rawImage ? dirname(req.rawImage) : undefined);
   if (asked === 'zstd' && !zstd) {
     throw new KilnError('this qemu-img cannot write zstd-compressed qcow2', { hint: 'use DIB_QCOW2_COMPRESSION=zlib, or qemu-img >= 5.1' });
   }

@@ -5,5 +5,5 @@ export { writeChecksums, formatChecksumLine } from './checksum.js';
 export { writeOutputs, outputTools, checkOutputRequest, type OutputResult } from './write.js';
 export { OutputVerificationError } from './verify/error.js';
 export { shrinkRawImage } from './shrink.js';
-export { acquireOutputLock, lockPath, type OutputLock } from './lock.js';
+export { acquireOutputLock, lockName, type OutputLock } from './lock.js';
 export { checkQemuImgOptions, parseQemuImgOptions } from './qemu-img-options.js';

@@ -1,25 +1,34 @@
 /**
  * The output lock: one build at a time per output name (output directory + image name), taken
- * before the build does any work and held until it ends. The lock file is `.NAME.kiln-lock`
- * beside the outputs: there, every path that reaches the same directory (symlinks, bind mounts,
- * relative -o) meets the same file, and any host or container writing there sees it. It holds
- * the holder's pid, for the message of the build that finds it taken. The lock itself is flock(2)
- * (exec/flock.ts), so a build killed with SIGKILL releases it; the file then stays, and the next
- * build reuses it. Holding the lock, every temporary file of that output name is stale by
- * definition, and is swept.
+ * before the build does any work and held until it ends.
+ *
+ * The lock is a listening Unix socket in the abstract namespace (unix(7)): binding a name that is
+ * bound already fails with EADDRINUSE, and the kernel frees the name when the holder's socket is
+ * closed, which includes the holder dying of SIGKILL. So the lock leaves no file anywhere, and a
+ * killed build never leaves a stale lock behind. The name is made from the output directory's
+ * device and inode (every path that reaches the directory, through symlinks, bind mounts or a
+ * relative -o, names the same lock) and the image name. A build that finds the lock taken connects
+ * to it and the holder answers with its pid, for the message.
+ *
+ * The abstract namespace belongs to the network namespace: builds in two containers with their own
+ * network namespaces that share an output directory do not see each other's locks.
+ *
+ * Holding the lock, every temporary file of that output name is stale by definition, and is swept.
  */
-import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, statSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KilnError } from '../errors.js';
-import { tryLockExclusive } from '../exec/flock.js';
 import type { Logger } from '../log.js';
 import { sweepStaleTemps } from './temp.js';
 
 export interface OutputLock {
-  path: string;
-  /** unlock and remove the lock file; idempotent */
-  release(): void;
+  /** the abstract socket name, without its leading NUL (for messages and tests) */
+  name: string;
+  /** release the lock; idempotent */
+  release(): Promise<void>;
 }
 
 export interface LockOptions {
@@ -30,43 +39,44 @@ export interface LockOptions {
   pollMs?: number;
 }
 
-export function lockPath(outDir: string, imageName: string): string {
-  return join(outDir, `.${imageName}.kiln-lock`);
+/** The lock's name for `outDir/imageName.*`; `outDir` must exist. */
+export function lockName(outDir: string, imageName: string): string {
+  const st = statSync(outDir);
+  const image = createHash('sha256').update(imageName).digest('hex').slice(0, 32);
+  return `kiln-output-lock/${st.dev}:${st.ino}/${image}`;
 }
 
-function openLockFile(path: string): number {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new KilnError(`cannot open the output lock ${path}: ${code === 'ELOOP' ? 'it is a symlink' : (e as Error).message}`, {
-      hint: code === 'ELOOP' ? 'remove that symlink (Kiln never follows one there)' : 'the output directory must be writable', cause: e,
+/** Bind the abstract name; undefined when another process holds it. */
+function tryBind(name: string): Promise<Server | undefined> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((peer) => {
+      peer.on('error', () => undefined);
+      peer.end(`${process.pid}\n`);
     });
-  }
-  if (!fstatSync(fd).isFile()) {
-    closeSync(fd);
-    throw new KilnError(`the output lock ${path} is not a regular file`, { hint: 'remove it' });
-  }
-  return fd;
+    server.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? resolve(undefined) : reject(e)));
+    server.listen(`\0${name}`, () => {
+      server.unref(); // the lock never keeps Kiln alive on its own
+      resolve(server);
+    });
+  });
 }
 
-/** Does `path` still name the file open as `fd`? (The holder before us removes it when done.) */
-function stillNamed(fd: number, path: string): boolean {
-  try {
-    const a = fstatSync(fd);
-    const b = lstatSync(path);
-    return a.dev === b.dev && a.ino === b.ino;
-  } catch {
-    return false;
-  }
-}
-
-function holderOf(fd: number): string {
-  const b = Buffer.alloc(64);
-  const n = readSync(fd, b, 0, b.length, 0);
-  const pid = /^(\d+)\n/.exec(b.subarray(0, n).toString())?.[1];
-  return pid ? `pid ${pid}` : 'pid unknown';
+/** Ask the holder of `name` for its pid (best effort, bounded). */
+function holderOf(name: string): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const sock = connect(`\0${name}`);
+    const done = (): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      const pid = /^(\d+)\n/.exec(text)?.[1];
+      resolve(pid ? `pid ${pid}` : 'pid unknown');
+    };
+    const timer = setTimeout(done, 1000);
+    sock.on('data', (d) => { text += d.toString(); });
+    sock.on('end', done);
+    sock.on('error', done);
+  });
 }
 
 /**
@@ -79,33 +89,18 @@ export async function acquireOutputLock(outDir: string, imageName: string, opts:
   } catch (e) {
     throw new KilnError(`cannot create the output directory ${outDir}: ${(e as Error).message}`, { hint: 'check -o', cause: e });
   }
-  const path = lockPath(outDir, imageName);
+  const name = lockName(outDir, imageName);
   const outputs = join(outDir, imageName);
   let waiting = false;
   for (;;) {
-    const fd = openLockFile(path);
-    let state: 'held' | 'stale' | 'busy';
-    let holder = '';
-    try {
-      // locked, but removed by the build before us: not the lock any more; try the new file
-      state = tryLockExclusive(fd) ? (stillNamed(fd, path) ? 'held' : 'stale') : 'busy';
-      if (state === 'held') {
-        ftruncateSync(fd, 0);
-        writeSync(fd, `${process.pid}\n`, 0);
-      } else if (state === 'busy') holder = holderOf(fd);
-    } catch (e) {
-      closeSync(fd);
-      throw e;
-    }
-    if (state === 'held') {
-      const lock = lockHandle(fd, path);
+    const server = await tryBind(name);
+    if (server) {
       for (const p of sweepStaleTemps(outDir, imageName)) opts.log.info(`removed ${p}, left by an interrupted build`);
-      return lock;
+      return lockHandle(server, name);
     }
-    closeSync(fd);
-    if (state === 'stale') continue;
+    const holder = await holderOf(name);
     if (!opts.wait) {
-      throw new KilnError(`another build (${holder}) is writing ${outputs}.* (lock ${path})`, {
+      throw new KilnError(`another build (${holder}) is writing ${outputs}.*`, {
         hint: 'wait for it to finish, or pass --wait (KILN_WAIT=1) to wait for it; or choose another -o',
       });
     }
@@ -116,19 +111,13 @@ export async function acquireOutputLock(outDir: string, imageName: string, opts:
   }
 }
 
-function lockHandle(fd: number, path: string): OutputLock {
-  let open = true;
+function lockHandle(server: Server, name: string): OutputLock {
+  let closed: Promise<void> | undefined;
   return {
-    path,
+    name,
     release() {
-      if (!open) return;
-      open = false;
-      // remove while still holding it: a build waiting on this file then sees it is gone and retries
-      try {
-        if (stillNamed(fd, path)) unlinkSync(path);
-      } finally {
-        closeSync(fd);
-      }
+      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      return closed;
     },
   };
 }

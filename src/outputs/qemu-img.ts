@@ -10,10 +10,13 @@ export interface ImageInfo { format: string; virtualSize: number }
 
 let zstdProbe: Promise<boolean> | undefined;
 
-/** Can this qemu-img write zstd-compressed qcow2 (qemu >= 5.1)? Probed once per process. */
-export function qemuImgSupportsZstd(runner: Runner): Promise<boolean> {
+/**
+ * Can this qemu-img write zstd-compressed qcow2 (qemu >= 5.1)? Probed once per process, in a
+ * scratch directory made in `tmpDir` (a build's workspace).
+ */
+export function qemuImgSupportsZstd(runner: Runner, tmpDir: string = tmpdir()): Promise<boolean> {
   zstdProbe ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kiln-qemu-probe-'));
+    const dir = mkdtempSync(join(tmpDir, '.kiln-qemu-probe-'));
     try {
       await runner.run('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', 'compression_type=zstd', join(dir, 'p.qcow2'), '1M']);
       return true;

@@ -3,6 +3,7 @@
  * the tree so the tree's owners are stored as they are (no -all-root). The contents of proc/ and
  * sys/ are excluded (the directories are kept). -mkfs-time pins the superblock time to the epoch.
  * Unlike DIB (whose branch only fires when squashfs is the first -t type), any position works.
+ * mksquashfs stores the tree's symlinks as symlinks: it never reads through one out of the tree.
  */
 import { asTreeRoot } from '../sandbox/identity.js';
 import type { OutputFormat, OutputRequest } from './types.js';

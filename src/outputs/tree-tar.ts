@@ -5,7 +5,8 @@
  *  - --xattrs --xattrs-include='*' --acls: capabilities, SELinux labels, POSIX ACLs (pax records);
  *  - --sort=name, --mtime=@EPOCH --clamp-mtime, pax exthdr.name without %p (GNU tar before 1.32
  *    put the PID in every extended header name) and no atime/ctime records: same tree, same bytes;
- *  - ./proc/* and ./sys/* contents excluded (the directories themselves are kept), as DIB.
+ *  - ./proc/* and ./sys/* contents excluded (the directories themselves are kept), as DIB;
+ *  - no --dereference: the tree's symlinks are stored as symlinks, never followed out of the tree.
  */
 import { asTreeRoot } from '../sandbox/identity.js';
 import type { OutputRequest } from './types.js';

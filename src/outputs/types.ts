@@ -1,5 +1,5 @@
 /**
- * The contract between the build pipeline and the output formats (team brief, "outputs").
+ * The contract between the build pipeline and the output formats (docs/outputs.md).
  * The pipeline hands over the assembled raw disk (or bare filesystem) image and the final root
  * tree; each format writes and verifies its output in a temporary file that writeOutputs made,
  * and writeOutputs renames it into place (write.ts, commit.ts).

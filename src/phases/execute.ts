@@ -3,7 +3,6 @@
  * environment.d sourced first (libexec/kiln-run-parts), progress per script, DIB's break points,
  * and a failing script reported with its element and the tail of its output.
  */
-import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { CommandError, Runner } from '../exec/runner.js';
@@ -11,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Identity } from '../sandbox/identity.js';
 import { unmountUnder } from '../sandbox/mounts.js';
 import { runAsTreeRoot, runInTree, TARGET_PATH, treeShell } from '../sandbox/sandbox.js';
+import { Tree } from '../tree/fs.js';
 import { phase as phaseInfo, type PhaseName } from './phases.js';
 import type { HookPlan } from './plan.js';
 
@@ -124,10 +124,11 @@ async function unmountHookMounts(ctx: PhaseContext, name: PhaseName): Promise<vo
   }
 }
 
+/** Remove the (empty) directory the hooks were mounted on; resolved in the tree as the sandbox did. */
 function tidyMountPoint(treeDir: string): void {
-  const p = join(treeDir, 'tmp/in_target.d');
+  const tree = new Tree(treeDir);
   try {
-    if (existsSync(p)) rmdirSync(p);
+    if (tree.isDirectory('/tmp/in_target.d')) tree.remove(tree.resolve('/tmp/in_target.d').resolved);
   } catch {
     /* not empty: a hook wrote there; leave it */
   }

@@ -1,5 +1,5 @@
 /**
- * DIB's hook phases in execution order (dib-compat 3.2). `where` says whether a phase runs on the
+ * DIB's hook phases in execution order (docs/element-authoring.md, "Phases"). `where` says whether a phase runs on the
  * host (with TARGET_ROOT pointing at the tree) or inside the tree's sandbox (chroot).
  *
  * `unmountAfter`: when the phase has run, everything host hooks mounted under the workspace is

@@ -1,7 +1,7 @@
 /**
  * The HookPlan: which scripts run in each phase, in order, and which element each came from.
  * Pure over a snapshot of the element directories, so it is golden-testable (`kiln plan`).
- * Rules (dib-compat 3.3): scripts of all elements merge per phase; only executable regular files
+ * Rules (diskimage_builder/lib/img-functions run_d and dib-run-parts): scripts of all elements merge per phase; only executable regular files
  * (symlinks followed) named ^[0-9A-Za-z_-]+$ run; they sort globally like `LANG=C sort -n`; the same
  * file name in one phase directory of two elements is fatal. install.d/<prefix>-<type>-install/
  * directories join install.d when the element's install type is <type> (install-types).

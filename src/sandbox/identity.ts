@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { KilnError } from '../errors.js';
+import { PID_NAMESPACE_OPTIONS } from '../exec/lifeline.js';
 
 export interface Identity {
   /** true when running as real root: no user namespace is needed */
@@ -62,13 +63,18 @@ export function checkRootless(id: Identity): void {
 }
 
 /**
- * argv prefix that runs a command as root of the tree. `mount` adds a private mount namespace,
- * `pid` a pid namespace (so every process of the step dies with it).
+ * argv prefix that runs a command as root of the tree; `mount` adds a private mount namespace.
+ * Every namespace made here includes a pid namespace whose init dies with unshare (--kill-child):
+ * with the Runner's pdeathsig (exec/lifeline.ts) every process of the command dies with Kiln. As
+ * root without a mount namespace the prefix is empty: the Runner gives the command its pid
+ * namespace. Unprivileged, the pid namespace must be made here, in the same user namespace (one
+ * nested in the Runner's --map-current-user namespace could not map the subordinate ids).
  */
-export function asTreeRoot(id: Identity, opts: { mount?: boolean; pid?: boolean } = {}): string[] {
+export function asTreeRoot(id: Identity, opts: { mount?: boolean } = {}): string[] {
   const ns: string[] = [];
   if (opts.mount) ns.push('--mount', '--propagation', 'private');
-  if (opts.pid) ns.push('--pid', '--fork', '--kill-child');
-  if (id.privileged) return ns.length ? ['unshare', ...ns, '--'] : [];
+  if (id.privileged && ns.length === 0) return [];
+  ns.push(...PID_NAMESPACE_OPTIONS);
+  if (id.privileged) return ['unshare', ...ns, '--'];
   return ['unshare', '--map-auto', '--map-root-user', ...ns, '--'];
 }

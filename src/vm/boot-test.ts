@@ -4,12 +4,13 @@
  * it is never modified; UEFI gets a private copy of the OVMF variable store. QEMU is killed and
  * temp files removed on every path (success, failure, timeout, abort).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CleanupStack } from '../cleanup.js';
 import { KilnError } from '../errors.js';
+import { parseProcessTag, processAlive, processTag } from '../exec/process-tag.js';
 import { Runner } from '../exec/runner.js';
 import { silentLogger, type Logger } from '../log.js';
 import { probeKvm, type Accel } from './kvm-probe.js';
@@ -36,6 +37,9 @@ export interface BootTestRequest {
   signal?: AbortSignal;
   /** a build's cleanup stack: on interruption it stops QEMU and removes the temp files */
   cleanup?: CleanupStack;
+  /** where the temporary directory (firmware variables, firmware log, KVM probe) is made: a
+   * build's workspace; default the system's temp directory (see removeDeadBootTestDirs) */
+  tmpDir?: string;
 }
 
 export interface BootTestResult { seconds: number; accel: Accel; format: string; logPath?: string }
@@ -45,9 +49,30 @@ async function detectFormat(image: string, log: Logger): Promise<string> {
   return parseImageFormat(r.stdout);
 }
 
-async function chooseAccel(req: BootTestRequest, log: Logger): Promise<Accel> {
+const TMP_PREFIX = 'kiln-boot-tmp-';
+
+/**
+ * Remove the temporary directories that boot tests killed before their cleanup left in `parent`
+ * (named kiln-boot-tmp-<pid>.<start>-XXXXXX after their process). Returns the names removed.
+ */
+export function removeDeadBootTestDirs(parent: string = tmpdir()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const dead = names.filter((n) => {
+    const tag = parseProcessTag(/^kiln-boot-tmp-(\d+\.\d+)-/.exec(n)?.[1] ?? '');
+    return tag !== undefined && !processAlive(tag);
+  });
+  for (const n of dead) rmSync(join(parent, n), { recursive: true, force: true });
+  return dead;
+}
+
+async function chooseAccel(req: BootTestRequest, log: Logger, tmp: string): Promise<Accel> {
   if (req.accel === 'kvm' || req.accel === 'tcg') return req.accel;
-  const v = await probeKvm(req.uefi ? 'uefi' : 'bios', log);
+  const v = await probeKvm(req.uefi ? 'uefi' : 'bios', log, tmp);
   log.info(`boot-test: using ${v.accel.toUpperCase()}: ${v.reason}`);
   return v.accel;
 }
@@ -70,8 +95,7 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
     throw new KilnError(`UEFI firmware not found: ${OVMF_CODE}`, { hint: 'install the ovmf package' });
   }
   const format = req.format ?? await detectFormat(req.image, log);
-  const accel = await chooseAccel(req, log);
-  const tmp = await mkdtemp(join(tmpdir(), 'kiln-boot-test-'));
+  const tmp = await mkdtemp(join(req.tmpDir ?? tmpdir(), `${TMP_PREFIX}${processTag()}-`));
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   req.signal?.addEventListener('abort', onAbort);
@@ -82,6 +106,7 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
     await rm(tmp, { recursive: true, force: true });
   });
   try {
+    const accel = await chooseAccel(req, log, tmp);
     let uefi: { code: string; vars: string } | undefined;
     if (req.uefi) {
       uefi = { code: OVMF_CODE, vars: join(tmp, 'OVMF_VARS.fd') };

@@ -9,9 +9,8 @@
  * For UEFI, OVMF must also reach its boot manager under KVM. The verdict is cached per process.
  */
 import { accessSync, constants } from 'node:fs';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { patchBootImg, patchCoreImg } from '../bootloader/grub-bios.js';
 import { resolveGrubDir, runGrubMkimage } from '../bootloader/grub-image.js';
 import { Runner } from '../exec/runner.js';
@@ -45,12 +44,13 @@ async function timeToMarker(args: string[], marker: string, timeoutMs: number, l
 
 /** A 1 MiB disk that boots GRUB (kind 'grub') or the INT 13h boot sector (kind 'int13'). */
 async function writeProbeDisk(disk: string, log: Logger): Promise<'grub' | 'int13'> {
+  const dir = dirname(disk);
   const img = Buffer.alloc(1 << 20); // SeaBIOS will not boot a disk of one sector
   const grub = resolveGrubDir(undefined, 'i386-pc');
   let kind: 'grub' | 'int13' = 'int13';
   if (grub) {
     const core = await runGrubMkimage({ runner: new Runner(log) }, {
-      platform: 'i386-pc', grubDir: grub.dir, prefix: '/', modules: ['biosdisk', 'serial', 'terminal', 'echo', 'halt'],
+      platform: 'i386-pc', grubDir: grub.dir, prefix: '/', modules: ['biosdisk', 'serial', 'terminal', 'echo', 'halt'], tmpDir: dir,
       config: `serial --unit=0 --speed=115200\nterminal_output serial\necho ${PROBE_MARKER}\nhalt\n`,
     });
     patchBootImg(await readFile(join(grub.dir, 'boot.img')), img.subarray(0, 512), 1).copy(img, 0);
@@ -90,15 +90,16 @@ async function probeUefi(dir: string, log: Logger): Promise<KvmVerdict> {
     : { accel: 'kvm', reason: `OVMF reached its boot manager under KVM in ${t.toFixed(2)} s` };
 }
 
-export function probeKvm(firmware: 'bios' | 'uefi', log: Logger): Promise<KvmVerdict> {
+/** `tmpDir`: where the probe's scratch directory is made (the boot test's own temp directory). */
+export function probeKvm(firmware: 'bios' | 'uefi', log: Logger, tmpDir: string): Promise<KvmVerdict> {
   const hit = cache.get(firmware);
   if (hit) return hit;
   const p = (async (): Promise<KvmVerdict> => {
     if (!kvmDeviceUsable()) return { accel: 'tcg', reason: '/dev/kvm is missing or not accessible' };
     // UEFI needs the BIOS verdict first (the same CPU paths); it is cached for BIOS boots too
-    const bios = firmware === 'uefi' ? await probeKvm('bios', log) : undefined;
+    const bios = firmware === 'uefi' ? await probeKvm('bios', log, tmpDir) : undefined;
     if (bios?.accel === 'tcg') return bios;
-    const dir = await mkdtemp(join(tmpdir(), 'kiln-kvm-probe-'));
+    const dir = await mkdtemp(join(tmpDir, 'kvm-probe-'));
     try {
       return firmware === 'bios' ? await probeBios(dir, log) : await probeUefi(dir, log);
     } finally {

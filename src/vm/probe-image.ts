@@ -2,7 +2,7 @@
  * A 512-byte boot sector for the KVM probe. Booted by SeaBIOS it does what makes nested KVM crawl
  * for GRUB (real mode, many INT 13h disk reads through the BIOS), then writes a marker to COM1 and
  * leaves QEMU through isa-debug-exit (iobase 0xf4). A probe that only ran a few instructions would
- * pass on hosts where real GRUB then crawls (shared/reference/loopless.md, KVM caveats).
+ * pass on hosts where real GRUB then crawls (docs/boot-test.md, "KVM detection").
  * Hand-assembled 8086 code; the listing is next to each instruction.
  */
 export const PROBE_MARKER = 'KILN-KVM-PROBE-OK';

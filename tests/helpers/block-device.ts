@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planBlockDevice, type PlanOptions } from '../../src/block-device/plan.js';
-import type { BlockDevicePlan, PartitionTablePlan } from '../../src/block-device/plan-types.js';
+import type { BlockDevicePlan, PartitionTablePlan } from '../../src/block-device/common/plan-types.js';
 import { bytes } from '../../src/units.js';
 
 /** dist/tests/helpers -> repo root */

@@ -12,7 +12,7 @@ import { formatVgMetadata, type VgTextOptions } from './metadata-text.js';
 import { LVM_SECTOR_BYTES, type LvmPv, type LvmVg } from './types.js';
 import { assertLvmVg } from './validate.js';
 import { KilnError } from '../../errors.js';
-import type { SectorWrite } from '../encode/types.js';
+import type { SectorWrite } from '../common/sectors.js';
 
 export const LABEL_SECTOR = 1;                 // label.h: scanned in sectors 0..3 (LABEL_SCAN_SECTORS)
 export const LABEL_ID = 'LABELONE';

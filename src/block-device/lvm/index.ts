@@ -1,4 +1,5 @@
-// Public surface of the LVM2 on-disk encoder (see docs/lvm.md).
+// Public surface of the LVM2 on-disk encoder (see docs/lvm.md). The lvm node's handler, planner and
+// plan -> encoder mapping are node.ts, plan.ts and execute.ts beside it.
 export * from './types.js';
 export { lvmId, formatLvmId, isLvmId } from './ids.js';
 export { lvmCrc } from './crc.js';

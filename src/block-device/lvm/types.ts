@@ -1,7 +1,9 @@
-// Input of the LVM2 on-disk encoder (src/block-device/lvm/encode.ts). The block-device planner decides
-// every extent and maps its plan into these types; the encoder only turns them into bytes.
+// Input of the LVM2 on-disk encoder (encode.ts). The planner (plan.ts) decides every extent and
+// execute.ts maps its plan into these types; the encoder only turns them into bytes.
 // Units follow lvm2's text metadata (lib/format_text/export.c): sizes in 512-byte sectors, positions in
-// extents. See docs/lvm.md.
+// extents; a PV's size is a `Bytes` (src/units.ts). See docs/lvm.md.
+
+import type { Bytes } from '../../units.js';
 
 /** lvm2 always counts metadata sizes in 512-byte sectors, whatever the device's logical block size. */
 export const LVM_SECTOR_BYTES = 512;
@@ -18,7 +20,7 @@ export interface LvmPv {
   /** 32 chars of [0-9A-Za-z], no dashes (see ids.ts lvmId()). */
   uuid: string;
   /** Size of the PV region in bytes (the partition size); a multiple of 512. */
-  deviceBytes: number;
+  deviceBytes: Bytes;
   /** Offset of the first extent from the PV start, in sectors; 2048 (1 MiB). */
   peStartSectors: number;
   /** Usable extents: floor((deviceBytes/512 - peStartSectors) / extentSizeSectors) at most. */

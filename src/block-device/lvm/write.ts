@@ -3,6 +3,7 @@
 // sector 0 (it may hold a boot sector), so stale labels or metadata cannot confuse lvm's scan.
 import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { KilnError } from '../../errors.js';
+import type { Bytes } from '../../units.js';
 import { encodePvWithText } from './encode.js';
 import { formatVgMetadata, type VgTextOptions } from './metadata-text.js';
 import { LVM_SECTOR_BYTES, type LvmVg } from './types.js';
@@ -12,7 +13,7 @@ import { assertLvmVg } from './validate.js';
  * @param image a path (opened read-write, not created) or an fd open for writing
  * @param pvOffsetsBytes byte offset of each PV region (by LvmPv.name) in the image
  */
-export function writeLvm(image: string | number, pvOffsetsBytes: Record<string, number>, vg: LvmVg,
+export function writeLvm(image: string | number, pvOffsetsBytes: Record<string, Bytes>, vg: LvmVg,
   opts: VgTextOptions = {}): void {
   assertLvmVg(vg);
   const text = Buffer.from(formatVgMetadata(vg, { ...opts, style: 'disk' }) + '\0', 'utf8');

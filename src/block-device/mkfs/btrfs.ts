@@ -4,7 +4,7 @@
  * are then copied into the region.
  */
 import { KilnError } from '../../errors.js';
-import { deriveGuid } from '../encode/guid.js';
+import { deriveGuid } from '../common/guid.js';
 import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { runTool, where } from './run.js';
 import type { MkfsContext, MkfsRequest } from './types.js';

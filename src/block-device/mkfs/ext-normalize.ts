@@ -1,11 +1,11 @@
 /**
- * Reproducibility patch over an ext2/3/4 region (loopless.md step 6): every libext2fs writer bumps
+ * Reproducibility patch over an ext2/3/4 region: every libext2fs writer bumps
  * s_kbytes_written (superblock +0x178, u64), which depends on how much was written. Zero it in the
  * primary and every backup superblock, and recompute s_checksum (+0x3FC) when metadata_csum is on:
  * crc32c_le(~0, sb[0..0x3FC)) with no final inversion (e2fsprogs ext2fs_superblock_csum).
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { crc32cRaw } from '../encode/crc32.js';
+import { crc32cRaw } from '../common/crc32.js';
 
 const SB_SIZE = 1024;
 const MAGIC = 0xef53;

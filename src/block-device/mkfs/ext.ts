@@ -1,10 +1,10 @@
 /**
- * ext2/3/4 straight into the region with mke2fs -E offset=N -d DIR (loopless.md step 3), as root of
+ * ext2/3/4 straight into the region with mke2fs -E offset=N -d DIR (no loop device), as root of
  * the tree. mke2fs keeps only the LAST -E, so every extended option (ours and DIB opts') is merged
  * into one. Reproducible: E2FSPROGS_FAKE_TIME, -U, hash_seed; then s_kbytes_written is zeroed.
  */
 import { KilnError } from '../../errors.js';
-import { deriveGuid } from '../encode/guid.js';
+import { deriveGuid } from '../common/guid.js';
 import { normalizeExtSuperblocks } from './ext-normalize.js';
 import { runTool, where } from './run.js';
 import type { MkfsContext, MkfsRequest } from './types.js';

@@ -11,7 +11,7 @@
  * size, mkfs.fat decides exactly as it does on a partition device, as under DIB.
  */
 import { KilnError } from '../../errors.js';
-import { deriveU32 } from '../encode/guid.js';
+import { deriveU32 } from '../common/guid.js';
 import { listTree, type TreeEntry } from './tree.js';
 import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { runTool, where } from './run.js';

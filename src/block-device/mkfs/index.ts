@@ -1,7 +1,8 @@
 /**
  * Filesystems made FROM A DIRECTORY straight into a byte region of an image file: no loop device,
  * no mount (docs/filesystems.md). Tools that read the tree run as root of the tree
- * (sandbox/identity.ts asTreeRoot), so owners come out right when unprivileged.
+ * (sandbox/identity.ts asTreeRoot), so owners come out right when unprivileged. The mkfs node's
+ * handler and planner are node.ts and plan.ts beside it.
  */
 import { statSync } from 'node:fs';
 import { KilnError } from '../../errors.js';

@@ -1,6 +1,6 @@
 /** Swap: mkswap (no offset option in util-linux 2.38) on a scratch file, then its header copied in. */
 import { KilnError } from '../../errors.js';
-import { deriveGuid } from '../encode/guid.js';
+import { deriveGuid } from '../common/guid.js';
 import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { where } from './run.js';
 import type { MkfsContext, MkfsRequest } from './types.js';

@@ -1,16 +1,18 @@
-/** The filesystem request and context shared by the mkfs registry (index.ts) and its handlers. */
+/** The filesystem request and context shared by the mkfs registry (index.ts) and its makers. */
 import type { Runner } from '../../exec/runner.js';
 import type { Identity } from '../../sandbox/identity.js';
 import type { Logger } from '../../log.js';
+import type { Bytes } from '../../units.js';
+import type { FsTypeName } from '../common/plan-types.js';
 
-export type FsType = 'ext2' | 'ext3' | 'ext4' | 'vfat' | 'fat' | 'xfs' | 'btrfs' | 'swap';
+export type FsType = FsTypeName;
 export const FS_TYPES: readonly FsType[] = ['ext2', 'ext3', 'ext4', 'vfat', 'fat', 'xfs', 'btrfs', 'swap'];
 
 export interface MkfsRequest {
   /** region of `image` to fill */
   image: string;
-  offsetBytes: number;
-  sizeBytes: number;
+  offsetBytes: Bytes;
+  sizeBytes: Bytes;
   /** populate from this directory (absent: empty fs) */
   sourceDir?: string;
   type: FsType;

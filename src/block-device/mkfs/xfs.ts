@@ -6,7 +6,7 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { KilnError } from '../../errors.js';
-import { deriveGuid } from '../encode/guid.js';
+import { deriveGuid } from '../common/guid.js';
 import { encodeXfsProto } from './xfs-proto.js';
 import { copyScratchIntoRegion, withScratchFile } from './region.js';
 import { listTree, type TreeEntry } from './tree.js';

@@ -2,20 +2,17 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { KilnError, UsageError } from '../../errors.js';
-import { bootTest } from '../../vm/index.js';
+import { InterruptedError, UsageError } from '../../errors.js';
+import { abortCommands } from '../../exec/runner.js';
+import { bootTest, removeDeadBootTestDirs } from '../../vm/index.js';
 import { ConsoleLogger } from '../logging.js';
 import { commandOptions } from '../yargs-options.js';
+import { handleInterrupts } from '../signals.js';
 import type { KilnCommand } from './types.js';
 
 interface BootTestArgs {
   image: string; uefi?: boolean; timeout: number; expect: string; memory: number; log?: string;
   accel: 'auto' | 'kvm' | 'tcg'; format?: string; debug?: boolean;
-}
-
-/** Ctrl-C: QEMU is stopped and temp files removed, then exit 130 as a shell would. */
-class InterruptedError extends KilnError {
-  override readonly exitCode: number = 130;
 }
 
 function parseExpect(s: string): RegExp {
@@ -38,12 +35,17 @@ export const command: KilnCommand = {
     const expect = parseExpect(a.expect);
     const logPath = a.log ?? join(tmpdir(), `kiln-boot-test-${basename(a.image)}-${process.pid}.log`);
     const log = new ConsoleLogger({ quiet: false, debug: a.debug === true, timestamps: false });
+    // what boot tests that were killed (SIGKILL) left in the temp directory
+    removeDeadBootTestDirs();
     const ac = new AbortController();
-    const onSigint = () => ac.abort();
-    // `on`, not `once`: execa's signal-exit re-raises SIGINT (killing us before cleanup) when it
-    // finds itself the only listener left
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
+    let interrupted: NodeJS.Signals | undefined;
+    // SIGINT, SIGTERM, SIGHUP: QEMU (or the KVM probe) is stopped and the temp files removed,
+    // then exit 128 + the signal's number, as a shell would
+    const stopHandling = handleInterrupts('kiln boot-test', (sig) => {
+      interrupted = sig;
+      ac.abort();
+      void abortCommands(sig);
+    });
     try {
       const r = await bootTest({
         image: a.image, uefi: a.uefi === true, timeoutSec: a.timeout, expect, memoryMiB: a.memory, logPath,
@@ -52,11 +54,10 @@ export const command: KilnCommand = {
       process.stdout.write(`boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${a.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`);
       if (!a.log) rmSync(logPath, { force: true });
     } catch (e) {
-      if (ac.signal.aborted) throw new InterruptedError(`boot-test interrupted; console log: ${logPath}`);
+      if (interrupted) throw new InterruptedError(interrupted, `boot-test interrupted by ${interrupted}; console log: ${logPath}`);
       throw e;
     } finally {
-      process.removeListener('SIGINT', onSigint);
-      process.removeListener('SIGTERM', onSigint);
+      stopHandling();
     }
   },
 };

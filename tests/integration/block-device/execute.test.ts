@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { executeBlockDevice } from '../../../src/block-device/execute.js';
 import { planBlockDevice } from '../../../src/block-device/plan.js';
-import type { BlockDevicePlan } from '../../../src/block-device/plan-types.js';
+import type { BlockDevicePlan } from '../../../src/block-device/common/plan-types.js';
 import { Runner } from '../../../src/exec/runner.js';
 import { findTool } from '../../helpers/host-tools.js';
 import { silentLogger } from '../../../src/log.js';
@@ -234,7 +234,8 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
 
   // mkfs.fat picks the FAT size and cluster size from the size of the whole FILE when -F/-s are not
   // given: a 40 MiB region gets FAT32 (too small), a 64 MiB one FAT32 with 4 KiB clusters (< 65525
-  // clusters, mtools refuses it). src/block-device/mkfs/fat.ts (bd-bytes) should pass -F and -s.
+  // clusters, mtools refuses it). src/block-device/mkfs/fat.ts makes it in a scratch file of the
+  // region's size.
   it('small ESP (40 MiB) on a disk over 512 MiB', async () => {
     const { plan, image } = await build('small-esp', `- local_loop: {name: image0, size: 600MiB}
 - partitioning:

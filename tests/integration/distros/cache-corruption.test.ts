@@ -42,7 +42,7 @@ function makeTarball(file: string, marker: string): void {
 class FakeMmdebstrap extends Runner {
   bootstraps = 0;
   override run(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult> {
-    if (cmd === 'setsid' && args.includes('mmdebstrap')) {
+    if ([cmd, ...args].includes('mmdebstrap')) {
       this.bootstraps++;
       makeTarball(args.find((a) => a.endsWith('.tar.zst'))!, 'fresh');
       return Promise.resolve({ stdout: '', stderr: '', exitCode: 0 });

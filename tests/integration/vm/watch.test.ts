@@ -10,23 +10,26 @@ import { runWatching } from '../../../src/vm/watch.js';
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-watch-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** Running: exists and is not a zombie (a killed command's pid-namespace init is reaped by the host's init, later). */
 function alive(pidFile: string): boolean {
   const pid = Number(readFileSync(pidFile, 'utf8'));
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
   } catch {
     return false;
   }
 }
 
 const sh = (script: string) => ({ qemu: 'sh', args: ['-c', script], log: silentLogger });
+// the shell's host pid: $$ is its pid in the pid namespace every command gets; /proc is the host's
+const savePid = (file: string) => `read -r p _ < /proc/self/stat; echo $p > ${file}`;
 
 describe('runWatching', () => {
   it('stops at the first match and kills the process', async () => {
     const pid = join(tmp, 'pid1');
     const logFile = join(tmp, 'console.log');
-    const r = await runWatching({ ...sh(`echo $$ > ${pid}; printf 'booting\\r\\n\\033[1mdebian login: '; exec sleep 30`), expect: /login:/, timeoutMs: 20_000, logFile });
+    const r = await runWatching({ ...sh(`${savePid(pid)}; printf 'booting\\r\\n\\033[1mdebian login: '; exec sleep 30`), expect: /login:/, timeoutMs: 20_000, logFile });
     assert.equal(r.end, 'matched');
     assert.ok(r.seconds < 10, `took ${r.seconds} s`);
     assert.match(r.console, /booting\ndebian login: /);
@@ -35,7 +38,7 @@ describe('runWatching', () => {
   });
   it('times out', async () => {
     const pid = join(tmp, 'pid2');
-    const r = await runWatching({ ...sh(`echo $$ > ${pid}; echo starting; exec sleep 30`), expect: /login:/, timeoutMs: 500 });
+    const r = await runWatching({ ...sh(`${savePid(pid)}; echo starting; exec sleep 30`), expect: /login:/, timeoutMs: 500 });
     assert.equal(r.end, 'timeout');
     assert.match(r.console, /starting/);
     assert.equal(alive(pid), false);

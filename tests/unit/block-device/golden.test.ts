@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { planBlockDevice } from '../../../src/block-device/plan.js';
-import type { BlockDevicePlan } from '../../../src/block-device/plan-types.js';
+import type { BlockDevicePlan } from '../../../src/block-device/common/plan-types.js';
 import { FALLBACK_CONFIG } from '../../../src/block-device/select-config.js';
 import { BD_FIXTURES, GiB, planFile, type TestPlanOptions } from '../../helpers/block-device.js';
 

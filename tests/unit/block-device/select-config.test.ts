@@ -1,4 +1,4 @@
-/** Config choice (dib-compat 4.7), legacy root params, image size from a measured tree, env options. */
+/** Config choice (DIB lib/common-functions block_device_create_config_file), legacy root params, image size from a measured tree, env options. */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { planOptionsFromSettings } from '../../../src/block-device/env-options.js';
 import { flagValues, readSettings } from '../../../src/config/read-settings.js';
-import { planImageSize } from '../../../src/block-device/plan-size.js';
+import { planImageSize } from '../../../src/block-device/image/size.js';
 import { FALLBACK_CONFIG, selectBlockDeviceConfig } from '../../../src/block-device/select-config.js';
 import { GiB, planText, REPO } from '../../helpers/block-device.js';
 

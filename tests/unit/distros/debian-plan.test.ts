@@ -85,7 +85,11 @@ test('planUnpack: owners kept; /dev excluded when unprivileged (no mknod in a us
   assert.ok(planUnpack(false, '/c/k.tar.zst', '/w/tree').includes('--exclude=./dev/*'));
 });
 
-test('planBootstrapCommand: own session always; a private mount namespace as root (mounts never reach the host)', () => {
-  assert.deepEqual(planBootstrapCommand(true, ['mmdebstrap', 'x']), ['setsid', 'unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', 'mmdebstrap', 'x']);
-  assert.deepEqual(planBootstrapCommand(false, ['mmdebstrap', 'x']), ['setsid', 'mmdebstrap', 'x']);
+test('planBootstrapCommand: private mount and pid namespaces that die with Kiln, own session; unprivileged as root of the user namespace', () => {
+  const root = { privileged: true, uid: 0, gid: 0, user: 'root' };
+  const user = { privileged: false, uid: 1000, gid: 1000, user: 'u' };
+  assert.deepEqual(planBootstrapCommand(root, ['mmdebstrap', 'x']),
+    ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', 'setsid', 'mmdebstrap', 'x']);
+  assert.deepEqual(planBootstrapCommand(user, ['mmdebstrap', 'x']),
+    ['unshare', '--map-auto', '--map-root-user', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', 'setsid', 'mmdebstrap', 'x']);
 });

@@ -67,6 +67,7 @@ describe('writePkgMapFiles', () => {
       writeFileSync(join(el, 'pkg-map'), EXAMPLE);
       mkdirSync(join(dir, 'elements', 'nomap'));
       const tree = join(dir, 'tree');
+      mkdirSync(tree);
       const written = writePkgMapFiles([{ name: 'example', path: el }, { name: 'nomap', path: join(dir, 'elements', 'nomap') }],
         { distro: 'opensuse', release: '15' }, tree);
       assert.deepEqual(written, ['example']);

@@ -15,8 +15,9 @@ if (mode === 'spawn-sleep') {
 process.stdout.write('locked\n');
 process.stdin.on('data', (d) => {
   if (d.toString().includes('release')) {
-    lock.release();
-    process.stdout.write('released\n');
-    process.exit(0);
+    void lock.release().then(() => {
+      process.stdout.write('released\n');
+      process.exit(0);
+    });
   }
 });

@@ -4,17 +4,18 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFilesystem, type MkfsRequest } from '../../../../src/block-device/mkfs/index.js';
-import { deriveGuid } from '../../../../src/block-device/encode/guid.js';
+import { deriveGuid } from '../../../../src/block-device/common/guid.js';
 import { KilnError } from '../../../../src/errors.js';
-import { missingTools, sh, withTempDir } from '../encode/tools.js';
+import { missingTools, sh, withTempDir } from '../tools.js';
 import { context, EPOCH, isRoot, makeImage, makeTree, markersIntact, MiB, readRegion } from './fixture.js';
+import { bytes } from '../../../../src/units.js';
 
 const skip = missingTools('mke2fs', 'e2fsck', 'debugfs', 'dumpe2fs');
 const OFFSET = 3 * MiB;
 const SIZE = 64 * MiB;
 
 function request(image: string, tree: string, extra: Partial<MkfsRequest> = {}): MkfsRequest {
-  return { image, offsetBytes: OFFSET, sizeBytes: SIZE, sourceDir: tree, type: 'ext4', label: 'root', uuid: '5f3a1c2e-8d4b-4a6f-9c1e-2b7d0e4f6a10', opts: [], epoch: EPOCH, seed: 'test-seed', ...extra };
+  return { image, offsetBytes: bytes(OFFSET), sizeBytes: bytes(SIZE), sourceDir: tree, type: 'ext4', label: 'root', uuid: '5f3a1c2e-8d4b-4a6f-9c1e-2b7d0e4f6a10', opts: [], epoch: EPOCH, seed: 'test-seed', ...extra };
 }
 
 test('ext4 from a tree at an offset: e2fsck clean, owners/modes/symlink/content right, markers intact', { skip }, () => withTempDir(async (dir) => {

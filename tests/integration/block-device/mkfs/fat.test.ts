@@ -3,16 +3,17 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { makeFilesystem, type MkfsRequest } from '../../../../src/block-device/mkfs/index.js';
-import { deriveU32 } from '../../../../src/block-device/encode/guid.js';
-import { missingTools, sh, withTempDir } from '../encode/tools.js';
+import { deriveU32 } from '../../../../src/block-device/common/guid.js';
+import { missingTools, sh, withTempDir } from '../tools.js';
 import { context, EPOCH, extractRegion, makeImage, makeTree, markersIntact, MiB, readRegion } from './fixture.js';
+import { bytes } from '../../../../src/units.js';
 
 const skip = missingTools('mkfs.fat', 'fsck.fat', 'mdir', 'mtype', 'mcopy', 'mmd', 'minfo');
 const OFFSET = 2 * MiB;
 const ENV = { MTOOLS_SKIP_CHECK: '1', MTOOLSRC: '/dev/null' };
 
 function request(image: string, tree: string, size: number): MkfsRequest {
-  return { image, offsetBytes: OFFSET, sizeBytes: size, sourceDir: tree, type: 'vfat', label: 'esp', opts: [], epoch: EPOCH, seed: 'fat-seed' };
+  return { image, offsetBytes: bytes(OFFSET), sizeBytes: bytes(size), sourceDir: tree, type: 'vfat', label: 'esp', opts: [], epoch: EPOCH, seed: 'fat-seed' };
 }
 
 for (const [size, fat] of [[32 * MiB, 16], [96 * MiB, 32]] as const) {
@@ -41,7 +42,7 @@ for (const [size, fat] of [[32 * MiB, 16], [96 * MiB, 32]] as const) {
 }
 
 // dosfstools 4.2 with --offset sizes the FAT from the whole FILE: a small region in a big image must
-// still get the FAT type and cluster size of its own size (bd-plan's small-ESP case)
+// still get the FAT type and cluster size of its own size (the planner's small-ESP case)
 for (const [size, fat] of [[8 * MiB, 12], [40 * MiB, 16], [64 * MiB, 32], [300 * MiB, 32]] as const) {
   test(`vfat ${size / MiB} MiB region in a 1 GiB image is FAT${fat} sized for the region`, { skip }, () => withTempDir(async (dir) => {
     const img = join(dir, 'disk.raw');

@@ -4,7 +4,7 @@ import { closeSync, openSync, truncateSync, writeFileSync, writeSync, statSync }
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { copyNonZero, copyScratchIntoRegion, dataRanges } from '../../../../src/block-device/mkfs/region.js';
-import { withTempDir } from '../encode/tools.js';
+import { withTempDir } from '../tools.js';
 import { context, makeImage, markersIntact, MiB, readRegion } from './fixture.js';
 
 function sparseWithData(path: string, size: number, chunks: [number, Buffer][]): void {

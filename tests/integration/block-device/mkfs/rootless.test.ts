@@ -9,7 +9,7 @@ import { chmodSync, chownSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { subordinateRange } from '../../../../src/sandbox/identity.js';
-import { missingTools, sh, withTempDir } from '../encode/tools.js';
+import { missingTools, sh, withTempDir } from '../tools.js';
 import { extractRegion, isRoot, makeImage, makeTree, markersIntact, MiB } from './fixture.js';
 
 const USER = 'kiln-test';

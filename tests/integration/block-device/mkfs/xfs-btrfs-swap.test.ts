@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFilesystem, type MkfsRequest } from '../../../../src/block-device/mkfs/index.js';
-import { missingTools, sh, withTempDir } from '../encode/tools.js';
+import { missingTools, sh, withTempDir } from '../tools.js';
 import { context, EPOCH, extractRegion, isRoot, makeImage, makeTree, markersIntact, MiB, readRegion } from './fixture.js';
+import { bytes } from '../../../../src/units.js';
 import { createHash } from 'node:crypto';
 
 const OFFSET = 1 * MiB;
 const UUID = '0b5e7a63-2c41-4f0e-8d7a-91c3e5f2a4b6';
 
 function request(image: string, tree: string | undefined, type: MkfsRequest['type'], size: number, label: string): MkfsRequest {
-  return { image, offsetBytes: OFFSET, sizeBytes: size, sourceDir: tree, type, label, uuid: UUID, opts: [], epoch: EPOCH, seed: 's' };
+  return { image, offsetBytes: bytes(OFFSET), sizeBytes: bytes(size), sourceDir: tree, type, label, uuid: UUID, opts: [], epoch: EPOCH, seed: 's' };
 }
 
 test('xfs from a tree: xfs_repair -n clean, xfs_db shows owners, modes, sticky bit, symlink', { skip: missingTools('mkfs.xfs', 'xfs_repair', 'xfs_db', 'fallocate') }, () => withTempDir(async (dir) => {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LvmVg } from '../../../../src/block-device/lvm/types.js';
+import { bytes } from '../../../../src/units.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../../../../tests/fixtures/lvm/', import.meta.url));
 export const fixture = (name: string): Buffer => readFileSync(FIXTURES + name);
@@ -15,8 +16,8 @@ export function refVg(): LvmVg {
     name: 'refvg', uuid: 'Z63HBVVScriHLbJynYvd4oy39XzrxtQ2', seqno: 3, extentSizeSectors: 8192,
     creationHost: 'vm', creationTime: 1795435416,
     pvs: [
-      { name: 'a', uuid: 'RAJjCUXmH1o4jqp7jxN0ndquNjSJ8SOI', deviceBytes: 64 << 20, peStartSectors: 2048, peCount: 15, deviceHint: '/dev/loop0' },
-      { name: 'b', uuid: '0WwklqllWYVS95DRMVQIi4RNtSiobIY5', deviceBytes: 32 << 20, peStartSectors: 2048, peCount: 7, deviceHint: '/dev/loop1' },
+      { name: 'a', uuid: 'RAJjCUXmH1o4jqp7jxN0ndquNjSJ8SOI', deviceBytes: bytes(64 << 20), peStartSectors: 2048, peCount: 15, deviceHint: '/dev/loop0' },
+      { name: 'b', uuid: '0WwklqllWYVS95DRMVQIi4RNtSiobIY5', deviceBytes: bytes(32 << 20), peStartSectors: 2048, peCount: 7, deviceHint: '/dev/loop1' },
     ],
     lvs: [
       { name: 'root', uuid: 'IaCCaljYQ7e9scm09Io8mICd735QwCoY', segments: [{ startExtent: 0, extentCount: 10, pv: 'a', pvStartExtent: 0 }] },

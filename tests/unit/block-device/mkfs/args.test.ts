@@ -6,12 +6,14 @@ import { mkfsXfsArgs } from '../../../../src/block-device/mkfs/xfs.js';
 import { mkfsBtrfsArgs } from '../../../../src/block-device/mkfs/btrfs.js';
 import { mkswapArgs } from '../../../../src/block-device/mkfs/swap.js';
 import { mkfsTools, FS_TYPES, type MkfsRequest } from '../../../../src/block-device/mkfs/index.js';
-import { deriveGuid, deriveU32 } from '../../../../src/block-device/encode/guid.js';
+import { deriveGuid, deriveU32 } from '../../../../src/block-device/common/guid.js';
 import { KilnError } from '../../../../src/errors.js';
+import { bytes } from '../../../../src/units.js';
 
 const MiB = 1024 * 1024;
-const req = (r: Partial<MkfsRequest> = {}): MkfsRequest => ({
-  image: '/i.raw', offsetBytes: 69206016, sizeBytes: 2078257152, sourceDir: '/tree', type: 'ext4', label: 'root',
+/** A request; sizes given as plain numbers here */
+const req = ({ offsetBytes = 69206016, sizeBytes = 2078257152, ...r }: Omit<Partial<MkfsRequest>, 'offsetBytes' | 'sizeBytes'> & { offsetBytes?: number; sizeBytes?: number } = {}): MkfsRequest => ({
+  image: '/i.raw', offsetBytes: bytes(offsetBytes), sizeBytes: bytes(sizeBytes), sourceDir: '/tree', type: 'ext4', label: 'root',
   uuid: '5f3a1c2e-8d4b-4a6f-9c1e-2b7d0e4f6a10', opts: [], epoch: 1700000000, seed: 'seed', ...r,
 });
 
