@@ -104,8 +104,11 @@ export function abortCommands(signal: string, waitMs = 5000): Promise<void> {
  * --kill-child (lifeline.ts), so its death takes all of the command's processes with it. Returns
  * when the namespaces' inits are dead too (an init exits only after the rest of its namespace).
  */
-export async function killAllCommands(waitMs = 5000): Promise<void> {
-  const children = [...LIVE];
+export function killAllCommands(waitMs = 5000): Promise<void> {
+  return killCommands([...LIVE], waitMs);
+}
+
+async function killCommands(children: ResultPromise[], waitMs: number): Promise<void> {
   // the init of each command's pid namespace: once it is gone, so is every process of the command
   const inits = children.flatMap((c) => (c.pid ? childPids(c.pid) : []));
   for (const c of children) c.kill('SIGKILL');
@@ -141,7 +144,8 @@ function interrupted(argv: string[], opts: RunOptions): InterruptedError {
 }
 
 export class Runner {
-  private readonly live = LIVE;
+  /** this Runner's commands still running (each is in LIVE too) */
+  private readonly own = new Set<ResultPromise>();
   /** root: commands get a pid namespace without a user namespace (lifeline.ts) */
   private readonly privileged = (process.getuid?.() ?? 0) === 0;
   constructor(readonly log: Logger = silentLogger) {}
@@ -174,7 +178,8 @@ export class Runner {
       cleanup: true,
       maxBuffer: 1024 * 1024 * 1024,
     } as never) as unknown as ResultPromise;
-    this.live.add(child);
+    LIVE.add(child);
+    this.own.add(child);
     if (opts.stream && !opts.interactive) {
       const sub = child as unknown as { stdout?: NodeJS.ReadableStream; stderr?: NodeJS.ReadableStream };
       sub.stdout?.on('data', (d: Buffer) => this.log.output(d.toString()));
@@ -214,12 +219,18 @@ export class Runner {
       }
       return stdoutBuffer ? { stdout: '', stdoutBuffer, stderr, exitCode } : { stdout, stderr, exitCode };
     } finally {
-      this.live.delete(child);
+      LIVE.delete(child);
+      this.own.delete(child);
     }
   }
 
   /** Kill every command still running, of every Runner (on abort). */
   killAll(): Promise<void> {
     return killAllCommands();
+  }
+
+  /** Kill only this Runner's commands (a boot test stopping its QEMU), as killAllCommands does. */
+  killOwn(waitMs = 5000): Promise<void> {
+    return killCommands([...this.own], waitMs);
   }
 }

@@ -49,7 +49,7 @@ export async function runWatching(req: WatchRequest): Promise<WatchResult> {
     if (end) return;
     end = why;
     seconds = (performance.now() - t0) / 1000;
-    runner.killAll();
+    void runner.killOwn();
   };
   if (req.logFile) writeFileSync(req.logFile, '');
   const watcher: Logger = {
@@ -76,7 +76,7 @@ export async function runWatching(req: WatchRequest): Promise<WatchResult> {
   } finally {
     clearTimeout(timer);
     req.signal?.removeEventListener('abort', onAbort);
-    runner.killAll();
+    await runner.killOwn();
   }
   if (!end) {
     end = 'exited';
