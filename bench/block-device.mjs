@@ -10,7 +10,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, d) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : d; };
+const arg = (name, d) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : d;
+};
 const runs = Number(arg('runs', '3'));
 const sizeMb = Number(arg('size-mb', '1000'));
 const keep = process.argv.includes('--keep');
@@ -24,7 +27,10 @@ function makeTree() {
   const chunk = Buffer.alloc(3 * 1024 * 1024);
   for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31 + (i >> 12)) & 0xff;
   mkdirSync(join(tree, 'usr/share/big'), { recursive: true });
-  for (let i = 0; i < big; i++) { chunk.writeUInt32LE(i, 0); writeFileSync(join(tree, 'usr/share/big', `f${i}.bin`), chunk); }
+  for (let i = 0; i < big; i++) {
+    chunk.writeUInt32LE(i, 0);
+    writeFileSync(join(tree, 'usr/share/big', `f${i}.bin`), chunk);
+  }
   const page = Buffer.alloc(4096, 0x61);
   for (let i = 0; i < small; i++) {
     const d = join(tree, 'usr/lib', `d${i % 200}`);
@@ -52,7 +58,10 @@ const allocMiB = (f) => (statSync(f).blocks * 512) / 2 ** 20;
 function bench(name, fn, out) {
   fn(); // warm-up (page cache, node startup)
   const t = [];
-  for (let i = 0; i < runs; i++) { if (out) rmSync(out, { force: true }); t.push(fn()); }
+  for (let i = 0; i < runs; i++) {
+    if (out) rmSync(out, { force: true });
+    t.push(fn());
+  }
   t.sort((a, b) => a - b);
   return { name, min: t[0], median: t[Math.floor(t.length / 2)], alloc: out ? allocMiB(out) : NaN };
 }
@@ -65,17 +74,49 @@ try {
   const kiln = join(REPO, 'bin/kiln');
   const env = { SOURCE_DATE_EPOCH: '1700000000', E2FSPROGS_FAKE_TIME: '1700000000' };
   const rows = [
-    bench('floor: `mke2fs -t ext4 -d tree fs.raw 2030M` (bare file)', () => {
-      spawnSync('truncate', ['-s', '2030M', fsImg]);
-      return time('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', 'nodiscard', '-d', tree, fsImg], env);
-    }, fsImg),
-    bench('`kiln block-device create` block-device/gpt.yaml, 2 GiB (BSP + ext4 root)', () =>
-      time(kiln, ['block-device', 'create', '--quiet', '--config', join(REPO, 'block-device/gpt.yaml'), '--root', tree, '--output', img, '--image-size', '2'], env), img),
-    bench('`kiln block-device create` block-device/efi.yaml, 2.5 GiB (550 MiB ESP + ext4 root, tree split)', () =>
-      time(kiln, ['block-device', 'create', '--quiet', '--config', join(REPO, 'block-device/efi.yaml'), '--root', tree, '--output', img, '--image-size', '2.5'], env), img),
-    bench('plan only: measure the tree (du as tree root) + planBlockDevice', () =>
-      time(process.execPath, ['--input-type=module', '-e', `import { planFromArgs } from ${JSON.stringify(join(REPO, 'dist/src/cli/commands/plan-block-device.js'))};
-await planFromArgs({ config: ${JSON.stringify(join(REPO, 'block-device/gpt.yaml'))}, root: ${JSON.stringify(tree)} });`], env), null),
+    bench(
+      'floor: `mke2fs -t ext4 -d tree fs.raw 2030M` (bare file)',
+      () => {
+        spawnSync('truncate', ['-s', '2030M', fsImg]);
+        return time('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', 'nodiscard', '-d', tree, fsImg], env);
+      },
+      fsImg,
+    ),
+    bench(
+      '`kiln block-device create` block-device/gpt.yaml, 2 GiB (BSP + ext4 root)',
+      () =>
+        time(
+          kiln,
+          ['block-device', 'create', '--quiet', '--config', join(REPO, 'block-device/gpt.yaml'), '--root', tree, '--output', img, '--image-size', '2'],
+          env,
+        ),
+      img,
+    ),
+    bench(
+      '`kiln block-device create` block-device/efi.yaml, 2.5 GiB (550 MiB ESP + ext4 root, tree split)',
+      () =>
+        time(
+          kiln,
+          ['block-device', 'create', '--quiet', '--config', join(REPO, 'block-device/efi.yaml'), '--root', tree, '--output', img, '--image-size', '2.5'],
+          env,
+        ),
+      img,
+    ),
+    bench(
+      'plan only: measure the tree (du as tree root) + planBlockDevice',
+      () =>
+        time(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `import { planFromArgs } from ${JSON.stringify(join(REPO, 'dist/src/cli/commands/plan-block-device.js'))};
+await planFromArgs({ config: ${JSON.stringify(join(REPO, 'block-device/gpt.yaml'))}, root: ${JSON.stringify(tree)} });`,
+          ],
+          env,
+        ),
+      null,
+    ),
   ];
   console.log(`tree: ${files} files, ${(Number(du) / 1024).toFixed(0)} MiB (du); runs: ${runs} (+1 warm-up); uid ${process.getuid?.()}`);
   console.log('| what | min s | median s | allocated MiB |');

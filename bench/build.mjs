@@ -47,7 +47,10 @@ const warm = [];
 for (let i = 0; i < runs; i++) warm.push(timed(`warm build ${i + 1}`, dic(`warm${i}`), buildEnv));
 record('warm build (cached bootstrap)', warm);
 timed('warm build kept for the floors', dic('kept', ['--keep-workspace', '-t', 'qcow2,raw']), buildEnv);
-const ws = readdirSync(join(work, 'tmp')).filter((d) => d.startsWith('kiln-')).map((d) => join(work, 'tmp', d)).at(-1);
+const ws = readdirSync(join(work, 'tmp'))
+  .filter((d) => d.startsWith('kiln-'))
+  .map((d) => join(work, 'tmp', d))
+  .at(-1);
 
 // 2. floors
 const plan = planDebianBootstrap(loadDebianData(), 'amd64', { DIB_RELEASE: opt.release });
@@ -58,8 +61,10 @@ for (let i = 0; i < runs; i++) {
   argv.splice(1, 0, ...hostApt);
   mm.push(timed(`floor: mmdebstrap alone ${i + 1}`, argv));
 }
-record('floor: mmdebstrap alone (the driver\'s argv)', mm, 'bootstrap');
-const tarball = readdirSync(join(cache, 'bootstrap')).filter((f) => f.endsWith('.tar.zst')).map((f) => join(cache, 'bootstrap', f))[0];
+record("floor: mmdebstrap alone (the driver's argv)", mm, 'bootstrap');
+const tarball = readdirSync(join(cache, 'bootstrap'))
+  .filter((f) => f.endsWith('.tar.zst'))
+  .map((f) => join(cache, 'bootstrap', f))[0];
 const unpack = [];
 for (let i = 0; i < runs; i++) {
   const dir = join(work, `unpack${i}`);
@@ -71,12 +76,43 @@ const tree = join(ws, 'mnt');
 const rootBytes = statSync(join(work, 'kept.raw')).size - 4 * 1024 * 1024;
 const mkfs = [];
 for (let i = 0; i < runs; i++) {
-  mkfs.push(timed(`floor: mke2fs -d ${i + 1}`, ['mke2fs', '-q', '-F', '-t', 'ext4', '-E', 'nodiscard', '-d', tree, join(work, `fs${i}.raw`), `${Math.floor(rootBytes / 1024)}k`]));
+  mkfs.push(
+    timed(`floor: mke2fs -d ${i + 1}`, [
+      'mke2fs',
+      '-q',
+      '-F',
+      '-t',
+      'ext4',
+      '-E',
+      'nodiscard',
+      '-d',
+      tree,
+      join(work, `fs${i}.raw`),
+      `${Math.floor(rootBytes / 1024)}k`,
+    ]),
+  );
 }
 record('floor: mke2fs -t ext4 -d <final tree> (the root filesystem alone)', mkfs, 'assemble');
 const conv = [];
 for (let i = 0; i < runs; i++) {
-  conv.push(timed(`floor: qemu-img convert ${i + 1}`, ['qemu-img', 'convert', '-W', '-m', '4', '-c', '-o', 'compression_type=zstd', '-f', 'raw', '-O', 'qcow2', join(work, 'kept.raw'), join(work, `conv${i}.qcow2`)]));
+  conv.push(
+    timed(`floor: qemu-img convert ${i + 1}`, [
+      'qemu-img',
+      'convert',
+      '-W',
+      '-m',
+      '4',
+      '-c',
+      '-o',
+      'compression_type=zstd',
+      '-f',
+      'raw',
+      '-O',
+      'qcow2',
+      join(work, 'kept.raw'),
+      join(work, `conv${i}.qcow2`),
+    ]),
+  );
 }
 record('floor: qemu-img convert -c (zstd) raw -> qcow2', conv, 'write qcow2');
 

@@ -25,7 +25,11 @@ const { planUnpack } = await import(new URL('debian.js', dist).href);
 
 const privileged = process.getuid?.() === 0;
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-debian-'));
-const results = { machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`, date: new Date().toISOString(), release: opt.release };
+const results = {
+  machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  date: new Date().toISOString(),
+  release: opt.release,
+};
 
 function timed(label, argv) {
   const t0 = process.hrtime.bigint();

@@ -15,16 +15,20 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values: opt } = parseArgs({ options: {
-  busybox: { type: 'string', default: '30' }, debian: { type: 'string', default: '5' }, seed: { type: 'string', default: String(Date.now() % 100000) },
-} });
+const { values: opt } = parseArgs({
+  options: {
+    busybox: { type: 'string', default: '30' },
+    debian: { type: 'string', default: '5' },
+    seed: { type: 'string', default: String(Date.now() % 100000) },
+  },
+});
 const dist = new URL('../dist/', import.meta.url);
 const { markedProcesses, listTree, sleep, startKiln, workspaces, namedWorkspace } = await import(new URL('tests/helpers/interrupt.js', dist).href);
 const { runCli } = await import(new URL('tests/helpers/cli.js', dist).href);
 const { signalExitCode } = await import(new URL('src/errors.js', dist).href);
 
 if (process.getuid?.() !== 0) {
-  console.error('kill-stress: run as root (it reads every process\'s environment)');
+  console.error("kill-stress: run as root (it reads every process's environment)");
   process.exit(2);
 }
 
@@ -45,7 +49,13 @@ const base = mkdtempSync(join(tmpdir(), 'kiln-kill-stress-'));
 const results = [];
 
 function dirsFor(name) {
-  const d = { base: join(base, name), tmp: join(base, name, 'tmp'), out: join(base, name, 'out'), cache: join(base, name, 'cache'), tmpdir: join(base, name, 'tmpdir') };
+  const d = {
+    base: join(base, name),
+    tmp: join(base, name, 'tmp'),
+    out: join(base, name, 'out'),
+    cache: join(base, name, 'cache'),
+    tmpdir: join(base, name, 'tmpdir'),
+  };
   for (const p of Object.values(d)) mkdirSync(p, { recursive: true });
   return d;
 }
@@ -72,11 +82,7 @@ async function killOne(kind, d, args, env, sig, delayMs) {
   // OVERWRITE_OLD_IMAGE=0 (DIB's default): the previous image is renamed to NAME-DATE.EXT before the
   // new one is written, as DIB does; an interrupt in between leaves it under that name. Counted apart.
   const backups = newOut.filter((f) => /^img-\d{4}\.\d\d\.\d\d-\d\d\.\d\d\.\d\d\./.test(f));
-  const outside = [
-    ...newOut.filter((f) => !backups.includes(f)).map((f) => `out/${f}`),
-    ...listTree(d.tmpdir).map((f) => `TMPDIR/${f}`),
-    ...ws.slice(1),
-  ];
+  const outside = [...newOut.filter((f) => !backups.includes(f)).map((f) => `out/${f}`), ...listTree(d.tmpdir).map((f) => `TMPDIR/${f}`), ...ws.slice(1)];
   const problems = [];
   if (early && end.code !== 0) problems.push(`the build failed on its own (exit ${end.code}): ${run.stderr().slice(-300)}`);
   if (procs.length) problems.push(`${procs.length} process(es) left: ${procs.slice(0, 3).join(' | ')}`);
@@ -91,10 +97,12 @@ async function killOne(kind, d, args, env, sig, delayMs) {
   const temps = cacheTemps(d.cache);
   const rec = { kind, sig, delayMs, step: early ? `(finished: exit ${end.code})` : step, goneMs: early ? 0 : goneMs, problems, temps, backups, next: '' };
   results.push(rec);
-  console.log(`${kind} #${results.filter((r) => r.kind === kind).length}: ${sig} after ${(delayMs / 1000).toFixed(1)} s in ${rec.step}` +
-    `${early ? '' : `, exited ${goneMs} ms later`}${temps.length ? `, ${temps.length} cache temp file(s) left for the next start` : ''}` +
-    `${backups.length ? `, the old image under its backup name (${backups.join(' ')})` : ''}: ` +
-    `${problems.length ? `FAIL ${problems.join('; ')}` : 'ok'}`);
+  console.log(
+    `${kind} #${results.filter((r) => r.kind === kind).length}: ${sig} after ${(delayMs / 1000).toFixed(1)} s in ${rec.step}` +
+      `${early ? '' : `, exited ${goneMs} ms later`}${temps.length ? `, ${temps.length} cache temp file(s) left for the next start` : ''}` +
+      `${backups.length ? `, the old image under its backup name (${backups.join(' ')})` : ''}: ` +
+      `${problems.length ? `FAIL ${problems.join('; ')}` : 'ok'}`,
+  );
   return rec;
 }
 
@@ -102,8 +110,14 @@ async function killOne(kind, d, args, env, sig, delayMs) {
 function mustSucceed(d, args, env, last) {
   const r = runCli('disk-image-create', args, { env, timeoutMs: 30 * 60_000 });
   const left = cacheTemps(d.cache);
-  const why = r.status !== 0 ? `exit ${r.status}: ${r.stderr.slice(-400)}`
-    : left.length ? `cache temp files not swept: ${left.join(' ')}` : workspaces(d.tmp).length ? 'its workspace was left' : '';
+  const why =
+    r.status !== 0
+      ? `exit ${r.status}: ${r.stderr.slice(-400)}`
+      : left.length
+        ? `cache temp files not swept: ${left.join(' ')}`
+        : workspaces(d.tmp).length
+          ? 'its workspace was left'
+          : '';
   last.next = why ? `FAIL ${why}` : 'ok';
   if (why) last.problems.push(`next build: ${why}`);
   console.log(`  next build: ${last.next}`);
@@ -130,7 +144,14 @@ try {
     const args = ['debian-minimal', 'vm', '-t', 'qcow2', '-o', join(d.out, 'img')];
     const cold = Math.min(2, nd);
     for (let i = 0; i < nd; i++) {
-      const rec = await killOne(i < cold ? 'debian-cold' : 'debian-warm', d, args, env, pick(SIGNALS), i < cold ? between(5000, 60_000) : between(3000, 40_000));
+      const rec = await killOne(
+        i < cold ? 'debian-cold' : 'debian-warm',
+        d,
+        args,
+        env,
+        pick(SIGNALS),
+        i < cold ? between(5000, 60_000) : between(3000, 40_000),
+      );
       if (i === cold - 1 || i === nd - 1) mustSucceed(d, args, env, rec);
     }
   }
@@ -140,11 +161,15 @@ try {
 
 const failed = results.filter((r) => r.problems.length);
 const count = (f) => results.filter((r) => r.problems.some(f)).length;
-console.log(`\nkill-stress: ${results.length} builds (${SIGNALS.map((s) => `${s} ${results.filter((r) => r.sig === s).length}`).join(', ')}), ` +
-  `seed ${opt.seed}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-console.log(`  builds with processes left: ${count((p) => p.includes('process(es) left'))}; with files outside the workspace: ` +
-  `${count((p) => p.startsWith('files'))}; next build failed: ${count((p) => p.startsWith('next'))}; ` +
-  `slowest exit after the signal: ${Math.max(0, ...results.map((r) => r.goneMs))} ms; ` +
-  `old image left under its OVERWRITE_OLD_IMAGE backup name: ${results.filter((r) => r.backups.length).length} builds`);
+console.log(
+  `\nkill-stress: ${results.length} builds (${SIGNALS.map((s) => `${s} ${results.filter((r) => r.sig === s).length}`).join(', ')}), ` +
+    `seed ${opt.seed}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+);
+console.log(
+  `  builds with processes left: ${count((p) => p.includes('process(es) left'))}; with files outside the workspace: ` +
+    `${count((p) => p.startsWith('files'))}; next build failed: ${count((p) => p.startsWith('next'))}; ` +
+    `slowest exit after the signal: ${Math.max(0, ...results.map((r) => r.goneMs))} ms; ` +
+    `old image left under its OVERWRITE_OLD_IMAGE backup name: ${results.filter((r) => r.backups.length).length} builds`,
+);
 console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
 process.exit(failed.length ? 1 : 0);

@@ -10,7 +10,11 @@ const { generatedFiles } = await import(join(root, 'dist/src/cli/gen-docs.js'));
 for (const f of await generatedFiles(root)) {
   const path = join(root, f.path);
   let old = '';
-  try { old = readFileSync(path, 'utf8'); } catch { /* new file */ }
+  try {
+    old = readFileSync(path, 'utf8');
+  } catch {
+    /* new file */
+  }
   if (old === f.content) continue;
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, f.content);

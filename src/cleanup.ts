@@ -34,7 +34,9 @@ export class CleanupStack {
    * only when the last one has finished.
    */
   run(): Promise<void> {
-    this.running ??= this.drain().finally(() => { this.running = undefined; });
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
     return this.running;
   }
 

@@ -40,8 +40,10 @@ export class UsageError extends KilnError {
 export class ValidationErrors extends KilnError {
   readonly problems: KilnError[];
   constructor(summary: string, problems: KilnError[]) {
-    super(`${summary}:\n${problems.map((p) => `  - ${formatProblem(p)}${problems.length > 1 && p.hint ? `\n    hint: ${p.hint}` : ''}`).join('\n')}`,
-      problems.length === 1 && problems[0]?.hint !== undefined ? { hint: problems[0].hint } : {});
+    super(
+      `${summary}:\n${problems.map((p) => `  - ${formatProblem(p)}${problems.length > 1 && p.hint ? `\n    hint: ${p.hint}` : ''}`).join('\n')}`,
+      problems.length === 1 && problems[0]?.hint !== undefined ? { hint: problems[0].hint } : {},
+    );
     this.name = 'ValidationErrors';
     this.problems = problems;
   }

@@ -14,16 +14,32 @@ export interface Logger {
 }
 
 export const silentLogger: Logger = {
-  debug() {}, info() {}, warn() {}, error() {}, output() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  output() {},
 };
 
 /** A logger that records every line: for tests. */
 export class MemoryLogger implements Logger {
   readonly lines: { level: LogLevel | 'output'; msg: string }[] = [];
-  debug(msg: string) { this.lines.push({ level: 'debug', msg }); }
-  info(msg: string) { this.lines.push({ level: 'info', msg }); }
-  warn(msg: string) { this.lines.push({ level: 'warn', msg }); }
-  error(msg: string) { this.lines.push({ level: 'error', msg }); }
-  output(chunk: string) { this.lines.push({ level: 'output', msg: chunk }); }
-  text(): string { return this.lines.map((l) => l.msg).join('\n'); }
+  debug(msg: string) {
+    this.lines.push({ level: 'debug', msg });
+  }
+  info(msg: string) {
+    this.lines.push({ level: 'info', msg });
+  }
+  warn(msg: string) {
+    this.lines.push({ level: 'warn', msg });
+  }
+  error(msg: string) {
+    this.lines.push({ level: 'error', msg });
+  }
+  output(chunk: string) {
+    this.lines.push({ level: 'output', msg: chunk });
+  }
+  text(): string {
+    return this.lines.map((l) => l.msg).join('\n');
+  }
 }

@@ -6,9 +6,11 @@ import type { SettingValues } from '../config/read-settings.js';
 import type { PlanOptions } from './plan.js';
 
 /** The settings both a build's layout stage and `kiln plan block-device` read. */
-export type BlockDeviceSettings = Pick<SettingValues<'block-device'>,
-  'rootFsType' | 'rootLabel' | 'blockSize' | 'imageExtraSize' | 'mkfsJournalSize' | 'imageSize' | 'fstabBy' | 'seed' | 'maxOnlineResize'>
-  & Partial<Pick<SettingValues<'block-device'>, 'mkfsOpts'>>;
+export type BlockDeviceSettings = Pick<
+  SettingValues<'block-device'>,
+  'rootFsType' | 'rootLabel' | 'blockSize' | 'imageExtraSize' | 'mkfsJournalSize' | 'imageSize' | 'fstabBy' | 'seed' | 'maxOnlineResize'
+> &
+  Partial<Pick<SettingValues<'block-device'>, 'mkfsOpts'>>;
 
 /**
  * `asDiskImageCreate`: root-fs-opts as disk-image-create builds them: for an ext4 root

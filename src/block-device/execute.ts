@@ -40,8 +40,14 @@ export async function executeBlockDevice(ctx: TreeContext, plan: BlockDevicePlan
   let ok = false;
   try {
     const fd = openSync(o.imagePath, 'w');
-    cleanup.push('remove the unfinished image', () => { if (!ok) unlinkSync(o.imagePath); });
-    try { ftruncateSync(fd, plan.image.sizeBytes); } finally { closeSync(fd); }
+    cleanup.push('remove the unfinished image', () => {
+      if (!ok) unlinkSync(o.imagePath);
+    });
+    try {
+      ftruncateSync(fd, plan.image.sizeBytes);
+    } finally {
+      closeSync(fd);
+    }
     ctx.log.info(`image ${o.imagePath}: ${plan.image.sizeBytes} bytes, ${plan.image.sectorSize}-byte sectors`);
 
     for (const t of plan.partitionTables) {
@@ -77,8 +83,15 @@ export async function executeBlockDevice(ctx: TreeContext, plan: BlockDevicePlan
   }
 }
 
-async function makeOne(ctx: TreeContext, fs: FilesystemPlan, image: string, sourceDir: string | undefined,
-  epoch: number, seed: string, cleanup: CleanupStack): Promise<void> {
+async function makeOne(
+  ctx: TreeContext,
+  fs: FilesystemPlan,
+  image: string,
+  sourceDir: string | undefined,
+  epoch: number,
+  seed: string,
+  cleanup: CleanupStack,
+): Promise<void> {
   const req = { type: fs.type, label: fs.label, uuid: fs.uuid, opts: fs.opts, epoch, seed, ...(sourceDir ? { sourceDir } : {}) };
   ctx.log.debug(`mkfs ${fs.name}: ${fs.type} '${fs.label}' at ${fs.offsetBytes} (+${fs.sizeBytes})${fs.mountPoint ? ` for ${fs.mountPoint}` : ''}`);
   if (fs.extents.length === 1) {
@@ -92,7 +105,11 @@ async function makeOne(ctx: TreeContext, fs: FilesystemPlan, image: string, sour
   cleanup.push(`remove ${dir}`, () => removeScratchDir(dir));
   const scratch = join(dir, `${fs.name}.img`);
   const fd = openSync(scratch, 'w');
-  try { ftruncateSync(fd, fs.sizeBytes); } finally { closeSync(fd); }
+  try {
+    ftruncateSync(fd, fs.sizeBytes);
+  } finally {
+    closeSync(fd);
+  }
   await makeFilesystem(ctx, { ...req, image: scratch, offsetBytes: bytes(0), sizeBytes: fs.sizeBytes });
   copyRanges(scratch, image, fs.extents);
 }

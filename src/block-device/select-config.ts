@@ -37,7 +37,10 @@ export function selectBlockDeviceConfig(c: ConfigChoice): BlockDeviceSource & { 
       try {
         return { text: readFileSync(path, 'utf8'), file: path, from: 'env-file' };
       } catch (err) {
-        throw new KilnError(`cannot read the block-device config ${path}: ${(err as Error).message}`, { where: 'DIB_BLOCK_DEVICE_CONFIG', hint: 'give file:///absolute/path/to/layout.yaml' });
+        throw new KilnError(`cannot read the block-device config ${path}: ${(err as Error).message}`, {
+          where: 'DIB_BLOCK_DEVICE_CONFIG',
+          hint: 'give file:///absolute/path/to/layout.yaml',
+        });
       }
     }
     return { text: v, file: 'DIB_BLOCK_DEVICE_CONFIG', from: 'env-inline' };

@@ -6,7 +6,10 @@
  */
 import type { Runner } from '../exec/runner.js';
 
-export interface EspLocation { image: string; offsetBytes: number }
+export interface EspLocation {
+  image: string;
+  offsetBytes: number;
+}
 
 export const ESP_PATHS = ['::/EFI/BOOT/BOOTX64.EFI', '::/EFI/debian/grubx64.efi'] as const;
 

@@ -38,7 +38,8 @@ export const DEFAULT_CMDLINE = 'nofb nomodeset gfxpayload=text';
 
 export function formatCmdline(o: GrubCfgOptions): string {
   const root = o.rootUuid ? `root=UUID=${o.rootUuid}` : o.rootLabel ? `root=LABEL=${o.rootLabel}` : undefined;
-  if (!root) throw new KilnError('grub.cfg needs the root filesystem UUID or label', { hint: 'give the root filesystem a UUID or label in the block-device layout' });
+  if (!root)
+    throw new KilnError('grub.cfg needs the root filesystem UUID or label', { hint: 'give the root filesystem a UUID or label in the block-device layout' });
   const parts = [root, 'ro'];
   const serial = o.serial === undefined ? 'ttyS0,115200' : o.serial;
   const vt = o.virtualTerminal ?? 'tty0';
@@ -59,16 +60,18 @@ function serialUnitSpeed(serial: string): { unit: number; speed: number } {
 
 export function formatGrubCfg(o: GrubCfgOptions): string {
   const serial = o.serial === undefined ? 'ttyS0,115200' : o.serial;
-  const lines = ['# written by kiln (bootloader); regenerate the image to change it', 'set default=0',
-    `set timeout=${o.timeout ?? 5}`, `set timeout_style=${o.timeoutStyle ?? 'menu'}`];
+  const lines = [
+    '# written by kiln (bootloader); regenerate the image to change it',
+    'set default=0',
+    `set timeout=${o.timeout ?? 5}`,
+    `set timeout_style=${o.timeoutStyle ?? 'menu'}`,
+  ];
   if (serial !== null) {
     const { unit, speed } = serialUnitSpeed(serial);
-    lines.push(`serial --speed=${speed} --unit=${unit} --word=8 --parity=no --stop=1`,
-      'terminal_input serial console', 'terminal_output serial console');
+    lines.push(`serial --speed=${speed} --unit=${unit} --word=8 --parity=no --stop=1`, 'terminal_input serial console', 'terminal_output serial console');
   }
   const search = o.bootFsUuid ? [`  search --no-floppy --fs-uuid --set=root ${o.bootFsUuid}`] : [];
-  lines.push(`menuentry '${(o.title ?? 'Linux').replace(/'/g, '')}' {`, ...search,
-    `  linux ${o.kernel} ${formatCmdline(o)}`);
+  lines.push(`menuentry '${(o.title ?? 'Linux').replace(/'/g, '')}' {`, ...search, `  linux ${o.kernel} ${formatCmdline(o)}`);
   if (o.initrd) lines.push(`  initrd ${o.initrd}`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
@@ -80,7 +83,11 @@ function newest(names: string[], prefix: string): string | undefined {
   return cands.sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))[0];
 }
 
-export interface KernelFiles { kernel: string; initrd?: string; version: string }
+export interface KernelFiles {
+  kernel: string;
+  initrd?: string;
+  version: string;
+}
 
 /** The newest /boot/vmlinuz-* and its initrd.img-* in the tree (names only; /boot resolved in the tree). */
 export function findKernel(treeDir: string): KernelFiles {
@@ -88,7 +95,10 @@ export function findKernel(treeDir: string): KernelFiles {
   const names = tree.isDirectory('/boot') ? tree.readdir('/boot') : [];
   const kernel = newest(names, 'vmlinuz-');
   if (!kernel) {
-    throw new KilnError('no kernel (vmlinuz-*) in /boot of the image tree', { where: '/boot in the image tree', hint: 'install a kernel package in the image (the debian element does)' });
+    throw new KilnError('no kernel (vmlinuz-*) in /boot of the image tree', {
+      where: '/boot in the image tree',
+      hint: 'install a kernel package in the image (the debian element does)',
+    });
   }
   const version = kernel.slice('vmlinuz-'.length);
   const initrd = names.find((n) => n === `initrd.img-${version}`) ?? names.find((n) => n === `initramfs-${version}.img`);
@@ -108,7 +118,8 @@ export function writeGrubCfg(treeDir: string, opts: WriteGrubCfgOptions): string
   const k = findKernel(treeDir);
   const dir = opts.bootIsSeparate ? '' : '/boot';
   const cfg = formatGrubCfg({
-    title: `Linux ${k.version}`, ...opts,
+    title: `Linux ${k.version}`,
+    ...opts,
     kernel: `${dir}/${k.kernel}`,
     ...(k.initrd ? { initrd: `${dir}/${k.initrd}` } : {}),
   });

@@ -15,9 +15,31 @@ export type GrubPlatform = 'i386-pc' | 'x86_64-efi';
 
 /** Modules for both platforms: partition tables, file systems, LVM, and what grub.cfg uses. */
 export const COMMON_MODULES = [
-  'part_msdos', 'part_gpt', 'ext2', 'fat', 'xfs', 'btrfs', 'lvm', 'normal', 'linux', 'search',
-  'search_fs_uuid', 'search_label', 'configfile', 'echo', 'test', 'boot', 'serial', 'terminal',
-  'halt', 'reboot', 'gzio', 'sleep', 'ls', 'cat', 'minicmd',
+  'part_msdos',
+  'part_gpt',
+  'ext2',
+  'fat',
+  'xfs',
+  'btrfs',
+  'lvm',
+  'normal',
+  'linux',
+  'search',
+  'search_fs_uuid',
+  'search_label',
+  'configfile',
+  'echo',
+  'test',
+  'boot',
+  'serial',
+  'terminal',
+  'halt',
+  'reboot',
+  'gzio',
+  'sleep',
+  'ls',
+  'cat',
+  'minicmd',
 ] as const;
 
 const PLATFORM_MODULES: Record<GrubPlatform, readonly string[]> = {
@@ -77,16 +99,25 @@ export interface GrubImageRequest {
 }
 
 /** Run grub-mkimage with an embedded config; returns the image bytes. */
-export async function runGrubMkimage(ctx: { runner: Runner }, req: {
-  platform: GrubPlatform; grubDir: string; config: string; modules: string[]; prefix: string; tmpDir: string;
-}): Promise<Buffer> {
+export async function runGrubMkimage(
+  ctx: { runner: Runner },
+  req: {
+    platform: GrubPlatform;
+    grubDir: string;
+    config: string;
+    modules: string[];
+    prefix: string;
+    tmpDir: string;
+  },
+): Promise<Buffer> {
   const tmp = await mkdtemp(join(req.tmpDir, '.kiln-grub-'));
   try {
     const cfg = join(tmp, 'early.cfg');
     const out = join(tmp, 'grub.img');
     await writeFile(cfg, req.config);
-    await ctx.runner.run('grub-mkimage', ['-d', req.grubDir, '-O', req.platform, '-o', out, '-p', req.prefix, '-c', cfg, ...req.modules],
-      { context: `GRUB ${req.platform} image` });
+    await ctx.runner.run('grub-mkimage', ['-d', req.grubDir, '-O', req.platform, '-o', out, '-p', req.prefix, '-c', cfg, ...req.modules], {
+      context: `GRUB ${req.platform} image`,
+    });
     return await readFile(out);
   } finally {
     removeScratchDir(tmp);
@@ -96,7 +127,11 @@ export async function runGrubMkimage(ctx: { runner: Runner }, req: {
 /** The image for the disk: core.img for i386-pc, BOOTX64.EFI for x86_64-efi. */
 export function buildGrubImage(ctx: { runner: Runner; log: Logger }, req: GrubImageRequest): Promise<Buffer> {
   return runGrubMkimage(ctx, {
-    platform: req.platform, grubDir: req.grubDir, modules: grubModules(req.platform), tmpDir: req.tmpDir,
-    config: formatEarlyConfig(req.fsUuid, req.bootIsSeparate), prefix: req.bootIsSeparate ? '/grub' : '/boot/grub',
+    platform: req.platform,
+    grubDir: req.grubDir,
+    modules: grubModules(req.platform),
+    tmpDir: req.tmpDir,
+    config: formatEarlyConfig(req.fsUuid, req.bootIsSeparate),
+    prefix: req.bootIsSeparate ? '/grub' : '/boot/grub',
   });
 }

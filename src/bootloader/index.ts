@@ -35,7 +35,10 @@ export interface BootTarget {
 }
 
 export type BootMode = 'bios' | 'efi' | 'both';
-export interface BootloaderContext { runner: Runner; log: Logger }
+export interface BootloaderContext {
+  runner: Runner;
+  log: Logger;
+}
 
 const FAT_EPOCH = 315532800;
 
@@ -68,10 +71,16 @@ function imageRequest(t: BootTarget, platform: GrubPlatform, grubDir: string) {
 
 async function installBios(ctx: BootloaderContext, t: BootTarget): Promise<void> {
   const area = planEmbedArea(t);
-  const [core, bootImg] = await withGrubDir(ctx, t, 'i386-pc', async (grubDir) => [
-    patchCoreImg(await buildGrubImage(ctx, imageRequest(t, 'i386-pc', grubDir)), area.startLba, t.sectorSize),
-    await readFile(join(grubDir, 'boot.img')),
-  ] as const);
+  const [core, bootImg] = await withGrubDir(
+    ctx,
+    t,
+    'i386-pc',
+    async (grubDir) =>
+      [
+        patchCoreImg(await buildGrubImage(ctx, imageRequest(t, 'i386-pc', grubDir)), area.startLba, t.sectorSize),
+        await readFile(join(grubDir, 'boot.img')),
+      ] as const,
+  );
   checkCoreFits(core.length / SECTOR, area);
   const fh = await open(t.image, 'r+');
   try {
@@ -87,7 +96,9 @@ async function installBios(ctx: BootloaderContext, t: BootTarget): Promise<void>
 
 async function installEfi(ctx: BootloaderContext, t: BootTarget): Promise<void> {
   if (!t.esp) {
-    throw new KilnError('UEFI boot needs an EFI system partition (ESP)', { hint: "add a vfat partition with type 'EF00' mounted at /boot/efi to the block-device layout" });
+    throw new KilnError('UEFI boot needs an EFI system partition (ESP)', {
+      hint: "add a vfat partition with type 'EF00' mounted at /boot/efi to the block-device layout",
+    });
   }
   const efi = await withGrubDir(ctx, t, 'x86_64-efi', (grubDir) => buildGrubImage(ctx, imageRequest(t, 'x86_64-efi', grubDir)));
   const tmp = await mkdtemp(join(tmpDirOf(t), '.kiln-efi-'));

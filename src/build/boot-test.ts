@@ -7,8 +7,8 @@ import { bootModeOf, bootTargetOf } from './boot.js';
 import type { BuildState } from './types.js';
 
 export async function bootTestOutput(ctx: BuildContext, state: BuildState): Promise<void> {
-  const image = (state['diskOutputs'] as string[] | undefined)?.find((f) => !/\.(md5|sha256|zst|xz)$/.test(f));
-  const plan = state['blockDevice'] as BlockDevicePlan | undefined;
+  const image = (state.diskOutputs as string[] | undefined)?.find((f) => !/\.(md5|sha256|zst|xz)$/.test(f));
+  const plan = state.blockDevice as BlockDevicePlan | undefined;
   if (!image || !plan) throw new KilnError('--boot-test needs a disk output', { hint: 'add a disk type to -t, e.g. -t qcow2' });
   const mode = bootModeOf(bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch));
   const uefi = mode === 'efi';

@@ -10,8 +10,16 @@ import type { BuildContext } from '../context.js';
 import { KilnError } from '../errors.js';
 import { hookViewSettings } from './environment-d.js';
 
-type BootloaderSettings = Pick<SettingValues<'environment.d'>, 'bootloaderDefaultCmdline' | 'bootloaderUseSerialConsole'
-  | 'bootloaderSerialConsole' | 'bootloaderVirtualTerminal' | 'noTimerCheck' | 'grubTimeout' | 'grubTimeoutStyle'>;
+type BootloaderSettings = Pick<
+  SettingValues<'environment.d'>,
+  | 'bootloaderDefaultCmdline'
+  | 'bootloaderUseSerialConsole'
+  | 'bootloaderSerialConsole'
+  | 'bootloaderVirtualTerminal'
+  | 'noTimerCheck'
+  | 'grubTimeout'
+  | 'grubTimeoutStyle'
+>;
 
 /** DIB's bootloader variables (dib-compat 2), as read by readSettings -> grub.cfg options. */
 export function grubOptions(s: BootloaderSettings): Omit<WriteGrubCfgOptions, 'rootUuid' | 'bootFsUuid' | 'bootIsSeparate'> {
@@ -42,7 +50,8 @@ export function bootModeOf(t: BootTarget): BootMode | undefined {
 export function writeBootConfig(ctx: BuildContext, plan: BlockDevicePlan, env: Record<string, string>): void {
   const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch);
   const path = writeGrubCfg(ctx.ws.tree, {
-    ...grubOptions(hookViewSettings(ctx.config, env)), rootUuid: t.rootFsUuid,
+    ...grubOptions(hookViewSettings(ctx.config, env)),
+    rootUuid: t.rootFsUuid,
     ...(t.bootFsUuid ? { bootFsUuid: t.bootFsUuid, bootIsSeparate: true } : {}),
   });
   ctx.log.info(`wrote ${path}`);

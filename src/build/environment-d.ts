@@ -19,7 +19,10 @@ export async function sourcedEnvironment(ctx: BuildContext, plan: HookPlan, env:
   // the environment before the first file and after each one, so an error can name the file that set a variable
   const script = `env -0; for f in "$@"; do . "$f" || exit 1; printf '${MARK}\\0'; env -0; done`;
   const r = await runAsTreeRoot(ctx, ['bash', '-c', script, 'environment.d', ...files], {
-    env, extendEnv: false, binary: true, context: 'sourcing environment.d',
+    env,
+    extendEnv: false,
+    binary: true,
+    context: 'sourcing environment.d',
   });
   const dumps: Record<string, string>[] = [{}];
   for (const entry of (r.stdoutBuffer ?? Buffer.alloc(0)).toString('utf8').split('\0')) {
@@ -31,7 +34,13 @@ export async function sourcedEnvironment(ctx: BuildContext, plan: HookPlan, env:
     if (i > 0) dumps.at(-1)![entry.slice(0, i)] = entry.slice(i + 1);
   }
   const out = dumps.at(-1)!;
-  recordEnvOrigins(out, originsOf(dumps, plan.environment.map((e) => e.source)));
+  recordEnvOrigins(
+    out,
+    originsOf(
+      dumps,
+      plan.environment.map((e) => e.source),
+    ),
+  );
   return out;
 }
 

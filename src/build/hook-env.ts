@@ -35,6 +35,6 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     'BASH_FUNC_get_image_element_array%%': `() {  echo "${formatElementArray(elements)}"\n}`,
     ...extra,
   };
-  if (config.rootLabel) env['ROOT_LABEL'] = config.rootLabel;
+  if (config.rootLabel) env.ROOT_LABEL = config.rootLabel;
   return env;
 }

@@ -6,7 +6,15 @@
  */
 import { join } from 'node:path';
 import type { BlockDevicePlan, PlanOptions } from '../block-device/index.js';
-import { executeBlockDevice, measureTree, planBlockDevice, planOptionsFromSettings, planSummary, selectBlockDeviceConfig, writeFstab } from '../block-device/index.js';
+import {
+  executeBlockDevice,
+  measureTree,
+  planBlockDevice,
+  planOptionsFromSettings,
+  planSummary,
+  selectBlockDeviceConfig,
+  writeFstab,
+} from '../block-device/index.js';
 import type { BuildConfig } from '../config/build-config.js';
 import type { BuildContext } from '../context.js';
 import type { Element } from '../elements/element.js';
@@ -51,24 +59,30 @@ export async function planAndWriteFstab(ctx: BuildContext, state: BuildState, el
   const plan = await planLayout(ctx, elements, env);
   ctx.log.info(planSummary(plan));
   await writeFstab(ctx, plan, ctx.ws.tree);
-  state['blockDevice'] = plan;
+  state.blockDevice = plan;
 }
 
 /** Plan again with the final tree; the ids (and so /etc/fstab) must not change. */
 export async function planFinalLayout(ctx: BuildContext, state: BuildState, elements: Element[], env: Record<string, string>): Promise<BlockDevicePlan> {
-  const early = state['blockDevice'] as BlockDevicePlan | undefined;
+  const early = state.blockDevice as BlockDevicePlan | undefined;
   const plan = await planLayout(ctx, elements, env);
   if (early && JSON.stringify(early.fstab) !== JSON.stringify(plan.fstab)) {
     throw new KilnError('the block-device plan changed between fstab and assembly', { hint: 'this is a bug in Kiln; run with --debug and report it' });
   }
-  state['blockDevice'] = plan;
+  state.blockDevice = plan;
   return plan;
 }
 
 export async function assembleImage(ctx: BuildContext, state: BuildState, plan: BlockDevicePlan): Promise<string> {
   const image = join(ctx.ws.image, `${ctx.config.imageName}.raw`);
   ctx.log.info(planSummary(plan));
-  await executeBlockDevice(ctx, plan, { treeDir: ctx.ws.tree, imagePath: image, epoch: ctx.config.epoch, seed: `${ctx.config.epoch}:${ctx.config.imageName}`, writeFstab: false });
+  await executeBlockDevice(ctx, plan, {
+    treeDir: ctx.ws.tree,
+    imagePath: image,
+    epoch: ctx.config.epoch,
+    seed: `${ctx.config.epoch}:${ctx.config.imageName}`,
+    writeFstab: false,
+  });
   state.rawImage = image;
   return image;
 }

@@ -25,7 +25,10 @@ export function checkPackageInstalls(elements: Element[]): void {
 export async function preparePackages(ctx: BuildContext, elements: Element[], hooks: HookPlan, env: Record<string, string>): Promise<void> {
   const sourced = await sourcedEnvironment(ctx, hooks, env);
   const model = squashPackageInstalls(elements, {
-    env: sourced, arch: ctx.config.arch, defaultInstallType: ctx.config.installType, elementsPath: ctx.config.elementsPath,
+    env: sourced,
+    arch: ctx.config.arch,
+    defaultInstallType: ctx.config.installType,
+    elementsPath: ctx.config.elementsPath,
   });
   writeSquashedJson(ctx.ws.tree, model);
   const { distroName: distro, release } = hookViewSettings(ctx.config, sourced);

@@ -22,10 +22,22 @@ export interface PathUse {
 
 /** statfs f_type magic numbers (linux/magic.h) of filesystems that are kernel interfaces. */
 const PSEUDO_FS = new Map<number, string>([
-  [0x9fa0, 'proc'], [0x62656572, 'sysfs'], [0x27e0eb, 'cgroup'], [0x63677270, 'cgroup2'],
-  [0x1cd1, 'devpts'], [0x64626720, 'debugfs'], [0x74726163, 'tracefs'], [0x73636673, 'securityfs'],
-  [0x62656570, 'configfs'], [0xcafe4a11, 'bpf'], [0x6165676c, 'pstore'], [0xde5e81e4, 'efivarfs'],
-  [0x19800202, 'mqueue'], [0x42494e4d, 'binfmt_misc'], [0x65735543, 'fusectl'], [0xf97cff8c, 'selinuxfs'],
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x1cd1, 'devpts'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0x62656570, 'configfs'],
+  [0xcafe4a11, 'bpf'],
+  [0x6165676c, 'pstore'],
+  [0xde5e81e4, 'efivarfs'],
+  [0x19800202, 'mqueue'],
+  [0x42494e4d, 'binfmt_misc'],
+  [0x65735543, 'fusectl'],
+  [0xf97cff8c, 'selinuxfs'],
   [0x6e736673, 'nsfs'],
 ]);
 const TMPFS_MAGIC = 0x01021994;
@@ -35,9 +47,16 @@ export const PATH_CHECK_TIMEOUT_MS = 10_000;
 async function bounded<T>(what: string, use: PathUse, p: Promise<T>, ms = PATH_CHECK_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KilnError(`${what} did not answer within ${ms / 1000} s (a hung network filesystem?)`, {
-      where: use.where, hint: use.hint,
-    })), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new KilnError(`${what} did not answer within ${ms / 1000} s (a hung network filesystem?)`, {
+            where: use.where,
+            hint: use.hint,
+          }),
+        ),
+      ms,
+    );
     timer.unref();
   });
   try {

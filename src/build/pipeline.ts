@@ -92,16 +92,26 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   // tells the OS element to put LVM tools in the image (and its initramfs)
   const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});
   const phaseCtx = {
-    log, identity, hooksDir: ws.hooks, treeDir: ws.tree, workspace: ws.root, plan: plan.hooks, env,
-    breaks: opts.breaks ?? new Set<string>(), breakOutsideTarget: !!opts.breakOutsideTarget,
+    log,
+    identity,
+    hooksDir: ws.hooks,
+    treeDir: ws.tree,
+    workspace: ws.root,
+    plan: plan.hooks,
+    env,
+    breaks: opts.breaks ?? new Set<string>(),
+    breakOutsideTarget: !!opts.breakOutsideTarget,
     ...(opts.breakCmd ? { breakCmd: opts.breakCmd } : {}),
     ...(opts.reporter ? { events: opts.reporter } : {}),
   };
 
-  opts.reporter?.planned?.(steps.map((s) => ({
-    id: s.id, title: s.title,
-    ...(s.phase ? { phase: s.phase, scripts: plan.hooks.phases[s.phase].map((h) => h.name) } : {}),
-  })));
+  opts.reporter?.planned?.(
+    steps.map((s) => ({
+      id: s.id,
+      title: s.title,
+      ...(s.phase ? { phase: s.phase, scripts: plan.hooks.phases[s.phase].map((h) => h.name) } : {}),
+    })),
+  );
   const report: BuildReport = { steps: [], outputs: [], workspace: ws.root, totalMs: 0 };
   let ok = false;
   try {

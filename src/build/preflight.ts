@@ -17,7 +17,7 @@ export function requiredTools(config: BuildConfig, steps: Step[]): { tool: strin
   const tools = [
     { tool: 'bash', why: 'runs hook phases' },
     { tool: 'unshare', why: 'sandboxes the in-target phases; gives every command a pid namespace that dies with Kiln (util-linux)' },
-    { tool: 'setpriv', why: 'ties every command to Kiln\'s life (--pdeathsig; util-linux)' },
+    { tool: 'setpriv', why: "ties every command to Kiln's life (--pdeathsig; util-linux)" },
     { tool: 'chroot', why: 'enters the tree (coreutils)' },
   ];
   if ((process.getuid?.() ?? 0) !== 0) tools.push({ tool: 'newuidmap', why: 'maps subordinate ids for a rootless build (uidmap)' });
@@ -42,15 +42,34 @@ export async function preflight(config: BuildConfig, plan: BuildPlan, steps: Ste
 /** The problems a build would meet only after its hooks have run, found now. */
 export async function checkInputs(config: BuildConfig, plan: BuildPlan, runner: Runner): Promise<KilnError[]> {
   const problems: KilnError[] = [];
-  const add = (p: KilnError | undefined): void => { if (p) problems.push(p); };
-  add(await checkDirectoryTarget({ path: config.tmpDir, where: `TMP_DIR=${config.tmpDir}`,
-    hint: 'set TMP_DIR to a writable directory on a real filesystem (the default is /tmp)' }));
+  const add = (p: KilnError | undefined): void => {
+    if (p) problems.push(p);
+  };
+  add(
+    await checkDirectoryTarget({
+      path: config.tmpDir,
+      where: `TMP_DIR=${config.tmpDir}`,
+      hint: 'set TMP_DIR to a writable directory on a real filesystem (the default is /tmp)',
+    }),
+  );
   // exported to every hook as DIB_IMAGE_CACHE; Kiln itself writes there for a cached bootstrap
-  add(await checkDirectoryTarget({ path: config.cacheDir, where: `DIB_IMAGE_CACHE=${config.cacheDir}`,
-    hint: 'set --image-cache (DIB_IMAGE_CACHE) to a writable directory on a real filesystem' },
-  { mustBeWritable: !!plan.bootstrap && config.useCache }));
-  add(await checkDirectoryTarget({ path: config.outDir, where: `-o ${join(config.outDir, config.imageName)}`,
-    hint: 'give -o a path in a directory you can write to' }));
+  add(
+    await checkDirectoryTarget(
+      {
+        path: config.cacheDir,
+        where: `DIB_IMAGE_CACHE=${config.cacheDir}`,
+        hint: 'set --image-cache (DIB_IMAGE_CACHE) to a writable directory on a real filesystem',
+      },
+      { mustBeWritable: !!plan.bootstrap && config.useCache },
+    ),
+  );
+  add(
+    await checkDirectoryTarget({
+      path: config.outDir,
+      where: `-o ${join(config.outDir, config.imageName)}`,
+      hint: 'give -o a path in a directory you can write to',
+    }),
+  );
 
   const outputs = planOutputs(config.imageTypes);
   try {
@@ -60,6 +79,6 @@ export async function checkInputs(config: BuildConfig, plan: BuildPlan, runner: 
     problems.push(...(e instanceof ValidationErrors ? e.problems : [e]));
   }
   const qemu = outputs.flatMap((f) => (f.qemuFormat ? [{ name: f.name, qemuFormat: f.qemuFormat }] : []));
-  if (config.qemuImgOptions !== undefined && qemu.length > 0) problems.push(...await checkQemuImgOptions(runner, config.qemuImgOptions, qemu));
+  if (config.qemuImgOptions !== undefined && qemu.length > 0) problems.push(...(await checkQemuImgOptions(runner, config.qemuImgOptions, qemu)));
   return problems;
 }

@@ -12,7 +12,7 @@ import { silentLogger } from '../log.js';
 import { currentIdentity } from '../sandbox/identity.js';
 import type { BootstrapRequest } from '../distros/types.js';
 import type { PhaseName } from '../phases/phases.js';
-import type { BuildState, Step } from './types.js';
+import type { Step } from './types.js';
 import { runInTree, TARGET_PATH } from '../sandbox/sandbox.js';
 import { outputFormat, outputTools, writeOutputs } from '../outputs/index.js';
 import { writeBootConfig, installBootCode } from './boot.js';
@@ -30,7 +30,12 @@ import { Tree } from '../tree/fs.js';
 const phaseStep = (phase: PhaseName): Step => ({ id: phase, title: phase, phase });
 
 /** Run with the hooks' view of the environment (environment.d sourced), as host stages must agree with it. */
-async function withSourcedEnv<T>(ctx: BuildContext, plan: BuildPlan, env: Record<string, string>, fn: (full: Record<string, string>) => Promise<T>): Promise<T> {
+async function withSourcedEnv<T>(
+  ctx: BuildContext,
+  plan: BuildPlan,
+  env: Record<string, string>,
+  fn: (full: Record<string, string>) => Promise<T>,
+): Promise<T> {
   return fn(await sourcedEnvironment(ctx, plan.hooks, env));
 }
 
@@ -39,34 +44,45 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
   if (plan.bootstrap) steps.push(bootstrapStep(config, plan.bootstrap.driver));
   steps.push(
     phaseStep('root.d'),
-    { id: 'check-tree', title: 'check the root tree', run: async (ctx) => {
-      const tree = new Tree(ctx.ws.tree);
-      checkTreeDeployed(tree);
-      installHostResolvConf(tree);
-      installHostAptConf(tree, await hostAptConfig(ctx.runner));
-    } },
+    {
+      id: 'check-tree',
+      title: 'check the root tree',
+      run: async (ctx) => {
+        const tree = new Tree(ctx.ws.tree);
+        checkTreeDeployed(tree);
+        installHostResolvConf(tree);
+        installHostAptConf(tree, await hostAptConfig(ctx.runner));
+      },
+    },
     phaseStep('extra-data.d'),
     { id: 'packages-squash', title: 'squash package-installs and pkg-map', run: (ctx, _s, env) => preparePackages(ctx, plan.elements, plan.hooks, env) },
     phaseStep('pre-install.d'),
     phaseStep('install.d'),
   );
   if (config.packages.length > 0) {
-    steps.push({ id: 'packages', title: `install ${config.packages.join(' ')} (-p)`, run: async (ctx, _s, env) => {
-      await runInTree(ctx, ctx.ws.tree, ctx.ws.hooks, ['install-packages', ...config.packages], {
-        env: { ...env, PATH: TARGET_PATH, HOME: '/root' }, extendEnv: false, stream: true, context: '-p packages',
-      });
-    } });
+    steps.push({
+      id: 'packages',
+      title: `install ${config.packages.join(' ')} (-p)`,
+      run: async (ctx, _s, env) => {
+        await runInTree(ctx, ctx.ws.tree, ctx.ws.hooks, ['install-packages', ...config.packages], {
+          env: { ...env, PATH: TARGET_PATH, HOME: '/root' },
+          extendEnv: false,
+          stream: true,
+          context: '-p packages',
+        });
+      },
+    });
   }
-  steps.push(
-    phaseStep('post-install.d'),
-    phaseStep('post-root.d'),
-    phaseStep('block-device.d'),
-  );
+  steps.push(phaseStep('post-install.d'), phaseStep('post-root.d'), phaseStep('block-device.d'));
   const disk = needsDisk(config);
   const bootable = disk && plan.elements.some((e) => e.name === 'bootloader');
   if (disk) {
-    steps.push({ id: 'layout', title: 'plan the disk layout and write /etc/fstab', tools: [{ tool: 'du', why: 'measures the tree' }],
-      run: (ctx, state, env) => withSourcedEnv(ctx, plan, env, (full) => planAndWriteFstab(ctx, state, plan.elements, full)) });
+    steps.push({
+      id: 'layout',
+      title: 'plan the disk layout and write /etc/fstab',
+      tools: [{ tool: 'du', why: 'measures the tree' }],
+      run: (ctx, state, env) => withSourcedEnv(ctx, plan, env, (full) => planAndWriteFstab(ctx, state, plan.elements, full)),
+    });
   }
   steps.push(
     phaseStep('pre-finalise.d'),
@@ -78,26 +94,43 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
   );
   if (disk) {
     steps.push({
-      id: 'assemble', title: bootable ? 'assemble the disk and write the boot code' : 'assemble the disk',
-      tools: [...(plan.layout?.fsTypes ?? []).flatMap((t) => mkfsTools(t as FsType)),
-        ...(bootable ? [{ tool: 'grub-mkimage', why: 'builds the GRUB images (grub-common)' }, { tool: 'mcopy', why: 'copies GRUB onto the ESP (mtools)' }] : [])],
-      run: (ctx, state, env) => withSourcedEnv(ctx, plan, env, async (full) => {
-        const bd = await planFinalLayout(ctx, state, plan.elements, full);
-        if (bootable) writeBootConfig(ctx, bd, full);
-        const image = await assembleImage(ctx, state, bd);
-        if (bootable) await installBootCode(ctx, bd, image);
-      }),
+      id: 'assemble',
+      title: bootable ? 'assemble the disk and write the boot code' : 'assemble the disk',
+      tools: [
+        ...(plan.layout?.fsTypes ?? []).flatMap((t) => mkfsTools(t as FsType)),
+        ...(bootable
+          ? [
+              { tool: 'grub-mkimage', why: 'builds the GRUB images (grub-common)' },
+              { tool: 'mcopy', why: 'copies GRUB onto the ESP (mtools)' },
+            ]
+          : []),
+      ],
+      run: (ctx, state, env) =>
+        withSourcedEnv(ctx, plan, env, async (full) => {
+          const bd = await planFinalLayout(ctx, state, plan.elements, full);
+          if (bootable) writeBootConfig(ctx, bd, full);
+          const image = await assembleImage(ctx, state, bd);
+          if (bootable) await installBootCode(ctx, bd, image);
+        }),
     });
   }
-  steps.push({ id: 'outputs', title: `write ${config.imageTypes.join(', ')}`, tools: outputTools(outputRequest(config), config.imageTypes),
+  steps.push({
+    id: 'outputs',
+    title: `write ${config.imageTypes.join(', ')}`,
+    tools: outputTools(outputRequest(config), config.imageTypes),
     run: async (ctx, state) => {
       const results = await writeOutputs(outputRequest(config, ctx, state.rawImage), config.imageTypes);
       for (const r of results) state.outputs.push(...r.files, ...r.checksums);
-      state['diskOutputs'] = results.filter((r) => outputFormat(r.format).needs === 'disk').flatMap((r) => r.files);
-    } });
+      state.diskOutputs = results.filter((r) => outputFormat(r.format).needs === 'disk').flatMap((r) => r.files);
+    },
+  });
   if (config.bootTest) {
-    steps.push({ id: 'boot-test', title: 'boot the image in QEMU', tools: [{ tool: 'qemu-system-x86_64', why: '--boot-test (qemu-system-x86)' }],
-      run: (ctx, state) => bootTestOutput(ctx, state) });
+    steps.push({
+      id: 'boot-test',
+      title: 'boot the image in QEMU',
+      tools: [{ tool: 'qemu-system-x86_64', why: '--boot-test (qemu-system-x86)' }],
+      run: (ctx, state) => bootTestOutput(ctx, state),
+    });
   }
   return steps;
 }
@@ -106,8 +139,15 @@ function bootstrapStep(config: BuildConfig, name: string): Step {
   const driver = distroDriver(name);
   // tools() is asked during preflight, before the workspace exists
   const request = (ctx: BuildContext | undefined, env: Record<string, string>): BootstrapRequest => ({
-    arch: config.arch, settings: readSettings(env, config.flags, 'bootstrap'), cacheDir: config.cacheDir, useCache: config.useCache, offline: config.offline,
-    target: ctx?.ws.tree ?? '', ...(ctx ? { tmpDir: ctx.ws.tmp } : {}), runner: ctx?.runner ?? new Runner(), log: ctx?.log ?? silentLogger,
+    arch: config.arch,
+    settings: readSettings(env, config.flags, 'bootstrap'),
+    cacheDir: config.cacheDir,
+    useCache: config.useCache,
+    offline: config.offline,
+    target: ctx?.ws.tree ?? '',
+    ...(ctx ? { tmpDir: ctx.ws.tmp } : {}),
+    runner: ctx?.runner ?? new Runner(),
+    log: ctx?.log ?? silentLogger,
     identity: ctx?.identity ?? currentIdentity(),
   });
   return {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { HOST_APT_CONF } from '../distros/host-apt.js';
 import { KilnError } from '../errors.js';
-import { Tree } from '../tree/fs.js';
+import type { Tree } from '../tree/fs.js';
 import { emptyDirectory, truncateFiles, type TreeRootContext } from '../tree/root-ops.js';
 
 export function checkTreeDeployed(tree: Tree): void {

@@ -11,7 +11,10 @@ export type CacheInputs = { [k: string]: CacheInputValue };
 export function canonicalJson(v: CacheInputValue): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k]!)}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k]!)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }

@@ -28,7 +28,11 @@ export interface CacheEntry {
   file: string;
 }
 
-export interface FileStamp { ino: number; size: number; mtimeMs: number }
+export interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
 
 export function fileStamp(path: string): FileStamp {
   const s = statSync(path);
@@ -104,7 +108,13 @@ export function storeBootstrap(dir: string, key: string, tempTarball: string, in
   renameSync(tempTarball, p.tarball);
   const stamp = fileStamp(p.tarball);
   const entry: CacheEntry = {
-    key, kind: 'bootstrap', created: now.toISOString(), size: stamp.size, ...(sha256 ? { sha256, verified: stamp } : {}), inputs, file: p.tarball,
+    key,
+    kind: 'bootstrap',
+    created: now.toISOString(),
+    size: stamp.size,
+    ...(sha256 ? { sha256, verified: stamp } : {}),
+    inputs,
+    file: p.tarball,
   };
   writeBootstrapMeta(dir, entry);
   return entry;
@@ -137,7 +147,11 @@ export function listCache(dir: string): CacheEntry[] {
   return entries.sort((a, b) => a.created.localeCompare(b.created) || a.key.localeCompare(b.key));
 }
 
-export interface PruneOptions { olderThanDays?: number; all?: boolean; now?: Date }
+export interface PruneOptions {
+  olderThanDays?: number;
+  all?: boolean;
+  now?: Date;
+}
 
 /**
  * Remove entries older than `olderThanDays` (or every entry with `all`), plus leftovers: temporary

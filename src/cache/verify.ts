@@ -54,7 +54,9 @@ export async function verifyBootstrap(dir: string, entry: CacheEntry, opts: { fu
  */
 export function looksCorrupt(stderr: string): boolean {
   if (/No space left|Permission denied|Read-only file system|Cannot exec/i.test(stderr)) return false;
-  return /Decoding error|Data corruption|doesn't match checksum|premature end|unsupported format|Unexpected EOF|does not look like a tar|Skipping to next header|Child returned status|Unknown frame descriptor/i.test(stderr);
+  return /Decoding error|Data corruption|doesn't match checksum|premature end|unsupported format|Unexpected EOF|does not look like a tar|Skipping to next header|Child returned status|Unknown frame descriptor/i.test(
+    stderr,
+  );
 }
 
 /** Hash every entry (ignoring the stamps) and remove the corrupt ones; returns them with why. */

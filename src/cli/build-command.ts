@@ -61,10 +61,15 @@ export async function runBuildCli(argv: string[]): Promise<number> {
   });
   try {
     const report = await build(cfg, {
-      log, reporter, cleanup, breaks: new Set(cfg.breaks),
+      log,
+      reporter,
+      cleanup,
+      breaks: new Set(cfg.breaks),
       ...(cfg.breakCmd ? { breakCmd: cfg.breakCmd } : {}),
       breakOutsideTarget: cfg.breakOutsideTarget,
-      onWorkspace: (p) => { workspace = p; },
+      onWorkspace: (p) => {
+        workspace = p;
+      },
     });
     await listr?.finished();
     // a signal that came as the build finished: its outputs are whole, so it is a success

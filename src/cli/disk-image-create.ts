@@ -4,5 +4,8 @@ import { runBuildCli } from './build-command.js';
 import { runMain } from './report.js';
 
 const argv = process.argv.slice(2);
-await runMain('disk-image-create', () => runBuildCli(argv),
-  () => argv.includes('--debug') || readSettings(process.env, NO_FLAGS, 'kiln').debug);
+await runMain(
+  'disk-image-create',
+  () => runBuildCli(argv),
+  () => argv.includes('--debug') || readSettings(process.env, NO_FLAGS, 'kiln').debug,
+);

@@ -8,21 +8,27 @@ import { BUILTIN_ELEMENTS } from './paths.js';
 import { runMain } from './report.js';
 
 const argv = process.argv.slice(2);
-await runMain('element-info', async () => {
-  if (argv.includes('-h') || argv.includes('--help')) {
-    process.stdout.write('usage: element-info [--env|-e] ELEMENT...\n\nPrint the elements the given ones expand to along ELEMENTS_PATH.\n' +
-      'With --env, print eval-able bash (IMAGE_ELEMENT, IMAGE_ELEMENT_YAML, get_image_element_array) as DIB does.\n' +
-      'KILN_NO_BUILTIN_ELEMENTS=1 leaves Kiln\'s own elements out of the path.\n');
+await runMain(
+  'element-info',
+  async () => {
+    if (argv.includes('-h') || argv.includes('--help')) {
+      process.stdout.write(
+        'usage: element-info [--env|-e] ELEMENT...\n\nPrint the elements the given ones expand to along ELEMENTS_PATH.\n' +
+          'With --env, print eval-able bash (IMAGE_ELEMENT, IMAGE_ELEMENT_YAML, get_image_element_array) as DIB does.\n' +
+          "KILN_NO_BUILTIN_ELEMENTS=1 leaves Kiln's own elements out of the path.\n",
+      );
+      return 0;
+    }
+    const env = argv.includes('--env') || argv.includes('-e');
+    const names = argv.filter((a) => a !== '--env' && a !== '-e' && a !== '--debug');
+    const bad = names.find((a) => a.startsWith('-'));
+    if (bad) throw new UsageError(`unrecognized argument: ${bad}`, { hint: 'usage: element-info [--env|-e] ELEMENT...' });
+    if (names.length === 0) throw new UsageError('the following arguments are required: elements', { hint: 'usage: element-info [--env|-e] ELEMENT...' });
+    const s = readSettings(process.env, NO_FLAGS, 'kiln');
+    const paths = [...s.elementsPath, ...(s.noBuiltinElements ? [] : [BUILTIN_ELEMENTS])];
+    const elements = resolveElements(scanElements(paths), names);
+    process.stdout.write(`${env ? formatElementEnv(elements) : formatElementNames(elements)}\n`);
     return 0;
-  }
-  const env = argv.includes('--env') || argv.includes('-e');
-  const names = argv.filter((a) => a !== '--env' && a !== '-e' && a !== '--debug');
-  const bad = names.find((a) => a.startsWith('-'));
-  if (bad) throw new UsageError(`unrecognized argument: ${bad}`, { hint: 'usage: element-info [--env|-e] ELEMENT...' });
-  if (names.length === 0) throw new UsageError('the following arguments are required: elements', { hint: 'usage: element-info [--env|-e] ELEMENT...' });
-  const s = readSettings(process.env, NO_FLAGS, 'kiln');
-  const paths = [...s.elementsPath, ...(s.noBuiltinElements ? [] : [BUILTIN_ELEMENTS])];
-  const elements = resolveElements(scanElements(paths), names);
-  process.stdout.write(`${env ? formatElementEnv(elements) : formatElementNames(elements)}\n`);
-  return 0;
-}, () => argv.includes('--debug'));
+  },
+  () => argv.includes('--debug'),
+);

@@ -7,17 +7,18 @@ import { join } from 'node:path';
 import { updateSettingsBlocks } from '../config/docs-tables.js';
 import { formatDiskImageCreateMan, formatKilnMan } from './man-pages.js';
 
-export interface GeneratedFile { path: string; content: string }
+export interface GeneratedFile {
+  path: string;
+  content: string;
+}
 
 /** Each generated file, relative to the repository root, with the content it should have. */
 export async function generatedFiles(root: string): Promise<GeneratedFile[]> {
-  const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort()
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
     .map((f) => ({ path: `docs/${f}`, text: readFileSync(join(root, 'docs', f), 'utf8') }))
     .filter((d) => d.text.includes('<!-- settings:begin '))
     .map((d) => ({ path: d.path, content: updateSettingsBlocks(d.text, d.path) }));
-  return [
-    ...docs,
-    { path: 'man/disk-image-create.1', content: formatDiskImageCreateMan() },
-    { path: 'man/kiln.1', content: await formatKilnMan() },
-  ];
+  return [...docs, { path: 'man/disk-image-create.1', content: formatDiskImageCreateMan() }, { path: 'man/kiln.1', content: await formatKilnMan() }];
 }

@@ -11,21 +11,25 @@ import { yargsOption } from './yargs-options.js';
 const argv = hideBin(process.argv);
 const debug = () => argv.includes('--debug') || readSettings(process.env, NO_FLAGS, 'kiln').debug;
 
-await runMain('kiln', async () => {
-  let y = yargs(argv)
-    .scriptName('kiln')
-    .usage('kiln <command> [options]\n\nLoopless, rootless, DIB-compatible disk-image composer.')
-    .option('debug', { ...yargsOption(settingByKey('debug')), global: true })
-    .strict()
-    .demandCommand(1, 'name a command; see kiln --help')
-    .recommendCommands()
-    .help()
-    .version(false)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
-    .fail((msg, err) => {
-      if (err) throw err;
-      throw new UsageError(msg);
-    });
-  for (const c of await loadCommands()) y = y.command(c);
-  await y.parseAsync();
-}, debug);
+await runMain(
+  'kiln',
+  async () => {
+    let y = yargs(argv)
+      .scriptName('kiln')
+      .usage('kiln <command> [options]\n\nLoopless, rootless, DIB-compatible disk-image composer.')
+      .option('debug', { ...yargsOption(settingByKey('debug')), global: true })
+      .strict()
+      .demandCommand(1, 'name a command; see kiln --help')
+      .recommendCommands()
+      .help()
+      .version(false)
+      .wrap(Math.min(100, process.stdout.columns ?? 100))
+      .fail((msg, err) => {
+        if (err) throw err;
+        throw new UsageError(msg);
+      });
+    for (const c of await loadCommands()) y = y.command(c);
+    await y.parseAsync();
+  },
+  debug,
+);

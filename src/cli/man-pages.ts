@@ -8,7 +8,11 @@ import { loadCommands, type KilnCommand } from './commands/index.js';
 import { kilnVersion } from './paths.js';
 
 /** roff text: backslashes, hyphens (minus signs, so options copy and paste), a leading . or ' */
-const esc = (s: string): string => s.replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/gm, '\\&$1');
+const esc = (s: string): string =>
+  s
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/^([.'])/gm, '\\&$1');
 const bold = (s: string): string => `\\fB${esc(s)}\\fR`;
 
 function header(name: string, summary: string): string[] {
@@ -23,7 +27,8 @@ function settingEntry(term: string, s: DeclaredSetting, notes: string[]): string
 }
 
 const variableNote = (s: DeclaredSetting): string => (s.env?.length ? `Variable: ${s.env.join(', ')}.` : '');
-const optionNote = (s: DeclaredSetting): string => (s.short || s.long ? `Option: ${[s.short && `-${s.short}`, s.long && `--${s.long}`].filter(Boolean).join(', ')}.` : '');
+const optionNote = (s: DeclaredSetting): string =>
+  s.short || s.long ? `Option: ${[s.short && `-${s.short}`, s.long && `--${s.long}`].filter(Boolean).join(', ')}.` : '';
 const readBy = (s: DeclaredSetting): string => `Read by: ${s.scopes.map((x) => SCOPES.find((y) => y.scope === x)!.label).join(', ')}.`;
 
 function environment(settings: DeclaredSetting[]): string[] {
@@ -40,8 +45,10 @@ function environment(settings: DeclaredSetting[]): string[] {
 export function formatDiskImageCreateMan(): string {
   const out = [
     ...header('disk-image-create', PAGE.summary),
-    '.SH SYNOPSIS', `${bold('disk-image-create')} [\\fIOPTIONS\\fR] \\fIELEMENT\\fR...`,
-    '.SH DESCRIPTION', esc(PAGE.description),
+    '.SH SYNOPSIS',
+    `${bold('disk-image-create')} [\\fIOPTIONS\\fR] \\fIELEMENT\\fR...`,
+    '.SH DESCRIPTION',
+    esc(PAGE.description),
     '.SH OPTIONS',
   ];
   for (const { group, title } of GROUPS) {
@@ -50,9 +57,13 @@ export function formatDiskImageCreateMan(): string {
     out.push(`.SS ${esc(title)}`);
     for (const s of here) out.push(...settingEntry(bold(flagText(s)), s, [variableNote(s)]));
   }
-  out.push('.SH ENVIRONMENT',
-    esc('Every variable is passed on to the hooks (unless -c). Kiln itself reads these; when several are named, the first one set wins. ' +
-      'An empty variable counts as unset. "Read by" says when and from where:'));
+  out.push(
+    '.SH ENVIRONMENT',
+    esc(
+      'Every variable is passed on to the hooks (unless -c). Kiln itself reads these; when several are named, the first one set wins. ' +
+        'An empty variable counts as unset. "Read by" says when and from where:',
+    ),
+  );
   for (const s of SCOPES) out.push('.TP', bold(s.label), esc(s.meaning));
   out.push(...environment(SETTINGS.filter((s) => !s.scopes.every((x) => x === 'kiln'))));
   out.push('.SH EXIT STATUS', esc(PAGE.exitStatus), '.SH EXAMPLES');
@@ -74,10 +85,13 @@ export async function formatKilnMan(): Promise<string> {
   const commands = commandsOf(await loadCommands());
   const out = [
     ...header('kiln', 'loopless, rootless, DIB-compatible disk-image composer'),
-    '.SH SYNOPSIS', `${bold('kiln')} \\fICOMMAND\\fR [\\fIOPTIONS\\fR]`,
+    '.SH SYNOPSIS',
+    `${bold('kiln')} \\fICOMMAND\\fR [\\fIOPTIONS\\fR]`,
     '.SH DESCRIPTION',
-    esc('The kiln front end: build images (the same options as disk-image-create), print plans, write block-device layouts, ' +
-      'boot-test images and manage the cache.'),
+    esc(
+      'The kiln front end: build images (the same options as disk-image-create), print plans, write block-device layouts, ' +
+        'boot-test images and manage the cache.',
+    ),
     '.SH COMMANDS',
   ];
   for (const c of commands) {
@@ -87,11 +101,21 @@ export async function formatKilnMan(): Promise<string> {
       out.push(...settingEntry(bold(`--${s.long}${s.arg === 'value' ? ` ${s.argName ?? 'VALUE'}` : ''}`), s, [variableNote(s)]));
     }
   }
-  out.push('.SH GLOBAL OPTIONS', ...settingEntry(bold('--debug'), SETTINGS.find((s) => s.key === 'debug')!, [variableNote(SETTINGS.find((s) => s.key === 'debug')!)]));
-  out.push('.SH ENVIRONMENT',
+  out.push(
+    '.SH GLOBAL OPTIONS',
+    ...settingEntry(bold('--debug'), SETTINGS.find((s) => s.key === 'debug')!, [variableNote(SETTINGS.find((s) => s.key === 'debug')!)]),
+  );
+  out.push(
+    '.SH ENVIRONMENT',
     esc('kiln build and kiln plan read the variables of disk-image-create(1). The other commands read:'),
-    ...environment(SETTINGS.filter((s) => s.scopes.includes('kiln') || s.scopes.includes('block-device'))));
-  out.push('.SH EXIT STATUS', esc(PAGE.exitStatus.replace('the build', 'the command')),
-    '.SH SEE ALSO', `${bold('disk-image-create')}(1), ${bold('element-info')}(1); docs/ in the Kiln repository`, '');
+    ...environment(SETTINGS.filter((s) => s.scopes.includes('kiln') || s.scopes.includes('block-device'))),
+  );
+  out.push(
+    '.SH EXIT STATUS',
+    esc(PAGE.exitStatus.replace('the build', 'the command')),
+    '.SH SEE ALSO',
+    `${bold('disk-image-create')}(1), ${bold('element-info')}(1); docs/ in the Kiln repository`,
+    '',
+  );
   return out.join('\n');
 }

@@ -5,11 +5,18 @@
 import { Listr, type ListrTask } from 'listr2';
 import type { BuildReport, BuildReporter } from '../build/pipeline.js';
 
-interface Deferred { promise: Promise<void>; resolve(): void; reject(e: Error): void }
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(e: Error): void;
+}
 function deferred(): Deferred {
   let resolve!: () => void;
   let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
@@ -19,16 +26,23 @@ export class ListrReporter implements BuildReporter {
   private listrDone: Promise<unknown> = Promise.resolve();
   private wait(key: string): Deferred {
     let d = this.waits.get(key);
-    if (!d) this.waits.set(key, (d = deferred()));
+    if (!d) {
+      d = deferred();
+      this.waits.set(key, d);
+    }
     return d;
   }
   planned(steps: { id: string; title: string; scripts?: string[] }[]): void {
     const tasks: ListrTask[] = steps.map((s) => ({
       title: s.title,
       skip: () => (s.scripts !== undefined && s.scripts.length === 0 ? 'no scripts' : false),
-      task: (_ctx, task) => s.scripts && s.scripts.length > 0
-        ? task.newListr(s.scripts.map((n) => ({ title: n, task: () => this.wait(`${s.id}/${n}`).promise })), { exitOnError: true })
-        : this.wait(s.id).promise,
+      task: (_ctx, task) =>
+        s.scripts && s.scripts.length > 0
+          ? task.newListr(
+              s.scripts.map((n) => ({ title: n, task: () => this.wait(`${s.id}/${n}`).promise })),
+              { exitOnError: true },
+            )
+          : this.wait(s.id).promise,
     }));
     const listr = new Listr(tasks, { exitOnError: true, rendererOptions: { collapseSubtasks: true, showTimer: true } as never });
     this.listrDone = listr.run().catch(() => undefined);
@@ -73,7 +87,10 @@ export class PlainReporter implements BuildReporter {
 export function formatTimings(report: BuildReport): string {
   const rows = report.steps.filter((s) => s.ms >= 1).map((s) => [s.title, (s.ms / 1000).toFixed(1)] as const);
   const w = Math.max(10, ...rows.map((r) => r[0].length));
-  const lines = ['Timings (seconds):', ...rows.map(([t, s]) => `  ${t.padEnd(w)} ${s.padStart(7)}`),
-    `  ${'total'.padEnd(w)} ${(report.totalMs / 1000).toFixed(1).padStart(7)}`];
+  const lines = [
+    'Timings (seconds):',
+    ...rows.map(([t, s]) => `  ${t.padEnd(w)} ${s.padStart(7)}`),
+    `  ${'total'.padEnd(w)} ${(report.totalMs / 1000).toFixed(1).padStart(7)}`,
+  ];
   return lines.join('\n');
 }

@@ -30,6 +30,7 @@ export function formatError(prog: string, e: unknown, debug: boolean): string {
 }
 
 /** Run a CLI main function: report errors, set the exit code. No stack trace unless debug. */
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers that return nothing are the common case
 export async function runMain(prog: string, main: () => Promise<number | void>, isDebug: () => boolean): Promise<void> {
   try {
     const code = await main();

@@ -32,7 +32,7 @@ export function parseArgv(argv: string[], settings: readonly DeclaredSetting[] =
       const name = a.slice(2, eq < 0 ? undefined : eq);
       const s = matchLong(name, settings);
       if (takesValue(s)) {
-        let v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+        const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
         if (v === undefined) throw new UsageError(`option '--${s.long}' requires an argument`, { hint: `--${s.long} ${s.argName ?? 'VALUE'}` });
         set(s, v);
       } else {

@@ -8,7 +8,11 @@ import { flagText, defaultText } from './help.js';
 import { buildFlags, SCOPES, SETTINGS, type DeclaredSetting, type Group, type Scope } from './settings.js';
 
 // outside code spans: | ends a cell, and <name> would be taken for HTML
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/([<>])/g, '\\$1').replace(/\n/g, ' ');
+const cell = (s: string): string =>
+  s
+    .replace(/\|/g, '\\|')
+    .replace(/([<>])/g, '\\$1')
+    .replace(/\n/g, ' ');
 const code = (s: string): string => `\`${s.replace(/\|/g, '\\|')}\``;
 /** A markdown table; a column that is empty (–) in every row is left out. */
 function table(head: string[], rows: string[][]): string {
@@ -32,7 +36,11 @@ function optionsOf(s: DeclaredSetting): string {
   return flags.length ? flags.map(code).join(', ') : '–';
 }
 
-interface Spec { kind: string; words: Set<string>; filters: Map<string, string[]> }
+interface Spec {
+  kind: string;
+  words: Set<string>;
+  filters: Map<string, string[]>;
+}
 
 function parseSpec(text: string): Spec {
   const [kind = '', ...rest] = text.trim().split(/\s+/);
@@ -49,25 +57,34 @@ function parseSpec(text: string): Spec {
 /** The markdown of one marked block. */
 export function renderSettingsBlock(specText: string): string {
   const spec = parseSpec(specText);
-  if (spec.kind === 'scopes') return table(['read by', 'when and from where'], SCOPES.map((s) => [code(s.label), cell(s.meaning)]));
+  if (spec.kind === 'scopes')
+    return table(
+      ['read by', 'when and from where'],
+      SCOPES.map((s) => [code(s.label), cell(s.meaning)]),
+    );
   if (spec.kind === 'variables') {
     const groups = spec.filters.get('group') as Group[] | undefined;
     const scope = spec.filters.get('scope')?.[0] as Scope | undefined;
     const rows = SETTINGS.filter((s) => s.env?.length && (!groups || groups.includes(s.group)) && (!scope || s.scopes.includes(scope)));
     if (rows.length === 0) throw new Error(`settings:begin ${specText}: no variables match`);
-    return table(['variable', 'option', 'default', 'read by', 'meaning'], rows.map((s) => [
-      s.env!.map(code).join(', '), optionsOf(s), defaultCell(s), s.scopes.map(scopeLabel).join(', '), meaning(s),
-    ]));
+    return table(
+      ['variable', 'option', 'default', 'read by', 'meaning'],
+      rows.map((s) => [s.env!.map(code).join(', '), optionsOf(s), defaultCell(s), s.scopes.map(scopeLabel).join(', '), meaning(s)]),
+    );
   }
   if (spec.kind === 'options') {
     const command = spec.filters.get('command')?.[0];
-    const rows = command ? SETTINGS.filter((s) => s.commands?.includes(command) && s.long)
-      : buildFlags().filter((s) => !spec.words.has('kiln') || s.kiln);
+    const rows = command ? SETTINGS.filter((s) => s.commands?.includes(command) && s.long) : buildFlags().filter((s) => !spec.words.has('kiln') || s.kiln);
     if (rows.length === 0) throw new Error(`settings:begin ${specText}: no options match`);
-    return table(['option', 'variable', 'default', 'meaning'], rows.map((s) => [
-      code(command ? `--${s.long}${s.arg === 'value' ? ` ${s.argName ?? 'VALUE'}` : ''}` : flagText(s)),
-      s.env?.length && s.scopes.some((x) => x !== 'kiln') ? s.env.map(code).join(', ') : '–', defaultCell(s), meaning(s),
-    ]));
+    return table(
+      ['option', 'variable', 'default', 'meaning'],
+      rows.map((s) => [
+        code(command ? `--${s.long}${s.arg === 'value' ? ` ${s.argName ?? 'VALUE'}` : ''}` : flagText(s)),
+        s.env?.length && s.scopes.some((x) => x !== 'kiln') ? s.env.map(code).join(', ') : '–',
+        defaultCell(s),
+        meaning(s),
+      ]),
+    );
   }
   throw new Error(`settings:begin ${specText}: unknown kind '${spec.kind}' (variables, options or scopes)`);
 }

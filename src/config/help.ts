@@ -23,7 +23,8 @@ function wrap(text: string, width: number, indent: string): string {
 /** The prose of disk-image-create's help and man page. */
 export const PAGE = {
   summary: 'build a bootable Linux disk image from elements, without loop devices or root',
-  description: 'Resolves the ELEMENTs and their element-deps along ELEMENTS_PATH (base is added unless -n), runs their hook ' +
+  description:
+    'Resolves the ELEMENTs and their element-deps along ELEMENTS_PATH (base is added unless -n), runs their hook ' +
     'phases on a root tree, lays the tree out on a disk as the block-device configuration says, and writes each output ' +
     "type. Options and DIB_* variables behave as in diskimage-builder's disk-image-create.",
   exitStatus: '0 success; 1 the build or its input is wrong; 2 usage error; 70 internal error (a bug in Kiln)',
@@ -55,7 +56,8 @@ export function formatHelp(prog = 'disk-image-create'): string {
     for (const s of here) {
       out.push(`    ${flagText(s)}`);
       const extra = [s.env ? `env ${s.env.join(', ')}` : '', defaultText(s) ? `default: ${defaultText(s)}` : '', s.kiln ? 'Kiln only' : '']
-        .filter(Boolean).join('; ');
+        .filter(Boolean)
+        .join('; ');
       out.push(wrap(s.help + (extra ? ` [${extra}]` : ''), 70, '        '));
     }
     out.push('');
@@ -66,8 +68,12 @@ export function formatHelp(prog = 'disk-image-create'): string {
   }
   out.push(
     '    DIB_*',
-    wrap('Every variable is passed on to the hooks (unless -c). The disk layout, bootloader and Debian variables Kiln reads: ' +
-      'see disk-image-create(1) and docs/user-guide.md.', 70, '        '),
+    wrap(
+      'Every variable is passed on to the hooks (unless -c). The disk layout, bootloader and Debian variables Kiln reads: ' +
+        'see disk-image-create(1) and docs/user-guide.md.',
+      70,
+      '        ',
+    ),
     '',
     'EXIT STATUS',
     `    ${PAGE.exitStatus}`,

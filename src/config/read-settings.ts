@@ -53,19 +53,25 @@ export function recordEnvOrigins(env: object, origins: ReadonlyMap<string, strin
 
 export function readSettings<S extends Scope>(env: Env, flags: FlagValues, scope: S, opts: ReadOptions = {}): SettingValues<S> {
   const cache = new Map<string, unknown>();
-  const ctx: DefaultContext = { get: (key) => valueOf(SETTINGS.find((s) => s.key === key)!), ...(opts.hostArch !== undefined ? { hostArch: opts.hostArch } : {}) };
-  const valueOf = (s: DeclaredSetting): unknown => {
+  const ctx: DefaultContext = {
+    get: (key) => settingValue(SETTINGS.find((s) => s.key === key)!),
+    ...(opts.hostArch !== undefined ? { hostArch: opts.hostArch } : {}),
+  };
+  const settingValue = (s: DeclaredSetting): unknown => {
     if (!cache.has(s.key)) cache.set(s.key, readOne(s, env, flags, scope, ctx));
     return cache.get(s.key);
   };
   const out: Record<string, unknown> = {};
   for (const s of SETTINGS) {
-    if (!s.lookedUpByName && s.scopes.includes(scope)) out[s.key] = valueOf(s);
+    if (!s.lookedUpByName && s.scopes.includes(scope)) out[s.key] = settingValue(s);
   }
   return Object.freeze(out) as SettingValues<S>;
 }
 
-interface Raw { text: string; where: string }
+interface Raw {
+  text: string;
+  where: string;
+}
 
 function readOne(s: DeclaredSetting, env: Env, flags: FlagValues, scope: Scope, ctx: DefaultContext): unknown {
   const fromEnv = envValue(s, env);

@@ -41,8 +41,17 @@ export const GROUPS: readonly { group: Group; title: string }[] = [
 
 /** What each scope means to a user (see settings/types.ts). */
 export const SCOPES: readonly { scope: Scope; label: string; meaning: string }[] = [
-  { scope: 'build', label: 'build', meaning: 'read by disk-image-create, kiln build and kiln plan when they start, from the command line and their environment' },
-  { scope: 'environment.d', label: 'env.d', meaning: "read by Kiln's host stages (disk layout, grub.cfg, package-installs) from the hooks' environment after the elements' environment.d files; a flag on the command line still wins" },
+  {
+    scope: 'build',
+    label: 'build',
+    meaning: 'read by disk-image-create, kiln build and kiln plan when they start, from the command line and their environment',
+  },
+  {
+    scope: 'environment.d',
+    label: 'env.d',
+    meaning:
+      "read by Kiln's host stages (disk layout, grub.cfg, package-installs) from the hooks' environment after the elements' environment.d files; a flag on the command line still wins",
+  },
   { scope: 'bootstrap', label: 'bootstrap', meaning: "read by the distro driver from the build's environment, before root.d (environment.d does not apply)" },
   { scope: 'block-device', label: 'block-device', meaning: 'read by kiln plan block-device and kiln block-device create' },
   { scope: 'kiln', label: 'kiln', meaning: 'read by the other kiln commands and element-info' },

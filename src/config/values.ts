@@ -17,8 +17,7 @@ export interface ValueType<T> {
   parse(text: string): T;
 }
 
-const bad = (text: string, expected: string, hint?: string): KilnError =>
-  new KilnError(`'${text}' is not ${expected}`, hint ? { hint } : {});
+const bad = (text: string, expected: string, hint?: string): KilnError => new KilnError(`'${text}' is not ${expected}`, hint ? { hint } : {});
 
 /**
  * The ways DIB's shell code tests a yes/no variable; each variable keeps the one DIB uses for it.
@@ -40,13 +39,18 @@ const BOOL_DOC: Record<BoolDialect, string> = {
 
 export function bool(dialect: BoolDialect): ValueType<boolean> {
   return {
-    doc: BOOL_DOC[dialect], yargs: 'boolean',
+    doc: BOOL_DOC[dialect],
+    yargs: 'boolean',
     parse(text) {
       switch (dialect) {
-        case 'nonEmpty': return text !== '';
-        case 'one': return text.trim() === '1';
-        case 'nonZero': return text.trim() !== '0';
-        case 'unlessFalse': return !/^(false|0|no|off)$/i.test(text.trim());
+        case 'nonEmpty':
+          return text !== '';
+        case 'one':
+          return text.trim() === '1';
+        case 'nonZero':
+          return text.trim() !== '0';
+        case 'unlessFalse':
+          return !/^(false|0|no|off)$/i.test(text.trim());
       }
     },
   };
@@ -56,7 +60,8 @@ export function bool(dialect: BoolDialect): ValueType<boolean> {
 export function integer(min = 0): ValueType<number> {
   const expected = min > 0 ? `a whole number of at least ${min}` : 'a whole number';
   return {
-    doc: expected, yargs: 'number',
+    doc: expected,
+    yargs: 'number',
     parse(text) {
       const t = text.trim();
       const n = Number(t);
@@ -70,7 +75,8 @@ export function integer(min = 0): ValueType<number> {
 export function decimal(opts: { positive?: boolean } = {}): ValueType<number> {
   const expected = opts.positive ? 'a number greater than 0' : 'a number of at least 0';
   return {
-    doc: opts.positive ? 'a number > 0' : 'a number >= 0', yargs: 'number',
+    doc: opts.positive ? 'a number > 0' : 'a number >= 0',
+    yargs: 'number',
     parse(text) {
       const t = text.trim();
       const n = Number(t);
@@ -81,11 +87,12 @@ export function decimal(opts: { positive?: boolean } = {}): ValueType<number> {
 }
 
 const SIZE_RE = /^(\d+(\.\d+)?|\.\d+) ?([A-Za-z]*)$/;
-const SIZE_HINT = "give a number of GiB (3, 1.5) or a size with a unit: 3GiB, 2500MiB (G, M, K are decimal: 3G = 3,000,000,000 bytes)";
+const SIZE_HINT = 'give a number of GiB (3, 1.5) or a size with a unit: 3GiB, 2500MiB (G, M, K are decimal: 3G = 3,000,000,000 bytes)';
 
 /** A size in DIB's block-device units (KiB..TiB binary, K/KB..T/TB decimal; a bare number is bytes). */
 export const byteSize: ValueType<Bytes> = {
-  doc: "a size: 512 (bytes), 100MiB, 2G (decimal)", yargs: 'string',
+  doc: 'a size: 512 (bytes), 100MiB, 2G (decimal)',
+  yargs: 'string',
   parse(text) {
     const t = text.trim();
     if (!SIZE_RE.test(t)) throw bad(text, 'a size', "write e.g. '100MiB', '2G' or '512' (bytes)");
@@ -98,7 +105,8 @@ export const byteSize: ValueType<Bytes> = {
  * disk-image-create reads it; with a unit it is a DIB size (3GiB, 2500MiB). More than 0.
  */
 export const gibSize: ValueType<Bytes> = {
-  doc: 'GiB (3, 1.5), or a size with a unit (3GiB, 2500MiB)', yargs: 'string',
+  doc: 'GiB (3, 1.5), or a size with a unit (3GiB, 2500MiB)',
+  yargs: 'string',
   parse(text) {
     const m = SIZE_RE.exec(text.trim());
     if (!m) throw bad(text, 'a size', SIZE_HINT);
@@ -125,8 +133,13 @@ export function text(opts: { trim?: boolean } = {}): ValueType<string> {
 export function list(separator: RegExp | string = ','): ValueType<string[]> {
   const sep = typeof separator === 'string' ? separator : 'commas or spaces';
   return {
-    doc: `a list (${sep === ',' ? 'comma' : sep === ':' ? 'colon' : sep}-separated)`, yargs: 'string',
-    parse: (t) => t.split(separator).map((s) => s.trim()).filter(Boolean),
+    doc: `a list (${sep === ',' ? 'comma' : sep === ':' ? 'colon' : sep}-separated)`,
+    yargs: 'string',
+    parse: (t) =>
+      t
+        .split(separator)
+        .map((s) => s.trim())
+        .filter(Boolean),
   };
 }
 
@@ -134,7 +147,9 @@ export function list(separator: RegExp | string = ','): ValueType<string[]> {
 export function oneOf<const C extends string>(choices: readonly C[]): ValueType<C> {
   const expected = choices.length === 2 ? `${choices[0]} or ${choices[1]}` : `one of ${choices.join(', ')}`;
   return {
-    doc: choices.join('|'), yargs: 'string', choices,
+    doc: choices.join('|'),
+    yargs: 'string',
+    choices,
     parse(text) {
       const t = text.trim();
       if (!(choices as readonly string[]).includes(t)) throw bad(text, expected, `use ${expected}`);
@@ -147,7 +162,8 @@ export function oneOf<const C extends string>(choices: readonly C[]): ValueType<
 export function someOf<const C extends string>(choices: readonly C[], aliases: Record<string, readonly C[]> = {}): ValueType<C[]> {
   const one = oneOf(choices);
   return {
-    doc: `${[...Object.keys(aliases), ...choices].join('|')}, or a comma-separated list`, yargs: 'string',
+    doc: `${[...Object.keys(aliases), ...choices].join('|')}, or a comma-separated list`,
+    yargs: 'string',
     parse(text) {
       const t = text.trim();
       if (t in aliases) return [...aliases[t]!];
@@ -156,7 +172,9 @@ export function someOf<const C extends string>(choices: readonly C[], aliases: R
         return choices.filter((c) => given.includes(c));
       } catch (e) {
         const keys = [...Object.keys(aliases), ...choices];
-        throw e instanceof KilnError ? new KilnError(`'${text}' is not a list of ${choices.join('/')}`, { hint: `use ${keys.join(', ')} or a comma-separated list` }) : e;
+        throw e instanceof KilnError
+          ? new KilnError(`'${text}' is not a list of ${choices.join('/')}`, { hint: `use ${keys.join(', ')} or a comma-separated list` })
+          : e;
       }
     },
   };

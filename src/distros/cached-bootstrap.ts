@@ -34,7 +34,10 @@ export async function unpackCachedBootstrap(req: BootstrapRequest, entry: CacheE
     await unpack();
   } catch (e) {
     if (!(e instanceof CommandError) || !looksCorrupt(e.stderrTail)) throw e;
-    const msg = `${describe(entry, what)} is corrupt: unpacking it failed:\n${e.stderrTail.split('\n').map((l) => `    ${l}`).join('\n')}`;
+    const msg = `${describe(entry, what)} is corrupt: unpacking it failed:\n${e.stderrTail
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}`;
     if (req.offline) {
       throw new KilnError(msg, { hint: `remove it ('${PRUNE}', or delete ${entry.file}), then build once without --offline`, cause: e });
     }

@@ -12,9 +12,18 @@ import { KilnError } from '../errors.js';
 /** distros/ at the repository root (this file runs from dist/src/distros/). */
 export const DISTROS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../distros');
 
-export interface DebianRelease { version: string; security: string | null; updates: boolean; aliasOf?: string }
+export interface DebianRelease {
+  version: string;
+  security: string | null;
+  updates: boolean;
+  aliasOf?: string;
+}
 export interface DebianArch {
-  kernel: string; grubBios: string | null; grubEfi: string | null; efiTarget: string; serialConsole: string;
+  kernel: string;
+  grubBios: string | null;
+  grubEfi: string | null;
+  efiTarget: string;
+  serialConsole: string;
 }
 export interface DebianData {
   defaultRelease: string;
@@ -48,7 +57,7 @@ export function loadDebianData(file = resolve(DISTROS_DIR, 'debian.yaml')): Debi
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function parseDebianData(text: string, where: string): DebianData {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: untrusted YAML, checked field by field below
   const y = parse(text) as any;
   if (!y || typeof y !== 'object' || !y.releases || !y.architectures || !Array.isArray(y.packages)) {
     throw new KilnError('not a distro data file (needs releases, architectures, packages)', { where });
@@ -65,8 +74,11 @@ export function parseDebianData(text: string, where: string): DebianData {
   const architectures = new Map<string, DebianArch>();
   for (const [name, a] of Object.entries<Record<string, string | null>>(y.architectures)) {
     architectures.set(name, {
-      kernel: String(a['kernel']), grubBios: a['grub_bios'] ?? null, grubEfi: a['grub_efi'] ?? null,
-      efiTarget: String(a['efi_target']), serialConsole: String(a['serial_console']),
+      kernel: String(a.kernel),
+      grubBios: a.grub_bios ?? null,
+      grubEfi: a.grub_efi ?? null,
+      efiTarget: String(a.efi_target),
+      serialConsole: String(a.serial_console),
     });
   }
   return {
@@ -103,7 +115,8 @@ export function resolveArch(data: DebianData, arch: string): { name: string } & 
   const a = data.architectures.get(name);
   if (!a) {
     throw new KilnError(`unsupported architecture '${arch}' for Debian`, {
-      where: 'ARCH', hint: `use one of ${[...data.architectures.keys()].join(', ')}`,
+      where: 'ARCH',
+      hint: `use one of ${[...data.architectures.keys()].join(', ')}`,
     });
   }
   return { name, ...a };

@@ -26,7 +26,11 @@ export interface DebianBootstrapPlan {
 }
 
 export type MmdebstrapMode = 'root' | 'unshare';
-export interface MmdebstrapRequest { plan: DebianBootstrapPlan; mode: MmdebstrapMode; output: string }
+export interface MmdebstrapRequest {
+  plan: DebianBootstrapPlan;
+  mode: MmdebstrapMode;
+  output: string;
+}
 
 /** update-initramfs is diverted here for the whole build; finalise.d restores it and runs it once. */
 export const INITRAMFS_DIVERT = '/usr/sbin/update-initramfs.kiln-real';
@@ -39,7 +43,8 @@ export function planDebianBootstrap(data: DebianData, arch: string, s: Bootstrap
   const a = resolveArch(data, arch);
   if (s.debootstrapScript) {
     throw new KilnError('DIB_DEBIAN_DEBOOTSTRAP_SCRIPT is not supported: Kiln bootstraps with mmdebstrap', {
-      where: 'DIB_DEBIAN_DEBOOTSTRAP_SCRIPT', hint: 'unset it; mmdebstrap needs no suite script',
+      where: 'DIB_DEBIAN_DEBOOTSTRAP_SCRIPT',
+      hint: 'unset it; mmdebstrap needs no suite script',
     });
   }
   const extra = translateExtraArgs(s.debootstrapExtraArgs ?? '');

@@ -90,8 +90,9 @@ async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
   } finally {
     rmSync(temp, { force: true });
     // mmdebstrap's temporary tree, left when it was killed; its files belong to the tree's owners
-    await asCleanup(() => req.runner.run(...removeAsTreeRoot(req.identity, tmp), { context: 'bootstrap (remove the temporary tree)' }))
-      .catch((e) => req.log.warn(`could not remove ${tmp}: ${(e as Error).message}`));
+    await asCleanup(() => req.runner.run(...removeAsTreeRoot(req.identity, tmp), { context: 'bootstrap (remove the temporary tree)' })).catch((e) =>
+      req.log.warn(`could not remove ${tmp}: ${(e as Error).message}`),
+    );
   }
 }
 
@@ -131,8 +132,7 @@ export function planBootstrapCommand(identity: Identity, mmdebstrapArgv: string[
  * (no mknod in a user namespace) and are not needed: the initramfs mounts devtmpfs.
  */
 export function planUnpack(privileged: boolean, tarball: string, target: string): string[] {
-  const argv = ['tar', '--zstd', '-C', target, '--numeric-owner', '-xpf', tarball,
-    '--xattrs', '--xattrs-include=security.capability'];
+  const argv = ['tar', '--zstd', '-C', target, '--numeric-owner', '-xpf', tarball, '--xattrs', '--xattrs-include=security.capability'];
   if (!privileged) argv.push('--exclude=./dev/*');
   return argv;
 }

@@ -9,7 +9,10 @@ const KEYS = /^Acquire::(Check-Valid-Until|Check-Date|https?::Proxy(::[^ ]+)?|ft
 
 /** Lines of `apt-config dump` that Kiln carries into the build. */
 export function parseHostAptConfig(dump: string): string[] {
-  return dump.split('\n').map((l) => l.trim()).filter((l) => KEYS.test(l));
+  return dump
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => KEYS.test(l));
 }
 
 export async function hostAptConfig(runner: Runner): Promise<string[]> {
@@ -27,8 +30,5 @@ export const HOST_APT_CONF = 'etc/apt/apt.conf.d/00kiln-host';
 export function mmdebstrapHostAptArgs(lines: string[]): string[] {
   if (lines.length === 0) return [];
   const keys = lines.map((l) => l.split(' ')[0]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  return [
-    ...lines.map((l) => `--aptopt=${l}`),
-    `--customize-hook=sed -i -E '/^(${keys.join('|')}) /d' "$1/etc/apt/apt.conf.d/99mmdebstrap"`,
-  ];
+  return [...lines.map((l) => `--aptopt=${l}`), `--customize-hook=sed -i -E '/^(${keys.join('|')}) /d' "$1/etc/apt/apt.conf.d/99mmdebstrap"`];
 }

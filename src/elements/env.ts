@@ -32,7 +32,5 @@ export function formatElementEnv(elements: Element[]): string {
 }
 
 function yamlScalar(s: string): string {
-  return /^[A-Za-z0-9_./][A-Za-z0-9_./-]*$/.test(s) && !/^(true|false|yes|no|on|off|null|~|\d+)$/i.test(s)
-    ? s
-    : `'${s.replace(/'/g, "''")}'`;
+  return /^[A-Za-z0-9_./][A-Za-z0-9_./-]*$/.test(s) && !/^(true|false|yes|no|on|off|null|~|\d+)$/i.test(s) ? s : `'${s.replace(/'/g, "''")}'`;
 }

@@ -25,7 +25,7 @@ export interface ParamsVerdict {
 
 /** DIB get_element_installtype: DIB_INSTALLTYPE_<element, '-' -> '_'>, else the default, else 'source'. */
 export function elementInstallType(element: string, ctx: PackageInstallsContext): string {
-  const def = ctx.defaultInstallType ?? ctx.env['DIB_DEFAULT_INSTALLTYPE'] ?? 'source';
+  const def = ctx.defaultInstallType ?? ctx.env.DIB_DEFAULT_INSTALLTYPE ?? 'source';
   return ctx.env[`DIB_INSTALLTYPE_${element.replace(/-/g, '_')}`] ?? def;
 }
 
@@ -43,7 +43,7 @@ export function evaluateParams(pkg: string, element: string, params: PackagePara
   if (!validForArch(pkg, p.get('arch') ?? null, p.get('not-arch') ?? null, ctx.arch, at)) return skip;
 
   const pyVersion = p.has('dib_python_version') ? pyStr(p.get('dib_python_version') as RawValue, pkg, at) : '';
-  if (pyVersion !== '' && pyVersion !== (ctx.env['DIB_PYTHON_VERSION'] ?? '')) return skip;
+  if (pyVersion !== '' && pyVersion !== (ctx.env.DIB_PYTHON_VERSION ?? '')) return skip;
 
   if (!evaluateWhen(p.has('when') ? (p.get('when') as RawValue) : null, pkg, ctx.env, at)) return skip;
   // only a used phase becomes a dict key in DIB, so only then can it fail
@@ -54,7 +54,8 @@ function validForArch(pkg: string, arch: RawValue, notArch: RawValue, current: s
   if (arch === null && notArch === null) return true;
   if (pyTruthy(arch) && pyTruthy(notArch)) {
     throw new KilnError(`package '${pkg}': both arch and not-arch are set`, {
-      where: at, hint: 'use either arch (install only on these) or not-arch (install everywhere else), not both',
+      where: at,
+      hint: 'use either arch (install only on these) or not-arch (install everywhere else), not both',
     });
   }
   return pyTruthy(arch) ? inArchList(arch, 'arch') : !inArchList(notArch, 'not-arch');
@@ -63,7 +64,8 @@ function validForArch(pkg: string, arch: RawValue, notArch: RawValue, current: s
   function inArchList(list: RawValue, key: string): boolean {
     if (typeof list !== 'string') {
       throw new KilnError(`package '${pkg}': ${key} is ${describe(list)}, not a comma-separated string`, {
-        where: at, hint: `write ${key}: amd64,arm64 (no spaces: DIB does not strip them)`,
+        where: at,
+        hint: `write ${key}: amd64,arm64 (no spaces: DIB does not strip them)`,
       });
     }
     return list.split(',').includes(current);
@@ -88,7 +90,8 @@ export function evaluateWhen(statements: RawValue, pkg: string, env: Record<stri
     const actual = env[name];
     if (actual === undefined) {
       throw new KilnError(`package '${pkg}': the variable <${name}> used in 'when' is not set`, {
-        where: at, hint: `set ${name} in the build environment (DIB treats an unset variable as an error)`,
+        where: at,
+        hint: `set ${name} in the build environment (DIB treats an unset variable as an error)`,
       });
     }
     if ((op === '=') !== (val === actual)) all = false;

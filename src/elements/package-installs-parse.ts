@@ -29,7 +29,8 @@ export interface PackageInstallsFile {
   decls: PackageDecl[];
 }
 
-const HINT = 'package-installs.yaml maps package names to nothing, a map of keys (phase, uninstall, build-only, installtype, arch, not-arch, dib_python_version, when) or a list of such maps';
+const HINT =
+  'package-installs.yaml maps package names to nothing, a map of keys (phase, uninstall, build-only, installtype, arch, not-arch, dib_python_version, when) or a list of such maps';
 
 export function parsePackageInstalls(text: string, file: string, element: string): PackageInstallsFile {
   const lines = new LineCounter();
@@ -47,7 +48,8 @@ export function parsePackageInstalls(text: string, file: string, element: string
     const at = line === undefined ? where : `${file}:${line} (element ${element})`;
     if (typeof key !== 'string') {
       throw new KilnError(`package name ${String(key)} is not a string`, {
-        where: at, hint: 'quote the package name (YAML 1.1 reads yes/no/on/off/numbers as non-strings)',
+        where: at,
+        hint: 'quote the package name (YAML 1.1 reads yes/no/on/off/numbers as non-strings)',
       });
     }
     decls.push({ pkg: key, ...(line === undefined ? {} : { line }), alternatives: alternativesOf(value, key, at) });
@@ -74,7 +76,8 @@ function parseAsDib(text: string, file: string, element: string, lines: LineCoun
     const line = err.linePos?.[0].line;
     throw new KilnError(`cannot parse package-installs file: ${err.message.split('\n')[0]}`, {
       where: `${file}${line === undefined ? '' : `:${line}`} (element ${element})`,
-      hint: 'fix the JSON/YAML syntax', cause: err,
+      hint: 'fix the JSON/YAML syntax',
+      cause: err,
     });
   }
   return doc;
@@ -97,7 +100,10 @@ function alternativesOf(value: RawValue, pkg: string, at: string): PackageParams
   const items = Array.isArray(value) ? value : [value];
   return items.map((item, i) => {
     if (!(item instanceof Map)) {
-      throw new KilnError(`package '${pkg}': ${Array.isArray(value) ? `alternative #${i + 1}` : 'value'} is ${describe(item)}, not a map of keys`, { where: at, hint: HINT });
+      throw new KilnError(`package '${pkg}': ${Array.isArray(value) ? `alternative #${i + 1}` : 'value'} is ${describe(item)}, not a map of keys`, {
+        where: at,
+        hint: HINT,
+      });
     }
     return { values: item };
   });
@@ -123,7 +129,10 @@ export function pyTruthy(v: RawValue | undefined): boolean {
  * blank lines and '#' comments skipped. DIB's `package-installs` strips a leading '-' and installs the
  * package at the start of the phase; `package-uninstalls` removes the '-' ones at the end of it.
  */
-export interface LegacyPackageLine { pkg: string; uninstallAtEnd: boolean }
+export interface LegacyPackageLine {
+  pkg: string;
+  uninstallAtEnd: boolean;
+}
 
 export function parseLegacyPackageList(text: string): LegacyPackageLine[] {
   const out: LegacyPackageLine[] = [];

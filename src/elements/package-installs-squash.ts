@@ -9,14 +9,20 @@ import { KilnError } from '../errors.js';
 import { evaluateParams, type PackageInstallsContext, type PackageOp } from './package-installs-eval.js';
 import { parsePackageInstalls, type PackageInstallsFile } from './package-installs-parse.js';
 
-export interface PackageEntry { pkg: string; element: string }
+export interface PackageEntry {
+  pkg: string;
+  element: string;
+}
 
 /** phase -> op -> [pkg, element] entries, each map in DIB's insertion order (first use). */
 export interface SquashedPackages {
   phases: Map<string, Map<PackageOp, PackageEntry[]>>;
 }
 
-export interface SquashSource { name: string; path: string }
+export interface SquashSource {
+  name: string;
+  path: string;
+}
 
 export interface SquashContext extends PackageInstallsContext {
   /**
@@ -39,9 +45,15 @@ export function collectPackageInstalls(into: SquashedPackages, file: PackageInst
       const verdict = evaluateParams(decl.pkg, file.element, params, ctx, at);
       for (const op of verdict.ops) {
         let ops = into.phases.get(verdict.phase);
-        if (!ops) into.phases.set(verdict.phase, (ops = new Map()));
+        if (!ops) {
+          ops = new Map();
+          into.phases.set(verdict.phase, ops);
+        }
         let list = ops.get(op);
-        if (!list) ops.set(op, (list = []));
+        if (!list) {
+          list = [];
+          ops.set(op, list);
+        }
         list.push({ pkg: decl.pkg, element: file.element });
       }
     }
@@ -86,7 +98,9 @@ function readText(file: string, element: string): string {
     return readFileSync(file, 'utf8');
   } catch (e) {
     throw new KilnError(`cannot read package-installs file: ${(e as Error).message}`, {
-      where: `${file} (element ${element})`, hint: 'make it a readable file', cause: e,
+      where: `${file} (element ${element})`,
+      hint: 'make it a readable file',
+      cause: e,
     });
   }
 }

@@ -15,13 +15,25 @@ export interface PkgMap {
   release?: Record<string, Record<string, NameMap>>;
 }
 
-export interface DistroRelease { distro: string; release?: string }
+export interface DistroRelease {
+  distro: string;
+  release?: string;
+}
 
 /** DIB 3.13's table plus the names newer DIB added (almalinux, rocky, openeuler). */
 const FAMILIES: Record<string, string> = {
-  fedora: 'redhat', rhel: 'redhat', rhel7: 'redhat', centos: 'redhat', centos7: 'redhat',
-  almalinux: 'redhat', rocky: 'redhat', openeuler: 'redhat',
-  debian: 'debian', ubuntu: 'debian', opensuse: 'suse', gentoo: 'gentoo',
+  fedora: 'redhat',
+  rhel: 'redhat',
+  rhel7: 'redhat',
+  centos: 'redhat',
+  centos7: 'redhat',
+  almalinux: 'redhat',
+  rocky: 'redhat',
+  openeuler: 'redhat',
+  debian: 'debian',
+  ubuntu: 'debian',
+  opensuse: 'suse',
+  gentoo: 'gentoo',
 };
 
 export function osFamily(distro: string): string | undefined {
@@ -39,12 +51,17 @@ export function parsePkgMap(text: string, file: string, element: string): PkgMap
     raw = JSON.parse(text);
   } catch (e) {
     throw new KilnError(`cannot parse pkg-map: ${(e as Error).message}`, {
-      where: `${file}${jsonErrorLine(text, e as Error)} (element ${element})`, hint: 'pkg-map must be JSON (not YAML)', cause: e,
+      where: `${file}${jsonErrorLine(text, e as Error)} (element ${element})`,
+      hint: 'pkg-map must be JSON (not YAML)',
+      cause: e,
     });
   }
   const where = `${file} (element ${element})`;
   const bad = (path: string, what: string): KilnError =>
-    new KilnError(`pkg-map ${path} is ${what}`, { where, hint: 'sections are {"default": {name: mapped}, "family"|"distro": {key: {name: mapped}}, "release": {distro: {release: {name: mapped}}}}; mapped names are strings ("" = no package)' });
+    new KilnError(`pkg-map ${path} is ${what}`, {
+      where,
+      hint: 'sections are {"default": {name: mapped}, "family"|"distro": {key: {name: mapped}}, "release": {distro: {release: {name: mapped}}}}; mapped names are strings ("" = no package)',
+    });
   const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const nameMap = (v: unknown, path: string): NameMap => {
     if (!obj(v)) throw bad(path, 'not an object');
@@ -60,11 +77,11 @@ export function parsePkgMap(text: string, file: string, element: string): PkgMap
   };
   if (!obj(raw)) throw bad('top level', 'not an object');
   const out: PkgMap = {};
-  if ('default' in raw) out.default = nameMap(raw['default'], 'default');
-  if ('family' in raw) out.family = nested(raw['family'], 'family');
-  if ('distro' in raw) out.distro = nested(raw['distro'], 'distro');
+  if ('default' in raw) out.default = nameMap(raw.default, 'default');
+  if ('family' in raw) out.family = nested(raw.family, 'family');
+  if ('distro' in raw) out.distro = nested(raw.distro, 'distro');
   if ('release' in raw) {
-    const rel = raw['release'];
+    const rel = raw.release;
     if (!obj(rel)) throw bad('release', 'not an object');
     out.release = Object.fromEntries(Object.entries(rel).map(([d, m]) => [d, nested(m, `release.${d}`)]));
   }

@@ -10,7 +10,11 @@ import type { Element, ElementIndex } from './element.js';
 export type ResolveErrorKind = 'missing-element' | 'already-provided' | 'requested-is-provided' | 'missing-os';
 
 export class ResolveError extends KilnError {
-  constructor(readonly kind: ResolveErrorKind, message: string, details: { where?: string; hint?: string } = {}) {
+  constructor(
+    readonly kind: ResolveErrorKind,
+    message: string,
+    details: { where?: string; hint?: string } = {},
+  ) {
     super(message, details);
     this.name = 'ResolveError';
   }

@@ -7,7 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 
-export interface ProcessTag { pid: number; start: number }
+export interface ProcessTag {
+  pid: number;
+  start: number;
+}
 
 /** Start time of a process in clock ticks after boot; undefined when it does not exist. */
 export function processStartTime(pid: number): number | undefined {

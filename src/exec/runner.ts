@@ -64,7 +64,10 @@ export function tailLines(text: string, n: number): string {
 }
 
 function indent(s: string): string {
-  return s.split('\n').map((l) => `    ${l}`).join('\n');
+  return s
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
 }
 
 export function formatArgv(argv: string[]): string {
@@ -113,10 +116,7 @@ async function killCommands(children: ResultPromise[], waitMs: number): Promise<
   const inits = children.flatMap((c) => (c.pid ? childPids(c.pid) : []));
   for (const c of children) c.kill('SIGKILL');
   const deadline = Date.now() + waitMs;
-  await Promise.race([
-    Promise.allSettled(children),
-    new Promise((r) => setTimeout(r, waitMs).unref()),
-  ]);
+  await Promise.race([Promise.allSettled(children), new Promise((r) => setTimeout(r, waitMs).unref())]);
   while (inits.some(running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
@@ -154,7 +154,7 @@ export class Runner {
     const argv = [cmd, ...args];
     if (abortedBy && !cleanupScope.getStore()) throw interrupted(argv, opts);
     // looked up before the wrappers exec it, so a missing command fails fast and prints nothing
-    const pathEnv = opts.extendEnv === false ? opts.env?.['PATH'] : (opts.env?.['PATH'] ?? process.env['PATH']);
+    const pathEnv = opts.extendEnv === false ? opts.env?.PATH : (opts.env?.PATH ?? process.env.PATH);
     const exe = cmd.includes('/') && opts.cwd ? resolve(opts.cwd, cmd) : cmd;
     if (!findTool(exe, pathEnv ?? '')) throw new KilnError(`${cmd}: command not found`, { hint: `install the package that provides ${cmd}` });
     this.log.debug(`$ ${formatArgv(argv)}`);
@@ -190,8 +190,7 @@ export class Runner {
       let buf = '';
       fd3?.on('data', (d: Buffer) => {
         buf += d.toString();
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
           const line = buf.slice(0, i);
           buf = buf.slice(i + 1);
           opts.onFd3Line?.(line);
@@ -200,8 +199,15 @@ export class Runner {
     }
     try {
       const r = (await child) as unknown as {
-        stdout: string | Uint8Array; stderr: string | Uint8Array; exitCode?: number; signal?: string;
-        failed: boolean; timedOut?: boolean; isTerminated?: boolean; code?: string; message?: string;
+        stdout: string | Uint8Array;
+        stderr: string | Uint8Array;
+        exitCode?: number;
+        signal?: string;
+        failed: boolean;
+        timedOut?: boolean;
+        isTerminated?: boolean;
+        code?: string;
+        message?: string;
       };
       const stdoutBuffer = r.stdout instanceof Uint8Array ? Buffer.from(r.stdout) : undefined;
       const stdout = typeof r.stdout === 'string' ? r.stdout : '';

@@ -31,14 +31,21 @@ export function checksumPath(file: string, algorithm: ChecksumAlgorithm): string
   return `${file}.${algorithm}`;
 }
 
-export interface StagedChecksum { algorithm: ChecksumAlgorithm; temp: string }
+export interface StagedChecksum {
+  algorithm: ChecksumAlgorithm;
+  temp: string;
+}
 
 /**
  * Hash `file` (an output's temporary file) and write the lines for `final` (the name it will have)
  * into new temporary files made by `temp(tail)`.
  */
-export async function stageChecksums(file: string, final: string, algorithms: readonly ChecksumAlgorithm[],
-  temp: (tail: string) => string): Promise<StagedChecksum[]> {
+export async function stageChecksums(
+  file: string,
+  final: string,
+  algorithms: readonly ChecksumAlgorithm[],
+  temp: (tail: string) => string,
+): Promise<StagedChecksum[]> {
   if (algorithms.length === 0) return [];
   const sums = await hashFile(file, algorithms);
   return algorithms.map((a) => {

@@ -32,7 +32,8 @@ export interface CommitOptions {
 
 function inTheWay(path: string, e: unknown): KilnError {
   return new KilnError(`cannot put ${path} in place: ${(e as Error).message}`, {
-    hint: 'something that is not a file (a directory?) has that name: move it away', cause: e,
+    hint: 'something that is not a file (a directory?) has that name: move it away',
+    cause: e,
   });
 }
 

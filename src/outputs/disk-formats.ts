@@ -1,8 +1,3 @@
-/**
- * Disk formats converted from the raw image by qemu-img: qcow2, vhd (qemu 'vpc'), vhdx, vmdk.
- * qemu-img convert -O writes into the existing temporary target file that writeOutputs made.
- */
-import { renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KilnError } from '../errors.js';
 import { qemuImgSupportsZstd, verifyDiskImage } from './qemu-img.js';
@@ -35,8 +30,9 @@ function qemuImgFormat(spec: QemuFormatSpec): OutputFormat {
     async write(req, { file }) {
       const raw = requireRawImage(req, spec.name);
       const extra = req.qemuImgOptions ? ['-o', req.qemuImgOptions] : [];
-      await req.runner.run('qemu-img', ['convert', ...(await spec.convertArgs(req)), ...extra, '-f', 'raw', '-O', spec.qemuFormat, raw, file],
-        { context: `output ${spec.name}` });
+      await req.runner.run('qemu-img', ['convert', ...(await spec.convertArgs(req)), ...extra, '-f', 'raw', '-O', spec.qemuFormat, raw, file], {
+        context: `output ${spec.name}`,
+      });
       await verifyDiskImage(req.runner, file, spec.qemuFormat, raw);
     },
   };
@@ -52,7 +48,9 @@ async function qcow2CompressionType(req: OutputRequest): Promise<'zstd' | 'zlib'
 }
 
 export const qcow2 = qemuImgFormat({
-  name: 'qcow2', extension: 'qcow2', qemuFormat: 'qcow2',
+  name: 'qcow2',
+  extension: 'qcow2',
+  qemuFormat: 'qcow2',
   // -W -m 4: out-of-order writes from 4 coroutines; compressed clusters are still whole clusters.
   async convertArgs(req) {
     if (!req.compress) return ['-W', '-m', '4'];
@@ -64,7 +62,9 @@ export const qcow2 = qemuImgFormat({
 // force_size=on keeps the exact virtual size (without it qemu rounds up to a CHS geometry).
 // Dynamic by default (small file); Azure needs subformat=fixed (and a size that is a whole MiB).
 export const vhd = qemuImgFormat({
-  name: 'vhd', extension: 'vhd', qemuFormat: 'vpc',
+  name: 'vhd',
+  extension: 'vhd',
+  qemuFormat: 'vpc',
   async convertArgs(req) {
     const sub = req.vhdSubformat ?? 'dynamic';
     return ['-o', `subformat=${sub},force_size=on`];
@@ -72,12 +72,16 @@ export const vhd = qemuImgFormat({
 });
 
 export const vhdx = qemuImgFormat({
-  name: 'vhdx', extension: 'vhdx', qemuFormat: 'vhdx',
+  name: 'vhdx',
+  extension: 'vhdx',
+  qemuFormat: 'vhdx',
   convertArgs: async () => ['-o', 'subformat=dynamic'],
 });
 
 // streamOptimized (compressed, sequential) is what OVF/OVA importers and vSphere expect.
 export const vmdk = qemuImgFormat({
-  name: 'vmdk', extension: 'vmdk', qemuFormat: 'vmdk',
+  name: 'vmdk',
+  extension: 'vmdk',
+  qemuFormat: 'vmdk',
   convertArgs: async () => ['-o', 'subformat=streamOptimized'],
 });

@@ -24,13 +24,17 @@ export const docker: OutputFormat = {
     const config = encodeImageConfig(req.arch, req.epoch, `sha256:${layer.hex}`);
     const configName = `${blobOf(config).hex}.json`;
     const manifest = [{ Config: configName, RepoTags: [`${ref.name}:${ref.tag}`], Layers: [`${layer.hex}/layer.tar`] }];
-    await writeTarArchive(file, [
-      { name: `${layer.hex}/`, type: 'directory' },
-      { name: `${layer.hex}/layer.tar`, type: 'file', path: layerFile },
-      { name: configName, type: 'file', data: config },
-      { name: 'manifest.json', type: 'file', data: Buffer.from(JSON.stringify(manifest)) },
-      { name: 'repositories', type: 'file', data: Buffer.from(JSON.stringify({ [ref.name]: { [ref.tag]: layer.hex } })) },
-    ], req.epoch);
+    await writeTarArchive(
+      file,
+      [
+        { name: `${layer.hex}/`, type: 'directory' },
+        { name: `${layer.hex}/layer.tar`, type: 'file', path: layerFile },
+        { name: configName, type: 'file', data: config },
+        { name: 'manifest.json', type: 'file', data: Buffer.from(JSON.stringify(manifest)) },
+        { name: 'repositories', type: 'file', data: Buffer.from(JSON.stringify({ [ref.name]: { [ref.tag]: layer.hex } })) },
+      ],
+      req.epoch,
+    );
     await verifyDockerArchive(final, file);
   },
 };

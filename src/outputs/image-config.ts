@@ -4,7 +4,10 @@
  */
 import { KilnError } from '../errors.js';
 
-export interface ImageRef { name: string; tag: string }
+export interface ImageRef {
+  name: string;
+  tag: string;
+}
 
 /** DIB's --docker-target: NAME[:TAG] (tag defaults to latest), names lower case as registries require. */
 export function parseImageRef(target: string | undefined, what: string): ImageRef {
@@ -16,7 +19,8 @@ export function parseImageRef(target: string | undefined, what: string): ImageRe
   const [name, tag] = colon > slash ? [target.slice(0, colon), target.slice(colon + 1)] : [target, 'latest'];
   if (!/^[a-z0-9]+(?:[._-]+[a-z0-9]+|\/[a-z0-9]+|:[0-9]+\/[a-z0-9]+)*$/.test(name) || !/^[\w][\w.-]{0,127}$/.test(tag)) {
     throw new KilnError(`'${target}' is not a valid NAME:TAG`, {
-      where: '--docker-target', hint: 'lower-case name components separated by /, then :tag (letters, digits, . _ -)',
+      where: '--docker-target',
+      hint: 'lower-case name components separated by /, then :tag (letters, digits, . _ -)',
     });
   }
   return { name, tag };
@@ -30,14 +34,27 @@ export function ociRefName(req: { dockerTarget?: string; imageName: string }): s
 /** dpkg/uname architecture -> GOARCH (and variant), as image configs name them. */
 export function goArch(arch: string): { architecture: string; variant?: string } {
   switch (arch) {
-    case 'amd64': case 'x86_64': return { architecture: 'amd64' };
-    case 'arm64': case 'aarch64': return { architecture: 'arm64', variant: 'v8' };
-    case 'armhf': case 'armv7l': return { architecture: 'arm', variant: 'v7' };
-    case 'i386': case 'i686': return { architecture: '386' };
-    case 'ppc64el': case 'ppc64le': return { architecture: 'ppc64le' };
-    case 's390x': return { architecture: 's390x' };
-    case 'riscv64': return { architecture: 'riscv64' };
-    default: return { architecture: arch };
+    case 'amd64':
+    case 'x86_64':
+      return { architecture: 'amd64' };
+    case 'arm64':
+    case 'aarch64':
+      return { architecture: 'arm64', variant: 'v8' };
+    case 'armhf':
+    case 'armv7l':
+      return { architecture: 'arm', variant: 'v7' };
+    case 'i386':
+    case 'i686':
+      return { architecture: '386' };
+    case 'ppc64el':
+    case 'ppc64le':
+      return { architecture: 'ppc64le' };
+    case 's390x':
+      return { architecture: 's390x' };
+    case 'riscv64':
+      return { architecture: 'riscv64' };
+    default:
+      return { architecture: arch };
   }
 }
 

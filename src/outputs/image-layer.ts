@@ -5,7 +5,10 @@ import { hashFile } from './checksum.js';
 import { writeTreeTar } from './tree-tar.js';
 import type { OutputRequest } from './types.js';
 
-export interface Blob { hex: string; size: number }
+export interface Blob {
+  hex: string;
+  size: number;
+}
 
 export async function writeLayer(req: OutputRequest, file: string, context: string): Promise<Blob> {
   await writeTreeTar(req, file, context);

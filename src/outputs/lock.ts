@@ -73,7 +73,9 @@ function holderOf(name: string): Promise<string> {
       resolve(pid ? `pid ${pid}` : 'pid unknown');
     };
     const timer = setTimeout(done, 1000);
-    sock.on('data', (d) => { text += d.toString(); });
+    sock.on('data', (d) => {
+      text += d.toString();
+    });
     sock.on('end', done);
     sock.on('error', done);
   });

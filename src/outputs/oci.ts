@@ -33,18 +33,21 @@ export const oci: OutputFormat = {
     const layer = await writeLayer(req, layerFile, 'output oci');
     const config = encodeImageConfig(req.arch, req.epoch, `sha256:${layer.hex}`);
     const cfg = blobOf(config);
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MEDIA.manifest,
-      config: { mediaType: OCI_MEDIA.config, digest: `sha256:${cfg.hex}`, size: cfg.size },
-      layers: [{ mediaType: OCI_MEDIA.layer, digest: `sha256:${layer.hex}`, size: layer.size }],
-    }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MEDIA.manifest,
+        config: { mediaType: OCI_MEDIA.config, digest: `sha256:${cfg.hex}`, size: cfg.size },
+        layers: [{ mediaType: OCI_MEDIA.layer, digest: `sha256:${layer.hex}`, size: layer.size }],
+      }),
+    );
     const man = blobOf(manifest);
     const index = {
       schemaVersion: 2,
       mediaType: OCI_MEDIA.index,
-      manifests: [{ mediaType: OCI_MEDIA.manifest, digest: `sha256:${man.hex}`, size: man.size,
-        annotations: { [REF_NAME_ANNOTATION]: `${ref.name}:${ref.tag}` } }],
+      manifests: [
+        { mediaType: OCI_MEDIA.manifest, digest: `sha256:${man.hex}`, size: man.size, annotations: { [REF_NAME_ANNOTATION]: `${ref.name}:${ref.tag}` } },
+      ],
     };
     const blobs: PackEntry[] = [
       { name: `blobs/sha256/${layer.hex}`, type: 'file', path: layerFile },
@@ -52,13 +55,17 @@ export const oci: OutputFormat = {
       { name: `blobs/sha256/${man.hex}`, type: 'file', data: manifest },
     ];
     blobs.sort((a, b) => a.name.localeCompare(b.name));
-    await writeTarArchive(file, [
-      { name: 'oci-layout', type: 'file', data: Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })) },
-      { name: 'index.json', type: 'file', data: Buffer.from(JSON.stringify(index)) },
-      { name: 'blobs/', type: 'directory' },
-      { name: 'blobs/sha256/', type: 'directory' },
-      ...blobs,
-    ], req.epoch);
+    await writeTarArchive(
+      file,
+      [
+        { name: 'oci-layout', type: 'file', data: Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })) },
+        { name: 'index.json', type: 'file', data: Buffer.from(JSON.stringify(index)) },
+        { name: 'blobs/', type: 'directory' },
+        { name: 'blobs/sha256/', type: 'directory' },
+        ...blobs,
+      ],
+      req.epoch,
+    );
     await verifyOciArchive(final, file);
   },
 };

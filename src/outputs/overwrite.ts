@@ -15,8 +15,10 @@ function pad(n: number): string {
 }
 
 export function formatBackupStamp(now: Date): string {
-  return `${now.getUTCFullYear()}.${pad(now.getUTCMonth() + 1)}.${pad(now.getUTCDate())}-` +
-    `${pad(now.getUTCHours())}.${pad(now.getUTCMinutes())}.${pad(now.getUTCSeconds())}`;
+  return (
+    `${now.getUTCFullYear()}.${pad(now.getUTCMonth() + 1)}.${pad(now.getUTCDate())}-` +
+    `${pad(now.getUTCHours())}.${pad(now.getUTCMinutes())}.${pad(now.getUTCSeconds())}`
+  );
 }
 
 /** dir/NAME.EXT -> dir/NAME-STAMP[-N].EXT, where EXT may have several parts (docker.tar, raw.zst). */

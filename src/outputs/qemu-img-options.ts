@@ -69,9 +69,15 @@ export async function checkQemuImgOptions(runner: Runner, text: string, outputs:
     if (!names) continue; // an old or odd qemu-img: leave the options to the conversion
     const unknown = keys.filter((k) => !names.includes(k));
     if (unknown.length > 0) {
-      problems.push(new KilnError(`${unknown.map((k) => `'${k}'`).join(', ')} ${unknown.length > 1 ? 'are not options' : 'is not an option'} of qemu-img for ${o.name} output`, {
-        where: WHERE, hint: `${o.name} takes: ${names.join(', ')}`,
-      }));
+      problems.push(
+        new KilnError(
+          `${unknown.map((k) => `'${k}'`).join(', ')} ${unknown.length > 1 ? 'are not options' : 'is not an option'} of qemu-img for ${o.name} output`,
+          {
+            where: WHERE,
+            hint: `${o.name} takes: ${names.join(', ')}`,
+          },
+        ),
+      );
     }
   }
   return problems;

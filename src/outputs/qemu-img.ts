@@ -6,7 +6,10 @@ import type { Runner } from '../exec/runner.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
 import { OutputVerificationError } from './verify/error.js';
 
-export interface ImageInfo { format: string; virtualSize: number }
+export interface ImageInfo {
+  format: string;
+  virtualSize: number;
+}
 
 let zstdProbe: Promise<boolean> | undefined;
 

@@ -22,7 +22,10 @@ export const raw: OutputFormat = {
   name: 'raw',
   needs: 'disk',
   extension: 'raw',
-  tools: () => [{ tool: 'cp', why: 'sparse copy of the raw image' }, { tool: 'qemu-img', why: 'verify the raw image' }],
+  tools: () => [
+    { tool: 'cp', why: 'sparse copy of the raw image' },
+    { tool: 'qemu-img', why: 'verify the raw image' },
+  ],
   async write(req, { file }) {
     const src = requireRawImage(req, 'raw');
     if (req.moveRaw && tryRename(src, file)) {

@@ -40,7 +40,10 @@ export function outputFormat(name: string): OutputFormat {
  * last because it may move the assembled image (DIB does the same). Every bad name is reported.
  */
 export function planOutputs(types: string[]): OutputFormat[] {
-  const names = types.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  const names = types
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (names.length === 0) {
     throw new KilnError('no output type given', { hint: `pass -t with one or more of: ${outputFormatNames().join(', ')}` });
   }
@@ -48,7 +51,8 @@ export function planOutputs(types: string[]): OutputFormat[] {
   if (bad.length > 0) {
     const why = bad.map((b) => (UNSUPPORTED[b] ? `'${b}' (${UNSUPPORTED[b]})` : `'${b}'`)).join(', ');
     throw new KilnError(`unknown output type${bad.length > 1 ? 's' : ''} ${why}`, {
-      where: '-t', hint: `valid types: ${outputFormatNames().join(', ')}`,
+      where: '-t',
+      hint: `valid types: ${outputFormatNames().join(', ')}`,
     });
   }
   const plan: OutputFormat[] = [];

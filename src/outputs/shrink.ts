@@ -18,7 +18,9 @@ import { createTempFile } from './temp.js';
 const MIB = 1 << 20;
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
-interface SfdiskJson { partitiontable: { label: 'dos' | 'gpt'; sectorsize?: number; partitions?: { start: number; size: number }[] } }
+interface SfdiskJson {
+  partitiontable: { label: 'dos' | 'gpt'; sectorsize?: number; partitions?: { start: number; size: number }[] };
+}
 
 function isExt(image: string, offset: number): boolean {
   const b = Buffer.alloc(2);
@@ -53,8 +55,10 @@ async function readTable(runner: Runner, image: string): Promise<SfdiskJson | un
 
 export async function shrinkRawImage(runner: Runner, image: string, epoch: number): Promise<{ before: number; after: number }> {
   const before = statSync(image).size;
-  const unsupported = (why: string) => new KilnError(`cannot shrink ${image}: ${why}`, {
-    hint: 'shrink supports a bare ext2/3/4 image or a disk with one ext2/3/4 partition; build without shrink' });
+  const unsupported = (why: string) =>
+    new KilnError(`cannot shrink ${image}: ${why}`, {
+      hint: 'shrink supports a bare ext2/3/4 image or a disk with one ext2/3/4 partition; build without shrink',
+    });
   const table = await readTable(runner, image);
   if (!table) {
     if (!isExt(image, 0)) throw unsupported('it is neither partitioned nor an ext2/3/4 filesystem');
@@ -71,17 +75,30 @@ export async function shrinkRawImage(runner: Runner, image: string, epoch: numbe
   const dump = (await runner.run('sfdisk', ['--dump', image])).stdout;
   const tmp = createTempFile(dirname(image), basename(image), 'shrink');
   try {
-    await runner.run('dd', [`if=${image}`, `of=${tmp}`, 'bs=1M', `skip=${offset}`, `count=${p.size * ss}`,
-      'iflag=skip_bytes,count_bytes', 'conv=sparse', 'status=none']);
+    await runner.run('dd', [
+      `if=${image}`,
+      `of=${tmp}`,
+      'bs=1M',
+      `skip=${offset}`,
+      `count=${p.size * ss}`,
+      'iflag=skip_bytes,count_bytes',
+      'conv=sparse',
+      'status=none',
+    ]);
     const fs = await shrinkExtFile(runner, tmp, epoch);
     const sectors = roundUp(fs, MIB) / ss;
     await runner.run('dd', [`if=${tmp}`, `of=${image}`, 'bs=1M', `seek=${offset}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none']);
     const end = offset + sectors * ss + (table.partitiontable.label === 'gpt' ? 33 * ss : 0);
     truncateSync(image, roundUp(end, MIB));
-    const script = dump.split('\n').filter((l) => !/^(device|last-lba):/.test(l))
-      .map((l) => l.replace(/size=\s*\d+/, `size=${sectors}`)).join('\n');
-    await runner.run('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', '--wipe-partitions', 'never', image],
-      { input: script, context: 'shrink: rewrite the partition table' });
+    const script = dump
+      .split('\n')
+      .filter((l) => !/^(device|last-lba):/.test(l))
+      .map((l) => l.replace(/size=\s*\d+/, `size=${sectors}`))
+      .join('\n');
+    await runner.run('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', '--wipe-partitions', 'never', image], {
+      input: script,
+      context: 'shrink: rewrite the partition table',
+    });
   } finally {
     rmSync(tmp, { force: true });
   }

@@ -14,8 +14,22 @@ function compressor(req: OutputRequest): 'xz' | 'zstd' {
 }
 
 export function squashArgs(req: OutputRequest, out: string): string[] {
-  return [req.tree, out, '-comp', compressor(req), '-noappend', '-no-recovery', '-quiet', '-no-progress',
-    '-mkfs-time', String(req.epoch), '-wildcards', '-e', 'proc/*', 'sys/*'];
+  return [
+    req.tree,
+    out,
+    '-comp',
+    compressor(req),
+    '-noappend',
+    '-no-recovery',
+    '-quiet',
+    '-no-progress',
+    '-mkfs-time',
+    String(req.epoch),
+    '-wildcards',
+    '-e',
+    'proc/*',
+    'sys/*',
+  ];
 }
 
 export async function verifySquash(req: OutputRequest, output: string, file: string): Promise<void> {

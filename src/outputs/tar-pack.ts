@@ -6,10 +6,7 @@ import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 
-export type PackEntry =
-  | { name: string; type: 'directory' }
-  | { name: string; type: 'file'; data: Buffer }
-  | { name: string; type: 'file'; path: string };
+export type PackEntry = { name: string; type: 'directory' } | { name: string; type: 'file'; data: Buffer } | { name: string; type: 'file'; path: string };
 
 export async function writeTarArchive(out: string, entries: PackEntry[], epoch: number): Promise<void> {
   const pack = tarStream.pack();

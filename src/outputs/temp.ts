@@ -81,7 +81,10 @@ export function sweepStaleTemps(dir: string, imageName: string): string[] {
 /** The temporary files of one output format: made on demand, all removed by removeAll(). */
 export class TempFiles {
   private readonly paths: string[] = [];
-  constructor(private readonly dir: string, private readonly imageName: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly imageName: string,
+  ) {}
 
   create(tail: string): string {
     const p = createTempFile(this.dir, this.imageName, tail);

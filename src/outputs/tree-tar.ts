@@ -13,11 +13,23 @@ import type { OutputRequest } from './types.js';
 
 export function treeTarArgs(req: Pick<OutputRequest, 'tree' | 'epoch'>, outFile: string): string[] {
   return [
-    '--create', '--file', outFile, '--directory', req.tree,
-    '--format=posix', '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
-    '--sort=name', '--numeric-owner', '--xattrs', '--xattrs-include=*', '--acls',
-    `--mtime=@${req.epoch}`, '--clamp-mtime',
-    '--anchored', '--exclude=./proc/*', '--exclude=./sys/*',
+    '--create',
+    '--file',
+    outFile,
+    '--directory',
+    req.tree,
+    '--format=posix',
+    '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
+    '--sort=name',
+    '--numeric-owner',
+    '--xattrs',
+    '--xattrs-include=*',
+    '--acls',
+    `--mtime=@${req.epoch}`,
+    '--clamp-mtime',
+    '--anchored',
+    '--exclude=./proc/*',
+    '--exclude=./sys/*',
     '.',
   ];
 }

@@ -49,7 +49,10 @@ export interface OutputRequest {
   moveRaw?: boolean;
 }
 
-export interface ToolNeed { tool: string; why: string }
+export interface ToolNeed {
+  tool: string;
+  why: string;
+}
 
 /** Where a format writes: never the final path itself. */
 export interface OutputTarget {

@@ -18,7 +18,12 @@ import { shrinkRawImage } from './shrink.js';
 import { TempFiles } from './temp.js';
 import type { OutputFormat, OutputRequest, ToolNeed } from './types.js';
 
-export interface OutputResult { format: string; files: string[]; checksums: string[]; kept: string[] }
+export interface OutputResult {
+  format: string;
+  files: string[];
+  checksums: string[];
+  kept: string[];
+}
 
 /** Host tools the outputs need, for preflight (deduplicated by tool). */
 export function outputTools(req: OutputRequest, types: string[]): ToolNeed[] {
@@ -28,7 +33,11 @@ export function outputTools(req: OutputRequest, types: string[]): ToolNeed[] {
   }
   if (req.compression) needs.push({ tool: req.compression, why: `compress raw/tar outputs (${req.compression})` });
   const seen = new Set<string>();
-  return needs.filter((n) => (seen.has(n.tool) ? false : (seen.add(n.tool), true)));
+  return needs.filter((n) => {
+    if (seen.has(n.tool)) return false;
+    seen.add(n.tool);
+    return true;
+  });
 }
 
 /**
@@ -39,14 +48,25 @@ export function checkOutputRequest(req: Pick<OutputRequest, 'rawImage' | 'docker
   const problems: KilnError[] = [];
   const disk = plan.filter((f) => f.needs === 'disk').map((f) => f.name);
   if (disk.length > 0 && !hasDisk) {
-    problems.push(new KilnError(`output type${disk.length > 1 ? 's' : ''} ${disk.join(', ')} need a disk image, but this build made none`, {
-      hint: 'use a tree format (tar, tgz, docker, oci, squash), or a build with a block-device layout' }));
+    problems.push(
+      new KilnError(`output type${disk.length > 1 ? 's' : ''} ${disk.join(', ')} need a disk image, but this build made none`, {
+        hint: 'use a tree format (tar, tgz, docker, oci, squash), or a build with a block-device layout',
+      }),
+    );
   }
   if (plan.some((f) => f.name === 'docker')) {
-    try { parseImageRef(req.dockerTarget, 'docker'); } catch (e) { problems.push(e as KilnError); }
+    try {
+      parseImageRef(req.dockerTarget, 'docker');
+    } catch (e) {
+      problems.push(e as KilnError);
+    }
   }
   if (plan.some((f) => f.name === 'oci')) {
-    try { parseImageRef(ociRefName(req), 'oci'); } catch (e) { problems.push(e as KilnError); }
+    try {
+      parseImageRef(ociRefName(req), 'oci');
+    } catch (e) {
+      problems.push(e as KilnError);
+    }
   }
   throwIfProblems('the outputs cannot be written', problems);
 }
@@ -62,7 +82,8 @@ export async function writeOutputs(req: OutputRequest, types: string[], now: Dat
     mkdirSync(req.outDir, { recursive: true });
   } catch (e) {
     throw new KilnError(`cannot create the output directory ${req.outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      where: '-o', hint: 'give -o a path in a directory you can write to',
+      where: '-o',
+      hint: 'give -o a path in a directory you can write to',
     });
   }
   if (req.shrink && req.rawImage && plan.some((f) => f.needs === 'disk')) {
@@ -90,9 +111,15 @@ async function writeOne(req: OutputRequest, f: OutputFormat, now: Date): Promise
     }
     const final = outputPath(req, ext);
     const checksums = await stageChecksums(file, final, req.checksums, (a) => temps.create(`${ext}.${a}`));
-    const kept = commitOutput({ file, final, checksums }, {
-      imageName: req.imageName, overwrite: req.overwrite === true, now, temp: (t) => temps.create(`${ext}.${t}`),
-    });
+    const kept = commitOutput(
+      { file, final, checksums },
+      {
+        imageName: req.imageName,
+        overwrite: req.overwrite === true,
+        now,
+        temp: (t) => temps.create(`${ext}.${t}`),
+      },
+    );
     for (const k of kept) req.log.info(`kept the previous output as ${k}`);
     req.log.info(`wrote ${final}`);
     return { format: f.name, files: [final], checksums: checksums.map((c) => checksumPath(final, c.algorithm)), kept };

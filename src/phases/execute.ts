@@ -76,33 +76,51 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
     try {
       if (info.where === 'target') {
         const shell = treeShell(ctx.treeDir);
-        const targetEnv: Record<string, string> = { ...env, PATH: `${ctx.env['PATH'] ?? ''}:${TARGET_PATH}`, HOME: '/root' };
-        delete targetEnv['TMPDIR'];
-        delete targetEnv['VIRTUAL_ENV'];
-        await runInTree({ runner, identity: ctx.identity }, ctx.treeDir, ctx.hooksDir,
+        const targetEnv: Record<string, string> = { ...env, PATH: `${ctx.env.PATH ?? ''}:${TARGET_PATH}`, HOME: '/root' };
+        delete targetEnv.TMPDIR;
+        delete targetEnv.VIRTUAL_ENV;
+        await runInTree(
+          { runner, identity: ctx.identity },
+          ctx.treeDir,
+          ctx.hooksDir,
           [shell, '/tmp/in_target.d/kiln-run-parts', '/tmp/in_target.d', name, ...names],
-          { env: targetEnv, extendEnv: false, stream: true, onFd3Line, context: `phase ${name}` });
+          { env: targetEnv, extendEnv: false, stream: true, onFd3Line, context: `phase ${name}` },
+        );
       } else {
-        await runAsTreeRoot({ runner, identity: ctx.identity },
-          ['bash', join(ctx.hooksDir, 'kiln-run-parts'), ctx.hooksDir, name, ...names],
-          { env: { ...env, TARGET_ROOT: ctx.treeDir }, extendEnv: false, stream: true, onFd3Line, context: `phase ${name}` });
+        await runAsTreeRoot({ runner, identity: ctx.identity }, ['bash', join(ctx.hooksDir, 'kiln-run-parts'), ctx.hooksDir, name, ...names], {
+          env: { ...env, TARGET_ROOT: ctx.treeDir },
+          extendEnv: false,
+          stream: true,
+          onFd3Line,
+          context: `phase ${name}`,
+        });
       }
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
       const failedName = lastFailed ?? current?.name;
       const failed = failedName ? byName.get(failedName) : undefined;
       if (ctx.breaks.has('after-error')) await breakShell(ctx, name).catch(() => undefined);
-      const output = tail.join('').split('\n').filter((l) => l.trim()).slice(-12).map((l) => `    ${l}`).join('\n');
+      const output = tail
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(-12)
+        .map((l) => `    ${l}`)
+        .join('\n');
       if (failed) {
-        throw new KilnError(`${name}/${failed.name} of element '${failed.element}' failed with exit code ${e.commandExitCode}` +
-          (output ? `; its last output:\n${output}` : ''), {
-          where: failed.source,
-          hint: 'fix the script, or run again with -x to trace it and break=after-error to get a shell there',
-          cause: e,
-        });
+        throw new KilnError(
+          `${name}/${failed.name} of element '${failed.element}' failed with exit code ${e.commandExitCode}` + (output ? `; its last output:\n${output}` : ''),
+          {
+            where: failed.source,
+            hint: 'fix the script, or run again with -x to trace it and break=after-error to get a shell there',
+            cause: e,
+          },
+        );
       }
-      throw new KilnError(`phase ${name} failed before its first script (environment.d?): exit code ${e.commandExitCode}` +
-        (output ? `\n${output}` : ''), { hint: 'check the environment.d files of the build\'s elements', cause: e });
+      throw new KilnError(`phase ${name} failed before its first script (environment.d?): exit code ${e.commandExitCode}` + (output ? `\n${output}` : ''), {
+        hint: "check the environment.d files of the build's elements",
+        cause: e,
+      });
     } finally {
       if (info.where === 'target') tidyMountPoint(ctx.treeDir);
     }
@@ -136,7 +154,10 @@ function tidyMountPoint(treeDir: string): void {
 
 function tailLogger(log: Logger, tail: string[]): Logger {
   return {
-    debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m),
+    debug: (m) => log.debug(m),
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+    error: (m) => log.error(m),
     output: (chunk) => {
       tail.push(chunk);
       if (tail.length > 200) tail.splice(0, tail.length - 200);
@@ -152,10 +173,16 @@ async function breakShell(ctx: PhaseContext, name: PhaseName): Promise<void> {
   ctx.log.warn(`break in ${name}: running '${cmd}'; exit the shell to continue`);
   const runner = new Runner(ctx.log);
   if (info.where === 'target' && !ctx.breakOutsideTarget) {
-    await runInTree({ runner, identity: ctx.identity }, ctx.treeDir, ctx.hooksDir, ['/bin/sh', '-c', cmd],
-      { env: { ...ctx.env, PATH: TARGET_PATH, HOME: '/root' }, interactive: true, okExitCodes: [1, 2, 127, 130] });
+    await runInTree({ runner, identity: ctx.identity }, ctx.treeDir, ctx.hooksDir, ['/bin/sh', '-c', cmd], {
+      env: { ...ctx.env, PATH: TARGET_PATH, HOME: '/root' },
+      interactive: true,
+      okExitCodes: [1, 2, 127, 130],
+    });
   } else {
-    await runAsTreeRoot({ runner, identity: ctx.identity }, ['sh', '-c', cmd],
-      { env: { ...ctx.env, TARGET_ROOT: ctx.treeDir }, interactive: true, okExitCodes: [1, 2, 127, 130] });
+    await runAsTreeRoot({ runner, identity: ctx.identity }, ['sh', '-c', cmd], {
+      env: { ...ctx.env, TARGET_ROOT: ctx.treeDir },
+      interactive: true,
+      okExitCodes: [1, 2, 127, 130],
+    });
   }
 }

@@ -32,10 +32,12 @@ export function materializeHooks(elements: Element[], hooksDir: string): void {
           const fromSt = statOrDangling(from);
           if (!fromSt) continue;
           if (fromSt.isFile() && existsSync(to) && statSync(to).isFile()) {
-            problems.push(new KilnError(`There is a duplicated hook in your elements: ${key} is in both '${owner.get(key)}' and '${el.name}'`, {
-              where: from,
-              hint: 'rename one of them: file names in an element subdirectory must be unique across the build',
-            }));
+            problems.push(
+              new KilnError(`There is a duplicated hook in your elements: ${key} is in both '${owner.get(key)}' and '${el.name}'`, {
+                where: from,
+                hint: 'rename one of them: file names in an element subdirectory must be unique across the build',
+              }),
+            );
             continue;
           }
           owner.set(key, el.name);

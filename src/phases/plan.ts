@@ -47,10 +47,12 @@ export function planHooks(elements: Element[], opts: HookPlanOptions): HookPlan 
   const add = (list: HookScript[], s: HookScript) => {
     const prev = seen.get(s.relPath);
     if (prev !== undefined) {
-      problems.push(new KilnError(`There is a duplicated hook in your elements: ${s.relPath} is in both '${prev}' and '${s.element}'`, {
-        where: s.source,
-        hint: 'rename one of the scripts: hook names must be unique across all elements of a build',
-      }));
+      problems.push(
+        new KilnError(`There is a duplicated hook in your elements: ${s.relPath} is in both '${prev}' and '${s.element}'`, {
+          where: s.source,
+          hint: 'rename one of the scripts: hook names must be unique across all elements of a build',
+        }),
+      );
       return;
     }
     seen.set(s.relPath, s.element);
@@ -93,8 +95,15 @@ export function planHooks(elements: Element[], opts: HookPlanOptions): HookPlan 
   return { phases, environment, ignored };
 }
 
-function classify(el: Element, dir: string, f: string, relPath: string, list: HookScript[],
-  add: (l: HookScript[], s: HookScript) => void, ignored: HookPlan['ignored']): void {
+function classify(
+  el: Element,
+  dir: string,
+  f: string,
+  relPath: string,
+  list: HookScript[],
+  add: (l: HookScript[], s: HookScript) => void,
+  ignored: HookPlan['ignored'],
+): void {
   const full = join(dir, f);
   if (!isFile(full)) return;
   if (!RUN_PARTS_REGEX.test(f)) {
@@ -117,13 +126,25 @@ function listDir(dir: string): string[] {
 }
 
 function isDirectory(p: string): boolean {
-  try { return statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 function isFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; }
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 function isExecutable(p: string): boolean {
-  try { return (statSync(p).mode & 0o111) !== 0; } catch { return false; }
+  try {
+    return (statSync(p).mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The plan as plain JSON (element and relative path per script) for `kiln plan` and golden tests. */

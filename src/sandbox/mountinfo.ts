@@ -43,9 +43,13 @@ export function parseMountInfo(text: string): MountEntry[] {
     const sep = f.indexOf('-', 6);
     if (f.length < 10 || sep < 0 || sep + 2 >= f.length) throw new Error(`malformed mountinfo line: ${line}`);
     entries.push({
-      id: Number(f[0]), parentId: Number(f[1]),
-      root: decodeMountField(f[3]!), mountPoint: decodeMountField(f[4]!),
-      optional: f.slice(6, sep), fsType: decodeMountField(f[sep + 1]!), source: decodeMountField(f[sep + 2]!),
+      id: Number(f[0]),
+      parentId: Number(f[1]),
+      root: decodeMountField(f[3]!),
+      mountPoint: decodeMountField(f[4]!),
+      optional: f.slice(6, sep),
+      fsType: decodeMountField(f[sep + 1]!),
+      source: decodeMountField(f[sep + 2]!),
     });
   }
   return entries;

@@ -44,8 +44,7 @@ export async function unmountUnder(ctx: UnmountContext, dir: string): Promise<st
     const m = mountsUnder(table, real).at(-1);
     if (!m) return done;
     const parent = table.find((p) => p.id === m.parentId);
-    if (parent && parent.mountPoint !== m.mountPoint && mountsUnder([parent], real).length > 0 &&
-        parent.optional.some((o) => o.startsWith('shared:'))) {
+    if (parent && parent.mountPoint !== m.mountPoint && mountsUnder([parent], real).length > 0 && parent.optional.some((o) => o.startsWith('shared:'))) {
       const err = await attempt(ctx.runner, ['mount', '--make-private', parent.mountPoint]);
       if (err !== undefined) throw stuck(m, real, `making its parent mount ${parent.mountPoint} private failed: ${err}`);
     }

@@ -7,7 +7,20 @@
  *  - remove and rename act on the last component itself, never on what a symlink there points to.
  * Removing a directory's contents and truncating files run as root of the tree: see root-ops.ts.
  */
-import { closeSync, constants, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { resolveInTree, treeError, type TreePath } from './path.js';
 
 const errno = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -75,7 +88,7 @@ export class Tree {
     const fd = openFile(p, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, mode);
     try {
       const buf = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
       fchmodSync(fd, mode);
     } finally {
       closeSync(fd);

@@ -112,8 +112,11 @@ export function resolveNoSymlinks(root: string, path: string, what: string): Tre
     const st = lstatOrUndefined(here, asked);
     if (st === undefined) return { path: asked, resolved: asked, host: join(root, ...parts), stat: undefined, parentExists: i === parts.length };
     if (st.isSymbolicLink()) {
-      throw treeError(asked, `${what}: ${sub} is a symlink (-> ${readlinkSync(here)})`,
-        `make ${sub} a real directory in the tree: Kiln does not follow symlinks here`);
+      throw treeError(
+        asked,
+        `${what}: ${sub} is a symlink (-> ${readlinkSync(here)})`,
+        `make ${sub} a real directory in the tree: Kiln does not follow symlinks here`,
+      );
     }
     if (!st.isDirectory()) throw treeError(asked, `${what}: ${sub} is not a directory`);
     if (i === parts.length) return { path: asked, resolved: asked, host: here, stat: st, parentExists: true };

@@ -13,12 +13,17 @@ import { asTreeRoot, type Identity } from '../sandbox/identity.js';
 import type { Tree } from './fs.js';
 import { treeError, type TreePath } from './path.js';
 
-export interface TreeRootContext { runner: Runner; identity: Identity }
+export interface TreeRootContext {
+  runner: Runner;
+  identity: Identity;
+}
 
 /** Mount points of this mount namespace (/proc/self/mountinfo field 5, octal escapes decoded). */
 export function mountPoints(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): string[] {
-  return mountinfo.split('\n').filter((l) => l.trim()).map((l) =>
-    (l.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+  return mountinfo
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => (l.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
 }
 
 /** Refuse when something is mounted on the path, above it inside the tree, or below it. */
@@ -28,8 +33,11 @@ export function checkNoMounts(tree: Tree, p: TreePath, mounts = mountPoints()): 
   const inside = (m: string, dir: string): boolean => m === dir || m.startsWith(`${dir}/`);
   const hit = mounts.find((m) => inside(m, root) && m !== root && (inside(m, host) || inside(host, m)));
   if (hit) {
-    throw treeError(p.path, `${hit.slice(root.length)} in the tree is a mount point: not changed`,
-      'a host-phase hook left a mount in the tree; unmount it (and fix the hook)');
+    throw treeError(
+      p.path,
+      `${hit.slice(root.length)} in the tree is a mount point: not changed`,
+      'a host-phase hook left a mount in the tree; unmount it (and fix the hook)',
+    );
   }
 }
 

@@ -42,7 +42,12 @@ export interface BootTestRequest {
   tmpDir?: string;
 }
 
-export interface BootTestResult { seconds: number; accel: Accel; format: string; logPath?: string }
+export interface BootTestResult {
+  seconds: number;
+  accel: Accel;
+  format: string;
+  logPath?: string;
+}
 
 async function detectFormat(image: string, log: Logger): Promise<string> {
   const r = await new Runner(log).run('qemu-img', ['info', '--output=json', image], { context: `read the format of ${image}` });
@@ -81,7 +86,9 @@ async function chooseAccel(req: BootTestRequest, log: Logger, tmp: string): Prom
 const QEMU_SIGNAL_LINE = /^qemu-system-\S+: terminating on signal/;
 
 async function formatFailure(console: string, firmwareLog: string): Promise<string> {
-  const tail = lastLines(console, 21).filter((l) => !QEMU_SIGNAL_LINE.test(l)).slice(-20);
+  const tail = lastLines(console, 21)
+    .filter((l) => !QEMU_SIGNAL_LINE.test(l))
+    .slice(-20);
   const out = ['  last console lines:', ...(tail.length ? tail.map((l) => `    | ${l}`) : ['    (the console printed nothing)'])];
   const fw = lastLines(await readFile(firmwareLog, 'latin1').catch(() => ''), 3);
   if (fw.length) out.push('  last firmware lines:', ...fw.map((l) => `    | ${l}`));
@@ -94,7 +101,7 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
   if (req.uefi && !existsSync(OVMF_CODE)) {
     throw new KilnError(`UEFI firmware not found: ${OVMF_CODE}`, { hint: 'install the ovmf package' });
   }
-  const format = req.format ?? await detectFormat(req.image, log);
+  const format = req.format ?? (await detectFormat(req.image, log));
   const tmp = await mkdtemp(join(req.tmpDir ?? tmpdir(), `${TMP_PREFIX}${processTag()}-`));
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -113,23 +120,44 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
       await copyFile(OVMF_VARS, uefi.vars);
     }
     const firmwareLog = join(tmp, 'firmware.log');
-    const args = planQemuArgs({ image: req.image, format, accel, memoryMiB: req.memoryMiB ?? 1024, cpus: req.cpus ?? 2, firmwareLog, ...(uefi ? { uefi } : {}) });
+    const args = planQemuArgs({
+      image: req.image,
+      format,
+      accel,
+      memoryMiB: req.memoryMiB ?? 1024,
+      cpus: req.cpus ?? 2,
+      firmwareLog,
+      ...(uefi ? { uefi } : {}),
+    });
     const expect = req.expect ?? /login:/;
     log.info(`boot-test: ${req.image} (${format}, ${req.uefi ? 'UEFI' : 'BIOS'}, ${accel}), waiting up to ${req.timeoutSec} s for ${expect}`);
     const r = await runWatching({
-      args, expect, timeoutMs: req.timeoutSec * 1000, log,
-      ...(req.logPath ? { logFile: req.logPath } : {}), signal: stop.signal,
+      args,
+      expect,
+      timeoutMs: req.timeoutSec * 1000,
+      log,
+      ...(req.logPath ? { logFile: req.logPath } : {}),
+      signal: stop.signal,
     });
     if (r.end === 'matched') {
       log.info(`boot-test: console matched ${expect} after ${r.seconds.toFixed(1)} s`);
       return { seconds: r.seconds, accel, format, ...(req.logPath ? { logPath: req.logPath } : {}) };
     }
-    const why = r.end === 'timeout' ? `no match for ${expect} within ${req.timeoutSec} s`
-      : r.end === 'aborted' ? 'interrupted'
-        : `QEMU exited (status ${r.exitCode ?? '?'}) after ${r.seconds.toFixed(1)} s before the console matched ${expect}`;
-    throw new KilnError(`boot test of ${req.image} failed: ${why}\n${await formatFailure(r.console, firmwareLog)}${req.logPath ? `\n  full console log: ${req.logPath}` : ''}`, {
-      hint: r.end === 'timeout' ? 'raise --timeout (TCG is slow), or read the console log for where the boot stopped' : 'read the console log for where the boot stopped',
-    });
+    const why =
+      r.end === 'timeout'
+        ? `no match for ${expect} within ${req.timeoutSec} s`
+        : r.end === 'aborted'
+          ? 'interrupted'
+          : `QEMU exited (status ${r.exitCode ?? '?'}) after ${r.seconds.toFixed(1)} s before the console matched ${expect}`;
+    throw new KilnError(
+      `boot test of ${req.image} failed: ${why}\n${await formatFailure(r.console, firmwareLog)}${req.logPath ? `\n  full console log: ${req.logPath}` : ''}`,
+      {
+        hint:
+          r.end === 'timeout'
+            ? 'raise --timeout (TCG is slow), or read the console log for where the boot stopped'
+            : 'read the console log for where the boot stopped',
+      },
+    );
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
     req.cleanup?.remove(cleanupName);

@@ -9,7 +9,7 @@
  * For UEFI, OVMF must also reach its boot manager under KVM. The verdict is cached per process.
  */
 import { accessSync, constants } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { patchBootImg, patchCoreImg } from '../bootloader/grub-bios.js';
 import { resolveGrubDir, runGrubMkimage } from '../bootloader/grub-image.js';
@@ -21,7 +21,10 @@ import { OVMF_CODE, OVMF_VARS } from './qemu-args.js';
 import { runWatching } from './watch.js';
 
 export type Accel = 'kvm' | 'tcg';
-export interface KvmVerdict { accel: Accel; reason: string }
+export interface KvmVerdict {
+  accel: Accel;
+  reason: string;
+}
 
 const cache = new Map<string, Promise<KvmVerdict>>();
 
@@ -49,10 +52,17 @@ async function writeProbeDisk(disk: string, log: Logger): Promise<'grub' | 'int1
   const grub = resolveGrubDir(undefined, 'i386-pc');
   let kind: 'grub' | 'int13' = 'int13';
   if (grub) {
-    const core = await runGrubMkimage({ runner: new Runner(log) }, {
-      platform: 'i386-pc', grubDir: grub.dir, prefix: '/', modules: ['biosdisk', 'serial', 'terminal', 'echo', 'halt'], tmpDir: dir,
-      config: `serial --unit=0 --speed=115200\nterminal_output serial\necho ${PROBE_MARKER}\nhalt\n`,
-    });
+    const core = await runGrubMkimage(
+      { runner: new Runner(log) },
+      {
+        platform: 'i386-pc',
+        grubDir: grub.dir,
+        prefix: '/',
+        modules: ['biosdisk', 'serial', 'terminal', 'echo', 'halt'],
+        tmpDir: dir,
+        config: `serial --unit=0 --speed=115200\nterminal_output serial\necho ${PROBE_MARKER}\nhalt\n`,
+      },
+    );
     patchBootImg(await readFile(join(grub.dir, 'boot.img')), img.subarray(0, 512), 1).copy(img, 0);
     patchCoreImg(core, 1).copy(img, 512);
     kind = 'grub';
@@ -66,8 +76,17 @@ async function writeProbeDisk(disk: string, log: Logger): Promise<'grub' | 'int1
 async function probeBios(dir: string, log: Logger): Promise<KvmVerdict> {
   const disk = join(dir, 'probe.img');
   const kind = await writeProbeDisk(disk, log);
-  const args = (accel: Accel) => ['-machine', 'q35', '-accel', accel, ...base,
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-drive', `file=${disk},format=raw,if=virtio,snapshot=on`];
+  const args = (accel: Accel) => [
+    '-machine',
+    'q35',
+    '-accel',
+    accel,
+    ...base,
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-drive',
+    `file=${disk},format=raw,if=virtio,snapshot=on`,
+  ];
   const tcg = await timeToMarker(args('tcg'), PROBE_MARKER, 60_000, log);
   if (tcg === undefined) return { accel: 'tcg', reason: 'the probe guest did not complete under TCG either (KVM not tried)' };
   const limit = kind === 'grub' ? Math.max(5, 4 * tcg) : tcg / 2;
@@ -82,9 +101,22 @@ async function probeBios(dir: string, log: Logger): Promise<KvmVerdict> {
 async function probeUefi(dir: string, log: Logger): Promise<KvmVerdict> {
   const vars = join(dir, 'vars.fd');
   await copyFile(OVMF_VARS, vars);
-  const t = await timeToMarker(['-machine', 'q35', '-accel', 'kvm', ...base,
-    '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
-    '-drive', `if=pflash,format=raw,unit=1,file=${vars}`], 'BdsDxe', 15_000, log);
+  const t = await timeToMarker(
+    [
+      '-machine',
+      'q35',
+      '-accel',
+      'kvm',
+      ...base,
+      '-drive',
+      `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
+      '-drive',
+      `if=pflash,format=raw,unit=1,file=${vars}`,
+    ],
+    'BdsDxe',
+    15_000,
+    log,
+  );
   return t === undefined
     ? { accel: 'tcg', reason: 'OVMF did not reach its boot manager under KVM within 15 s (emulation failure?)' }
     : { accel: 'kvm', reason: `OVMF reached its boot manager under KVM in ${t.toFixed(2)} s` };

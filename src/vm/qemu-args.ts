@@ -21,16 +21,29 @@ export interface QemuPlan {
 
 export function planQemuArgs(p: QemuPlan): string[] {
   const args = [
-    '-machine', 'q35', '-accel', p.accel, '-m', String(p.memoryMiB), '-smp', String(p.cpus),
-    '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-nodefaults', '-no-reboot',
+    '-machine',
+    'q35',
+    '-accel',
+    p.accel,
+    '-m',
+    String(p.memoryMiB),
+    '-smp',
+    String(p.cpus),
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    'stdio',
+    '-nodefaults',
+    '-no-reboot',
   ];
   if (p.accel === 'kvm') args.push('-cpu', 'host');
   if (p.firmwareLog) {
     args.push('-chardev', `file,id=fwlog,path=${p.firmwareLog.replace(/,/g, ',,')}`, '-device', 'isa-debugcon,iobase=0x402,chardev=fwlog');
   }
   if (p.uefi) {
-    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${p.uefi.code}`,
-      '-drive', `if=pflash,format=raw,unit=1,file=${p.uefi.vars}`);
+    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${p.uefi.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${p.uefi.vars}`);
   }
   // commas in a -drive value are doubled (QEMU option syntax)
   args.push('-drive', `file=${p.image.replace(/,/g, ',,')},format=${p.format},if=virtio,snapshot=on`);

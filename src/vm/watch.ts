@@ -29,6 +29,7 @@ export interface WatchRequest {
 }
 
 // CSI sequences (colours, cursor moves) and other ESC sequences the firmware and GRUB print
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what this matches
 const ESCAPES = /\x1b\[[0-9;?=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78cDEHM]/g;
 
 export function cleanConsole(raw: string): string {
@@ -36,7 +37,11 @@ export function cleanConsole(raw: string): string {
 }
 
 export function lastLines(text: string, n: number): string[] {
-  return text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '').slice(-n);
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '')
+    .slice(-n);
 }
 
 export async function runWatching(req: WatchRequest): Promise<WatchResult> {
@@ -53,7 +58,10 @@ export async function runWatching(req: WatchRequest): Promise<WatchResult> {
   };
   if (req.logFile) writeFileSync(req.logFile, '');
   const watcher: Logger = {
-    debug: (m) => req.log.debug(m), info: (m) => req.log.info(m), warn: (m) => req.log.warn(m), error: (m) => req.log.error(m),
+    debug: (m) => req.log.debug(m),
+    info: (m) => req.log.info(m),
+    warn: (m) => req.log.warn(m),
+    error: (m) => req.log.error(m),
     output: (chunk) => {
       raw += chunk;
       if (req.logFile) appendFileSync(req.logFile, chunk);

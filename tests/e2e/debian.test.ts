@@ -18,7 +18,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DIC = join(REPO, 'bin/disk-image-create');
 const KILN = join(REPO, 'bin/kiln');
 const isRoot = process.getuid?.() === 0;
-const skip = !isRoot && process.env['CI'] !== 'true' ? 'needs root (or CI)' : false;
+const skip = !isRoot && process.env.CI !== 'true' ? 'needs root (or CI)' : false;
 
 function hostState(): { loops: string[]; mounts: string[] } {
   const l = spawnSync('losetup', ['-a'], { encoding: 'utf8' });
@@ -29,9 +29,18 @@ function hostState(): { loops: string[]; mounts: string[] } {
 function build(work: string, cache: string, name: string, elements: string[], extraEnv: Record<string, string> = {}): { ms: number; out: string } {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [DIC, '-o', join(work, name), '-t', 'qcow2', ...elements], {
-    encoding: 'utf8', cwd: work, maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, DIB_RELEASE: 'bookworm', DIB_IMAGE_CACHE: cache, DIB_GRUB_TIMEOUT: '0',
-      TMP_DIR: join(work, 'tmp'), TMPDIR: join(work, 'tmp'), ...extraEnv },
+    encoding: 'utf8',
+    cwd: work,
+    maxBuffer: 256 * 1024 * 1024,
+    env: {
+      ...process.env,
+      DIB_RELEASE: 'bookworm',
+      DIB_IMAGE_CACHE: cache,
+      DIB_GRUB_TIMEOUT: '0',
+      TMP_DIR: join(work, 'tmp'),
+      TMPDIR: join(work, 'tmp'),
+      ...extraEnv,
+    },
   });
   const out = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, `disk-image-create ${elements.join(' ')} failed:\n${out.slice(-4000)}`);
@@ -40,7 +49,8 @@ function build(work: string, cache: string, name: string, elements: string[], ex
 
 function bootTest(image: string, uefi: boolean): void {
   const r = spawnSync(process.execPath, [KILN, 'boot-test', image, '--timeout', '900', ...(uefi ? ['--uefi'] : [])], {
-    encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
   });
   assert.equal(r.status, 0, `boot-test ${image} failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
   assert.match(r.stdout, /boot-test: OK/);
@@ -67,7 +77,11 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
     await t.test('a second build reuses the cached bootstrap', () => {
       const created = listCache(cache).map((e) => `${e.key}@${e.created}`);
       const b = build(work, cache, 'bios2', ['debian-minimal', 'vm']);
-      assert.deepEqual(listCache(cache).map((e) => `${e.key}@${e.created}`), created, 'same single entry, not rewritten');
+      assert.deepEqual(
+        listCache(cache).map((e) => `${e.key}@${e.created}`),
+        created,
+        'same single entry, not rewritten',
+      );
       assert.ok(b.ms < firstMs, `second build ${b.ms} ms, first ${firstMs} ms`);
     });
     await t.test('UEFI (block-device-efi) image boots with OVMF', () => {
@@ -84,10 +98,18 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
     const seen = watch.stop();
     // CI runs test files one at a time: anything new on the host came from these builds
     assert.deepEqual(seen.mounts, [], 'no mount appeared on the host at any time during the builds');
-    assert.deepEqual(seen.loops.filter((l) => !before.loops.includes(l)), [], 'no loop device was attached at any time');
+    assert.deepEqual(
+      seen.loops.filter((l) => !before.loops.includes(l)),
+      [],
+      'no loop device was attached at any time',
+    );
     assert.deepEqual(hostState().mounts, before.mounts, 'the mount table is as it was');
   } finally {
-    try { watch.stop(); } catch { /* already stopped */ }
+    try {
+      watch.stop();
+    } catch {
+      /* already stopped */
+    }
     spawnSync('rm', ['-rf', '--one-file-system', work]);
     rmSync(work, { recursive: true, force: true });
   }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, isRoot } from '../helpers/cli.js';
 
-const skip = !isRoot() && process.env['CI'] !== 'true' ? 'needs root (or CI)' : false;
+const skip = !isRoot() && process.env.CI !== 'true' ? 'needs root (or CI)' : false;
 
 function bootTest(image: string, uefi = false): void {
   const r = spawnSync(join(BIN, 'kiln'), ['boot-test', image, '--timeout', '900', ...(uefi ? ['--uefi'] : [])], { encoding: 'utf8' });
@@ -24,7 +24,10 @@ function plainQemu(args: string[], timeoutMs: number): Promise<number> {
     const t0 = Date.now();
     const q = spawn('qemu-system-x86_64', ['-m', '1024', '-smp', '2', '-nographic', '-no-reboot', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let seen = '';
-    const timer = setTimeout(() => { q.kill('SIGKILL'); reject(new Error(`no login prompt after ${timeoutMs} ms:\n${seen.slice(-2000)}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      q.kill('SIGKILL');
+      reject(new Error(`no login prompt after ${timeoutMs} ms:\n${seen.slice(-2000)}`));
+    }, timeoutMs);
     q.stdout.on('data', (d: Buffer) => {
       seen += d.toString();
       if (/login:/.test(seen)) {
@@ -33,7 +36,10 @@ function plainQemu(args: string[], timeoutMs: number): Promise<number> {
         resolve(Date.now() - t0);
       }
     });
-    q.on('exit', () => { clearTimeout(timer); if (!/login:/.test(seen)) reject(new Error(`qemu exited:\n${seen.slice(-2000)}`)); });
+    q.on('exit', () => {
+      clearTimeout(timer);
+      if (!/login:/.test(seen)) reject(new Error(`qemu exited:\n${seen.slice(-2000)}`));
+    });
   });
 }
 
@@ -42,7 +48,8 @@ test('debian-minimal vm block-device-efi: BIOS and UEFI, kiln boot-test and plai
   mkdirSync(join(work, 'tmp'));
   try {
     const r = spawnSync(join(BIN, 'disk-image-create'), ['debian-minimal', 'vm', 'block-device-efi', '-t', 'qcow2,vmdk,vhd', '-o', join(work, 'debian')], {
-      encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
       env: { ...process.env, CI: 'true', DIB_RELEASE: 'bookworm', DIB_IMAGE_CACHE: join(work, 'cache'), TMP_DIR: join(work, 'tmp'), DIB_GRUB_TIMEOUT: '0' },
     });
     assert.equal(r.status, 0, (r.stdout + r.stderr).slice(-4000));
@@ -56,10 +63,19 @@ test('debian-minimal vm block-device-efi: BIOS and UEFI, kiln boot-test and plai
     await t.test('plain qemu: UEFI (OVMF)', async () => {
       const vars = join(work, 'OVMF_VARS_4M.fd');
       copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', vars);
-      const ms = await plainQemu(['-machine', 'q35',
-        '-drive', 'if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd',
-        '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
-        '-drive', `file=${qcow2},format=qcow2,if=virtio,snapshot=on`], 900_000);
+      const ms = await plainQemu(
+        [
+          '-machine',
+          'q35',
+          '-drive',
+          'if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd',
+          '-drive',
+          `if=pflash,format=raw,unit=1,file=${vars}`,
+          '-drive',
+          `file=${qcow2},format=qcow2,if=virtio,snapshot=on`,
+        ],
+        900_000,
+      );
       t.diagnostic(`plain qemu (UEFI) reached login: in ${(ms / 1000).toFixed(1)} s`);
     });
     await t.test('vmdk (streamOptimized) boots', () => bootTest(join(work, 'debian.vmdk')));

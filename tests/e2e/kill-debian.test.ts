@@ -15,15 +15,18 @@ import { findTool } from '../helpers/host-tools.js';
 import { kilnPid, listTree, markedProcesses, namedWorkspace, sleep, startKiln, waitFor, workspaces } from '../helpers/interrupt.js';
 
 const isRoot = process.getuid?.() === 0;
-const skip = !isRoot && process.env['CI'] !== 'true' ? 'needs root (or CI)'
-  : !findTool('mmdebstrap') && process.env['CI'] !== 'true' ? 'mmdebstrap is not installed' : false;
+const skip =
+  !isRoot && process.env.CI !== 'true' ? 'needs root (or CI)' : !findTool('mmdebstrap') && process.env.CI !== 'true' ? 'mmdebstrap is not installed' : false;
 
 const cacheTemps = (cache: string): string[] => {
   const b = join(cache, 'bootstrap');
   return existsSync(b) ? readdirSync(b).filter((n) => n.includes('.tmp-')) : [];
 };
 
-test('a cold Debian build killed during mmdebstrap leaves no process, no temporary tree outside the workspace, no cache temp file', { skip, timeout: 20 * 60_000 }, async (t) => {
+test('a cold Debian build killed during mmdebstrap leaves no process, no temporary tree outside the workspace, no cache temp file', {
+  skip,
+  timeout: 20 * 60_000,
+}, async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'kiln-kill-debian-'));
   chmodSync(base, 0o755);
   const d = { tmp: join(base, 'tmp'), out: join(base, 'out'), cache: join(base, 'cache'), tmpdir: join(base, 'tmpdir') };
@@ -56,10 +59,10 @@ test('a cold Debian build killed during mmdebstrap leaves no process, no tempora
       await checkNothingLeft('SIGKILL');
       const ws = workspaces(d.tmp);
       assert.equal(ws.length, 1, 'TMP_DIR holds only the workspace');
-      assert.ok(existsSync(join(ws[0]!, 'tmp/bootstrap')), 'mmdebstrap\'s temporary tree was in the workspace');
+      assert.ok(existsSync(join(ws[0]!, 'tmp/bootstrap')), "mmdebstrap's temporary tree was in the workspace");
       killedTemps = cacheTemps(d.cache);
     });
-    await t.test('SIGINT; the next build has swept the killed one\'s cache temp file', async () => {
+    await t.test("SIGINT; the next build has swept the killed one's cache temp file", async () => {
       const { run, pid } = await startBootstrap(12_000);
       for (const n of killedTemps) assert.ok(!cacheTemps(d.cache).includes(n), `${n} swept when the build started`);
       process.kill(pid, 'SIGINT');
@@ -68,7 +71,7 @@ test('a cold Debian build killed during mmdebstrap leaves no process, no tempora
       await checkNothingLeft('SIGINT');
       const ws = namedWorkspace(run.stderr());
       assert.ok(ws && workspaces(d.tmp).includes(ws), `the message names the workspace:\n${run.stderr().slice(-2000)}`);
-      assert.ok(!existsSync(join(ws, 'tmp/bootstrap')), 'mmdebstrap\'s temporary tree is removed after an interrupt');
+      assert.ok(!existsSync(join(ws, 'tmp/bootstrap')), "mmdebstrap's temporary tree is removed after an interrupt");
       assert.deepEqual(cacheTemps(d.cache), [], 'no cache temp file');
     });
   } finally {

@@ -44,14 +44,22 @@ export function errorOf(fn: () => unknown): string {
 }
 
 /** A 1-table MBR layout for the MBR tests: each partition primary or logical, 10MiB-style sizes. */
-export interface MbrTestPartition { primary: boolean; boot?: boolean; size: string; type?: string }
+export interface MbrTestPartition {
+  primary: boolean;
+  boot?: boolean;
+  size: string;
+  type?: string;
+}
 
 export function mbrTestLayout(parts: MbrTestPartition[], size: string): string {
-  return `- local_loop:\n    name: image0\n    size: ${size}\n- partitioning:\n    base: image0\n    label: mbr\n    partitions:\n${parts.map((p, i) =>
-    `      - name: p${i}\n        size: '${p.size}'\n        flags: [${[p.primary ? 'primary' : '', p.boot ? 'boot' : ''].filter(Boolean).join(', ')}]\n${p.type ? `        type: '${p.type}'\n` : ''}`).join('')}`;
+  return `- local_loop:\n    name: image0\n    size: ${size}\n- partitioning:\n    base: image0\n    label: mbr\n    partitions:\n${parts
+    .map(
+      (p, i) =>
+        `      - name: p${i}\n        size: '${p.size}'\n        flags: [${[p.primary ? 'primary' : '', p.boot ? 'boot' : ''].filter(Boolean).join(', ')}]\n${p.type ? `        type: '${p.type}'\n` : ''}`,
+    )
+    .join('')}`;
 }
 
 export function mbrTestTable(parts: MbrTestPartition[], size = '1GiB'): PartitionTablePlan {
   return planText(mbrTestLayout(parts, size)).partitionTables[0]!;
 }
-

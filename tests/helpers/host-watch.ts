@@ -5,12 +5,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-export interface HostWatch { stop(): { mounts: string[]; loops: string[] } }
+export interface HostWatch {
+  stop(): { mounts: string[]; loops: string[] };
+}
 
 const SCRIPT = `while :; do echo '#M'; cut -d' ' -f5 /proc/self/mountinfo; echo '#L'; losetup -a 2>/dev/null; sleep 0.2; done`;
 
 export function watchHost(logFile: string): HostWatch {
-  const baseMounts = new Set(readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((l) => l.split(' ')[4]!));
+  const baseMounts = new Set(
+    readFileSync('/proc/self/mountinfo', 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[4]!),
+  );
   const child: ChildProcess = spawn('sh', ['-c', `exec >${logFile}; ${SCRIPT}`], { stdio: 'ignore' });
   return {
     stop() {

@@ -26,7 +26,9 @@ export function startKiln(cmd: string, args: string[], env: Record<string, strin
     : [process.execPath, join(BIN, cmd), ...args];
   const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...full }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
     child.on('exit', (code, signal) => res({ code, signal }));
   });
@@ -96,7 +98,11 @@ export function listTree(dir: string): string[] {
 
 /** The workspaces (TMP_DIR/kiln-*) in a TMP_DIR. */
 export function workspaces(tmpDir: string): string[] {
-  return existsSync(tmpDir) ? readdirSync(tmpDir).filter((n) => n.startsWith('kiln-')).map((n) => join(tmpDir, n)) : [];
+  return existsSync(tmpDir)
+    ? readdirSync(tmpDir)
+        .filter((n) => n.startsWith('kiln-'))
+        .map((n) => join(tmpDir, n))
+    : [];
 }
 
 /** The workspace an interrupted build named on stderr. */

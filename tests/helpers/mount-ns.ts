@@ -17,7 +17,12 @@ eval "$setup" || exit 99
 cat /proc/self/mountinfo > "$mi"
 exit $rc`;
 
-export interface NsResult { status: number; stdout: string; stderr: string; mounts: MountEntry[] }
+export interface NsResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+  mounts: MountEntry[];
+}
 
 function argv(dir: string, setup: string, cmd: string[]): string[] {
   return ['--mount', '--propagation', 'private', 'sh', '-c', WRAPPER, 'sh', join(dir, 'mountinfo'), setup, ...cmd];
@@ -25,7 +30,9 @@ function argv(dir: string, setup: string, cmd: string[]): string[] {
 
 export function runInMountNs(dir: string, cmd: string[], opts: { env?: Record<string, string>; setup?: string } = {}): NsResult {
   const r = spawnSync('unshare', argv(dir, opts.setup ?? ':', cmd), {
-    encoding: 'utf8', env: { ...process.env, CI: 'true', ...opts.env }, timeout: 300_000,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', ...opts.env },
+    timeout: 300_000,
   });
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', mounts: parseMountInfo(readFileSync(join(dir, 'mountinfo'), 'utf8')) };
 }
@@ -35,17 +42,29 @@ export async function interruptInMountNs(dir: string, cmd: string[], ready: () =
   const child = spawn('unshare', argv(dir, ':', cmd), { env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
   await new Promise<void>((resolve, reject) => {
     const t0 = Date.now();
     const poll = setInterval(() => {
-      if (ready()) { clearInterval(poll); resolve(); } else if (Date.now() - t0 > 120_000) { clearInterval(poll); reject(new Error(`not ready:\n${stderr}`)); }
+      if (ready()) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() - t0 > 120_000) {
+        clearInterval(poll);
+        reject(new Error(`not ready:\n${stderr}`));
+      }
     }, 100);
   });
   // the build's own node process: not the unshare or sh wrappers, whose command lines name it too
-  const node = processesMentioning(cmd[0]!).map((l) => l.split(': ')).find(([, c]) => /^\S*node /.test(c ?? ''));
+  const node = processesMentioning(cmd[0]!)
+    .map((l) => l.split(': '))
+    .find(([, c]) => /^\S*node /.test(c ?? ''));
   if (!node) throw new Error(`no node process for ${cmd[0]}`);
   process.kill(Number(node[0]), 'SIGINT');
   const status = await exited;

@@ -21,7 +21,11 @@ after(() => {
   for (const c of canaries) rmSync(c.dir, { recursive: true, force: true });
 });
 
-export interface BuildOpts { env?: Record<string, string>; user?: string; privateVarTmp?: boolean }
+export interface BuildOpts {
+  env?: Record<string, string>;
+  user?: string;
+  privateVarTmp?: boolean;
+}
 export type Build = CliResult & { image: string };
 
 /**
@@ -29,7 +33,8 @@ export type Build = CliResult & { image: string };
  * holds a host file; the build fails with 99 if it changed. So a test of `/tmp -> /var/tmp` can never
  * empty this machine's real /var/tmp, even if Kiln regressed.
  */
-const PRIVATE_VAR_TMP = 'mount -t tmpfs kiln-var-tmp /var/tmp && echo host > /var/tmp/host-file && touch /var/tmp/host-file2\n' +
+const PRIVATE_VAR_TMP =
+  'mount -t tmpfs kiln-var-tmp /var/tmp && echo host > /var/tmp/host-file && touch /var/tmp/host-file2\n' +
   'rc=0; "$@" || rc=$?\n[ "$(cat /var/tmp/host-file)" = host ] && [ -e /var/tmp/host-file2 ] || { echo "HOST /var/tmp CHANGED" >&2; exit 99; }\nexit $rc';
 
 /** A build of busybox-minimal + one element with these hooks; checks the canary after it. */
@@ -44,8 +49,11 @@ export function buildWith(c: Canary, hooks: Record<string, string>, args: string
   const argv = ['plant', ...args, '-o', image];
   let r: CliResult;
   if (o.privateVarTmp) {
-    const p = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', PRIVATE_VAR_TMP, 'sh', join(BIN, 'disk-image-create'), ...argv],
-      { env: { ...process.env, CI: 'true', ...env }, encoding: 'utf8', timeout: 600_000 });
+    const p = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', PRIVATE_VAR_TMP, 'sh', join(BIN, 'disk-image-create'), ...argv], {
+      env: { ...process.env, CI: 'true', ...env },
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     r = { status: p.status ?? -1, stdout: p.stdout ?? '', stderr: p.stderr ?? '' };
   } else {
     r = runCli('disk-image-create', argv, { env, ...(o.user ? { user: o.user } : {}) });
@@ -69,4 +77,3 @@ export function expectLocated(r: CliResult, where: RegExp, what: RegExp): void {
   assert.match(r.stderr, what);
   assert.doesNotMatch(r.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace');
 }
-

@@ -7,19 +7,27 @@ import { KilnError } from '../../errors.js';
 import { bytesOf, type Bytes } from '../../units.js';
 
 const UNITS: [string, number][] = [
-  ['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024],
-  ['TB', 1000 ** 4], ['GB', 1000 ** 3], ['MB', 1000 ** 2], ['KB', 1000],
-  ['T', 1000 ** 4], ['G', 1000 ** 3], ['M', 1000 ** 2], ['K', 1000],
-  ['B', 1], ['', 1],
+  ['TiB', 1024 ** 4],
+  ['GiB', 1024 ** 3],
+  ['MiB', 1024 ** 2],
+  ['KiB', 1024],
+  ['TB', 1000 ** 4],
+  ['GB', 1000 ** 3],
+  ['MB', 1000 ** 2],
+  ['KB', 1000],
+  ['T', 1000 ** 4],
+  ['G', 1000 ** 3],
+  ['M', 1000 ** 2],
+  ['K', 1000],
+  ['B', 1],
+  ['', 1],
 ];
 
 // utils.py size_unit_spec_re
 const SPEC_RE = /^([\d.]*) ?([a-zA-Z0-9_]*)$/;
 
 /** A partition size as written: a byte count, or a percentage of a size known only when planning. */
-export type SizeSpec =
-  | { relative: false; bytes: Bytes; text: string }
-  | { relative: true; percent: number; text: string };
+export type SizeSpec = { relative: false; bytes: Bytes; text: string } | { relative: true; percent: number; text: string };
 
 /** DIB parse_abs_size_spec: bytes (int(factor * float(number))). */
 export function parseAbsSize(spec: string | number): Bytes {
@@ -29,7 +37,11 @@ export function parseAbsSize(spec: string | number): Bytes {
   const [, num = '', unit = ''] = m;
   const factor = UNITS.find(([u]) => u === unit)?.[1];
   if (factor === undefined) {
-    throw new KilnError(`unit_str [${unit}] not known`, { hint: `units: ${UNITS.map(([u]) => u).filter(Boolean).join(' ')} (M, G... are decimal)` });
+    throw new KilnError(`unit_str [${unit}] not known`, {
+      hint: `units: ${UNITS.map(([u]) => u)
+        .filter(Boolean)
+        .join(' ')} (M, G... are decimal)`,
+    });
   }
   const count = num.length > 0 ? Number(num) : 1;
   if (!Number.isFinite(count)) throw new KilnError(`Invalid size unit spec [${text}]`, { hint: 'the number has more than one dot' });

@@ -16,12 +16,12 @@ export interface RootfsParams {
 
 export function mergeRootfsParams(g: GraphConfig, p: RootfsParams): void {
   for (const e of g.entries) {
-    if (e.plugin !== 'mkfs' || e.values['name'] !== 'mkfs_root') continue;
+    if (e.plugin !== 'mkfs' || e.values.name !== 'mkfs_root') continue;
     const v = e.values;
-    if (v['type'] === undefined && p.rootFsType !== undefined) v['type'] = p.rootFsType;
-    if (v['opts'] === undefined && p.rootFsOpts !== undefined) v['opts'] = p.rootFsOpts;
-    if (v['label'] === undefined && p.rootLabel !== undefined) {
-      v['label'] = p.rootLabel ?? (v['type'] === 'xfs' ? 'img-rootfs' : 'cloudimg-rootfs');
+    if (v.type === undefined && p.rootFsType !== undefined) v.type = p.rootFsType;
+    if (v.opts === undefined && p.rootFsOpts !== undefined) v.opts = p.rootFsOpts;
+    if (v.label === undefined && p.rootLabel !== undefined) {
+      v.label = p.rootLabel ?? (v.type === 'xfs' ? 'img-rootfs' : 'cloudimg-rootfs');
     }
   }
 }

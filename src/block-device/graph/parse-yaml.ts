@@ -41,7 +41,10 @@ export function parseYamlWithLines(text: string, file: string): ParsedYaml {
     if (isSeq(n)) {
       const out: unknown[] = [];
       lines.set(out, lineOf(n));
-      itemLines.set(out, n.items.map((item) => lineOf(item as Node)));
+      itemLines.set(
+        out,
+        n.items.map((item) => lineOf(item as Node)),
+      );
       for (const item of n.items) out.push(convert(item));
       return out;
     }

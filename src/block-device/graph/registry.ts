@@ -14,15 +14,16 @@ import type { AnyNodeHandler, GraphNodeKind } from './types.js';
 export const HANDLERS: readonly AnyNodeHandler[] = [imageHandler, partitioningHandler, lvmHandler, mkfsHandler, mountHandler, fstabHandler];
 
 export const HANDLER_OF: Record<PluginName, AnyNodeHandler> = {
-  local_loop: imageHandler, partitioning: partitioningHandler, lvm: lvmHandler, mkfs: mkfsHandler, mount: mountHandler, fstab: fstabHandler,
+  local_loop: imageHandler,
+  partitioning: partitioningHandler,
+  lvm: lvmHandler,
+  mkfs: mkfsHandler,
+  mount: mountHandler,
+  fstab: fstabHandler,
 };
 
 /** The handler that made a graph node of each kind. */
-export const HANDLER_OF_KIND = Object.fromEntries(
-  HANDLERS.flatMap((h) => Object.keys(h.kinds).map((k) => [k, h])),
-) as Record<GraphNodeKind, AnyNodeHandler>;
+export const HANDLER_OF_KIND = Object.fromEntries(HANDLERS.flatMap((h) => Object.keys(h.kinds).map((k) => [k, h]))) as Record<GraphNodeKind, AnyNodeHandler>;
 
 /** Each graph-node kind's name in messages ('lvm pv', 'logical volume', ...). */
-export const KIND_NAMES = Object.fromEntries(
-  HANDLERS.flatMap((h) => Object.entries(h.kinds)),
-) as Record<GraphNodeKind, string>;
+export const KIND_NAMES = Object.fromEntries(HANDLERS.flatMap((h) => Object.entries(h.kinds))) as Record<GraphNodeKind, string>;

@@ -14,7 +14,12 @@ export function resolveBlockDeviceConfig(g: GraphConfig, ctx: NodeContext): Reso
   const add = (n: GraphNode): void => {
     const old = r.nodes.get(n.name);
     if (old) {
-      ctx.problems.push(new KilnError(`Duplicate node name: ${n.name}`, { where: n.where, hint: `also defined at ${old.where}; auto-names are <type>_<base>, set name: explicitly` }));
+      ctx.problems.push(
+        new KilnError(`Duplicate node name: ${n.name}`, {
+          where: n.where,
+          hint: `also defined at ${old.where}; auto-names are <type>_<base>, set name: explicitly`,
+        }),
+      );
       return;
     }
     r.nodes.set(n.name, n);
@@ -40,7 +45,12 @@ function orderNodes(r: ResolvedConfig, ctx: NodeContext): string[] {
   for (const e of edgesOf(r)) {
     if (!r.nodes.has(e.from) || !r.nodes.has(e.to)) {
       const missing = r.nodes.has(e.from) ? e.to : e.from;
-      ctx.problems.push(new KilnError(`Edge not defined: ${e.from}->${e.to}`, { where: e.where, hint: `no node is named '${missing}'; check base: (nodes: ${names.join(', ')})` }));
+      ctx.problems.push(
+        new KilnError(`Edge not defined: ${e.from}->${e.to}`, {
+          where: e.where,
+          hint: `no node is named '${missing}'; check base: (nodes: ${names.join(', ')})`,
+        }),
+      );
       continue;
     }
     if (succ.get(e.from)!.includes(e.to)) continue;
@@ -63,7 +73,9 @@ function orderNodes(r: ResolvedConfig, ctx: NodeContext): string[] {
   if (order.length < names.length) {
     const stuck = names.filter((n) => !order.includes(n));
     const first = r.nodes.get(stuck[0]!)!;
-    ctx.problems.push(new KilnError(`Dependency cycle between nodes: ${stuck.join(', ')}`, { where: first.where, hint: 'a node cannot (indirectly) be its own base' }));
+    ctx.problems.push(
+      new KilnError(`Dependency cycle between nodes: ${stuck.join(', ')}`, { where: first.where, hint: 'a node cannot (indirectly) be its own base' }),
+    );
   }
   return order;
 }

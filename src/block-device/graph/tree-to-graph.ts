@@ -51,7 +51,12 @@ export function configTreeToGraph(parsed: ParsedYaml, problems: KilnError[]): Gr
   const list = parsed.value;
   if (list === null || list === undefined) return { file, entries };
   if (!Array.isArray(list)) {
-    problems.push(new KilnError('block-device config must be a list of single-key entries', { where: `${file}:1`, hint: 'start each entry with "- local_loop:", "- partitioning:", ...' }));
+    problems.push(
+      new KilnError('block-device config must be a list of single-key entries', {
+        where: `${file}:1`,
+        hint: 'start each entry with "- local_loop:", "- partitioning:", ...',
+      }),
+    );
     return { file, entries };
   }
 
@@ -62,10 +67,10 @@ export function configTreeToGraph(parsed: ParsedYaml, problems: KilnError[]): Gr
     }
     const here = where(values) === `${file}:0` ? at : where(values);
     const self: Record<string, unknown> = {};
-    const base = values['base'] !== undefined ? values['base'] : parentBase;
-    if (base !== undefined) self['base'] = base;
-    const name = values['name'] !== undefined ? values['name'] : base !== undefined ? `${plugin}_${String(base)}` : undefined;
-    if (name !== undefined) self['name'] = name;
+    const base = values.base !== undefined ? values.base : parentBase;
+    if (base !== undefined) self.base = base;
+    const name = values.name !== undefined ? values.name : base !== undefined ? `${plugin}_${String(base)}` : undefined;
+    if (name !== undefined) self.name = name;
     let partitions: PartitionEntry[] | undefined;
     for (const [k, v] of Object.entries(values)) {
       if (k === 'name' || k === 'base') continue;
@@ -73,15 +78,17 @@ export function configTreeToGraph(parsed: ParsedYaml, problems: KilnError[]): Gr
         partitions = [];
         for (const part of v) {
           if (!isDict(part)) {
-            problems.push(new KilnError(`Partition entry not a dict: ${show(part)}`, { where: where(v), hint: 'each partition is a mapping with name, size, ...' }));
+            problems.push(
+              new KilnError(`Partition entry not a dict: ${show(part)}`, { where: where(v), hint: 'each partition is a mapping with name, size, ...' }),
+            );
             continue;
           }
           const p: Record<string, unknown> = {};
           for (const [pk, pv] of Object.entries(part)) {
-            if (isPlugin(pk)) recurse(pk, pv, part['name'] === undefined ? undefined : String(part['name']), where(part));
+            if (isPlugin(pk)) recurse(pk, pv, part.name === undefined ? undefined : String(part.name), where(part));
             else p[pk] = pv;
           }
-          if (self['base'] !== undefined) p['base'] = self['base'];
+          if (self.base !== undefined) p.base = self.base;
           partitions.push({ values: p, where: where(part) });
         }
       } else if (isPlugin(k)) {

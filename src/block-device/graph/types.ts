@@ -53,8 +53,18 @@ export interface PartitioningNode extends NodeCommon {
   partitions: PartitionNode[];
 }
 
-export interface PvNode extends NodeCommon { kind: 'pv'; base: string; options: string[]; lvm: string }
-export interface VgNode extends NodeCommon { kind: 'vg'; base: string[]; options: string[]; lvm: string }
+export interface PvNode extends NodeCommon {
+  kind: 'pv';
+  base: string;
+  options: string[];
+  lvm: string;
+}
+export interface VgNode extends NodeCommon {
+  kind: 'vg';
+  base: string[];
+  options: string[];
+  lvm: string;
+}
 export interface LvNode extends NodeCommon {
   kind: 'lv';
   base: string;
@@ -66,7 +76,12 @@ export interface LvNode extends NodeCommon {
   lvType?: 'thin' | 'thin-pool';
   thinPool?: string;
 }
-export interface LvmNode extends NodeCommon { kind: 'lvm'; pvs: PvNode[]; vgs: VgNode[]; lvs: LvNode[] }
+export interface LvmNode extends NodeCommon {
+  kind: 'lvm';
+  pvs: PvNode[];
+  vgs: VgNode[];
+  lvs: LvNode[];
+}
 
 export interface MkfsNode extends NodeCommon {
   kind: 'mkfs';
@@ -77,7 +92,11 @@ export interface MkfsNode extends NodeCommon {
   opts: string[];
 }
 
-export interface MountNode extends NodeCommon { kind: 'mount'; base: string; mountPoint: string }
+export interface MountNode extends NodeCommon {
+  kind: 'mount';
+  base: string;
+  mountPoint: string;
+}
 
 export interface FstabNode extends NodeCommon {
   kind: 'fstab';
@@ -154,4 +173,5 @@ export interface NodeHandler<N = unknown, G extends GraphNode = GraphNode> {
  * A handler of some node type, as the registry holds them side by side (its graph-node type is
  * erased: each handler only ever gets back the nodes it made).
  */
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds handlers of every node type; each checks its own config
 export type AnyNodeHandler = NodeHandler<unknown, any>;

@@ -13,7 +13,9 @@ import type { DeviceUse, NodeContext, ResolvedConfig } from './types.js';
 const CHECK_RANK: Record<PluginName, number> = { mkfs: 0, mount: 1, local_loop: 2, partitioning: 3, lvm: 4, fstab: 5 };
 
 export function validateResolved(r: ResolvedConfig, ctx: NodeContext): void {
-  const push = (msg: string, where: string, hint?: string): void => { ctx.problems.push(new KilnError(msg, hint ? { where, hint } : { where })); };
+  const push = (msg: string, where: string, hint?: string): void => {
+    ctx.problems.push(new KilnError(msg, hint ? { where, hint } : { where }));
+  };
   for (const h of HANDLERS) {
     for (const ref of h.nodes(r).flatMap((n) => h.bases?.(n) ?? [])) {
       const b = r.nodes.get(ref.base);
@@ -29,7 +31,12 @@ export function validateResolved(r: ResolvedConfig, ctx: NodeContext): void {
     for (const u of h.nodes(r).flatMap((n) => h.devices?.(n) ?? [])) users.set(u.device, [...(users.get(u.device) ?? []), u]);
   }
   for (const [dev, us] of users) {
-    if (us.length > 1) push(`block device '${dev}' is used by ${us.map((u) => u.user).join(' and ')}: they would overlap`, us[1]!.where, 'give each its own partition or logical volume');
+    if (us.length > 1)
+      push(
+        `block device '${dev}' is used by ${us.map((u) => u.user).join(' and ')}: they would overlap`,
+        us[1]!.where,
+        'give each its own partition or logical volume',
+      );
   }
   for (const h of HANDLERS) {
     if (!h.onePerBase) continue;
@@ -52,8 +59,10 @@ export function validateResolved(r: ResolvedConfig, ctx: NodeContext): void {
 export function validateRootMount(r: ResolvedConfig, ctx: NodeContext, file: string): void {
   if (r.mounts.some((m) => m.mountPoint === '/')) return;
   const others = r.mounts.filter((m) => m.mountPoint !== 'none').map((m) => m.mountPoint);
-  ctx.problems.push(new KilnError(`no filesystem is mounted at /: the image would hold none of the tree${others.length ? ` (mounted: ${others.join(', ')})` : ''}`, {
-    where: r.mkfs[0]?.where ?? r.images[0]?.where ?? `${file}:1`,
-    hint: 'mount the filesystem for the root tree at /, e.g. mkfs: {name: mkfs_root, type: ext4, mount: {mount_point: /}}',
-  }));
+  ctx.problems.push(
+    new KilnError(`no filesystem is mounted at /: the image would hold none of the tree${others.length ? ` (mounted: ${others.join(', ')})` : ''}`, {
+      where: r.mkfs[0]?.where ?? r.images[0]?.where ?? `${file}:1`,
+      hint: 'mount the filesystem for the root tree at /, e.g. mkfs: {name: mkfs_root, type: ext4, mount: {mount_point: /}}',
+    }),
+  );
 }

@@ -12,13 +12,27 @@ export function lvmVgOf(plan: BlockDevicePlan, l: LvmPlan, vgName: string, epoch
   return {
     offsets,
     vg: {
-      name: vg.name, uuid: vg.uuid, seqno: 1, extentSizeSectors: LVM_DEFAULT_EXTENT_SECTORS,
-      pvs: pvs.map((p) => ({ name: p.name, uuid: p.uuid, deviceBytes: p.sizeBytes, peStartSectors: LVM_DEFAULT_PE_START_SECTORS, peCount: p.peCount, deviceHint: `/dev/vda${partNumber(p.partition)}` })),
-      lvs: l.lvs.filter((x) => x.vg === vg.name).map((x) => ({
-        name: x.name, uuid: x.uuid,
-        segments: x.segments.map((s) => ({ startExtent: s.startExtent, extentCount: s.extentCount, pv: s.pv, pvStartExtent: s.pvStartExtent })),
+      name: vg.name,
+      uuid: vg.uuid,
+      seqno: 1,
+      extentSizeSectors: LVM_DEFAULT_EXTENT_SECTORS,
+      pvs: pvs.map((p) => ({
+        name: p.name,
+        uuid: p.uuid,
+        deviceBytes: p.sizeBytes,
+        peStartSectors: LVM_DEFAULT_PE_START_SECTORS,
+        peCount: p.peCount,
+        deviceHint: `/dev/vda${partNumber(p.partition)}`,
       })),
-      creationHost: 'kiln', creationTime: epoch,
+      lvs: l.lvs
+        .filter((x) => x.vg === vg.name)
+        .map((x) => ({
+          name: x.name,
+          uuid: x.uuid,
+          segments: x.segments.map((s) => ({ startExtent: s.startExtent, extentCount: s.extentCount, pv: s.pv, pvStartExtent: s.pvStartExtent })),
+        })),
+      creationHost: 'kiln',
+      creationTime: epoch,
     },
   };
 }

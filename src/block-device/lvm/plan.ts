@@ -24,17 +24,41 @@ export function planLvm(l: LvmNode, partitions: Map<string, PartitionPlan>, seed
     const part = partitions.get(pv.base);
     if (!part) continue; // base problems are reported by validate/resolve
     const vg = pvVg.get(pv.name);
-    if (vg === undefined) { problems.push(new KilnError(`pv ${pv.name} is in no vg`, { where: pv.where, hint: 'list it in a vgs[].base' })); continue; }
+    if (vg === undefined) {
+      problems.push(new KilnError(`pv ${pv.name} is in no vg`, { where: pv.where, hint: 'list it in a vgs[].base' }));
+      continue;
+    }
     const peCount = lvmPeCount(part.sizeBytes);
-    if (peCount === 0) problems.push(new KilnError(`pv ${pv.name}: partition ${part.name} (${part.sizeBytes} bytes) is too small for one 4 MiB extent after the 1 MiB header`, { where: pv.where }));
-    plan.pvs.push({ name: pv.name, partition: part.name, vg, uuid: lvmId(seed, `pv:${pv.name}`), offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, peStartBytes: PE_START_BYTES, peCount });
+    if (peCount === 0)
+      problems.push(
+        new KilnError(`pv ${pv.name}: partition ${part.name} (${part.sizeBytes} bytes) is too small for one 4 MiB extent after the 1 MiB header`, {
+          where: pv.where,
+        }),
+      );
+    plan.pvs.push({
+      name: pv.name,
+      partition: part.name,
+      vg,
+      uuid: lvmId(seed, `pv:${pv.name}`),
+      offsetBytes: part.offsetBytes,
+      sizeBytes: part.sizeBytes,
+      peStartBytes: PE_START_BYTES,
+      peCount,
+    });
   }
   // free extent cursor per PV
   const used = new Map<string, number>(plan.pvs.map((p) => [p.name, 0]));
   for (const vg of l.vgs) {
     const pvs = vg.base.map((n) => plan.pvs.find((p) => p.name === n)).filter((p): p is LvmPvPlan => p !== undefined);
     const extentCount = pvs.reduce((s, p) => s + p.peCount, 0);
-    plan.vgs.push({ name: vg.name, uuid: lvmId(seed, `vg:${vg.name}`), pvs: pvs.map((p) => p.name), extentBytes: EXTENT_BYTES, extentCount, freeExtents: extentCount });
+    plan.vgs.push({
+      name: vg.name,
+      uuid: lvmId(seed, `vg:${vg.name}`),
+      pvs: pvs.map((p) => p.name),
+      extentBytes: EXTENT_BYTES,
+      extentCount,
+      freeExtents: extentCount,
+    });
   }
   for (const lv of l.lvs) {
     const vg = plan.vgs.find((v) => v.name === lv.base);
@@ -55,11 +79,17 @@ export function planLvm(l: LvmNode, partitions: Map<string, PartitionPlan>, seed
       const unit = m[3]?.toUpperCase();
       want = unit === undefined ? Math.floor(n) : Math.floor((n * (unit === 'VG' ? vg.extentCount : vg.freeExtents)) / 100);
     }
-    if (want <= 0) { problems.push(new KilnError(`lv ${lv.name}: ${request} is less than one 4 MiB extent`, { where: lv.where })); continue; }
+    if (want <= 0) {
+      problems.push(new KilnError(`lv ${lv.name}: ${request} is less than one 4 MiB extent`, { where: lv.where }));
+      continue;
+    }
     if (want > vg.freeExtents) {
-      problems.push(new KilnError(`lv ${lv.name} does not fit: ${want} extents (${want * EXTENT_BYTES} bytes) asked, vg ${vg.name} has ${vg.freeExtents} free`, {
-        where: lv.where, hint: 'make the logical volumes smaller or the PV partitions bigger',
-      }));
+      problems.push(
+        new KilnError(`lv ${lv.name} does not fit: ${want} extents (${want * EXTENT_BYTES} bytes) asked, vg ${vg.name} has ${vg.freeExtents} free`, {
+          where: lv.where,
+          hint: 'make the logical volumes smaller or the PV partitions bigger',
+        }),
+      );
       continue;
     }
     const segments: LvmSegmentPlan[] = [];
@@ -69,14 +99,28 @@ export function planLvm(l: LvmNode, partitions: Map<string, PartitionPlan>, seed
       const start = used.get(pvName)!;
       const n = Math.min(left, pv.peCount - start);
       if (n <= 0) continue;
-      segments.push({ pv: pvName, startExtent: want - left, pvStartExtent: start, extentCount: n,
-        offsetBytes: bytes(pv.offsetBytes + pv.peStartBytes + start * EXTENT_BYTES), sizeBytes: bytes(n * EXTENT_BYTES) });
+      segments.push({
+        pv: pvName,
+        startExtent: want - left,
+        pvStartExtent: start,
+        extentCount: n,
+        offsetBytes: bytes(pv.offsetBytes + pv.peStartBytes + start * EXTENT_BYTES),
+        sizeBytes: bytes(n * EXTENT_BYTES),
+      });
       used.set(pvName, start + n);
       left -= n;
       if (left === 0) break;
     }
     vg.freeExtents -= want;
-    const out: LvmLvPlan = { name: lv.name, vg: vg.name, uuid: lvmId(seed, `lv:${vg.name}/${lv.name}`), extents: want, sizeBytes: bytes(want * EXTENT_BYTES), request, segments };
+    const out: LvmLvPlan = {
+      name: lv.name,
+      vg: vg.name,
+      uuid: lvmId(seed, `lv:${vg.name}/${lv.name}`),
+      extents: want,
+      sizeBytes: bytes(want * EXTENT_BYTES),
+      request,
+      segments,
+    };
     plan.lvs.push(out);
   }
   return plan;
@@ -90,7 +134,8 @@ export function unappliedOptionWarnings(l: LvmNode): string[] {
   const out: string[] = [];
   for (const item of [...l.pvs, ...l.vgs, ...l.lvs]) {
     const options = item.options.filter((o) => !['--force', '-f', '-ff', '--yes', '-y'].includes(o));
-    if (options.length > 0) out.push(`lvm ${item.kind} ${item.name}: options ${JSON.stringify(options)} are not applied (Kiln writes LVM metadata without the lvm tools)`);
+    if (options.length > 0)
+      out.push(`lvm ${item.kind} ${item.name}: options ${JSON.stringify(options)} are not applied (Kiln writes LVM metadata without the lvm tools)`);
   }
   return out;
 }

@@ -14,9 +14,15 @@ export class LvmTextWriter {
   private indent = 0;
   constructor(readonly style: LvmTextStyle) {}
 
-  inc(): void { this.indent = Math.min(MAX_INDENT, this.indent + 1); }
-  dec(): void { this.indent = Math.max(0, this.indent - 1); }
-  nl(): void { this.parts.push('\n'); }
+  inc(): void {
+    this.indent = Math.min(MAX_INDENT, this.indent + 1);
+  }
+  dec(): void {
+    this.indent = Math.max(0, this.indent - 1);
+  }
+  nl(): void {
+    this.parts.push('\n');
+  }
 
   /** outf()/outfc(): one line; `comment` only shows in the backup style. */
   out(text: string, comment?: string): void {
@@ -33,7 +39,9 @@ export class LvmTextWriter {
     this.parts.push(line, '\n');
   }
 
-  text(): string { return this.parts.join(''); }
+  text(): string {
+    return this.parts.join('');
+  }
 }
 
 /** export.c _sectors_to_units(): "# %g <Unit>" of a size in 512-byte sectors. */
@@ -57,15 +65,18 @@ const p2 = (n: number): string => String(n).padStart(2, '0');
 /** ctime(3) in UTC (lvm uses local time; Kiln builds pin TZ to UTC): "Mon Nov 23 12:03:36 2026\n". */
 export function ctimeUtc(seconds: number): string {
   const t = new Date(seconds * 1000);
-  return `${DAYS[t.getUTCDay()]} ${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')} ` +
-    `${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())} ${t.getUTCFullYear()}\n`;
+  return (
+    `${DAYS[t.getUTCDay()]} ${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')} ` +
+    `${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())} ${t.getUTCFullYear()}\n`
+  );
 }
 
 /** strftime("%Y-%m-%d %T %z") in UTC, the LV creation_time comment of export.c _print_lv(). */
 export function isoTimeUtc(seconds: number): string {
   const t = new Date(seconds * 1000);
-  return `${t.getUTCFullYear()}-${p2(t.getUTCMonth() + 1)}-${p2(t.getUTCDate())} ` +
-    `${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())} +0000`;
+  return (
+    `${t.getUTCFullYear()}-${p2(t.getUTCMonth() + 1)}-${p2(t.getUTCDate())} ` + `${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())} +0000`
+  );
 }
 
 /** dm_escape_double_quotes(): a backslash before every '"' and '\\'. */

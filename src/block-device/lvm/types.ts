@@ -65,8 +65,7 @@ export interface LvmVg {
 }
 
 /** Extents lvm2 itself would give a PV of `deviceBytes` (pvcreate: (dev_size - pe_start) / extent_size). */
-export function lvmPeCount(deviceBytes: number, peStartSectors = LVM_DEFAULT_PE_START_SECTORS,
-  extentSizeSectors = LVM_DEFAULT_EXTENT_SECTORS): number {
+export function lvmPeCount(deviceBytes: number, peStartSectors = LVM_DEFAULT_PE_START_SECTORS, extentSizeSectors = LVM_DEFAULT_EXTENT_SECTORS): number {
   const sectors = Math.floor(deviceBytes / LVM_SECTOR_BYTES);
   return Math.max(0, Math.floor((sectors - peStartSectors) / extentSizeSectors));
 }

@@ -8,8 +8,7 @@ import { LVM_SECTOR_BYTES, lvmPeCount, type LvmVg } from './types.js';
 
 const NAME = /^[a-zA-Z0-9+_.][a-zA-Z0-9+_.-]{0,126}$/;
 const LV_RESERVED_PREFIXES = ['pvmove', 'snapshot'];
-const LV_RESERVED_STRINGS = ['_cdata', '_cmeta', '_corig', '_mimage', '_mlog', '_rimage', '_rmeta', '_tdata',
-  '_tmeta', '_vdata', '_pmspare', '_vorigin'];
+const LV_RESERVED_STRINGS = ['_cdata', '_cmeta', '_corig', '_mimage', '_mlog', '_rimage', '_rmeta', '_tdata', '_tmeta', '_vdata', '_pmspare', '_vorigin'];
 
 function lvNameProblem(name: string): string | undefined {
   const prefix = LV_RESERVED_PREFIXES.find((p) => name.startsWith(p));
@@ -29,7 +28,9 @@ function nameProblem(kind: string, name: string): string | undefined {
 export function validateLvmVg(vg: LvmVg): KilnError[] {
   const problems: KilnError[] = [];
   const where = `lvm vg '${vg.name}'`;
-  const add = (message: string, at = where): void => { problems.push(new KilnError(message, { where: at })); };
+  const add = (message: string, at = where): void => {
+    problems.push(new KilnError(message, { where: at }));
+  };
   const bad = nameProblem('vg', vg.name);
   if (bad) add(bad);
   if (!isLvmId(vg.uuid)) add(`vg uuid '${vg.uuid}' is not 32 chars of [0-9A-Za-z]`);
@@ -68,13 +69,19 @@ export function validateLvmVg(vg: LvmVg): KilnError[] {
       if (!Number.isInteger(seg.extentCount) || seg.extentCount < 1) add(`extent count ${seg.extentCount} must be >= 1`, sat);
       next = seg.startExtent + seg.extentCount;
       const map = used.get(seg.pv);
-      if (!map) { add(`refers to unknown pv '${seg.pv}'`, sat); return; }
+      if (!map) {
+        add(`refers to unknown pv '${seg.pv}'`, sat);
+        return;
+      }
       if (seg.pvStartExtent < 0 || seg.pvStartExtent + seg.extentCount > map.length) {
         add(`pv extents ${seg.pvStartExtent}..${seg.pvStartExtent + seg.extentCount - 1} are outside pv '${seg.pv}' (${map.length} extents)`, sat);
         return;
       }
       for (let e = seg.pvStartExtent; e < seg.pvStartExtent + seg.extentCount; e++) {
-        if (map[e]) { add(`pv '${seg.pv}' extent ${e} is already used by another segment`, sat); break; }
+        if (map[e]) {
+          add(`pv '${seg.pv}' extent ${e} is already used by another segment`, sat);
+          break;
+        }
         map[e] = true;
       }
     });

@@ -13,10 +13,9 @@ import { assertLvmVg } from './validate.js';
  * @param image a path (opened read-write, not created) or an fd open for writing
  * @param pvOffsetsBytes byte offset of each PV region (by LvmPv.name) in the image
  */
-export function writeLvm(image: string | number, pvOffsetsBytes: Record<string, Bytes>, vg: LvmVg,
-  opts: VgTextOptions = {}): void {
+export function writeLvm(image: string | number, pvOffsetsBytes: Record<string, Bytes>, vg: LvmVg, opts: VgTextOptions = {}): void {
   assertLvmVg(vg);
-  const text = Buffer.from(formatVgMetadata(vg, { ...opts, style: 'disk' }) + '\0', 'utf8');
+  const text = Buffer.from(`${formatVgMetadata(vg, { ...opts, style: 'disk' })}\0`, 'utf8');
   const fd = typeof image === 'number' ? image : openSync(image, 'r+');
   try {
     const imageBytes = fstatSync(fd).size;

@@ -11,7 +11,7 @@ export function copyRanges(from: string, to: string, ranges: ByteRange[]): void 
   try {
     let srcPos = 0;
     for (const r of ranges) {
-      for (let done = 0; done < r.sizeBytes;) {
+      for (let done = 0; done < r.sizeBytes; ) {
         const n = readSync(src, buf, 0, Math.min(CHUNK, r.sizeBytes - done), srcPos + done);
         if (n <= 0) break;
         const chunk = buf.subarray(0, n);

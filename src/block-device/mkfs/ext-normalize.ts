@@ -42,7 +42,7 @@ export function normalizeExtSuperblocks(image: string, offset: number): number {
     const blocks = sb.readUInt32LE(0x04) + (incompat & INCOMPAT_64BIT ? sb.readUInt32LE(0x150) * 2 ** 32 : 0);
     const groups = Math.ceil((blocks - firstData) / perGroup);
     const roCompat = sb.readUInt32LE(0x64);
-    const sparse2 = sb.readUInt32LE(0x5c) & COMPAT_SPARSE_SUPER2 ? [sb.readUInt32LE(0x24c), sb.readUInt32LE(0x250)] as [number, number] : undefined;
+    const sparse2 = sb.readUInt32LE(0x5c) & COMPAT_SPARSE_SUPER2 ? ([sb.readUInt32LE(0x24c), sb.readUInt32LE(0x250)] as [number, number]) : undefined;
     let patched = 0;
     for (const g of superblockGroups(groups, (roCompat & RO_COMPAT_SPARSE_SUPER) !== 0, sparse2)) {
       const at = offset + (g === 0 ? 1024 : (g * perGroup + firstData) * blockSize);

@@ -34,7 +34,10 @@ export function mkfsFatArgs(req: MkfsRequest, target: string): string[] {
   if (req.sizeBytes % 1024 !== 0) throw new KilnError(`${where(req)}: size ${req.sizeBytes} is not a multiple of 1 KiB`);
   const label = fatLabel(req.label);
   if (label && label.length > FAT_LABEL_MAX) {
-    throw new KilnError(`label '${label}' is longer than ${FAT_LABEL_MAX} characters (vfat)`, { where: where(req), hint: 'give the mkfs node a shorter label' });
+    throw new KilnError(`label '${label}' is longer than ${FAT_LABEL_MAX} characters (vfat)`, {
+      where: where(req),
+      hint: 'give the mkfs node a shorter label',
+    });
   }
   const serial = deriveU32(req.seed, 'fat-serial').toString(16).padStart(8, '0');
   // --invariant: dosfstools 4.2 ignores SOURCE_DATE_EPOCH and stamps the volume label entry with the
@@ -71,7 +74,13 @@ export async function makeFat(ctx: MkfsContext, req: MkfsRequest): Promise<void>
   const img = `${req.image}@@${req.offsetBytes}`;
   const dirs = entries.filter((e) => e.kind === 'dir');
   const skipped = entries.filter((e) => e.kind !== 'dir' && e.kind !== 'file');
-  if (skipped.length) ctx.log.warn(`vfat ${where(req)}: FAT cannot store ${skipped.length} symlink(s)/special file(s), skipped: ${skipped.slice(0, 5).map((e) => e.path).join(', ')}`);
+  if (skipped.length)
+    ctx.log.warn(
+      `vfat ${where(req)}: FAT cannot store ${skipped.length} symlink(s)/special file(s), skipped: ${skipped
+        .slice(0, 5)
+        .map((e) => e.path)
+        .join(', ')}`,
+    );
   for (let i = 0; i < dirs.length; i += BATCH) {
     await runTool(ctx, true, 'mmd', ['-i', img, ...dirs.slice(i, i + BATCH).map((d) => `::/${d.path}`)], { env, context: 'mmd' });
   }

@@ -23,13 +23,23 @@ export async function makeFilesystem(ctx: MkfsContext, req: MkfsRequest): Promis
   if (req.sourceDir !== undefined && !isDirectory(req.sourceDir)) {
     throw new KilnError(`${where(req)}: source directory ${req.sourceDir} does not exist`);
   }
-  ctx.log.info(`mkfs ${req.type}${req.label ? ` '${req.label}'` : ''}: ${req.sizeBytes} bytes at offset ${req.offsetBytes}${req.sourceDir ? ` from ${req.sourceDir}` : ''}`);
+  ctx.log.info(
+    `mkfs ${req.type}${req.label ? ` '${req.label}'` : ''}: ${req.sizeBytes} bytes at offset ${req.offsetBytes}${req.sourceDir ? ` from ${req.sourceDir}` : ''}`,
+  );
   switch (req.type) {
-    case 'ext2': case 'ext3': case 'ext4': return makeExt(ctx, req);
-    case 'vfat': case 'fat': return makeFat(ctx, req);
-    case 'xfs': return makeXfs(ctx, req);
-    case 'btrfs': return makeBtrfs(ctx, req);
-    case 'swap': return makeSwap(ctx, req);
+    case 'ext2':
+    case 'ext3':
+    case 'ext4':
+      return makeExt(ctx, req);
+    case 'vfat':
+    case 'fat':
+      return makeFat(ctx, req);
+    case 'xfs':
+      return makeXfs(ctx, req);
+    case 'btrfs':
+      return makeBtrfs(ctx, req);
+    case 'swap':
+      return makeSwap(ctx, req);
     default:
       throw new KilnError(`unsupported filesystem type '${String((req as { type: unknown }).type)}'`, { hint: `use one of ${FS_TYPES.join(', ')}` });
   }
@@ -48,9 +58,12 @@ const SCRATCH = { tool: 'fallocate', why: 'clear the region before copying a fil
 /** Host tools a filesystem type needs, for preflight. */
 export function mkfsTools(type: FsType): { tool: string; why: string }[] {
   switch (type) {
-    case 'ext2': case 'ext3': case 'ext4':
+    case 'ext2':
+    case 'ext3':
+    case 'ext4':
       return [{ tool: 'mke2fs', why: `create ${type} from the tree at a byte offset (-d, -E offset=)` }];
-    case 'vfat': case 'fat':
+    case 'vfat':
+    case 'fat':
       return [
         { tool: 'mkfs.fat', why: 'create the FAT filesystem (in a scratch file of the region size)' },
         { tool: 'mmd', why: 'create FAT directories in the image (mtools)' },

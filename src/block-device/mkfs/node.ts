@@ -16,7 +16,10 @@ export const mkfsHandler: NodeHandler<MkfsNode, MkfsNode> = {
   plugin: 'mkfs',
   kinds: { mkfs: 'mkfs' },
   parse: parseMkfsNode,
-  add(n, r) { r.mkfs.push(n); return [n]; },
+  add(n, r) {
+    r.mkfs.push(n);
+    return [n];
+  },
   nodes: (r) => r.mkfs,
   edges: (m) => [{ from: m.base, to: m.name }],
   bases: (m) => [{ node: `mkfs ${m.name}`, base: m.base, kinds: ['partition', 'lv', 'image'], where: m.where }],
@@ -24,7 +27,8 @@ export const mkfsHandler: NodeHandler<MkfsNode, MkfsNode> = {
   check(r, ctx) {
     const labels = new Map<string, string>();
     for (const m of r.mkfs) {
-      if (labels.has(m.label)) problem(ctx, `File system label [${m.label}] used more than once`, m.where, `also used by mkfs ${labels.get(m.label)}; set label: to a unique value`);
+      if (labels.has(m.label))
+        problem(ctx, `File system label [${m.label}] used more than once`, m.where, `also used by mkfs ${labels.get(m.label)}; set label: to a unique value`);
       else labels.set(m.label, m.name);
       const max = MAX_LABEL[m.type];
       if (max !== undefined && m.label.length > max) {
@@ -38,21 +42,27 @@ function parseMkfsNode(e: GraphEntry, ctx: NodeContext): MkfsNode | undefined {
   const v = e.values;
   let ok = true;
   for (const k of ['base', 'type']) {
-    if (v[k] === undefined) { problem(ctx, `Mkfs config needs [${k}]`, e.where, k === 'type' ? `e.g. type: ext4 (one of ${FS_TYPES.join(', ')})` : undefined); ok = false; }
+    if (v[k] === undefined) {
+      problem(ctx, `Mkfs config needs [${k}]`, e.where, k === 'type' ? `e.g. type: ext4 (one of ${FS_TYPES.join(', ')})` : undefined);
+      ok = false;
+    }
   }
-  if (e.name === undefined) { problem(ctx, 'Mkfs config needs [name]', e.where); ok = false; }
+  if (e.name === undefined) {
+    problem(ctx, 'Mkfs config needs [name]', e.where);
+    ok = false;
+  }
   warnUnknownKeys(v, ['name', 'base', 'type', 'label', 'opts', 'uuid'], 'mkfs', e.where, ctx.warnings);
-  const type = asText(v['type']);
+  const type = asText(v.type);
   if (type !== undefined && !FS_TYPES.includes(type as FsTypeName)) {
     problem(ctx, `Unknown filesystem type '${type}' in mkfs ${e.name ?? ''}`, e.where, `valid types: ${FS_TYPES.join(', ')}`);
     ok = false;
   }
   if (!ok || e.name === undefined || type === undefined) return undefined;
-  let label = asText(v['label']) ?? e.name;
+  let label = asText(v.label) ?? e.name;
   if (type === 'vfat' || type === 'fat') label = label.toUpperCase();
-  const opts = (asText(v['opts']) ?? '').trim().split(' ').filter(Boolean);
-  const node: MkfsNode = { kind: 'mkfs', name: e.name, base: String(v['base']), type: type as FsTypeName, label, opts, where: e.where };
-  const uuid = asText(v['uuid']);
+  const opts = (asText(v.opts) ?? '').trim().split(' ').filter(Boolean);
+  const node: MkfsNode = { kind: 'mkfs', name: e.name, base: String(v.base), type: type as FsTypeName, label, opts, where: e.where };
+  const uuid = asText(v.uuid);
   if (uuid !== undefined) node.uuid = uuid;
   return node;
 }

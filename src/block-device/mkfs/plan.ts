@@ -23,13 +23,26 @@ export function planFilesystems(r: ResolvedConfig, image: ImagePlan, parts: Map<
     // a filesystem uses whole 4 KiB blocks: an MBR partition of N% can end mid-block (mkfs on a
     // device rounds down the same way)
     if (part) extents = [{ offsetBytes: part.offsetBytes, sizeBytes: bytes(part.sizeBytes - (part.sizeBytes % FS_BLOCK)) }];
-    else if (lv) { kind = 'lv'; extents = mergeRanges(lv.segments); }
-    else if (m.base === image.name) { kind = 'image'; extents = [{ offsetBytes: bytes(0), sizeBytes: bytes(image.sizeBytes - (image.sizeBytes % FS_BLOCK)) }]; }
+    else if (lv) {
+      kind = 'lv';
+      extents = mergeRanges(lv.segments);
+    } else if (m.base === image.name) {
+      kind = 'image';
+      extents = [{ offsetBytes: bytes(0), sizeBytes: bytes(image.sizeBytes - (image.sizeBytes % FS_BLOCK)) }];
+    }
     if (!extents) continue; // base problems are reported by validate/resolve
     const mount = r.mounts.find((x) => x.base === m.name);
     const fs: FilesystemPlan = {
-      name: m.name, type: m.type, label: m.label, uuid: m.uuid ?? deriveGuid(seed, `fs:${m.name}`), opts: m.opts,
-      device: { kind, name: m.base }, extents, offsetBytes: extents[0]!.offsetBytes, sizeBytes: bytes(extents.reduce((s, e) => s + e.sizeBytes, 0)), where: m.where,
+      name: m.name,
+      type: m.type,
+      label: m.label,
+      uuid: m.uuid ?? deriveGuid(seed, `fs:${m.name}`),
+      opts: m.opts,
+      device: { kind, name: m.base },
+      extents,
+      offsetBytes: extents[0]!.offsetBytes,
+      sizeBytes: bytes(extents.reduce((s, e) => s + e.sizeBytes, 0)),
+      where: m.where,
     };
     if (mount) fs.mountPoint = m.type === 'swap' ? 'none' : mount.mountPoint;
     out.push(fs);
@@ -52,7 +65,12 @@ function mergeRanges(segs: ByteRange[]): ByteRange[] {
 export function checkXfsSizes(filesystems: FilesystemPlan[], minBytes: number, problems: KilnError[]): void {
   for (const f of filesystems) {
     if (f.type === 'xfs' && f.sizeBytes < minBytes) {
-      problems.push(new KilnError(`mkfs ${f.name}: xfs needs at least 300 MiB, ${f.device.kind} ${f.device.name} has ${f.sizeBytes} bytes`, { where: f.where, hint: 'make it bigger or use ext4' }));
+      problems.push(
+        new KilnError(`mkfs ${f.name}: xfs needs at least 300 MiB, ${f.device.kind} ${f.device.name} has ${f.sizeBytes} bytes`, {
+          where: f.where,
+          hint: 'make it bigger or use ext4',
+        }),
+      );
     }
   }
 }

@@ -66,7 +66,10 @@ export function parseSeekOutput(out: string, size: number): ByteRange[] {
     if (!m) continue;
     const at = Number(m[2]);
     if (m[1] === 'DATA') dataAt ??= at;
-    else if (dataAt !== undefined) { ranges.push([dataAt, Math.min(at, size)]); dataAt = undefined; }
+    else if (dataAt !== undefined) {
+      ranges.push([dataAt, Math.min(at, size)]);
+      dataAt = undefined;
+    }
   }
   if (dataAt !== undefined) ranges.push([dataAt, size]);
   return ranges;

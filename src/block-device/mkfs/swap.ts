@@ -8,7 +8,8 @@ import type { MkfsContext, MkfsRequest } from './types.js';
 export const SWAP_LABEL_MAX = 16;
 
 export function mkswapArgs(req: MkfsRequest, target: string): string[] {
-  if (req.label && req.label.length > SWAP_LABEL_MAX) throw new KilnError(`label '${req.label}' is longer than ${SWAP_LABEL_MAX} characters (swap)`, { where: where(req) });
+  if (req.label && req.label.length > SWAP_LABEL_MAX)
+    throw new KilnError(`label '${req.label}' is longer than ${SWAP_LABEL_MAX} characters (swap)`, { where: where(req) });
   const args = ['-U', req.uuid ?? deriveGuid(req.seed, 'fs-uuid')];
   if (req.label) args.push('-L', req.label);
   args.push(...req.opts, target);

@@ -47,8 +47,14 @@ export function parseFindOutput(out: string): TreeEntry[] {
     const kind = KINDS[f[i]!];
     if (!kind) throw new KilnError(`unexpected file type '${f[i]}' for '${f[i + 7]}' in the source tree`);
     const e: TreeEntry = {
-      kind, mode: parseInt(f[i + 1]!, 8), uid: Number(f[i + 2]), gid: Number(f[i + 3]),
-      atime: Math.floor(Number(f[i + 4])), mtime: Math.floor(Number(f[i + 5])), ctime: Math.floor(Number(f[i + 6])), path: f[i + 7]!,
+      kind,
+      mode: parseInt(f[i + 1]!, 8),
+      uid: Number(f[i + 2]),
+      gid: Number(f[i + 3]),
+      atime: Math.floor(Number(f[i + 4])),
+      mtime: Math.floor(Number(f[i + 5])),
+      ctime: Math.floor(Number(f[i + 6])),
+      path: f[i + 7]!,
     };
     if (kind === 'symlink') e.target = f[i + 8]!;
     entries.push(e);
@@ -63,11 +69,14 @@ export async function listTree(ctx: MkfsContext, dir: string): Promise<TreeEntry
   if (devs.length) {
     // find has no rdev format; stat prints major/minor in hex
     const s = await runTool(ctx, true, 'stat', ['--printf', '%t %T\\0', ...devs.map((d) => `${dir}/${d.path}`)]);
-    s.stdout.split('\0').slice(0, devs.length).forEach((mm, i) => {
-      const [ma, mi] = mm.split(' ');
-      devs[i]!.major = parseInt(ma!, 16);
-      devs[i]!.minor = parseInt(mi!, 16);
-    });
+    s.stdout
+      .split('\0')
+      .slice(0, devs.length)
+      .forEach((mm, i) => {
+        const [ma, mi] = mm.split(' ');
+        devs[i]!.major = parseInt(ma!, 16);
+        devs[i]!.minor = parseInt(mi!, 16);
+      });
   }
   return entries;
 }

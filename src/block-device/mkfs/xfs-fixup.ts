@@ -12,7 +12,15 @@
 import type { TreeEntry } from './tree.js';
 
 const BIGTIME_OFFSET = 2n ** 31n;
-const TYPE_BITS: Record<TreeEntry['kind'], number> = { file: 0o100000, dir: 0o40000, symlink: 0o120000, block: 0o60000, char: 0o20000, fifo: 0o10000, socket: 0o140000 };
+const TYPE_BITS: Record<TreeEntry['kind'], number> = {
+  file: 0o100000,
+  dir: 0o40000,
+  symlink: 0o120000,
+  block: 0o60000,
+  char: 0o20000,
+  fifo: 0o10000,
+  socket: 0o140000,
+};
 
 export function xfsTimestamp(seconds: number, bigtime: boolean): string {
   return bigtime ? ((BigInt(seconds) + BIGTIME_OFFSET) * 1_000_000_000n).toString() : String(seconds);
@@ -40,7 +48,12 @@ export function encodeXfsDbFixups(entries: TreeEntry[], skipped: Set<string>, ep
     if (skipped.has(e.path)) continue;
     out.push(`path /${e.path}`);
     if (e.mode & 0o1000) out.push(`write core.mode 0${(TYPE_BITS[e.kind] | (e.mode & 0o7777)).toString(8)}`);
-    const times: [string, number][] = [['core.atime', e.atime], ['core.mtime', e.mtime], ['core.ctime', e.ctime], ['v3.crtime', epoch]];
+    const times: [string, number][] = [
+      ['core.atime', e.atime],
+      ['core.mtime', e.mtime],
+      ['core.ctime', e.ctime],
+      ['v3.crtime', epoch],
+    ];
     for (const [field, t] of times) {
       out.push(`write ${field}.sec ${xfsTimestamp(t, bigtime)}`);
       if (!bigtime) out.push(`write ${field}.nsec 0`);

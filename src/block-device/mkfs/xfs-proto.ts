@@ -32,16 +32,26 @@ export function encodeXfsProto(sourceDir: string, entries: TreeEntry[]): XfsProt
     });
   }
   const root = entries.find((e) => e.path === '');
-  const lines = ['/dev/null', '0 0', `d${mode(root ?? { path: '', kind: 'dir', mode: 0o755, uid: 0, gid: 0, atime: 0, mtime: 0, ctime: 0 }).slice(1)} ${root?.uid ?? 0} ${root?.gid ?? 0}`];
+  const lines = [
+    '/dev/null',
+    '0 0',
+    `d${mode(root ?? { path: '', kind: 'dir', mode: 0o755, uid: 0, gid: 0, atime: 0, mtime: 0, ctime: 0 }).slice(1)} ${root?.uid ?? 0} ${root?.gid ?? 0}`,
+  ];
   const sticky = root && root.mode & 0o1000 ? [''] : [];
   const skipped: string[] = [];
   const open: string[] = []; // stack of open directory paths
   for (const e of entries) {
     if (e.path === '') continue;
     const parent = e.path.includes('/') ? e.path.slice(0, e.path.lastIndexOf('/')) : '';
-    while (open.length && open[open.length - 1] !== parent) { lines.push('$'); open.pop(); }
+    while (open.length && open[open.length - 1] !== parent) {
+      lines.push('$');
+      open.pop();
+    }
     const t = TYPE[e.kind];
-    if (!t) { skipped.push(e.path); continue; }
+    if (!t) {
+      skipped.push(e.path);
+      continue;
+    }
     const name = e.path.slice(parent ? parent.length + 1 : 0);
     const head = `${name} ${mode(e)} ${e.uid} ${e.gid}`;
     if (e.kind === 'file') lines.push(`${head} ${sourceDir}/${e.path}`);
@@ -51,7 +61,10 @@ export function encodeXfsProto(sourceDir: string, entries: TreeEntry[]): XfsProt
     if (e.mode & 0o1000) sticky.push(e.path);
     if (e.kind === 'dir') open.push(e.path);
   }
-  while (open.length) { lines.push('$'); open.pop(); }
+  while (open.length) {
+    lines.push('$');
+    open.pop();
+  }
   lines.push('$');
   return { text: `${lines.join('\n')}\n`, sticky, skipped };
 }

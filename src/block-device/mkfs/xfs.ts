@@ -20,9 +20,12 @@ export const XFS_LABEL_MAX = 12;
 
 export function mkfsXfsArgs(req: MkfsRequest, target: string, protofile?: string): string[] {
   if (req.sizeBytes < XFS_MIN_BYTES) {
-    throw new KilnError(`${where(req)}: ${req.sizeBytes} bytes is below the XFS minimum of 300 MiB`, { hint: 'make the partition at least 300MiB, or use ext4' });
+    throw new KilnError(`${where(req)}: ${req.sizeBytes} bytes is below the XFS minimum of 300 MiB`, {
+      hint: 'make the partition at least 300MiB, or use ext4',
+    });
   }
-  if (req.label && req.label.length > XFS_LABEL_MAX) throw new KilnError(`label '${req.label}' is longer than ${XFS_LABEL_MAX} characters (xfs)`, { where: where(req) });
+  if (req.label && req.label.length > XFS_LABEL_MAX)
+    throw new KilnError(`label '${req.label}' is longer than ${XFS_LABEL_MAX} characters (xfs)`, { where: where(req) });
   const args = ['-q', '-f', '-m', `uuid=${req.uuid ?? deriveGuid(req.seed, 'fs-uuid')}`];
   if (req.label) args.push('-L', req.label);
   if (protofile) args.push('-p', protofile);

@@ -12,7 +12,10 @@ export const mountHandler: NodeHandler<MountNode, MountNode> = {
   plugin: 'mount',
   kinds: { mount: 'mount' },
   parse: parseMountNode,
-  add(n, r) { r.mounts.push(n); return [n]; },
+  add(n, r) {
+    r.mounts.push(n);
+    return [n];
+  },
   nodes: (r) => r.mounts,
   edges(m, r) {
     const out: Edge[] = [];
@@ -38,7 +41,10 @@ export const fstabHandler: NodeHandler<FstabNode, FstabNode> = {
   plugin: 'fstab',
   kinds: { fstab: 'fstab' },
   parse: parseFstabNode,
-  add(n, r) { r.fstabs.push(n); return [n]; },
+  add(n, r) {
+    r.fstabs.push(n);
+    return [n];
+  },
   nodes: (r) => r.fstabs,
   edges: (f) => [{ from: f.base, to: f.name }],
   bases: (f) => [{ node: `fstab ${f.name}`, base: f.base, kinds: ['mount'], where: f.where }],
@@ -49,28 +55,45 @@ function parseMountNode(e: GraphEntry, ctx: NodeContext): MountNode | undefined 
   const v = e.values;
   let ok = true;
   for (const k of ['base', 'mount_point']) {
-    if (v[k] === undefined) { problem(ctx, `MountPoint config needs [${k}]`, e.where); ok = false; }
+    if (v[k] === undefined) {
+      problem(ctx, `MountPoint config needs [${k}]`, e.where);
+      ok = false;
+    }
   }
   warnUnknownKeys(v, ['name', 'base', 'mount_point'], 'mount', e.where, ctx.warnings);
-  const mp = asText(v['mount_point']);
+  const mp = asText(v.mount_point);
   if (mp !== undefined && mp !== 'none' && !mp.startsWith('/')) {
     problem(ctx, `mount point '${mp}' is not absolute`, e.where, "write e.g. mount_point: /var (or 'none' for swap)");
     ok = false;
   }
   if (!ok || e.name === undefined || mp === undefined) return undefined;
   const norm = mp === '/' || mp === 'none' ? mp : mp.replace(/\/+$/, '').replace(/\/+/g, '/');
-  return { kind: 'mount', name: e.name, base: String(v['base']), mountPoint: norm, where: e.where };
+  return { kind: 'mount', name: e.name, base: String(v.base), mountPoint: norm, where: e.where };
 }
 
 function parseFstabNode(e: GraphEntry, ctx: NodeContext): FstabNode | undefined {
   const v = e.values;
-  if (v['base'] === undefined) { problem(ctx, 'Fstab config needs [base]', e.where, 'base: is the mount node'); return undefined; }
+  if (v.base === undefined) {
+    problem(ctx, 'Fstab config needs [base]', e.where, 'base: is the mount node');
+    return undefined;
+  }
   warnUnknownKeys(v, ['name', 'base', 'options', 'dump-freq', 'fsck-passno'], 'fstab', e.where, ctx.warnings);
   if (e.name === undefined) return undefined;
   const num = (k: string, d: number): number => {
     const x = v[k] === undefined ? d : Number(v[k]);
-    if (!Number.isInteger(x) || x < 0) { problem(ctx, `fstab ${k} must be a whole number, got '${String(v[k])}'`, e.where); return d; }
+    if (!Number.isInteger(x) || x < 0) {
+      problem(ctx, `fstab ${k} must be a whole number, got '${String(v[k])}'`, e.where);
+      return d;
+    }
     return x;
   };
-  return { kind: 'fstab', name: e.name, base: String(v['base']), options: asText(v['options']) ?? 'defaults', dumpFreq: num('dump-freq', 0), passno: num('fsck-passno', 2), where: e.where };
+  return {
+    kind: 'fstab',
+    name: e.name,
+    base: String(v.base),
+    options: asText(v.options) ?? 'defaults',
+    dumpFreq: num('dump-freq', 0),
+    passno: num('fsck-passno', 2),
+    where: e.where,
+  };
 }

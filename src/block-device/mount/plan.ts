@@ -26,7 +26,11 @@ export function planFstab(r: ResolvedConfig, mounts: MountPlan[], filesystems: F
     lines.push({
       // vfat has no UUID we control in the plan (its volume id is derived by the mkfs layer): keep LABEL=
       spec: by === 'uuid' && fs.type !== 'vfat' && fs.type !== 'fat' ? `UUID=${fs.uuid}` : `LABEL=${fs.label}`,
-      mountPoint: m.mountPoint, type: fs.type, options: swap ? 'sw' : f.options, dumpFreq: f.dumpFreq, passno: swap ? 0 : f.passno,
+      mountPoint: m.mountPoint,
+      type: fs.type,
+      options: swap ? 'sw' : f.options,
+      dumpFreq: f.dumpFreq,
+      passno: swap ? 0 : f.passno,
     });
   }
   return lines;

@@ -20,7 +20,11 @@ import { Tree } from '../../tree/fs.js';
 import { resolveNoSymlinks } from '../../tree/path.js';
 import { removeTree } from '../../sandbox/sandbox.js';
 
-export interface TreeContext { runner: Runner; identity: Identity; log: Logger }
+export interface TreeContext {
+  runner: Runner;
+  identity: Identity;
+  log: Logger;
+}
 
 async function asRoot(ctx: TreeContext, script: string, args: string[], input?: string): Promise<string> {
   const argv = [...asTreeRoot(ctx.identity), 'sh', '-euc', script, 'kiln-tree', ...args];

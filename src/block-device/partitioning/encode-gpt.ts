@@ -51,7 +51,9 @@ export function encodeProtectiveMbr(totalSectors: number, sectorSize: number): B
   const s = Buffer.alloc(sectorSize);
   const e = 446;
   s[e + 0] = 0x00; // not bootable (UEFI: must be 0)
-  s[e + 1] = 0x00; s[e + 2] = 0x02; s[e + 3] = 0x00; // CHS of LBA 1
+  s[e + 1] = 0x00;
+  s[e + 2] = 0x02;
+  s[e + 3] = 0x00; // CHS of LBA 1
   s[e + 4] = 0xee;
   const sectors = Math.min(totalSectors - 1, 0xffffffff);
   Buffer.from(chs255(sectors)).copy(s, e + 5); // CHS of the last sector covered, as sgdisk writes it
@@ -116,7 +118,9 @@ export function encodeGpt(t: GptTable): SectorWrite[] {
   if (g.lastUsableLba < g.firstUsableLba) throw new KilnError(`disk of ${t.totalSectors} sectors is too small for a GPT`);
   checkEntries(t, g);
   const array = Buffer.alloc(g.arraySectors * t.sectorSize);
-  t.entries.forEach((e, i) => encodeEntry(e, i).copy(array, i * GPT_ENTRY_SIZE));
+  t.entries.forEach((e, i) => {
+    encodeEntry(e, i).copy(array, i * GPT_ENTRY_SIZE);
+  });
   const arrayCrc = crc32(array.subarray(0, ARRAY_BYTES));
   return [
     { lba: 0, bytes: encodeProtectiveMbr(t.totalSectors, t.sectorSize) },

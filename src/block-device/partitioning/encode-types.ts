@@ -42,4 +42,3 @@ export interface GptTable {
   sectorSize: 512 | 4096;
   entries: GptEntry[];
 }
-

@@ -29,7 +29,9 @@ export function planGpt(t: PartitioningNode, diskBytes: Bytes, sectorSize: 512 |
     const bytes = resolveSize(p.size, diskFree);
     const mib = Math.floor(bytes / MiB);
     let type = '';
-    try { type = gptTypeGuid(p.gptType); } catch (err) {
+    try {
+      type = gptTypeGuid(p.gptType);
+    } catch (err) {
       const e = err as KilnError;
       problems.push(new KilnError(`partition ${p.name}: ${e.message}`, { where: p.where, ...(e.hint ? { hint: e.hint } : {}) }));
     }
@@ -37,19 +39,39 @@ export function planGpt(t: PartitioningNode, diskBytes: Bytes, sectorSize: 512 |
     const sectors = (mib * MiB) / sectorSize;
     const last = start + sectors - 1;
     if (bytes > diskFree) {
-      problems.push(new KilnError(`partition ${p.name} does not fit: ${bytes} bytes asked, ${Math.max(diskFree, 0)} left (GPT keeps 2 MiB for its tables)`, {
-        where: p.where, hint: 'make the partitions smaller or the image bigger (local_loop size / --image-size)',
-      }));
+      problems.push(
+        new KilnError(`partition ${p.name} does not fit: ${bytes} bytes asked, ${Math.max(diskFree, 0)} left (GPT keeps 2 MiB for its tables)`, {
+          where: p.where,
+          hint: 'make the partitions smaller or the image bigger (local_loop size / --image-size)',
+        }),
+      );
     } else if (mib === 0) {
-      problems.push(new KilnError(`partition ${p.name} is smaller than 1 MiB (${bytes} bytes): sgdisk sizes are whole MiB`, { where: p.where, hint: "give at least size: '1MiB'" }));
+      problems.push(
+        new KilnError(`partition ${p.name} is smaller than 1 MiB (${bytes} bytes): sgdisk sizes are whole MiB`, {
+          where: p.where,
+          hint: "give at least size: '1MiB'",
+        }),
+      );
     } else if (last > geo.lastUsableLba) {
-      problems.push(new KilnError(`partition ${p.name} does not fit: it ends at sector ${last}, the last usable GPT sector is ${geo.lastUsableLba}`, { where: p.where }));
+      problems.push(
+        new KilnError(`partition ${p.name} does not fit: it ends at sector ${last}, the last usable GPT sector is ${geo.lastUsableLba}`, { where: p.where }),
+      );
     }
     diskFree -= bytes;
     next = last + 1;
     const part: PartitionPlan = {
-      name: p.name, number: i + 1, firstLba: start, lastLba: last, sectors, offsetBytes: sectorBytes(start, sectorSize), sizeBytes: sectorBytes(sectors, sectorSize),
-      flags: p.flags, type, typeCode: p.gptType, uuid: deriveGuid(seed, `gpt-partition:${t.name}:${p.name}`), where: p.where,
+      name: p.name,
+      number: i + 1,
+      firstLba: start,
+      lastLba: last,
+      sectors,
+      offsetBytes: sectorBytes(start, sectorSize),
+      sizeBytes: sectorBytes(sectors, sectorSize),
+      flags: p.flags,
+      type,
+      typeCode: p.gptType,
+      uuid: deriveGuid(seed, `gpt-partition:${t.name}:${p.name}`),
+      where: p.where,
     };
     plan.partitions.push(part);
   });
@@ -59,7 +81,9 @@ export function planGpt(t: PartitioningNode, diskBytes: Bytes, sectorSize: 512 |
 /** The encoder's input (encodeGpt) for a planned GPT table. */
 export function gptTableOf(p: PartitionTablePlan, totalSectors: number, sectorSize: 512 | 4096): GptTable {
   return {
-    diskGuid: p.diskGuid!, totalSectors, sectorSize,
+    diskGuid: p.diskGuid!,
+    totalSectors,
+    sectorSize,
     // DIB/sgdisk set no attributes: the 'boot' flag is accepted but ignored for GPT.
     entries: p.partitions.map((x) => ({ typeGuid: x.type, uniqueGuid: x.uuid!, firstLba: x.firstLba, lastLba: x.lastLba, attributes: 0n, name: x.name })),
   };

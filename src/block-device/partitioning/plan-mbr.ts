@@ -25,10 +25,16 @@ export function planMbr(t: PartitioningNode, diskBytes: Bytes, diskSignature: nu
   let number = 0;
   let logicals = 0;
   const plan: PartitionTablePlan = {
-    name: t.name, label: 'mbr', alignSectors: align, diskSignature: `0x${diskSignature.toString(16).padStart(8, '0')}`, partitions: [],
+    name: t.name,
+    label: 'mbr',
+    alignSectors: align,
+    diskSignature: `0x${diskSignature.toString(16).padStart(8, '0')}`,
+    partitions: [],
   };
   if (diskBlocks > 0xffffffff) {
-    problems.push(new KilnError(`MBR ${t.name}: the disk has ${diskBlocks} sectors; an MBR addresses at most 2^32 (2 TiB)`, { where: t.where, hint: 'use label: gpt' }));
+    problems.push(
+      new KilnError(`MBR ${t.name}: the disk has ${diskBlocks} sectors; an MBR addresses at most 2^32 (2 TiB)`, { where: t.where, hint: 'use label: gpt' }),
+    );
     return plan;
   }
   for (const p of t.partitions) {
@@ -56,19 +62,40 @@ export function planMbr(t: PartitioningNode, diskBytes: Bytes, diskSignature: nu
     nextFree = alignUp(start + sectors);
     const last = start + sectors - 1;
     if (sectors <= 0 && p.size.relative) {
-      problems.push(new KilnError(`partition ${p.name} does not fit: no space is left for ${p.size.text} of the free space`, { where: p.where, hint: 'make the partitions before it smaller or the image bigger' }));
+      problems.push(
+        new KilnError(`partition ${p.name} does not fit: no space is left for ${p.size.text} of the free space`, {
+          where: p.where,
+          hint: 'make the partitions before it smaller or the image bigger',
+        }),
+      );
     } else if (sectors <= 0) {
-      problems.push(new KilnError(`partition ${p.name} is empty (size ${p.size.text} -> ${bytes} bytes)`, { where: p.where, hint: 'give it at least one sector' }));
+      problems.push(
+        new KilnError(`partition ${p.name} is empty (size ${p.size.text} -> ${bytes} bytes)`, { where: p.where, hint: 'give it at least one sector' }),
+      );
     } else if (last >= diskBlocks) {
-      problems.push(new KilnError(`partition ${p.name} does not fit: it ends at sector ${last}, the disk has ${diskBlocks} sectors (${diskBytes} bytes)`, {
-        where: p.where, hint: 'make the partitions smaller or the image bigger (local_loop size / --image-size)',
-      }));
+      problems.push(
+        new KilnError(`partition ${p.name} does not fit: it ends at sector ${last}, the disk has ${diskBlocks} sectors (${diskBytes} bytes)`, {
+          where: p.where,
+          hint: 'make the partitions smaller or the image bigger (local_loop size / --image-size)',
+        }),
+      );
     }
     const part: PartitionPlan = {
-      name: p.name, number, firstLba: start, lastLba: last, sectors, offsetBytes: sectorBytes(start, SECTOR), sizeBytes: sectorBytes(sectors, SECTOR),
-      flags: p.flags, type: `0x${p.mbrType.toString(16).padStart(2, '0')}`, where: p.where,
+      name: p.name,
+      number,
+      firstLba: start,
+      lastLba: last,
+      sectors,
+      offsetBytes: sectorBytes(start, SECTOR),
+      sizeBytes: sectorBytes(sectors, SECTOR),
+      flags: p.flags,
+      type: `0x${p.mbrType.toString(16).padStart(2, '0')}`,
+      where: p.where,
     };
-    if (!primary) { part.logical = true; part.ebrLba = ebrLba!; }
+    if (!primary) {
+      part.logical = true;
+      part.ebrLba = ebrLba!;
+    }
     plan.partitions.push(part);
   }
   return plan;

@@ -8,7 +8,13 @@ import { planMbr } from './plan-mbr.js';
 
 export function planPartitionTable(t: PartitioningNode, image: ImagePlan, seed: string, problems: KilnError[]): PartitionTablePlan {
   if (t.label === 'mbr') {
-    if (image.sectorSize !== 512) problems.push(new KilnError(`MBR ${t.name}: block_size ${image.sectorSize} is not supported (DIB's MBR writer assumes 512-byte sectors)`, { where: t.where, hint: 'use label: gpt for 4K-sector images' }));
+    if (image.sectorSize !== 512)
+      problems.push(
+        new KilnError(`MBR ${t.name}: block_size ${image.sectorSize} is not supported (DIB's MBR writer assumes 512-byte sectors)`, {
+          where: t.where,
+          hint: 'use label: gpt for 4K-sector images',
+        }),
+      );
     return planMbr(t, image.sizeBytes, deriveU32(seed, `mbr-disk-signature:${t.name}`), problems);
   }
   return planGpt(t, image.sizeBytes, image.sectorSize, seed, problems);

@@ -35,7 +35,9 @@ export const createCommand: KilnCommand = {
     log.info(planSummary(plan));
     const epoch = blockDeviceSettings(a).sourceDateEpoch;
     await executeBlockDevice({ runner: new Runner(log), identity, log }, plan, {
-      imagePath: output, ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}), ...(epoch !== undefined ? { epoch } : {}),
+      imagePath: output,
+      ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}),
+      ...(epoch !== undefined ? { epoch } : {}),
     });
     process.stdout.write(`${output}\n`);
   },

@@ -11,8 +11,15 @@ import { handleInterrupts } from '../signals.js';
 import type { KilnCommand } from './types.js';
 
 interface BootTestArgs {
-  image: string; uefi?: boolean; timeout: number; expect: string; memory: number; log?: string;
-  accel: 'auto' | 'kvm' | 'tcg'; format?: string; debug?: boolean;
+  image: string;
+  uefi?: boolean;
+  timeout: number;
+  expect: string;
+  memory: number;
+  log?: string;
+  accel: 'auto' | 'kvm' | 'tcg';
+  format?: string;
+  debug?: boolean;
 }
 
 function parseExpect(s: string): RegExp {
@@ -26,9 +33,7 @@ function parseExpect(s: string): RegExp {
 export const command: KilnCommand = {
   command: 'boot-test <image>',
   describe: 'boot a disk image in QEMU (BIOS or UEFI) and wait for its console to show a login prompt',
-  builder: (y) => y
-    .positional('image', { type: 'string', describe: 'disk image (raw, qcow2, vmdk, vhd... detected)' })
-    .options(commandOptions('boot-test')),
+  builder: (y) => y.positional('image', { type: 'string', describe: 'disk image (raw, qcow2, vmdk, vhd... detected)' }).options(commandOptions('boot-test')),
   handler: async (args) => {
     const a = args as unknown as BootTestArgs;
     if (!(a.timeout > 0)) throw new UsageError('--timeout must be a positive number of seconds');
@@ -48,10 +53,20 @@ export const command: KilnCommand = {
     });
     try {
       const r = await bootTest({
-        image: a.image, uefi: a.uefi === true, timeoutSec: a.timeout, expect, memoryMiB: a.memory, logPath,
-        accel: a.accel, log, signal: ac.signal, ...(a.format ? { format: a.format } : {}),
+        image: a.image,
+        uefi: a.uefi === true,
+        timeoutSec: a.timeout,
+        expect,
+        memoryMiB: a.memory,
+        logPath,
+        accel: a.accel,
+        log,
+        signal: ac.signal,
+        ...(a.format ? { format: a.format } : {}),
       });
-      process.stdout.write(`boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${a.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`);
+      process.stdout.write(
+        `boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${a.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`,
+      );
       if (!a.log) rmSync(logPath, { force: true });
     } catch (e) {
       if (interrupted) throw new InterruptedError(interrupted, `boot-test interrupted by ${interrupted}; console log: ${logPath}`);

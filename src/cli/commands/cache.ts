@@ -5,7 +5,14 @@ import { flagValues, readSettings, type Env } from '../../config/read-settings.j
 import { commandOptions } from '../yargs-options.js';
 import type { KilnCommand } from './types.js';
 
-interface CacheArgs { action: 'list' | 'prune'; all?: boolean; olderThan?: number; corrupt?: boolean; imageCache?: string; json?: boolean }
+interface CacheArgs {
+  action: 'list' | 'prune';
+  all?: boolean;
+  olderThan?: number;
+  corrupt?: boolean;
+  imageCache?: string;
+  json?: boolean;
+}
 
 /** Same resolution as a build: --image-cache, DIB_IMAGE_CACHE, $XDG_CACHE_HOME/kiln, ~/.cache/kiln. */
 export function cacheDirFrom(flag: string | undefined, env: Env): string {
@@ -14,17 +21,16 @@ export function cacheDirFrom(flag: string | undefined, env: Env): string {
 
 export function formatEntry(e: CacheEntry): string {
   const i = e.inputs;
-  const what = [i['distro'], i['release'], i['arch']].filter((x) => x !== undefined && x !== null).join(' ');
-  const mirror = i['mirror'] ? ` mirror=${String(i['mirror'])}` : '';
+  const what = [i.distro, i.release, i.arch].filter((x) => x !== undefined && x !== null).join(' ');
+  const mirror = i.mirror ? ` mirror=${String(i.mirror)}` : '';
   return `${e.key.slice(0, 12)}  ${e.created.slice(0, 19).replace('T', ' ')}  ${(e.size / 1048576).toFixed(0).padStart(5)} MiB  ${what}${mirror}`;
 }
 
 export const command: KilnCommand = {
   command: 'cache <action>',
   describe: 'list or prune the bootstrap cache',
-  builder: (y) => y
-    .positional('action', { choices: ['list', 'prune'] as const, describe: 'list the entries, or remove some' })
-    .options(commandOptions('cache')),
+  builder: (y) =>
+    y.positional('action', { choices: ['list', 'prune'] as const, describe: 'list the entries, or remove some' }).options(commandOptions('cache')),
   handler: async (args) => {
     const a = args as unknown as CacheArgs;
     const dir = cacheDirFrom(a.imageCache, process.env);

@@ -30,9 +30,8 @@ export function elementPaths(): string[] {
 
 export const command: KilnCommand = {
   command: 'elements [name]',
-  describe: 'list the available elements (ELEMENTS_PATH and Kiln\'s own), or show one',
-  builder: (y) => y.positional('name', { type: 'string', describe: 'element to inspect' })
-    .options(commandOptions('elements')),
+  describe: "list the available elements (ELEMENTS_PATH and Kiln's own), or show one",
+  builder: (y) => y.positional('name', { type: 'string', describe: 'element to inspect' }).options(commandOptions('elements')),
   handler: (args) => {
     const argv = args as { name?: string; json?: boolean };
     const index = scanElements(elementPaths());
@@ -41,14 +40,26 @@ export const command: KilnCommand = {
       if (!el) throw new KilnError(`Element '${argv.name}' not found`, { hint: 'kiln elements lists the available ones' });
       const hooks = Object.fromEntries(PHASES.map((p) => [p.name, safeList(join(el.path, p.name))]).filter(([, v]) => (v as string[]).length));
       const info = { name: el.name, path: el.path, deps: el.deps, provides: el.provides, hooks, summary: readmeSummary(el.path) };
-      process.stdout.write(argv.json ? `${JSON.stringify(info, null, 2)}\n`
-        : `${el.name}  (${el.path})\n  ${info.summary}\n  deps: ${el.deps.join(' ') || '-'}\n  provides: ${el.provides.join(' ') || '-'}\n` +
-          Object.entries(hooks).map(([p, l]) => `  ${p}: ${(l as string[]).join(' ')}`).join('\n') + '\n');
+      process.stdout.write(
+        argv.json
+          ? `${JSON.stringify(info, null, 2)}\n`
+          : `${el.name}  (${el.path})\n  ${info.summary}\n  deps: ${el.deps.join(' ') || '-'}\n  provides: ${el.provides.join(' ') || '-'}\n` +
+              Object.entries(hooks)
+                .map(([p, l]) => `  ${p}: ${(l as string[]).join(' ')}`)
+                .join('\n') +
+              '\n',
+      );
       return;
     }
     const all = [...index.elements.values()].sort((a, b) => a.name.localeCompare(b.name));
     if (argv.json) {
-      process.stdout.write(`${JSON.stringify(all.map((e) => ({ name: e.name, path: e.path, summary: readmeSummary(e.path) })), null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(
+          all.map((e) => ({ name: e.name, path: e.path, summary: readmeSummary(e.path) })),
+          null,
+          2,
+        )}\n`,
+      );
       return;
     }
     const w = Math.max(...all.map((e) => e.name.length));
@@ -57,7 +68,11 @@ export const command: KilnCommand = {
 };
 
 function safeList(dir: string): string[] {
-  try { return readdirSync(dir).sort(); } catch { return []; }
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
 }
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;

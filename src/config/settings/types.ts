@@ -66,7 +66,9 @@ export interface Setting<T = unknown, S extends Scope = Scope, D extends boolean
   readonly hasDefault: D;
 }
 
-export function setting<T, const S extends Scope>(spec: SettingSpec<T, S> & { default: NoInfer<T> | ((ctx: DefaultContext) => NoInfer<T>) }): Setting<T, S, true>;
+export function setting<T, const S extends Scope>(
+  spec: SettingSpec<T, S> & { default: NoInfer<T> | ((ctx: DefaultContext) => NoInfer<T>) },
+): Setting<T, S, true>;
 export function setting<T, const S extends Scope>(spec: SettingSpec<T, S>): Setting<T, S, false>;
 export function setting<T, const S extends Scope>(spec: SettingSpec<T, S>): Setting<T, S, boolean> {
   if ((spec.short || spec.long) && !spec.arg) throw new Error(`a flag needs arg: ${spec.long ?? spec.short}`);

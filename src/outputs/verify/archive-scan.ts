@@ -4,7 +4,11 @@ import { OutputVerificationError } from './error.js';
 import { readTarFile, type ByteSource } from './tar-read.js';
 import { verifyTreeTarStream } from './tar.js';
 
-export interface ArchiveMember { sha256: string; size: number; data?: Buffer }
+export interface ArchiveMember {
+  sha256: string;
+  size: number;
+  data?: Buffer;
+}
 
 const KEEP_BELOW = 4 << 20;
 

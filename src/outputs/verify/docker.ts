@@ -6,12 +6,22 @@
 import { OutputVerificationError } from './error.js';
 import { memberJson, scanArchive, verifyLayerTar } from './archive-scan.js';
 
-interface DockerManifest { Config?: string; RepoTags?: string[]; Layers?: string[] }
-interface ImageConfig { architecture?: string; os?: string; rootfs?: { type?: string; diff_ids?: string[] } }
+interface DockerManifest {
+  Config?: string;
+  RepoTags?: string[];
+  Layers?: string[];
+}
+interface ImageConfig {
+  architecture?: string;
+  os?: string;
+  rootfs?: { type?: string; diff_ids?: string[] };
+}
 
 export async function verifyDockerArchive(output: string, file: string = output): Promise<void> {
   const members = await scanArchive(output, file);
-  const fail = (why: string): never => { throw new OutputVerificationError(output, why); };
+  const fail = (why: string): never => {
+    throw new OutputVerificationError(output, why);
+  };
   const manifest = memberJson<DockerManifest[]>(output, members, 'manifest.json');
   if (!Array.isArray(manifest) || manifest.length !== 1) fail('manifest.json must list exactly one image');
   const m = manifest[0]!;

@@ -7,16 +7,34 @@
 import { OutputVerificationError } from './error.js';
 import { memberJson, scanArchive, verifyLayerTar, type ArchiveMember } from './archive-scan.js';
 
-interface Descriptor { mediaType?: string; digest?: string; size?: number; annotations?: Record<string, string> }
-interface Index { schemaVersion?: number; manifests?: Descriptor[] }
-interface Manifest { schemaVersion?: number; config?: Descriptor; layers?: Descriptor[] }
-interface Config { architecture?: string; os?: string; rootfs?: { diff_ids?: string[] } }
+interface Descriptor {
+  mediaType?: string;
+  digest?: string;
+  size?: number;
+  annotations?: Record<string, string>;
+}
+interface Index {
+  schemaVersion?: number;
+  manifests?: Descriptor[];
+}
+interface Manifest {
+  schemaVersion?: number;
+  config?: Descriptor;
+  layers?: Descriptor[];
+}
+interface Config {
+  architecture?: string;
+  os?: string;
+  rootfs?: { diff_ids?: string[] };
+}
 
 const UNCOMPRESSED_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 
 export async function verifyOciArchive(output: string, file: string = output): Promise<void> {
   const members = await scanArchive(output, file);
-  const fail = (why: string): never => { throw new OutputVerificationError(output, why); };
+  const fail = (why: string): never => {
+    throw new OutputVerificationError(output, why);
+  };
   for (const [name, m] of members) {
     const hex = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1];
     if (name.startsWith('blobs/') && hex !== m.sha256) fail(`blob ${name} has sha256 ${m.sha256}`);

@@ -4,7 +4,11 @@ import tarStream from 'tar-stream';
 
 export type TarHeader = tarStream.Header & { pax?: Record<string, string> | null };
 /** A node or streamx readable: a file, a gunzip stream, or a member of an outer tar. */
-export interface ByteSource { pipe(dest: never): unknown; on(ev: 'error', fn: (e: Error) => void): unknown; destroy?(): unknown }
+export interface ByteSource {
+  pipe(dest: never): unknown;
+  on(ev: 'error', fn: (e: Error) => void): unknown;
+  destroy?(): unknown;
+}
 export type EntryData = AsyncIterable<Uint8Array>;
 
 /** Parse a tar stream; entries `onEntry` does not read are skipped. */

@@ -9,11 +9,13 @@ export async function verifyTreeTarStream(output: string, source: ByteSource): P
   let first: TarHeader | undefined;
   let n: number;
   try {
-    n = await readTarStream(source, async (h) => { first ??= h; });
+    n = await readTarStream(source, async (h) => {
+      first ??= h;
+    });
   } catch (e) {
     throw new OutputVerificationError(output, `not a readable tar: ${(e as Error).message}`, e);
   }
-  if (!first || first.name !== './' || first.type !== 'directory') {
+  if (first?.name !== './' || first.type !== 'directory') {
     throw new OutputVerificationError(output, `first entry is ${first ? `'${first.name}'` : 'missing'}, expected the root directory './'`);
   }
   if (n < 2) throw new OutputVerificationError(output, 'the tar holds only the root directory');

@@ -1,7 +1,22 @@
 /** Fixture for the block-device executor tests: a tree spanning several mount points, and readers. */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 export const isRoot = process.getuid?.() === 0;
@@ -13,9 +28,23 @@ export const isRoot = process.getuid?.() === 0;
  * `shift` maps owners (tree ids as seen from the host for a rootless build).
  */
 export function makeBdTree(root: string, shift: (id: number) => number = (id) => id): void {
-  const d = (p: string, mode = 0o755): void => { mkdirSync(join(root, p), { recursive: true }); chmodSync(join(root, p), mode); };
-  const f = (p: string, content: string | Buffer, mode = 0o644): void => { writeFileSync(join(root, p), content); chmodSync(join(root, p), mode); };
-  d('.'); d('etc'); d('home/alice', 0o700); d('boot/efi/EFI/BOOT'); d('var/log'); d('var/lib'); d('srv/data'); d('usr/bin'); d('tmp', 0o1777);
+  const d = (p: string, mode = 0o755): void => {
+    mkdirSync(join(root, p), { recursive: true });
+    chmodSync(join(root, p), mode);
+  };
+  const f = (p: string, content: string | Buffer, mode = 0o644): void => {
+    writeFileSync(join(root, p), content);
+    chmodSync(join(root, p), mode);
+  };
+  d('.');
+  d('etc');
+  d('home/alice', 0o700);
+  d('boot/efi/EFI/BOOT');
+  d('var/log');
+  d('var/lib');
+  d('srv/data');
+  d('usr/bin');
+  d('tmp', 0o1777);
   f('etc/hostname', 'kiln-bd\n');
   f('etc/shadow', 'root:*:19000::::::\n', 0o640);
   f('home/alice/notes.txt', 'alice was here\n', 0o600);
@@ -28,8 +57,30 @@ export function makeBdTree(root: string, shift: (id: number) => number = (id) =>
   symlinkSync('usr/bin/tool', join(root, 'link'));
   if (!isRoot) return;
   const own = (p: string, u: number, g: number): void => chownSync(join(root, p), shift(u), shift(g));
-  for (const p of ['.', 'etc', 'etc/hostname', 'home', 'boot', 'boot/efi', 'boot/efi/EFI', 'boot/efi/EFI/BOOT', 'boot/efi/EFI/BOOT/BOOTX64.EFI', 'boot/vmlinuz',
-    'var', 'var/log', 'var/log/syslog', 'var/lib', 'srv', 'srv/data', 'srv/data/blob', 'usr', 'usr/bin', 'usr/bin/tool', 'tmp']) own(p, 0, 0);
+  for (const p of [
+    '.',
+    'etc',
+    'etc/hostname',
+    'home',
+    'boot',
+    'boot/efi',
+    'boot/efi/EFI',
+    'boot/efi/EFI/BOOT',
+    'boot/efi/EFI/BOOT/BOOTX64.EFI',
+    'boot/vmlinuz',
+    'var',
+    'var/log',
+    'var/log/syslog',
+    'var/lib',
+    'srv',
+    'srv/data',
+    'srv/data/blob',
+    'usr',
+    'usr/bin',
+    'usr/bin/tool',
+    'tmp',
+  ])
+    own(p, 0, 0);
   own('etc/shadow', 0, 42);
   own('home/alice', 1000, 1000);
   own('home/alice/notes.txt', 1000, 1000);
@@ -64,13 +115,16 @@ export function extract(image: string, offset: number, size: number, out: string
   const buf = Buffer.alloc(1024 * 1024);
   try {
     ftruncateSync(wfd, size); // sparse: only non-zero chunks are written
-    for (let done = 0; done < size;) {
+    for (let done = 0; done < size; ) {
       const n = readSync(fd, buf, 0, Math.min(buf.length, size - done), offset + done);
       if (n <= 0) break;
       if (buf.subarray(0, n).some((b) => b !== 0)) writeSync(wfd, buf, 0, n, done);
       done += n;
     }
-  } finally { closeSync(fd); closeSync(wfd); }
+  } finally {
+    closeSync(fd);
+    closeSync(wfd);
+  }
   return out;
 }
 
@@ -85,8 +139,14 @@ export function manifest(dir: string, prune: string[] = [], skip: string[] = [])
       const r = rel ? `${rel}/${name}` : name;
       if (skip.includes(r)) continue;
       const st = lstatSync(join(dir, r));
-      const what = st.isSymbolicLink() ? `-> ${readlinkSync(join(dir, r))}`
-        : st.isFile() ? createHash('sha256').update(readFileSync(join(dir, r))).digest('hex').slice(0, 16) : '';
+      const what = st.isSymbolicLink()
+        ? `-> ${readlinkSync(join(dir, r))}`
+        : st.isFile()
+          ? createHash('sha256')
+              .update(readFileSync(join(dir, r)))
+              .digest('hex')
+              .slice(0, 16)
+          : '';
       // debugfs rdump drops the sticky/setgid bits of directories: they are checked with extStat
       const mode = st.isDirectory() ? st.mode & ~0o7000 : st.mode;
       out.push(`${r} ${(mode & 0o177777).toString(8)} ${st.uid}:${st.gid} ${st.isFile() ? st.size : ''} ${what}`);

@@ -29,13 +29,19 @@ describe('kiln block-device create', () => {
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(sh('sfdisk', ['--json', out]).stdout);
     assert.equal(j.partitiontable.label, 'dos');
-    assert.deepEqual(j.partitiontable.partitions.map((p: { start: number; size: number; bootable?: boolean }) => [p.start, p.size, p.bootable]), [[2048, 131072 - 4096, true]]);
+    assert.deepEqual(
+      j.partitiontable.partitions.map((p: { start: number; size: number; bootable?: boolean }) => [p.start, p.size, p.bootable]),
+      [[2048, 131072 - 4096, true]],
+    );
     assert.equal(sh('e2fsck', ['-fn', `${out}?offset=${2048 * 512}`]).status, 0);
   });
   it('an --output that cannot be written: exit 1 naming --output, before planning; /proc does not hang', () => {
     const cfg = join(REPO, 'block-device/mbr.yaml');
-    for (const [out, msg] of [['/proc/kiln-nothing/img', /--output \/proc\/kiln-nothing\/img: \/proc is on a proc filesystem/],
-      [join(tmp, 'no/such/img'), /--output \S+no\/such\/img: \S+no\/such does not exist/], [tmp, /--output \S+: \S+ is a directory/]] as const) {
+    for (const [out, msg] of [
+      ['/proc/kiln-nothing/img', /--output \/proc\/kiln-nothing\/img: \/proc is on a proc filesystem/],
+      [join(tmp, 'no/such/img'), /--output \S+no\/such\/img: \S+no\/such does not exist/],
+      [tmp, /--output \S+: \S+ is a directory/],
+    ] as const) {
       const r = runCli('kiln', ['block-device', 'create', '--config', cfg, '--output', out, '--image-size', '1'], { timeoutMs: 60_000 });
       assert.equal(r.status, 1, r.stderr);
       assert.match(r.stderr, msg);
@@ -58,14 +64,22 @@ describe('plan block-device (command module)', () => {
   it('prints the plan as JSON', async () => {
     let printed = '';
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => { printed += s; return true; }) as typeof process.stdout.write;
+    process.stdout.write = ((s: string) => {
+      printed += s;
+      return true;
+    }) as typeof process.stdout.write;
     try {
-      await yargs(['block-device', '--config', join(REPO, 'block-device/efi.yaml'), '--image-size', '2', '--json']).command(planBlockDeviceCommand).parseAsync();
+      await yargs(['block-device', '--config', join(REPO, 'block-device/efi.yaml'), '--image-size', '2', '--json'])
+        .command(planBlockDeviceCommand)
+        .parseAsync();
     } finally {
       process.stdout.write = write;
     }
     const plan = JSON.parse(printed);
-    assert.deepEqual(plan.partitionTables[0].partitions.map((p: { name: string }) => p.name), ['ESP', 'BSP', 'root']);
+    assert.deepEqual(
+      plan.partitionTables[0].partitions.map((p: { name: string }) => p.name),
+      ['ESP', 'BSP', 'root'],
+    );
     assert.equal(plan.image.sizeBytes, 2 * 1024 ** 3);
   });
 });

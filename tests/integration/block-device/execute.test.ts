@@ -19,8 +19,24 @@ import { silentLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
 import { debugfs, extManifest, extStat, extract, isRoot, makeBdTree, manifest, sh } from './bd-tree.js';
 
-const CI = process.env['CI'] === 'true';
-const TOOLS = ['sfdisk', 'sgdisk', 'partx', 'mke2fs', 'e2fsck', 'debugfs', 'mkfs.fat', 'fsck.fat', 'mcopy', 'mtype', 'mkfs.xfs', 'xfs_repair', 'mkfs.btrfs', 'btrfs', 'mkswap'];
+const CI = process.env.CI === 'true';
+const TOOLS = [
+  'sfdisk',
+  'sgdisk',
+  'partx',
+  'mke2fs',
+  'e2fsck',
+  'debugfs',
+  'mkfs.fat',
+  'fsck.fat',
+  'mcopy',
+  'mtype',
+  'mkfs.xfs',
+  'xfs_repair',
+  'mkfs.btrfs',
+  'btrfs',
+  'mkswap',
+];
 const missing = TOOLS.filter((t) => !findTool(t));
 const skip = CI ? false : !isRoot ? 'needs root to give the test tree non-root owners' : missing.length ? `missing tools: ${missing.join(', ')}` : false;
 
@@ -39,14 +55,19 @@ async function build(name: string, yaml: string): Promise<{ plan: BlockDevicePla
 }
 
 function checkTable(plan: BlockDevicePlan, image: string): void {
-  const j = JSON.parse(sh('sfdisk', ['--json', image]).out) as { partitiontable: { label: string; partitions: { node: string; start: number; size: number; type: string }[] } };
+  const j = JSON.parse(sh('sfdisk', ['--json', image]).out) as {
+    partitiontable: { label: string; partitions: { node: string; start: number; size: number; type: string }[] };
+  };
   const t = plan.partitionTables[0]!;
   assert.equal(j.partitiontable.label, t.label === 'mbr' ? 'dos' : 'gpt');
   const want = t.partitions.map((p) => [Number(/(\d+)$/.exec(`${p.number}`)![1]), p.firstLba, p.sectors]);
   if (t.extended) want.push([t.extended.number, t.extended.firstLba, t.extended.sectors]);
   const got = j.partitiontable.partitions.map((p) => [Number(/(\d+)$/.exec(p.node)![1]), p.start, p.size]);
   // sfdisk shows the extended container with its declared size
-  assert.deepEqual(got.sort((a, b) => a[0]! - b[0]!), want.sort((a, b) => a[0]! - b[0]!));
+  assert.deepEqual(
+    got.sort((a, b) => a[0]! - b[0]!),
+    want.sort((a, b) => a[0]! - b[0]!),
+  );
   const partx = sh('partx', ['--raw', '--noheadings', '-o', 'NR,START,END', image]).out.trim().split('\n');
   assert.equal(partx.length, want.length, partx.join('\n'));
 }
@@ -61,11 +82,18 @@ function checkExt(image: string, plan: BlockDevicePlan, fsName: string): number 
 }
 
 const names = (image: string, off: number, dir: string): string[] =>
-  debugfs(image, off, `ls -p "${dir}"`).trim().split('\n').map((l) => l.split('/')[5]).filter((n): n is string => !!n && n !== '.' && n !== '..').sort();
+  debugfs(image, off, `ls -p "${dir}"`)
+    .trim()
+    .split('\n')
+    .map((l) => l.split('/')[5])
+    .filter((n): n is string => !!n && n !== '.' && n !== '..')
+    .sort();
 
 describe('executeBlockDevice: real images read back by independent tools', { skip }, () => {
   it('MBR with logical partitions: ext4 /, /boot, /var (logical), vfat /boot/efi (logical), swap', async () => {
-    const { plan, image, tree } = await build('mbr', `- local_loop: {name: image0, size: 400MiB}
+    const { plan, image, tree } = await build(
+      'mbr',
+      `- local_loop: {name: image0, size: 400MiB}
 - partitioning:
     base: image0
     label: mbr
@@ -89,7 +117,8 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
         type: '82'
         size: 100%
         mkfs: {type: swap, label: swap, mount: {mount_point: none, fstab: {}}}
-`);
+`,
+    );
     checkTable(plan, image);
     const root = checkExt(image, plan, 'mkfs_root');
     const boot = checkExt(image, plan, 'mkfs_boot');
@@ -109,8 +138,10 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
     assert.deepEqual(extStat(image, root, '/tmp'), { mode: 0o041777, uid: 0, gid: 0 });
     assert.equal(extStat(image, root, '/link').link, 'usr/bin/tool');
     assert.equal(debugfs(image, root, 'cat /etc/fstab'), readFileSync(join(tree, 'etc/fstab'), 'utf8'));
-    assert.equal(readFileSync(join(tree, 'etc/fstab'), 'utf8'),
-      'LABEL=cloudimg-rootfs / ext4 defaults 0 1\nLABEL=boot /boot ext4 defaults 0 2\nLABEL=ESP /boot/efi vfat defaults 0 2\nLABEL=var /var ext4 defaults 0 2\nLABEL=swap none swap sw 0 0\n');
+    assert.equal(
+      readFileSync(join(tree, 'etc/fstab'), 'utf8'),
+      'LABEL=cloudimg-rootfs / ext4 defaults 0 1\nLABEL=boot /boot ext4 defaults 0 2\nLABEL=ESP /boot/efi vfat defaults 0 2\nLABEL=var /var ext4 defaults 0 2\nLABEL=swap none swap sw 0 0\n',
+    );
     // ESP: fsck.fat on the extracted region, contents with mtools
     const esp = plan.filesystems.find((f) => f.name === 'mkfs_esp')!;
     const espFile = extract(image, esp.offsetBytes, esp.sizeBytes, join(tmp, 'mbr-esp.img'));
@@ -126,11 +157,16 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
     // the tree is whole again
     assert.deepEqual(readdirSync(join(tree, 'var/log')), ['syslog']);
     assert.deepEqual(readdirSync(join(tree, 'boot/efi/EFI/BOOT')), ['BOOTX64.EFI']);
-    assert.deepEqual(readdirSync(tmp).filter((n) => n.includes('kiln-split')), []);
+    assert.deepEqual(
+      readdirSync(tmp).filter((n) => n.includes('kiln-split')),
+      [],
+    );
   });
 
   it('GPT: ESP, BSP, ext4 /, xfs /var, btrfs /srv; sgdisk -v clean', async () => {
-    const { plan, image, tree } = await build('gpt', `- local_loop: {name: image0, size: 1200MiB}
+    const { plan, image, tree } = await build(
+      'gpt',
+      `- local_loop: {name: image0, size: 1200MiB}
 - partitioning:
     base: image0
     label: gpt
@@ -150,7 +186,8 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
         type: '8304'
         size: 100%
         mkfs: {name: mkfs_root, mount: {mount_point: /, fstab: {fsck-passno: 1}}}
-`);
+`,
+    );
     checkTable(plan, image);
     const v = sh('sgdisk', ['-v', image]);
     assert.match(v.out, /No problems found/);
@@ -172,14 +209,21 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
     const espOut = join(tmp, 'gpt-esp-out');
     mkdirSync(espOut);
     assert.equal(sh('mcopy', ['-s', '-n', '-i', `${image}@@${esp.offsetBytes}`, '::/EFI', espOut]).status, 0);
-    const contentOnly = (m: string[]) => m.map((l) => { const f = l.split(' '); return `${f[0]} ${f[4] ?? ''} ${f[5] ?? ''}`; });
+    const contentOnly = (m: string[]) =>
+      m.map((l) => {
+        const f = l.split(' ');
+        return `${f[0]} ${f[4] ?? ''} ${f[5] ?? ''}`;
+      });
     assert.deepEqual(contentOnly(manifest(join(espOut, 'EFI'))), contentOnly(manifest(join(tree, 'boot/efi/EFI'))));
     assert.equal(sh('fsck.fat', ['-n', extract(image, esp.offsetBytes, esp.sizeBytes, join(tmp, 'gpt-esp.img'))]).status, 0);
-    rmSync(xfsFile); rmSync(btrfsFile);
+    rmSync(xfsFile);
+    rmSync(btrfsFile);
   });
 
   it('LVM: an ext4 LV spanning two PVs (built in a scratch file, copied into its segments)', async () => {
-    const { plan, image } = await build('spanned', `- local_loop: {name: image0, size: 200MiB}
+    const { plan, image } = await build(
+      'spanned',
+      `- local_loop: {name: image0, size: 200MiB}
 - partitioning:
     base: image0
     label: mbr
@@ -193,7 +237,8 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
     vgs: [{name: vg, base: [p1, p2]}]
     lvs: [{name: srv, base: vg, size: 80MiB}]
 - mkfs: {name: fs_srv, base: srv, type: ext4, label: srv, mount: {mount_point: /srv, fstab: {}}}
-`);
+`,
+    );
     const fs = plan.filesystems.find((f) => f.name === 'fs_srv')!;
     assert.equal(fs.extents.length, 2, 'the LV is not contiguous in the image');
     // reassemble the LV from its segments as device-mapper would, and check it
@@ -207,28 +252,48 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
   });
 
   it('a failing mkfs leaves no image, no staging directory, and the tree whole', async () => {
-    await assert.rejects(build('fail', `- local_loop: {name: image0, size: 200MiB}
+    await assert.rejects(
+      build(
+        'fail',
+        `- local_loop: {name: image0, size: 200MiB}
 - partitioning:
     base: image0
     label: gpt
     partitions:
       - {name: var, size: 40MiB, mkfs: {type: ext4, label: var, opts: "-O no_such_feature", mount: {mount_point: /var/log}}}
       - {name: root, size: 100%, mkfs: {name: mkfs_root, mount: {mount_point: /}}}
-`), /mke2fs|no_such_feature/);
+`,
+      ),
+      /mke2fs|no_such_feature/,
+    );
     assert.throws(() => statSync(join(tmp, 'fail.raw')));
-    assert.deepEqual(readdirSync(tmp).filter((n) => n.includes('kiln-split')), []);
+    assert.deepEqual(
+      readdirSync(tmp).filter((n) => n.includes('kiln-split')),
+      [],
+    );
     assert.deepEqual(readdirSync(join(tmp, 'fail-tree/var/log')), ['syslog']);
   });
 
-  it('the split leaves the tree\'s directory mtimes as they were', async () => {
+  it("the split leaves the tree's directory mtimes as they were", async () => {
     const tree = join(tmp, 'mtime-tree');
     makeBdTree(tree);
     const dirs = ['', 'boot', 'boot/efi', 'var', 'var/log', 'home'];
     const before = dirs.map((d) => statSync(join(tree, d)).mtimeMs);
-    const plan = planBlockDevice({ text: readFileSync(new URL('../../../../tests/fixtures/block-device/layouts/mbr-logical.yaml', import.meta.url), 'utf8').replace("mount_point: /srv/data", "mount_point: /boot/efi"), file: 'm.yaml' },
-      { seed: 'm', params: { rootFsType: 'ext4', rootLabel: null } });
+    const plan = planBlockDevice(
+      {
+        text: readFileSync(new URL('../../../../tests/fixtures/block-device/layouts/mbr-logical.yaml', import.meta.url), 'utf8').replace(
+          'mount_point: /srv/data',
+          'mount_point: /boot/efi',
+        ),
+        file: 'm.yaml',
+      },
+      { seed: 'm', params: { rootFsType: 'ext4', rootLabel: null } },
+    );
     await executeBlockDevice(ctx, plan, { treeDir: tree, imagePath: join(tmp, 'mtime.raw'), epoch: EPOCH, writeFstab: false });
-    assert.deepEqual(dirs.map((d) => statSync(join(tree, d)).mtimeMs), before);
+    assert.deepEqual(
+      dirs.map((d) => statSync(join(tree, d)).mtimeMs),
+      before,
+    );
     rmSync(join(tmp, 'mtime.raw'));
   });
 
@@ -237,14 +302,17 @@ describe('executeBlockDevice: real images read back by independent tools', { ski
   // clusters, mtools refuses it). src/block-device/mkfs/fat.ts makes it in a scratch file of the
   // region's size.
   it('small ESP (40 MiB) on a disk over 512 MiB', async () => {
-    const { plan, image } = await build('small-esp', `- local_loop: {name: image0, size: 600MiB}
+    const { plan, image } = await build(
+      'small-esp',
+      `- local_loop: {name: image0, size: 600MiB}
 - partitioning:
     base: image0
     label: gpt
     partitions:
       - {name: ESP, type: 'EF00', size: 40MiB, mkfs: {type: vfat, mount: {mount_point: /boot/efi}}}
       - {name: root, size: 100%, mkfs: {name: mkfs_root, mount: {mount_point: /}}}
-`);
+`,
+    );
     const esp = plan.filesystems.find((f) => f.type === 'vfat')!;
     assert.equal(sh('fsck.fat', ['-n', extract(image, esp.offsetBytes, esp.sizeBytes, join(tmp, 'small-esp.img'))]).status, 0);
   });

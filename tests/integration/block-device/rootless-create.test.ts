@@ -13,7 +13,7 @@ import { REPO } from '../../helpers/block-device.js';
 import { debugfs, extStat, isRoot, makeBdTree, sh } from './bd-tree.js';
 
 const USER = 'kiln-test';
-const CI = process.env['CI'] === 'true';
+const CI = process.env.CI === 'true';
 const skip = !isRoot && !CI ? 'needs root to switch to the kiln-test user (runuser)' : false;
 
 function subRange(user: string): { uid: number; start: number } {
@@ -22,7 +22,9 @@ function subRange(user: string): { uid: number; start: number } {
     assert.equal(r.status, 0, r.stderr);
   }
   const uid = Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
-  const line = readFileSync('/etc/subuid', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+  const line = readFileSync('/etc/subuid', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${user}:`));
   assert.ok(line, `${user} has no /etc/subuid range`);
   return { uid, start: Number(line.split(':')[1]) };
 }
@@ -40,7 +42,9 @@ describe('block-device create as an unprivileged user', { skip }, () => {
     const tree = join(dir, 'tree');
     makeBdTree(tree, shift);
     const config = join(dir, 'layout.yaml');
-    writeFileSync(config, `- local_loop: {name: image0, size: 300MiB}
+    writeFileSync(
+      config,
+      `- local_loop: {name: image0, size: 300MiB}
 - partitioning:
     base: image0
     label: gpt
@@ -52,10 +56,29 @@ describe('block-device create as an unprivileged user', { skip }, () => {
       - name: root
         size: 100%
         mkfs: {name: mkfs_root, mount: {mount_point: /, fstab: {fsck-passno: 1}}}
-`);
+`,
+    );
     const image = join(dir, 'disk.raw');
-    const r = spawnSync('runuser', ['-u', USER, '--', process.execPath, join(REPO, 'dist/src/cli/kiln.js'), 'block-device', 'create',
-      '--config', config, '--root', tree, '--output', image, '--quiet'], { encoding: 'utf8', cwd: dir, env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });
+    const r = spawnSync(
+      'runuser',
+      [
+        '-u',
+        USER,
+        '--',
+        process.execPath,
+        join(REPO, 'dist/src/cli/kiln.js'),
+        'block-device',
+        'create',
+        '--config',
+        config,
+        '--root',
+        tree,
+        '--output',
+        image,
+        '--quiet',
+      ],
+      { encoding: 'utf8', cwd: dir, env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } },
+    );
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.equal(r.stdout.trim(), image);
     const owner = spawnSync('stat', ['-c', '%u', image], { encoding: 'utf8' }).stdout.trim();

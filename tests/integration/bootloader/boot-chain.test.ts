@@ -20,8 +20,11 @@ import { bootTest } from '../../../src/vm/index.js';
 import { BUSYBOX, cachedKernel, INIT_MARKER, testInitramfs } from './test-os.js';
 
 const TOOLS = ['sfdisk', 'sgdisk', 'mke2fs', 'e2fsck', 'mkfs.fat', 'mdir', 'mcopy', 'grub-mkimage', 'qemu-system-x86_64', 'qemu-img', 'apt-get', 'dpkg-deb'];
-const missing = [...TOOLS.filter((t) => !findTool(t)), ...[BUSYBOX, '/usr/lib/grub/i386-pc/boot.img', '/usr/lib/grub/x86_64-efi/kernel.img', '/usr/share/OVMF/OVMF_CODE_4M.fd'].filter((p) => !existsSync(p))];
-const skip = missing.length > 0 && process.env['CI'] !== 'true' ? `missing: ${missing.join(', ')}` : false;
+const missing = [
+  ...TOOLS.filter((t) => !findTool(t)),
+  ...[BUSYBOX, '/usr/lib/grub/i386-pc/boot.img', '/usr/lib/grub/x86_64-efi/kernel.img', '/usr/share/OVMF/OVMF_CODE_4M.fd'].filter((p) => !existsSync(p)),
+];
+const skip = missing.length > 0 && process.env.CI !== 'true' ? `missing: ${missing.join(', ')}` : false;
 
 const ROOT_UUID = '5f3a1c2e-8d4b-4a6f-9c1e-2b7d0e4f6a10';
 const EXPECT = new RegExp(`${INIT_MARKER}[\\s\\S]*login:`);
@@ -29,7 +32,8 @@ const BOOT_TIMEOUT = 240;
 const MiB = 1024 * 1024;
 const GUID = { bios: '21686148-6449-6E6F-744E-656564454649', esp: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B', linux: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' };
 
-const run = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { encoding: 'utf8', ...(input === undefined ? {} : { input }), stdio: ['pipe', 'pipe', 'pipe'] });
+const run = (cmd: string, args: string[], input?: string) =>
+  execFileSync(cmd, args, { encoding: 'utf8', ...(input === undefined ? {} : { input }), stdio: ['pipe', 'pipe', 'pipe'] });
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const hex = (b: Buffer) => b.toString('hex').match(/../g)!.join(' ');
 
@@ -45,8 +49,22 @@ function readAt(file: string, offset: number, length: number): Buffer {
 }
 
 function makeExt4(image: string, tree: string, startLba: number, sectors: number): void {
-  run('mke2fs', ['-q', '-F', '-t', 'ext4', '-O', '^metadata_csum_seed,^orphan_file', '-U', ROOT_UUID,
-    '-E', `offset=${startLba * 512}`, '-d', tree, image, `${(sectors * 512) / 1024}k`]);
+  run('mke2fs', [
+    '-q',
+    '-F',
+    '-t',
+    'ext4',
+    '-O',
+    '^metadata_csum_seed,^orphan_file',
+    '-U',
+    ROOT_UUID,
+    '-E',
+    `offset=${startLba * 512}`,
+    '-d',
+    tree,
+    image,
+    `${(sectors * 512) / 1024}k`,
+  ]);
 }
 
 describe('GRUB installed as bytes boots in QEMU', { skip }, () => {
@@ -70,8 +88,15 @@ describe('GRUB installed as bytes boots in QEMU', { skip }, () => {
   const gpt = () => join(tmp, 'gpt.raw');
   const mbrTarget = (): BootTarget => ({ image: mbr(), sectorSize: 512, label: 'mbr', firstPartitionLba: 2048, rootFsUuid: ROOT_UUID, treeDir: tree });
   const gptTarget = (image = gpt()): BootTarget => ({
-    image, sectorSize: 512, label: 'gpt', firstPartitionLba: 2048, biosBootPartition: { startLba: 2048, sectors: 2048 },
-    esp: { offsetBytes: 4096 * 512, sizeBytes: 32 * MiB }, rootFsUuid: ROOT_UUID, treeDir: tree, epoch: 1700000000,
+    image,
+    sectorSize: 512,
+    label: 'gpt',
+    firstPartitionLba: 2048,
+    biosBootPartition: { startLba: 2048, sectors: 2048 },
+    esp: { offsetBytes: 4096 * 512, sizeBytes: 32 * MiB },
+    rootFsUuid: ROOT_UUID,
+    treeDir: tree,
+    epoch: 1700000000,
   });
 
   it('MBR: core.img in the gap keeps the partition table and the filesystem intact', async () => {
@@ -98,8 +123,18 @@ describe('GRUB installed as bytes boots in QEMU', { skip }, () => {
   it('GPT: BIOS boot partition + ESP, golden bytes, deterministic, checked by sgdisk and mtools', async () => {
     writeFileSync(gpt(), '');
     execFileSync('truncate', ['-s', `${100 * MiB}`, gpt()]);
-    run('sfdisk', ['-q', gpt()], ['label: gpt', 'label-id: 4B494C4E-0000-4000-8000-000000000001',
-      `start=2048, size=2048, type=${GUID.bios}`, `start=4096, size=65536, type=${GUID.esp}`, `start=69632, size=131072, type=${GUID.linux}`, ''].join('\n'));
+    run(
+      'sfdisk',
+      ['-q', gpt()],
+      [
+        'label: gpt',
+        'label-id: 4B494C4E-0000-4000-8000-000000000001',
+        `start=2048, size=2048, type=${GUID.bios}`,
+        `start=4096, size=65536, type=${GUID.esp}`,
+        `start=69632, size=131072, type=${GUID.linux}`,
+        '',
+      ].join('\n'),
+    );
     run('mkfs.fat', ['-F', '16', '--offset', '4096', '-n', 'ESP', '-i', '4B494C4E', gpt(), '32768']);
     makeExt4(gpt(), tree, 69632, 131072);
     const copy = join(tmp, 'gpt-copy.raw');
@@ -151,14 +186,18 @@ describe('GRUB installed as bytes boots in QEMU', { skip }, () => {
     execFileSync('truncate', ['-s', `${8 * MiB}`, small]);
     run('sfdisk', ['-q', small], 'label: dos\n63,8000,83\n');
     const before = sha256(small);
-    await assert.rejects(installBootloader(ctx, { ...mbrTarget(), image: small, firstPartitionLba: 63 }, 'bios'),
-      (e: unknown) => e instanceof KilnError && /does not fit the gap before the first partition \(LBA 1-62\)/.test(e.message));
+    await assert.rejects(
+      installBootloader(ctx, { ...mbrTarget(), image: small, firstPartitionLba: 63 }, 'bios'),
+      (e: unknown) => e instanceof KilnError && /does not fit the gap before the first partition \(LBA 1-62\)/.test(e.message),
+    );
     assert.equal(sha256(small), before, 'nothing written');
   });
 
   it('boot failure: a guest that never prints the pattern fails with the console tail and the log path', async () => {
     const logPath = join(tmp, 'fail.log');
-    await assert.rejects(bootTest({ image: mbr(), uefi: false, timeoutSec: BOOT_TIMEOUT, expect: /this-never-appears/, logPath, log }),
-      (e: unknown) => e instanceof KilnError && /QEMU exited/.test(e.message) && e.message.includes(INIT_MARKER) && e.message.includes(logPath));
+    await assert.rejects(
+      bootTest({ image: mbr(), uefi: false, timeoutSec: BOOT_TIMEOUT, expect: /this-never-appears/, logPath, log }),
+      (e: unknown) => e instanceof KilnError && /QEMU exited/.test(e.message) && e.message.includes(INIT_MARKER) && e.message.includes(logPath),
+    );
   });
 });

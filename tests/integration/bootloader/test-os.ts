@@ -36,7 +36,12 @@ export function cachedKernel(cacheDir = join(homedir(), '.cache/kiln-test/kernel
   return { path: join(cacheDir, 'boot', name), version: name.slice('vmlinuz-'.length) };
 }
 
-interface CpioEntry { name: string; mode: number; data?: Buffer; rdev?: [number, number] }
+interface CpioEntry {
+  name: string;
+  mode: number;
+  data?: Buffer;
+  rdev?: [number, number];
+}
 
 /** cpio "newc" (SVR4 without CRC), the format the kernel unpacks as an initramfs. */
 export function encodeCpioNewc(entries: CpioEntry[]): Buffer {
@@ -55,13 +60,7 @@ export function encodeCpioNewc(entries: CpioEntry[]): Buffer {
 }
 
 export function testInitramfs(busybox = BUSYBOX): Buffer {
-  const init = [
-    '#!/bin/busybox sh',
-    `/bin/busybox echo ${INIT_MARKER}`,
-    '/bin/busybox echo "kiln-test login: "',
-    '/bin/busybox poweroff -f',
-    '',
-  ].join('\n');
+  const init = ['#!/bin/busybox sh', `/bin/busybox echo ${INIT_MARKER}`, '/bin/busybox echo "kiln-test login: "', '/bin/busybox poweroff -f', ''].join('\n');
   return encodeCpioNewc([
     { name: 'bin', mode: 0o040755 },
     { name: 'bin/busybox', mode: 0o100755, data: readFileSync(busybox) },

@@ -51,11 +51,15 @@ describe('busybox-minimal build to tar', () => {
     const list = spawnSync('tar', ['--numeric-owner', '-tvf', tar], { encoding: 'utf8' }).stdout;
     assert.match(list, /0\/42\s+\d+ [^\n]*\.\/etc\/shadow/, 'shadow group kept: 0/42');
     assert.match(list, /\.\/usr\/local\/bin\/dib-init-system/, 'base -> dib-init-system ran');
-    assert.deepEqual(readdirSync(out).filter((f) => f.startsWith('kiln-')), [], 'workspace removed after success');
+    assert.deepEqual(
+      readdirSync(out).filter((f) => f.startsWith('kiln-')),
+      [],
+      'workspace removed after success',
+    );
     assert.deepEqual(mountPoints(), mounts, 'mount table unchanged');
   });
 
-  it('puts ${IMAGE_NAME}.d (manifests) beside the image, not in the working directory', () => {
+  it('puts <IMAGE_NAME>.d (manifests) beside the image, not in the working directory', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'kiln-cwd-'));
     try {
       const r = runCli('disk-image-create', ['busybox-minimal', 'manifests', '-t', 'tar', '-o', join(out, 'mf')], { env: { TMP_DIR: out }, cwd });
@@ -67,15 +71,20 @@ describe('busybox-minimal build to tar', () => {
     }
   });
 
-  it('does the same as an unprivileged user', { skip: !isRoot() && process.env['CI'] !== 'true' ? 'needs root to switch to the test user' : false }, () => {
+  it('does the same as an unprivileged user', { skip: !isRoot() && process.env.CI !== 'true' ? 'needs root to switch to the test user' : false }, () => {
     const r = runCli('disk-image-create', ['phase-markers', '-t', 'tar', '-o', join(out, 'bbu')], {
-      env: { ELEMENTS_PATH: FIXTURE_ELEMENTS, TMP_DIR: out, HOME: '/home/kiln-test' }, user: 'kiln-test',
+      env: { ELEMENTS_PATH: FIXTURE_ELEMENTS, TMP_DIR: out, HOME: '/home/kiln-test' },
+      user: 'kiln-test',
     });
     assert.equal(r.status, 0, r.stderr);
     const tar = join(out, 'bbu.tar');
     checkMarkers(tar, '0');
     const list = spawnSync('tar', ['--numeric-owner', '-tvf', tar], { encoding: 'utf8' }).stdout;
-    assert.match(list, /0\/42\s+\d+ [^\n]*\.\/etc\/shadow/, 'owners in the tar are the tree\'s, not the user\'s');
-    assert.deepEqual(readdirSync(out).filter((f) => f.startsWith('kiln-')), [], 'workspace removed after success');
+    assert.match(list, /0\/42\s+\d+ [^\n]*\.\/etc\/shadow/, "owners in the tar are the tree's, not the user's");
+    assert.deepEqual(
+      readdirSync(out).filter((f) => f.startsWith('kiln-')),
+      [],
+      'workspace removed after success',
+    );
   });
 });

@@ -56,11 +56,16 @@ describe('disk-image-create errors', () => {
   });
   it('cleans up on SIGINT: no process left, exit 130, the workspace named', async () => {
     const child = spawn(join(BIN, 'disk-image-create'), ['-t', 'tar', '-o', join(tmp, 'int'), '-n', 'sleepy-hook'], {
-      env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
         if (processesMentioning('sleep 777').length > 0) {
@@ -81,7 +86,7 @@ describe('disk-image-create errors', () => {
     expectUserError(r, /bad-packages\/package-installs\.yaml:\d+/);
     assert.doesNotMatch(r.stderr, /workspace is kept/, 'refused before a workspace was made');
   });
-  it('runs break_cmd after an error, outside the tree, as DIB\'s functional tests use it', () => {
+  it("runs break_cmd after an error, outside the tree, as DIB's functional tests use it", () => {
     const sentinel = join(tmp, 'sentinel');
     const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(tmp, 'brk'), '-n', 'should-fail'], {
       env: { ...env, break: 'after-error', break_outside_target: '1', break_cmd: `cp "$TMP_MOUNT_PATH/tmp/dib-test-should-fail" ${sentinel}` },

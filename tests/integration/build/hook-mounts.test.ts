@@ -33,37 +33,63 @@ describe('mounts made by host-phase hooks', { skip }, () => {
   const tmpfsName = `kiln-test-tmpfs-${process.pid}`;
 
   const elements = makeElementTree({
-    'bind-root': { deps: ['busybox-minimal'], files: {
-      'root.d/60-bind-canary': bash('mkdir -p "$TARGET_ROOT/var/cache/x"\nmount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/var/cache/x"'),
-      // mounts of root.d serve the in-tree phases (DIB's shared apt cache), then go after post-root.d
-      'install.d/60-sees-canary': '#!/bin/sh\nset -eu\ntest -f /var/cache/x/keep.txt\n',
-      'block-device.d/60-unmounted': bash('if grep -qF "$(basename "$KILN_TEST_CANARY")" /proc/self/mountinfo; then echo "root.d mount still there" >&2; exit 1; fi'),
-    } },
-    'try-mount': { deps: ['busybox-minimal'], files: {
-      'root.d/60-try-mount': bash('mkdir -p "$TARGET_ROOT/var/cache/x"\nif mount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/var/cache/x" 2>/dev/null; then echo "mounted unprivileged" >&2; exit 1; fi'),
-    } },
+    'bind-root': {
+      deps: ['busybox-minimal'],
+      files: {
+        'root.d/60-bind-canary': bash('mkdir -p "$TARGET_ROOT/var/cache/x"\nmount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/var/cache/x"'),
+        // mounts of root.d serve the in-tree phases (DIB's shared apt cache), then go after post-root.d
+        'install.d/60-sees-canary': '#!/bin/sh\nset -eu\ntest -f /var/cache/x/keep.txt\n',
+        'block-device.d/60-unmounted': bash(
+          'if grep -qF "$(basename "$KILN_TEST_CANARY")" /proc/self/mountinfo; then echo "root.d mount still there" >&2; exit 1; fi',
+        ),
+      },
+    },
+    'try-mount': {
+      deps: ['busybox-minimal'],
+      files: {
+        'root.d/60-try-mount': bash(
+          'mkdir -p "$TARGET_ROOT/var/cache/x"\nif mount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/var/cache/x" 2>/dev/null; then echo "mounted unprivileged" >&2; exit 1; fi',
+        ),
+      },
+    },
     'fail-later': { files: { 'extra-data.d/70-fail': '#!/bin/sh\necho failing on purpose\nexit 3\n' } },
     'sleep-later': { files: { 'extra-data.d/70-sleep': '#!/bin/sh\necho sleeping\nsleep 779\n' } },
-    'tmpfs-extra': { deps: ['busybox-minimal'], files: {
-      'extra-data.d/60-tmpfs': bash('mkdir -p "$TARGET_ROOT/srv/scratch"\nmount -t tmpfs "$KILN_TEST_TMPFS" "$TARGET_ROOT/srv/scratch"\necho x > "$TARGET_ROOT/srv/scratch/in-tmpfs"'),
-    } },
-    'bind-late': { deps: ['busybox-minimal'], files: {
-      'block-device.d/60-bind': bash('mkdir -p "$TARGET_ROOT/var/cache/y"\nmount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/var/cache/y"'),
-      'pre-finalise.d/60-bind': bash('grep -qF " $TARGET_ROOT/var/cache/y " /proc/self/mountinfo && exit 1\nmkdir -p "$TARGET_ROOT/var/cache/w"\nmount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/var/cache/w"'),
-      'finalise.d/60-sees-canary': '#!/bin/sh\nset -eu\ntest -f /var/cache/w/keep.txt\n',
-      // the tree's /tmp is emptied after cleanup.d: through this mount, but for the unmount
-      'cleanup.d/60-bind': bash('mkdir -p "$TARGET_ROOT/tmp/z"\nmount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/tmp/z"'),
-    } },
-    'rbind-shared': { deps: ['busybox-minimal'], files: {
-      'root.d/60-rbind': bash('mkdir -p "$TARGET_ROOT/srv/dev"\nmount --rbind "$KILN_TEST_SHARED/dev" "$TARGET_ROOT/srv/dev"'),
-    } },
-    'dib-apt-cache': { deps: ['busybox-minimal'], files: {
-      'root.d/10-apt-dirs': bash('mkdir -p "$TARGET_ROOT/var/cache/apt/archives"'),
-      ...(existsSync(DIB_APT_HOOK) ? { 'root.d/50-shared-apt-cache': readFileSync(DIB_APT_HOOK, 'utf8') } : {}),
-      'install.d/60-use-cache': '#!/bin/sh\nset -eu\ntest -f /var/cache/apt/archives/fake_1.0_all.deb\ntouch /var/cache/apt/archives/new_2.0_all.deb\n',
-      // as DIB's dpkg finalise.d/99-clean-up-cache (apt-get clean): after the unmount, the tree's own
-      'finalise.d/99-clean-up-cache': '#!/bin/sh\nset -eu\nrm -rf /var/cache/apt/archives/*\n',
-    } },
+    'tmpfs-extra': {
+      deps: ['busybox-minimal'],
+      files: {
+        'extra-data.d/60-tmpfs': bash(
+          'mkdir -p "$TARGET_ROOT/srv/scratch"\nmount -t tmpfs "$KILN_TEST_TMPFS" "$TARGET_ROOT/srv/scratch"\necho x > "$TARGET_ROOT/srv/scratch/in-tmpfs"',
+        ),
+      },
+    },
+    'bind-late': {
+      deps: ['busybox-minimal'],
+      files: {
+        'block-device.d/60-bind': bash('mkdir -p "$TARGET_ROOT/var/cache/y"\nmount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/var/cache/y"'),
+        'pre-finalise.d/60-bind': bash(
+          'grep -qF " $TARGET_ROOT/var/cache/y " /proc/self/mountinfo && exit 1\nmkdir -p "$TARGET_ROOT/var/cache/w"\nmount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/var/cache/w"',
+        ),
+        'finalise.d/60-sees-canary': '#!/bin/sh\nset -eu\ntest -f /var/cache/w/keep.txt\n',
+        // the tree's /tmp is emptied after cleanup.d: through this mount, but for the unmount
+        'cleanup.d/60-bind': bash('mkdir -p "$TARGET_ROOT/tmp/z"\nmount --bind "$KILN_TEST_CANARY" "$TARGET_ROOT/tmp/z"'),
+      },
+    },
+    'rbind-shared': {
+      deps: ['busybox-minimal'],
+      files: {
+        'root.d/60-rbind': bash('mkdir -p "$TARGET_ROOT/srv/dev"\nmount --rbind "$KILN_TEST_SHARED/dev" "$TARGET_ROOT/srv/dev"'),
+      },
+    },
+    'dib-apt-cache': {
+      deps: ['busybox-minimal'],
+      files: {
+        'root.d/10-apt-dirs': bash('mkdir -p "$TARGET_ROOT/var/cache/apt/archives"'),
+        ...(existsSync(DIB_APT_HOOK) ? { 'root.d/50-shared-apt-cache': readFileSync(DIB_APT_HOOK, 'utf8') } : {}),
+        'install.d/60-use-cache': '#!/bin/sh\nset -eu\ntest -f /var/cache/apt/archives/fake_1.0_all.deb\ntouch /var/cache/apt/archives/new_2.0_all.deb\n',
+        // as DIB's dpkg finalise.d/99-clean-up-cache (apt-get clean): after the unmount, the tree's own
+        'finalise.d/99-clean-up-cache': '#!/bin/sh\nset -eu\nrm -rf /var/cache/apt/archives/*\n',
+      },
+    },
   });
   chmodSync(elements, 0o755);
   after(() => rmSync(elements, { recursive: true, force: true }));
@@ -87,7 +113,11 @@ describe('mounts made by host-phase hooks', { skip }, () => {
   }
   function assertNothingMounted(r: NsResult, ws: string): void {
     const left = r.mounts.filter((m) => m.mountPoint.startsWith(`${ws}/`) || m.root.includes(basename(canary)) || m.source === tmpfsName);
-    assert.deepEqual(left.map((m) => `${m.mountPoint} (${m.source}[${m.root}])`), [], 'no mount left in the workspace or of the canary');
+    assert.deepEqual(
+      left.map((m) => `${m.mountPoint} (${m.source}[${m.root}])`),
+      [],
+      'no mount left in the workspace or of the canary',
+    );
   }
   const workspaces = (ws: string) => readdirSync(ws).filter((f) => f.startsWith('kiln-'));
   const tarList = (tar: string) => spawnSync('tar', ['-tf', tar], { encoding: 'utf8' }).stdout.split('\n');
@@ -157,34 +187,48 @@ describe('mounts made by host-phase hooks', { skip }, () => {
     const shared = join(tmp, 'shared');
     mkdirSync(shared);
     const setup = `mount -t tmpfs kiln-shared "${shared}" && mount --make-shared "${shared}" && mkdir -p "${shared}/dev/pts" &&
-      mount -t tmpfs kiln-shared-sub "${shared}/dev/pts" && mkdir "${shared}/dev/pts/c" && ${Object.entries(CANARY_FILES).map(([rel, c]) =>
-      `mkdir -p "$(dirname "${shared}/dev/pts/c/${rel}")" && printf '%s' '${c}' > "${shared}/dev/pts/c/${rel}"`).join(' && ')}`;
-    const b = build(['rbind-shared'], { env: { KILN_TEST_SHARED: shared }, setup: `${setup} && trap 'cat "${shared}/dev/pts/c/keep.txt" > "${join(tmp, 'shared-keep')}"' EXIT` });
+      mount -t tmpfs kiln-shared-sub "${shared}/dev/pts" && mkdir "${shared}/dev/pts/c" && ${Object.entries(CANARY_FILES)
+        .map(([rel, c]) => `mkdir -p "$(dirname "${shared}/dev/pts/c/${rel}")" && printf '%s' '${c}' > "${shared}/dev/pts/c/${rel}"`)
+        .join(' && ')}`;
+    const b = build(['rbind-shared'], {
+      env: { KILN_TEST_SHARED: shared },
+      setup: `${setup} && trap 'cat "${shared}/dev/pts/c/keep.txt" > "${join(tmp, 'shared-keep')}"' EXIT`,
+    });
     const r = b.run();
     assert.equal(r.status, 0, r.stderr);
     assertNothingMounted(r, b.ws);
-    assert.deepEqual(r.mounts.filter((m) => m.mountPoint.startsWith(shared)).map((m) => `${m.mountPoint} ${m.source}`),
-      [`${shared} kiln-shared`, `${shared}/dev/pts kiln-shared-sub`], 'the originals are still mounted');
+    assert.deepEqual(
+      r.mounts.filter((m) => m.mountPoint.startsWith(shared)).map((m) => `${m.mountPoint} ${m.source}`),
+      [`${shared} kiln-shared`, `${shared}/dev/pts kiln-shared-sub`],
+      'the originals are still mounted',
+    );
     assert.equal(readFileSync(join(tmp, 'shared-keep'), 'utf8'), CANARY_FILES['keep.txt']);
     assert.deepEqual(workspaces(b.ws), []);
   });
 
-  it('DIB\'s own dpkg root.d/50-shared-apt-cache, unmodified: the host apt cache serves install.d and keeps its files', { skip: existsSync(DIB_APT_HOOK) ? false : 'diskimage-builder is not installed' }, () => {
+  it("DIB's own dpkg root.d/50-shared-apt-cache, unmodified: the host apt cache serves install.d and keeps its files", {
+    skip: existsSync(DIB_APT_HOOK) ? false : 'diskimage-builder is not installed',
+  }, () => {
     const cache = join(tmp, 'image-cache');
     const archives = join(cache, 'apt/busybox'); // $DIB_IMAGE_CACHE/apt/$DISTRO_NAME
     fillCanary(archives);
     writeFileSync(join(archives, 'fake_1.0_all.deb'), 'not really a deb\n');
-    const b = build(['dib-apt-cache'], { env: { DIB_IMAGE_CACHE: cache, PATH: `${shim}:${process.env['PATH']}` } });
+    const b = build(['dib-apt-cache'], { env: { DIB_IMAGE_CACHE: cache, PATH: `${shim}:${process.env.PATH}` } });
     const r = b.run();
     assert.equal(r.status, 0, r.stderr);
     assertCanaryIntact(archives);
-    assert.ok(existsSync(join(archives, 'fake_1.0_all.deb')), 'the finalise.d clean-up emptied the tree\'s directory, not the host cache');
+    assert.ok(existsSync(join(archives, 'fake_1.0_all.deb')), "the finalise.d clean-up emptied the tree's directory, not the host cache");
     assert.ok(existsSync(join(archives, 'new_2.0_all.deb')), 'install.d wrote through the bind mount into the host cache, as in DIB');
-    assert.deepEqual(r.mounts.filter((m) => m.root.includes('image-cache') || m.mountPoint.startsWith(`${b.ws}/`)), []);
+    assert.deepEqual(
+      r.mounts.filter((m) => m.root.includes('image-cache') || m.mountPoint.startsWith(`${b.ws}/`)),
+      [],
+    );
     assert.deepEqual(workspaces(b.ws), []);
   });
 
-  it('unprivileged, a host hook cannot mount, and every unmount point passes: the build succeeds, the workspace is removed', { skip: spawnSync('id', ['kiln-test']).status === 0 ? false : 'no kiln-test user' }, () => {
+  it('unprivileged, a host hook cannot mount, and every unmount point passes: the build succeeds, the workspace is removed', {
+    skip: spawnSync('id', ['kiln-test']).status === 0 ? false : 'no kiln-test user',
+  }, () => {
     const b = build(['try-mount']);
     chmodSync(b.dir, 0o777);
     chmodSync(b.ws, 0o777);

@@ -13,20 +13,29 @@ const tmp = mkdtempSync(join(tmpdir(), 'kiln-image-size-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const MiB = 1024 ** 2;
 
-const elements = makeElementTree({
-  'size-from-env-d': { files: { 'environment.d/10-size': 'export DIB_IMAGE_SIZE=80MiB\n' } },
-  'bad-size-env-d': { files: { 'environment.d/10-size': 'export DIB_IMAGE_SIZE=roomy\n' } },
-}, join(tmp, 'elements'));
+const elements = makeElementTree(
+  {
+    'size-from-env-d': { files: { 'environment.d/10-size': 'export DIB_IMAGE_SIZE=80MiB\n' } },
+    'bad-size-env-d': { files: { 'environment.d/10-size': 'export DIB_IMAGE_SIZE=roomy\n' } },
+  },
+  join(tmp, 'elements'),
+);
 
 function buildRaw(name: string, args: string[], env: Record<string, string> = {}) {
-  const r = runCli('disk-image-create', ['-t', 'raw', '-o', join(tmp, name), ...args, 'busybox-minimal'],
-    { env: { TMP_DIR: tmp, ELEMENTS_PATH: elements, ...env }, timeoutMs: 120_000 });
+  const r = runCli('disk-image-create', ['-t', 'raw', '-o', join(tmp, name), ...args, 'busybox-minimal'], {
+    env: { TMP_DIR: tmp, ELEMENTS_PATH: elements, ...env },
+    timeoutMs: 120_000,
+  });
   return { ...r, size: () => statSync(join(tmp, `${name}.raw`)).size };
 }
 
 describe('the image size, one syntax everywhere', () => {
   it('--image-size 64MiB and DIB_IMAGE_SIZE=64MiB give a 64 MiB disk; a bare 0.0625 is GiB', () => {
-    for (const [name, args, env] of [['flag', ['--image-size', '64MiB'], {}], ['env', [], { DIB_IMAGE_SIZE: '64MiB' }], ['gib', ['--image-size', '0.0625'], {}]] as const) {
+    for (const [name, args, env] of [
+      ['flag', ['--image-size', '64MiB'], {}],
+      ['env', [], { DIB_IMAGE_SIZE: '64MiB' }],
+      ['gib', ['--image-size', '0.0625'], {}],
+    ] as const) {
       const r = buildRaw(name, [...args], env);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.size(), 64 * MiB, name);

@@ -55,8 +55,11 @@ describe('inputs checked before the build', () => {
 
   it('refuses a layout with no filesystem at /, naming the layout file and line', () => {
     const layout = join(tmp, 'no-root.yaml');
-    writeFileSync(layout, '- local_loop:\n    name: image0\n    size: 64MiB\n- partitioning:\n    base: image0\n    label: mbr\n    partitions:\n'
-      + '      - name: data\n        size: 100%\n        mkfs: {type: ext4, mount: {mount_point: /srv}}\n');
+    writeFileSync(
+      layout,
+      '- local_loop:\n    name: image0\n    size: 64MiB\n- partitioning:\n    base: image0\n    label: mbr\n    partitions:\n' +
+        '      - name: data\n        size: 100%\n        mkfs: {type: ext4, mount: {mount_point: /srv}}\n',
+    );
     const r = dic(['-t', 'raw', '-o', join(tmp, 'nr'), 'busybox-minimal'], { DIB_BLOCK_DEVICE_CONFIG: `file://${layout}` });
     expectRefused(r, /no-root\.yaml:10: no filesystem is mounted at \/: the image would hold none of the tree \(mounted: \/srv\)/);
     assert.ok(!existsSync(join(tmp, 'nr.raw')));
@@ -65,16 +68,32 @@ describe('inputs checked before the build', () => {
   it('reports a bad --docker-target, a --qemu-img-options typo and an -o that cannot be made, together', () => {
     const file = join(tmp, 'a-file');
     writeFileSync(file, '');
-    const r = dic(['-t', 'docker,qcow2', '--docker-target', 'Bad Name', '--qemu-img-options', 'compat=1.1,lazy_refcount=on',
-      '-o', join(file, 'img'), 'busybox-minimal']);
+    const r = dic([
+      '-t',
+      'docker,qcow2',
+      '--docker-target',
+      'Bad Name',
+      '--qemu-img-options',
+      'compat=1.1,lazy_refcount=on',
+      '-o',
+      join(file, 'img'),
+      'busybox-minimal',
+    ]);
     expectRefused(r, /the build cannot start:/);
     assert.match(r.stderr, /--docker-target: 'Bad Name' is not a valid NAME:TAG/);
     assert.match(r.stderr, /--qemu-img-options: 'lazy_refcount' is not an option of qemu-img for qcow2 output\n\s+hint: qcow2 takes: .*lazy_refcounts/);
     assert.match(r.stderr, /-o \S+a-file\/img: \S+a-file is not a directory/);
-    expectRefused(dic(['-t', 'qcow2', '--qemu-img-options', 'compat', '-o', join(tmp, 'q'), 'busybox-minimal']), /--qemu-img-options: 'compat' is not key=value/);
+    expectRefused(
+      dic(['-t', 'qcow2', '--qemu-img-options', 'compat', '-o', join(tmp, 'q'), 'busybox-minimal']),
+      /--qemu-img-options: 'compat' is not key=value/,
+    );
   });
 
-  const asUser = !isRoot() ? 'needs root to switch to the test user' : spawnSync('id', ['kiln-test']).status !== 0 ? 'no user kiln-test (scripts/setup-test-user)' : false;
+  const asUser = !isRoot()
+    ? 'needs root to switch to the test user'
+    : spawnSync('id', ['kiln-test']).status !== 0
+      ? 'no user kiln-test (scripts/setup-test-user)'
+      : false;
   it('refuses an -o directory the unprivileged user cannot create, before the build', { skip: asUser }, () => {
     const mine = join(tmp, 'mine');
     mkdirSync(mine);
@@ -106,7 +125,8 @@ describe('dangling symlinks in elements', () => {
 
   it('skips them as DIB does; the real hooks run', () => {
     const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(tmp, 'dl'), 'with-dangling'], {
-      env: { ELEMENTS_PATH: `${elements}:${FIXTURE_ELEMENTS}`, TMP_DIR: tmp }, timeoutMs: 120_000,
+      env: { ELEMENTS_PATH: `${elements}:${FIXTURE_ELEMENTS}`, TMP_DIR: tmp },
+      timeoutMs: 120_000,
     });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout + r.stderr, /the real hook ran/);

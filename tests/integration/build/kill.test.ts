@@ -19,9 +19,15 @@ const ALL_PHASES = ['root', 'extra-data', 'pre-install', 'install', 'post-instal
 const SOME_PHASES = ALL_PHASES.filter((p) => p !== 'post-root' && p !== 'pre-finalise');
 const SIGNALS: NodeJS.Signals[] = ['SIGKILL', 'SIGHUP', 'SIGTERM', 'SIGINT'];
 const USER = 'kiln-test';
-const skip = !isRoot() ? (process.env['CI'] === 'true' ? false : 'needs root (reads every process\'s environment)') : false;
+const skip = !isRoot() ? (process.env.CI === 'true' ? false : "needs root (reads every process's environment)") : false;
 
-interface Dirs { base: string; tmp: string; out: string; cache: string; tmpdir: string }
+interface Dirs {
+  base: string;
+  tmp: string;
+  out: string;
+  cache: string;
+  tmpdir: string;
+}
 
 function makeDirs(): Dirs {
   const base = mkdtempSync(join(tmpdir(), 'kiln-kill-'));
@@ -36,7 +42,10 @@ function makeDirs(): Dirs {
 
 function buildEnv(d: Dirs, phase?: string): Record<string, string> {
   return {
-    ELEMENTS_PATH: FIXTURE_ELEMENTS, TMP_DIR: d.tmp, DIB_IMAGE_CACHE: d.cache, TMPDIR: d.tmpdir,
+    ELEMENTS_PATH: FIXTURE_ELEMENTS,
+    TMP_DIR: d.tmp,
+    DIB_IMAGE_CACHE: d.cache,
+    TMPDIR: d.tmpdir,
     ...(phase ? { KILN_TEST_BLOCK_PHASE: phase } : {}),
   };
 }
@@ -51,7 +60,7 @@ async function killIn(d: Dirs, phase: string, sig: NodeJS.Signals, user?: string
   const what = `${cmd}: ${sig} in ${phase}.d${user ? ` as ${user}` : ''}`;
   try {
     await waitFor(() => workspaces(d.tmp).some((w) => existsSync(join(w, 'mnt/kiln-test-ready'))), 60_000, `${phase}.d to block (${what})`);
-    const pid = await waitFor(() => kilnPid(d.base, cmd), 5000, 'Kiln\'s pid');
+    const pid = await waitFor(() => kilnPid(d.base, cmd), 5000, "Kiln's pid");
     process.kill(pid, sig);
     const end = await run.exited;
     await sleep(1000);
@@ -104,7 +113,14 @@ describe('interrupting a build: nothing of it survives, only the workspace is ke
     await killIn(d, 'root', 'SIGTERM', undefined, 'kiln');
   });
 
-  it('unprivileged: SIGKILL and SIGINT in a host phase and in an in-tree phase', { skip: !hasTestUser() && process.env['CI'] !== 'true' ? `no user ${USER} (scripts/setup-test-user)` : false }, async () => {
-    for (const [phase, sig] of [['root', 'SIGKILL'], ['install', 'SIGKILL'], ['install', 'SIGINT']] as const) await killIn(d, phase, sig, USER);
+  it('unprivileged: SIGKILL and SIGINT in a host phase and in an in-tree phase', {
+    skip: !hasTestUser() && process.env.CI !== 'true' ? `no user ${USER} (scripts/setup-test-user)` : false,
+  }, async () => {
+    for (const [phase, sig] of [
+      ['root', 'SIGKILL'],
+      ['install', 'SIGKILL'],
+      ['install', 'SIGINT'],
+    ] as const)
+      await killIn(d, phase, sig, USER);
   });
 });

@@ -57,26 +57,41 @@ describe("Kiln's host-phase hooks never follow the tree's symlinks on the host",
   it('dpkg and debian-minimal root.d: /usr/sbin, /etc/apt, /etc/dpkg, /var/lib/apt linked to a host canary', () => {
     const c = newCanary('/var/tmp'); // not under /tmp, which the tree empties at the end
     const layout: Layout = {
-      'sbin/': '', 'apt/apt.conf.d/': '', 'apt/trusted.gpg.d/': '', 'apt/sources.list.d/': '', 'apt/sources.list': 'deb host\n',
-      'dpkg/dpkg.cfg.d/': '', 'aptlib/lists/x_i18n_Translation-en': 'tr\n', 'aptlib/lists/y_Packages': 'pk\n',
+      'sbin/': '',
+      'apt/apt.conf.d/': '',
+      'apt/trusted.gpg.d/': '',
+      'apt/sources.list.d/': '',
+      'apt/sources.list': 'deb host\n',
+      'dpkg/dpkg.cfg.d/': '',
+      'aptlib/lists/x_i18n_Translation-en': 'tr\n',
+      'aptlib/lists/y_Packages': 'pk\n',
       'aptlib/lists/partial/z_i18n_Translation-de': 'partial\n',
     };
     fillCanary(c, layout);
     const keys = mkdtempSync(join(out, 'keys-'));
     writeFileSync(join(keys, 'extra.gpg'), 'extra key\n');
     writeFileSync(join(out, 'keyring.gpg'), 'keyring\n');
-    const r = buildWith(c, {
-      'root.d/08-plant': plant('"$TARGET_ROOT"', layout, { '/usr/sbin': 'sbin', '/etc/apt': 'apt', '/etc/dpkg': 'dpkg', '/var/lib/apt': 'aptlib' }),
-      'root.d/09-dpkg-apt-keyring': shipped('dpkg/root.d/09-apt-keyring'),
-      'root.d/50-dpkg-block-apt-translations': shipped('dpkg/root.d/50-block-apt-translations'),
-      'root.d/50-dpkg-block-daemons': shipped('dpkg/root.d/50-block-daemons'),
-      'root.d/50-dpkg-build-with-http-cache': shipped('dpkg/root.d/50-build-with-http-cache'),
-      'root.d/50-dpkg-trim-dpkg': shipped('dpkg/root.d/50-trim-dpkg'),
-      'root.d/75-debian-minimal-baseinstall': shipped('debian-minimal/root.d/75-debian-minimal-baseinstall'),
-    }, ['-n', '-t', 'tar'], { env: {
-      DIB_ADD_APT_KEYS: keys, DIB_APT_KEYRING: join(out, 'keyring.gpg'), http_proxy: 'http://proxy.example.invalid:3128',
-      DIB_APT_SOURCES_CONF: 'main:deb http://deb.example.invalid/debian stable main\nsec:deb http://sec.example.invalid stable-security main',
-    } });
+    const r = buildWith(
+      c,
+      {
+        'root.d/08-plant': plant('"$TARGET_ROOT"', layout, { '/usr/sbin': 'sbin', '/etc/apt': 'apt', '/etc/dpkg': 'dpkg', '/var/lib/apt': 'aptlib' }),
+        'root.d/09-dpkg-apt-keyring': shipped('dpkg/root.d/09-apt-keyring'),
+        'root.d/50-dpkg-block-apt-translations': shipped('dpkg/root.d/50-block-apt-translations'),
+        'root.d/50-dpkg-block-daemons': shipped('dpkg/root.d/50-block-daemons'),
+        'root.d/50-dpkg-build-with-http-cache': shipped('dpkg/root.d/50-build-with-http-cache'),
+        'root.d/50-dpkg-trim-dpkg': shipped('dpkg/root.d/50-trim-dpkg'),
+        'root.d/75-debian-minimal-baseinstall': shipped('debian-minimal/root.d/75-debian-minimal-baseinstall'),
+      },
+      ['-n', '-t', 'tar'],
+      {
+        env: {
+          DIB_ADD_APT_KEYS: keys,
+          DIB_APT_KEYRING: join(out, 'keyring.gpg'),
+          http_proxy: 'http://proxy.example.invalid:3128',
+          DIB_APT_SOURCES_CONF: 'main:deb http://deb.example.invalid/debian stable main\nsec:deb http://sec.example.invalid stable-security main',
+        },
+      },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(listing(r), new RegExp(`^-rwxr-xr-x .* \\.${c.dir}/sbin/policy-rc\\.d$`, 'm'));
     assert.equal(content(r, c, 'sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n');
@@ -97,16 +112,30 @@ describe("Kiln's host-phase hooks never follow the tree's symlinks on the host",
 
   // what the cleanup.d hooks remove, and what they must keep, at the links' targets
   const cleanupLayout: Layout = {
-    'sbin/policy-rc.d': '#!/bin/sh\nexit 101\n', 'sbin/keep': 'k\n',
-    'apt/apt.conf.d/60img-build-proxy': 'p\n', 'apt/apt.conf.d/no-languages': 'l\n', 'apt/apt.conf.d/keep': 'k\n',
-    'dpkg/dpkg.cfg.d/02apt-speedup': 'force-unsafe-io\n', 'dpkg/dpkg.cfg.d/keep': 'k\n',
-    'aptlib/lists/partial/': '', 'aptlib/lists/lock': '', 'aptlib/lists/foo_InRelease': 'r\n', 'aptlib/lists/dir/bar_Packages': 'p\n',
-    'ssh/ssh_host_ed25519_key': 'secret\n', 'ssh/ssh_host_ed25519_key.pub': 'public\n', 'ssh/sshd_config': 'c\n',
+    'sbin/policy-rc.d': '#!/bin/sh\nexit 101\n',
+    'sbin/keep': 'k\n',
+    'apt/apt.conf.d/60img-build-proxy': 'p\n',
+    'apt/apt.conf.d/no-languages': 'l\n',
+    'apt/apt.conf.d/keep': 'k\n',
+    'dpkg/dpkg.cfg.d/02apt-speedup': 'force-unsafe-io\n',
+    'dpkg/dpkg.cfg.d/keep': 'k\n',
+    'aptlib/lists/partial/': '',
+    'aptlib/lists/lock': '',
+    'aptlib/lists/foo_InRelease': 'r\n',
+    'aptlib/lists/dir/bar_Packages': 'p\n',
+    'ssh/ssh_host_ed25519_key': 'secret\n',
+    'ssh/ssh_host_ed25519_key.pub': 'public\n',
+    'ssh/sshd_config': 'c\n',
   };
   const cleanupHooks = (): Record<string, string> => ({
     // in the tree, as a package script would leave them
-    'finalise.d/90-plant': plant('', cleanupLayout,
-      { '/usr/sbin': 'sbin', '/etc/apt': 'apt', '/etc/dpkg': 'dpkg', '/var/lib/apt': 'aptlib', '/etc/ssh': 'ssh' }),
+    'finalise.d/90-plant': plant('', cleanupLayout, {
+      '/usr/sbin': 'sbin',
+      '/etc/apt': 'apt',
+      '/etc/dpkg': 'dpkg',
+      '/var/lib/apt': 'aptlib',
+      '/etc/ssh': 'ssh',
+    }),
     'cleanup.d/40-dpkg-unblock-daemons': shipped('dpkg/cleanup.d/40-unblock-daemons'),
     'cleanup.d/50-dpkg-remove-img-build-proxy': shipped('dpkg/cleanup.d/50-remove-img-build-proxy'),
     'cleanup.d/60-dpkg-untrim-dpkg': shipped('dpkg/cleanup.d/60-untrim-dpkg'),
@@ -115,10 +144,31 @@ describe("Kiln's host-phase hooks never follow the tree's symlinks on the host",
   });
   const checkCleanup = (r: Build, c: Canary) => {
     assert.equal(r.status, 0, r.stderr);
-    const left = [...names(r)].filter((p) => p.startsWith(`.${c.dir}/`)).map((p) => p.slice(c.dir.length + 2)).filter(Boolean).sort();
-    assert.deepEqual(left, ['apt/', 'apt/apt.conf.d/', 'apt/apt.conf.d/keep', 'aptlib/', 'aptlib/lists/', 'aptlib/lists/lock',
-      'aptlib/lists/partial/', 'dpkg/', 'dpkg/dpkg.cfg.d/', 'dpkg/dpkg.cfg.d/keep', 'sbin/', 'sbin/keep', 'ssh/', 'ssh/sshd_config'],
-    'each hook removed its files inside the tree, and only those');
+    const left = [...names(r)]
+      .filter((p) => p.startsWith(`.${c.dir}/`))
+      .map((p) => p.slice(c.dir.length + 2))
+      .filter(Boolean)
+      .sort();
+    assert.deepEqual(
+      left,
+      [
+        'apt/',
+        'apt/apt.conf.d/',
+        'apt/apt.conf.d/keep',
+        'aptlib/',
+        'aptlib/lists/',
+        'aptlib/lists/lock',
+        'aptlib/lists/partial/',
+        'dpkg/',
+        'dpkg/dpkg.cfg.d/',
+        'dpkg/dpkg.cfg.d/keep',
+        'sbin/',
+        'sbin/keep',
+        'ssh/',
+        'ssh/sshd_config',
+      ],
+      'each hook removed its files inside the tree, and only those',
+    );
     assert.match(listing(r), new RegExp(`\\./etc/ssh -> ${c.dir}/ssh\\n`));
   };
 
@@ -128,20 +178,25 @@ describe("Kiln's host-phase hooks never follow the tree's symlinks on the host",
     checkCleanup(buildWith(c, cleanupHooks(), ['-n', '-t', 'tar']), c);
   });
 
-  it('the same unprivileged (chroot as root of the user namespace), with a canary that user could change',
-    { skip: isRoot() ? false : 'needs root to switch to the test user' }, () => {
-      const uid = Number(spawnSync('id', ['-u', 'kiln-test'], { encoding: 'utf8' }).stdout.trim());
-      const c = newCanary('/var/tmp', uid);
-      fillCanary(c, cleanupLayout, uid);
-      checkCleanup(buildWith(c, cleanupHooks(), ['-n', '-t', 'tar'], { user: 'kiln-test' }), c);
-    });
+  it('the same unprivileged (chroot as root of the user namespace), with a canary that user could change', {
+    skip: isRoot() ? false : 'needs root to switch to the test user',
+  }, () => {
+    const uid = Number(spawnSync('id', ['-u', 'kiln-test'], { encoding: 'utf8' }).stdout.trim());
+    const c = newCanary('/var/tmp', uid);
+    fillCanary(c, cleanupLayout, uid);
+    checkCleanup(buildWith(c, cleanupHooks(), ['-n', '-t', 'tar'], { user: 'kiln-test' }), c);
+  });
 
   it('busybox-minimal root.d: /bin and /etc linked to a host canary before it runs; the tree is built where they lead in it', () => {
     const c = newCanary('/var/tmp');
-    const r = buildWith(c, {
-      'root.d/05-plant': 'mkdir -p "$TARGET_ROOT$C/sub"\nln -s "$C" "$TARGET_ROOT/bin"\nln -s "$C/sub" "$TARGET_ROOT/etc"',
-      'finalise.d/50-check': '[ "$(cat /etc/hostname)" = busybox ] && /bin/busybox true && echo ok > /marker',
-    }, ['-n', '-t', 'tar']);
+    const r = buildWith(
+      c,
+      {
+        'root.d/05-plant': 'mkdir -p "$TARGET_ROOT$C/sub"\nln -s "$C" "$TARGET_ROOT/bin"\nln -s "$C/sub" "$TARGET_ROOT/etc"',
+        'finalise.d/50-check': '[ "$(cat /etc/hostname)" = busybox ] && /bin/busybox true && echo ok > /marker',
+      },
+      ['-n', '-t', 'tar'],
+    );
     assert.equal(r.status, 0, r.stderr);
     const list = listing(r);
     assert.match(list, new RegExp(`^-rwxr-xr-x .* \\.${c.dir}/busybox$`, 'm'));
@@ -155,6 +210,10 @@ describe("Kiln's host-phase hooks never follow the tree's symlinks on the host",
   it('busybox-minimal: a DIB_BUSYBOX that cannot run chrooted (not static) is a located error', () => {
     const c = newCanary();
     const r = buildWith(c, {}, ['-n', '-t', 'tar'], { env: { DIB_BUSYBOX: '/usr/bin/true' } });
-    expectLocated(r, /root\.d\/08-busybox of element 'busybox-minimal' failed/, /\/usr\/bin\/true does not run chrooted into the tree: a static busybox is needed/);
+    expectLocated(
+      r,
+      /root\.d\/08-busybox of element 'busybox-minimal' failed/,
+      /\/usr\/bin\/true does not run chrooted into the tree: a static busybox is needed/,
+    );
   });
 });

@@ -34,14 +34,17 @@ describe('symlinks planted in the tree never lead host-side code out of it (tar 
     assert.match(listing(r), new RegExp(`\\./tmp -> ${c.dir}\\n`));
   });
 
-  it("/tmp -> /var/tmp (in the tree): the tree's /var/tmp is emptied, never the host's", { skip: isRoot() ? false : 'needs root for a private /var/tmp' }, () => {
+  it("/tmp -> /var/tmp (in the tree): the tree's /var/tmp is emptied, never the host's", {
+    skip: isRoot() ? false : 'needs root for a private /var/tmp',
+  }, () => {
     const c = newCanary();
-    const r = buildWith(c, { 'finalise.d/90-plant': 'echo junk > /var/tmp/junk; mkdir /var/tmp/d; mv /tmp /tmp.moved; ln -s /var/tmp /tmp' }, ['-t', 'tar'],
-      { privateVarTmp: true });
+    const r = buildWith(c, { 'finalise.d/90-plant': 'echo junk > /var/tmp/junk; mkdir /var/tmp/d; mv /tmp /tmp.moved; ln -s /var/tmp /tmp' }, ['-t', 'tar'], {
+      privateVarTmp: true,
+    });
     assert.equal(r.status, 0, r.stderr);
     const list = tar(r, '-t');
     assert.match(list, /^\.\/var\/tmp\/$/m);
-    assert.doesNotMatch(list, /\.\/var\/tmp\/./, 'the tree\'s /var/tmp is empty');
+    assert.doesNotMatch(list, /\.\/var\/tmp\/./, "the tree's /var/tmp is empty");
     assert.match(listing(r), /\.\/tmp -> \/var\/tmp\n/);
   });
 
@@ -72,9 +75,13 @@ describe('symlinks planted in the tree never lead host-side code out of it (tar 
 
   it('directory links at /var/log, /root, /etc', () => {
     const c = newCanary();
-    const r = buildWith(c, {
-      'finalise.d/90-plant': 'mv /var/log /var/log.real; ln -s "$C" /var/log\nmv /root /root.real; ln -s "$C" /root\nmv /etc /etc.real; ln -s "$C" /etc',
-    }, ['-t', 'tar']);
+    const r = buildWith(
+      c,
+      {
+        'finalise.d/90-plant': 'mv /var/log /var/log.real; ln -s "$C" /var/log\nmv /root /root.real; ln -s "$C" /root\nmv /etc /etc.real; ln -s "$C" /etc',
+      },
+      ['-t', 'tar'],
+    );
     assert.equal(r.status, 0, r.stderr);
     const list = listing(r);
     for (const p of ['var/log', 'root', 'etc']) assert.match(list, new RegExp(`\\./${p} -> ${c.dir}\\n`));
@@ -82,12 +89,17 @@ describe('symlinks planted in the tree never lead host-side code out of it (tar 
 
   it('/tmp/in_target.d and /proc as links: the sandbox mounts inside the tree; a resolv.conf link from root.d is restored', () => {
     const c = newCanary();
-    const r = buildWith(c, {
-      'root.d/90-plant': 'ln -s "$C/precious" "$TARGET_ROOT/etc/resolv.conf"',
-      'post-root.d/90-plant': 'rmdir "$TARGET_ROOT/tmp/in_target.d" 2>/dev/null || true\nln -s "$C/hooks" "$TARGET_ROOT/tmp/in_target.d"\n' +
-        'mv "$TARGET_ROOT/proc" "$TARGET_ROOT/proc.real"; ln -s "$C/sub" "$TARGET_ROOT/proc"',
-      'finalise.d/50-check': 'test -r /proc/self/status; test -x /tmp/in_target.d/kiln-run-parts; echo mounted > /marker',
-    }, ['-t', 'tar']);
+    const r = buildWith(
+      c,
+      {
+        'root.d/90-plant': 'ln -s "$C/precious" "$TARGET_ROOT/etc/resolv.conf"',
+        'post-root.d/90-plant':
+          'rmdir "$TARGET_ROOT/tmp/in_target.d" 2>/dev/null || true\nln -s "$C/hooks" "$TARGET_ROOT/tmp/in_target.d"\n' +
+          'mv "$TARGET_ROOT/proc" "$TARGET_ROOT/proc.real"; ln -s "$C/sub" "$TARGET_ROOT/proc"',
+        'finalise.d/50-check': 'test -r /proc/self/status; test -x /tmp/in_target.d/kiln-run-parts; echo mounted > /marker',
+      },
+      ['-t', 'tar'],
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(tar(r, '-xO', './marker'), 'mounted\n', 'proc and the hooks were mounted where the links lead in the tree');
     assert.match(listing(r), new RegExp(`\\./etc/resolv\\.conf -> ${c.dir}/precious\\n`));
@@ -101,16 +113,25 @@ describe('symlinks planted in the tree never lead host-side code out of it (tar 
 
   it('/usr/share/pkg-map -> a host directory: the maps are written where the link leads in the tree', () => {
     const c = newCanary('/var/tmp'); // not under /tmp, which the tree empties at the end
-    const r = buildWith(c, { 'extra-data.d/90-plant': 'mkdir -p "$TARGET_ROOT/usr/share"; ln -s "$C" "$TARGET_ROOT/usr/share/pkg-map"',
-      'pkg-map': '{"default": {"thing": "thing-pkg"}}' }, ['-t', 'tar']);
+    const r = buildWith(
+      c,
+      {
+        'extra-data.d/90-plant': 'mkdir -p "$TARGET_ROOT/usr/share"; ln -s "$C" "$TARGET_ROOT/usr/share/pkg-map"',
+        'pkg-map': '{"default": {"thing": "thing-pkg"}}',
+      },
+      ['-t', 'tar'],
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(tar(r, '-xO', `.${c.dir}/plant.kiln`), /^thing=thing-pkg$/m);
   });
 
   it('manifests: /etc/dib-manifests -> a host directory is refused by the element, not chmod-ed', () => {
     const c = newCanary();
-    const r = buildWith(c, { 'finalise.d/90-plant': 'mv /etc/dib-manifests /etc/dib-manifests.real; ln -s "$C" /etc/dib-manifests' },
-      ['manifests', '-t', 'tar']);
+    const r = buildWith(c, { 'finalise.d/90-plant': 'mv /etc/dib-manifests /etc/dib-manifests.real; ln -s "$C" /etc/dib-manifests' }, [
+      'manifests',
+      '-t',
+      'tar',
+    ]);
     expectLocated(r, /01-copy-manifests-dir of element 'manifests' failed/, /\/etc\/dib-manifests in the image tree is a symlink/);
   });
 });

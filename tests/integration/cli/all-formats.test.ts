@@ -21,8 +21,11 @@ describe('disk-image-create busybox-minimal -t <all nine formats>', () => {
   const files = ['X.qcow2', 'X.raw', 'X.vhd', 'X.vmdk', 'X.tar', 'X.tgz', 'X.docker.tar', 'X.oci.tar', 'X.squash'];
 
   it('writes all nine in one run, with md5 and sha256 beside each', () => {
-    const r = runCli('disk-image-create', ['busybox-minimal', '-t', 'qcow2,raw,vhd,vmdk,tar,tgz,docker,oci,squash',
-      '--docker-target', 'kiln/test:1', '--checksum', '-o', X], { env: { TMP_DIR: out } });
+    const r = runCli(
+      'disk-image-create',
+      ['busybox-minimal', '-t', 'qcow2,raw,vhd,vmdk,tar,tgz,docker,oci,squash', '--docker-target', 'kiln/test:1', '--checksum', '-o', X],
+      { env: { TMP_DIR: out } },
+    );
     assert.equal(r.status, 0, r.stderr);
     for (const f of files) {
       assert.ok(existsSync(join(out, f)), `${f} written`);
@@ -31,7 +34,11 @@ describe('disk-image-create busybox-minimal -t <all nine formats>', () => {
     }
   });
   it('disk formats: qemu-img sees the same disk in each', () => {
-    for (const [f, fmt] of [['X.qcow2', 'qcow2'], ['X.vhd', 'vpc'], ['X.vmdk', 'vmdk']] as const) {
+    for (const [f, fmt] of [
+      ['X.qcow2', 'qcow2'],
+      ['X.vhd', 'vpc'],
+      ['X.vmdk', 'vmdk'],
+    ] as const) {
       const info = JSON.parse(run('qemu-img', ['info', '-f', fmt, '--output=json', join(out, f)]));
       assert.equal(info.format, fmt);
       assert.match(run('qemu-img', ['compare', '-f', 'raw', '-F', fmt, join(out, 'X.raw'), join(out, f)]), /Images are identical/);

@@ -23,7 +23,7 @@ import { Runner, type RunOptions, type RunResult } from '../../../src/exec/runne
 import { MemoryLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
 
-const skip = process.getuid?.() !== 0 && process.env['CI'] !== 'true' ? 'needs root (the unpack keeps owners)' : false;
+const skip = process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'needs root (the unpack keeps owners)' : false;
 const SETTINGS = readSettings({ DIB_RELEASE: 'bookworm' }, NO_FLAGS, 'bootstrap');
 const root = mkdtempSync(join(tmpdir(), 'kiln-cache-corrupt-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -84,14 +84,22 @@ describe('debian driver: corrupt cache entries', { skip }, () => {
     assert.equal(readFileSync(join(r.target, 'etc/marker'), 'utf8'), 'cached\n');
   });
 
-  for (const [what, damage] of [['flipped bytes', flipMiddle], ['a truncation', (f: string) => truncateSync(f, 1000)]] as const) {
+  for (const [what, damage] of [
+    ['flipped bytes', flipMiddle],
+    ['a truncation', (f: string) => truncateSync(f, 1000)],
+  ] as const) {
     it(`${what}, online: reported with the prune hint, removed, bootstrapped again and stored afresh`, async () => {
       const { cacheDir, key, file } = await setUp();
       const before = lookupBootstrap(cacheDir, key)!.sha256;
       damage(file);
       const r = await bootstrap(cacheDir, false);
       assert.equal(r.runner.bootstraps, 1);
-      assert.match(r.log.text(), new RegExp(`the cached bootstrap of debian bookworm amd64 \\(${key.slice(0, 12)}, ${file}\\) is corrupt: .*; removed it and bootstrapping again \\('kiln cache prune --corrupt' checks every entry\\)`));
+      assert.match(
+        r.log.text(),
+        new RegExp(
+          `the cached bootstrap of debian bookworm amd64 \\(${key.slice(0, 12)}, ${file}\\) is corrupt: .*; removed it and bootstrapping again \\('kiln cache prune --corrupt' checks every entry\\)`,
+        ),
+      );
       assert.equal(readFileSync(join(r.target, 'etc/marker'), 'utf8'), 'fresh\n');
       const now = lookupBootstrap(cacheDir, key)!;
       assert.notEqual(now.sha256, before);

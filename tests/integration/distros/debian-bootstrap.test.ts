@@ -25,8 +25,12 @@ class RecordingRunner extends Runner {
 }
 
 const identity = currentIdentity();
-const skip = !identity.privileged && process.env['CI'] !== 'true' ? 'needs root (or CI)' :
-  !findTool('mmdebstrap') && process.env['CI'] !== 'true' ? 'mmdebstrap is not installed' : false;
+const skip =
+  !identity.privileged && process.env.CI !== 'true'
+    ? 'needs root (or CI)'
+    : !findTool('mmdebstrap') && process.env.CI !== 'true'
+      ? 'mmdebstrap is not installed'
+      : false;
 
 test('debian driver: bootstrap bookworm, then a cache hit', { skip, timeout: 15 * 60_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-debian-bootstrap-'));
@@ -38,28 +42,46 @@ test('debian driver: bootstrap bookworm, then a cache hit', { skip, timeout: 15 
     const log = new MemoryLogger();
     const runner = new RecordingRunner(log);
     const t0 = Date.now();
-    await driver.bootstrap({ arch: 'amd64', settings: readSettings({ DIB_RELEASE: 'bookworm' }, NO_FLAGS, 'bootstrap'), cacheDir, useCache: true, offline: false,
-      target, runner, log, identity });
+    await driver.bootstrap({
+      arch: 'amd64',
+      settings: readSettings({ DIB_RELEASE: 'bookworm' }, NO_FLAGS, 'bootstrap'),
+      cacheDir,
+      useCache: true,
+      offline: false,
+      target,
+      runner,
+      log,
+      identity,
+    });
     return { target, runner, log, ms: Date.now() - t0 };
   };
   try {
     const first = await run('tree1');
-    assert.ok(first.runner.calls.some((c) => c.includes('mmdebstrap')), 'first run calls mmdebstrap');
+    assert.ok(
+      first.runner.calls.some((c) => c.includes('mmdebstrap')),
+      'first run calls mmdebstrap',
+    );
     const t = first.target;
     assert.ok(existsSync(join(t, 'usr/bin/apt')), 'apt installed');
     assert.match(readFileSync(join(t, 'etc/debian_version'), 'utf8'), /^12\./);
     const boot = readdirSync(join(t, 'boot'));
-    assert.ok(boot.some((f) => f.startsWith('vmlinuz-')), `kernel in /boot: ${boot.join(' ')}`);
+    assert.ok(
+      boot.some((f) => f.startsWith('vmlinuz-')),
+      `kernel in /boot: ${boot.join(' ')}`,
+    );
     assert.ok(!boot.some((f) => f.startsWith('initrd.img-')), 'no initramfs yet: it is built once, in finalise.d');
     assert.match(readFileSync(join(t, 'usr/sbin/update-initramfs'), 'utf8'), /Kiln/);
     assert.ok(existsSync(join(t, 'usr/sbin/update-initramfs.kiln-real')), 'the real update-initramfs is diverted');
-    assert.ok(readdirSync(join(t, 'var/lib/apt/lists')).some((f) => f.endsWith('_Packages')), 'package lists kept (DIB has them from root.d on)');
+    assert.ok(
+      readdirSync(join(t, 'var/lib/apt/lists')).some((f) => f.endsWith('_Packages')),
+      'package lists kept (DIB has them from root.d on)',
+    );
     for (const p of ['usr/bin/systemctl', 'usr/bin/sudo', 'usr/bin/python3', 'usr/sbin/mke2fs', 'usr/bin/busybox']) {
       assert.ok(existsSync(join(t, p)), `${p} installed`);
     }
     const entries = listCache(cacheDir);
     assert.equal(entries.length, 1);
-    assert.equal(entries[0]!.inputs['release'], 'bookworm');
+    assert.equal(entries[0]!.inputs.release, 'bookworm');
     assert.ok(entries[0]!.size > 50 * 1048576, `tarball size ${entries[0]!.size}`);
 
     const second = await run('tree2');

@@ -16,7 +16,7 @@ import { subordinateRange } from '../../../src/sandbox/identity.js';
 const USER = 'kiln-test';
 
 function testUser(): { uid: number; gid: number; subuid: number; subgid: number } | string {
-  if (process.getuid?.() !== 0) return process.env['CI'] === 'true' ? '' : 'needs root to run as the test user';
+  if (process.getuid?.() !== 0) return process.env.CI === 'true' ? '' : 'needs root to run as the test user';
   const id = (flag: string): number => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
   try {
     const me = { privileged: false, uid: id('-u'), gid: id('-g'), user: USER };
@@ -25,7 +25,7 @@ function testUser(): { uid: number; gid: number; subuid: number; subgid: number 
     if (!su || !sg) return `${USER} has no subordinate ids (scripts/setup-test-user)`;
     return { uid: me.uid, gid: me.gid, subuid: su.start, subgid: sg.start };
   } catch {
-    if (process.env['CI'] === 'true') throw new Error(`user ${USER} missing: run scripts/setup-test-user`);
+    if (process.env.CI === 'true') throw new Error(`user ${USER} missing: run scripts/setup-test-user`);
     return `no user ${USER} (scripts/setup-test-user)`;
   }
 }
@@ -36,7 +36,9 @@ function runAsUser(work: string, name: string): string {
   const script = join(work, `${name}.mjs`);
   const target = join(work, name);
   const mod = (p: string) => resolve('dist/src', p);
-  writeFileSync(script, `
+  writeFileSync(
+    script,
+    `
     import { NO_FLAGS, readSettings } from '${mod('config/read-settings.js')}';
     import { distroDriver } from '${mod('distros/index.js')}';
     import { Runner } from '${mod('exec/runner.js')}';
@@ -52,11 +54,15 @@ function runAsUser(work: string, name: string): string {
     await distroDriver('debian').bootstrap({ arch: 'amd64', settings: readSettings({ DIB_RELEASE: 'bookworm' }, NO_FLAGS, 'bootstrap'), cacheDir: '${join(work, 'cache')}',
       useCache: true, offline: false, target: '${target}', runner: new R(log), log, identity });
     process.stdout.write(JSON.stringify({ mmdebstrap: calls.some((c) => /(^| )mmdebstrap /.test(c)), log: log.text() }));
-  `);
+  `,
+  );
   return execFileSync('runuser', ['-u', USER, '--', process.execPath, script], { encoding: 'utf8', cwd: work, maxBuffer: 64 << 20 });
 }
 
-test('rootless bootstrap: mmdebstrap --mode=unshare, owners mapped, then a cache hit', { skip: typeof who === 'string' && who !== '' ? who : false, timeout: 20 * 60_000 }, () => {
+test('rootless bootstrap: mmdebstrap --mode=unshare, owners mapped, then a cache hit', {
+  skip: typeof who === 'string' && who !== '' ? who : false,
+  timeout: 20 * 60_000,
+}, () => {
   const u = who as Exclude<typeof who, string>;
   const work = mkdtempSync(join(tmpdir(), 'kiln-debian-rootless-'));
   try {

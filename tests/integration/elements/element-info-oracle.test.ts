@@ -18,10 +18,16 @@ const DIB_ELEMENTS = '/usr/lib/python3/dist-packages/diskimage_builder/elements'
 const PYTHON = '/usr/bin/python3';
 const CLI = fileURLToPath(new URL('../../../../bin/element-info', import.meta.url));
 const missing = [PYTHON, DIB_ELEMENTS, CLI].filter((p) => !existsSync(p));
-const skip = missing.length > 0 && process.env['CI'] !== 'true' ? `needs ${missing.join(', ')}` : false;
+const skip = missing.length > 0 && process.env.CI !== 'true' ? `needs ${missing.join(', ')}` : false;
 
 type Kind = 'ok' | 'missing-element' | 'already-provided' | 'missing-os' | 'other';
-interface Outcome { kind: Kind; names?: Set<string>; yaml?: Record<string, string>; array?: Record<string, string>; detail: string }
+interface Outcome {
+  kind: Kind;
+  names?: Set<string>;
+  yaml?: Record<string, string>;
+  array?: Record<string, string>;
+  detail: string;
+}
 
 const DRIVER = `
 import contextlib, io, json, logging, sys
@@ -59,10 +65,11 @@ function runDib(combos: string[][], dir: string): Outcome[] {
   const input = join(dir, 'combos.json');
   writeFileSync(driver, DRIVER);
   writeFileSync(input, JSON.stringify(combos));
-  const r = spawnSync(PYTHON, [driver, DIB_ELEMENTS, input], { encoding: 'utf8', maxBuffer: 256 << 20, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+  const r = spawnSync(PYTHON, [driver, DIB_ELEMENTS, input], { encoding: 'utf8', maxBuffer: 256 << 20, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
   assert.equal(r.status, 0, r.stderr);
   return (JSON.parse(r.stdout) as { kind: Kind; env: string }[]).map((o) =>
-    o.kind === 'ok' ? { kind: 'ok', detail: o.env, ...parseEnvOutput(o.env) } : { kind: o.kind, detail: o.env });
+    o.kind === 'ok' ? { kind: 'ok', detail: o.env, ...parseEnvOutput(o.env) } : { kind: o.kind, detail: o.env },
+  );
 }
 
 /** Retries once on an unexpected crash: dist/ is rebuilt by other engineers while tests run. */
@@ -73,31 +80,58 @@ function runKiln(combo: string[]): Outcome {
 
 function runKilnOnce(combo: string[]): Outcome {
   const r = spawnSync(process.execPath, [CLI, '--env', ...combo], {
-    encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ELEMENTS_PATH: DIB_ELEMENTS, KILN_NO_BUILTIN_ELEMENTS: '1' },
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ELEMENTS_PATH: DIB_ELEMENTS, KILN_NO_BUILTIN_ELEMENTS: '1' },
   });
   if (r.status === 0) return { kind: 'ok', detail: r.stdout, ...parseEnvOutput(r.stdout) };
   const err = r.stderr;
-  const kind: Kind = r.status !== 1 ? 'other' : /not found/.test(err) ? 'missing-element' : /already provided/.test(err) ? 'already-provided'
-    : /operating system/.test(err) ? 'missing-os' : 'other';
+  const kind: Kind =
+    r.status !== 1
+      ? 'other'
+      : /not found/.test(err)
+        ? 'missing-element'
+        : /already provided/.test(err)
+          ? 'already-provided'
+          : /operating system/.test(err)
+            ? 'missing-os'
+            : 'other';
   return { kind, detail: `exit ${r.status}: ${kind === 'other' ? err.replace(/\n/g, ' | ') : err}` };
 }
 
 /** Differences between the two outcomes, empty when they agree. */
 function compare(combo: string[], dib: Outcome, kiln: Outcome): string[] {
   const label = `[${combo.join(' ')}]`;
-  if (dib.kind !== kiln.kind) return [`${label}: DIB ${dib.kind} (${dib.detail.trim().split('\n')[0]}) vs Kiln ${kiln.kind} (${kiln.detail.trim().split('\n')[0]})`];
+  if (dib.kind !== kiln.kind)
+    return [`${label}: DIB ${dib.kind} (${dib.detail.trim().split('\n')[0]}) vs Kiln ${kiln.kind} (${kiln.detail.trim().split('\n')[0]})`];
   if (dib.kind !== 'ok') return [];
   const problems: string[] = [];
   const sorted = (s?: Set<string>) => [...(s ?? [])].sort().join(' ');
   if (sorted(dib.names) !== sorted(kiln.names)) problems.push(`${label}: IMAGE_ELEMENT DIB {${sorted(dib.names)}} vs Kiln {${sorted(kiln.names)}}`);
-  try { assert.deepEqual(kiln.yaml, dib.yaml); } catch { problems.push(`${label}: IMAGE_ELEMENT_YAML differs`); }
-  try { assert.deepEqual(kiln.array, dib.array); } catch { problems.push(`${label}: get_image_element_array differs`); }
+  try {
+    assert.deepEqual(kiln.yaml, dib.yaml);
+  } catch {
+    problems.push(`${label}: IMAGE_ELEMENT_YAML differs`);
+  }
+  try {
+    assert.deepEqual(kiln.array, dib.array);
+  } catch {
+    problems.push(`${label}: get_image_element_array differs`);
+  }
   return problems;
 }
 
 function listElements(): { all: string[]; os: string[] } {
-  const all = readdirSync(DIB_ELEMENTS).filter((n) => statSync(join(DIB_ELEMENTS, n)).isDirectory()).sort();
-  const provides = (n: string) => { const f = join(DIB_ELEMENTS, n, 'element-provides'); return existsSync(f) ? readFileSync(f, 'utf8').split('\n').map((l) => l.trim()) : []; };
+  const all = readdirSync(DIB_ELEMENTS)
+    .filter((n) => statSync(join(DIB_ELEMENTS, n)).isDirectory())
+    .sort();
+  const provides = (n: string) => {
+    const f = join(DIB_ELEMENTS, n, 'element-provides');
+    return existsSync(f)
+      ? readFileSync(f, 'utf8')
+          .split('\n')
+          .map((l) => l.trim())
+      : [];
+  };
   return { all, os: all.filter((n) => provides(n).includes('operating-system')) };
 }
 
@@ -122,10 +156,14 @@ function fixedCombos(os: string[], all: string[]): { combo: string[]; expect?: '
   }
   const [a = 'ubuntu', b = 'debian'] = os;
   out.push(
-    { combo: [a, b], expect: 'fail' }, { combo: ['debian-minimal', 'ubuntu-minimal'], expect: 'fail' },
-    { combo: ['ubuntu-minimal', 'ubuntu-minimal'], expect: 'fail' }, { combo: ['vm'], expect: 'fail' },
-    { combo: ['base', 'block-device-mbr'], expect: 'fail' }, { combo: [a, 'no-such-element'], expect: 'fail' },
-    { combo: [a, 'operating-system'], expect: 'fail' }, { combo: ['debian', 'vm', 'block-device-gpt', 'block-device-mbr'], expect: 'fail' },
+    { combo: [a, b], expect: 'fail' },
+    { combo: ['debian-minimal', 'ubuntu-minimal'], expect: 'fail' },
+    { combo: ['ubuntu-minimal', 'ubuntu-minimal'], expect: 'fail' },
+    { combo: ['vm'], expect: 'fail' },
+    { combo: ['base', 'block-device-mbr'], expect: 'fail' },
+    { combo: [a, 'no-such-element'], expect: 'fail' },
+    { combo: [a, 'operating-system'], expect: 'fail' },
+    { combo: ['debian', 'vm', 'block-device-gpt', 'block-device-mbr'], expect: 'fail' },
     { combo: ['debian', 'vm', 'block-device'], expect: 'fail' },
   );
   return out;
@@ -133,14 +171,19 @@ function fixedCombos(os: string[], all: string[]): { combo: string[]; expect?: '
 
 describe('element-info oracle against DIB 3.13 element_dependencies', { skip }, () => {
   let dir = '';
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'kiln-element-info-oracle-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kiln-element-info-oracle-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('fixed combinations: every OS element alone, + vm, + each block-device-*, and the ones that must fail', () => {
     const { all, os } = listElements();
     assert.ok(os.length >= 10, `expected DIB's OS elements, found ${os.join(' ')}`);
     const cases = fixedCombos(os, all);
-    const dib = runDib(cases.map((c) => c.combo), dir);
+    const dib = runDib(
+      cases.map((c) => c.combo),
+      dir,
+    );
     const problems: string[] = [];
     let ok = 0;
     cases.forEach((c, i) => {
@@ -155,8 +198,8 @@ describe('element-info oracle against DIB 3.13 element_dependencies', { skip }, 
 
   it('random sweep: 1-4 elements of the tree plus one OS element', () => {
     const { all, os } = listElements();
-    const seed = Number(process.env['KILN_ORACLE_SEED'] ?? '20251123');
-    const count = Number(process.env['KILN_ORACLE_COUNT'] ?? '200');
+    const seed = Number(process.env.KILN_ORACLE_SEED ?? '20251123');
+    const count = Number(process.env.KILN_ORACLE_COUNT ?? '200');
     const rand = rng(seed);
     const pick = (list: string[]) => list[Math.floor(rand() * list.length)] ?? '';
     const combos = Array.from({ length: count }, () => {

@@ -20,7 +20,11 @@ const SHELLS = [['bash'], ['dash'], ['busybox', 'sh']].filter(([s]) => spawnSync
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-pi-element-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Target { dir: string; log: string; env: Record<string, string> }
+interface Target {
+  dir: string;
+  log: string;
+  env: Record<string, string>;
+}
 
 /** A fake target: PATH with our scripts run by `shell`, optionally a recording install-packages. */
 function makeTarget(shell: string[], withInstaller: boolean): Target {
@@ -87,7 +91,7 @@ for (const shell of SHELLS) {
 
     it('without install-packages: a phase with nothing to do is a no-op, one with packages fails clearly', () => {
       const t = makeTarget(shell, false);
-      writeFileSync(t.env['KILN_PACKAGE_INSTALLS_JSON'] ?? '', '{}');
+      writeFileSync(t.env.KILN_PACKAGE_INSTALLS_JSON ?? '', '{}');
       const ok = runHook(t, shell, 'post-install.d/95-package-uninstalls');
       assert.equal(ok.status, 0, ok.out);
       const t2 = makeTarget(shell, false);
@@ -102,7 +106,7 @@ for (const shell of SHELLS) {
       mkdirSync(hooks, { recursive: true });
       for (const h of ['01-package-installs', '99-package-uninstalls']) writeFileSync(join(hooks, h), readFileSync(join(PI, 'install.d', h)));
       writeFileSync(join(hooks, 'package-installs-pi-mapped'), '# comment\n\ngeneric-editor\n  -removed-later  \n');
-      writeFileSync(t.env['KILN_PACKAGE_INSTALLS_JSON'] ?? '', '{}');
+      writeFileSync(t.env.KILN_PACKAGE_INSTALLS_JSON ?? '', '{}');
       const start = runHook(t, shell, 'install.d/01-package-installs', hooks);
       assert.equal(start.status, 0, start.out);
       assert.deepEqual(start.calls, ['vim-tiny build-essential']);
@@ -114,10 +118,17 @@ for (const shell of SHELLS) {
     it('--noop prints the command; a missing JSON file is an error', () => {
       const t = makeTarget(shell, true);
       const [cmd = 'sh', ...pre] = shell;
-      const r = spawnSync(cmd, [...pre, join(PI, 'bin/package-installs-v2'), '--phase', 'post-install.d', '--uninstall', '-n', t.env['KILN_PACKAGE_INSTALLS_JSON'] ?? ''], { env: t.env, encoding: 'utf8' });
+      const r = spawnSync(
+        cmd,
+        [...pre, join(PI, 'bin/package-installs-v2'), '--phase', 'post-install.d', '--uninstall', '-n', t.env.KILN_PACKAGE_INSTALLS_JSON ?? ''],
+        { env: t.env, encoding: 'utf8' },
+      );
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /^install-packages -e late-removal$/m);
-      const m = spawnSync(cmd, [...pre, join(PI, 'bin/package-installs-v2'), '--phase', 'install.d', join(t.dir, 'nope.json')], { env: t.env, encoding: 'utf8' });
+      const m = spawnSync(cmd, [...pre, join(PI, 'bin/package-installs-v2'), '--phase', 'install.d', join(t.dir, 'nope.json')], {
+        env: t.env,
+        encoding: 'utf8',
+      });
       assert.equal(m.status, 1);
       assert.match(m.stderr, /nope\.json does not exist/);
     });

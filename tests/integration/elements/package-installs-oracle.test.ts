@@ -22,22 +22,53 @@ const B = join(FIX, 'path-b');
 const ERR = join(FIX, 'errors');
 
 const missing = [PYTHON, SQUASH, PKG_MAP].filter((p) => !existsSync(p));
-const skip = missing.length > 0 && process.env['CI'] !== 'true' ? `DIB not installed (${missing.join(', ')})` : false;
+const skip = missing.length > 0 && process.env.CI !== 'true' ? `DIB not installed (${missing.join(', ')})` : false;
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-pi-oracle-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Scenario { name: string; elements: string[]; path: string[]; arch: string; env: Record<string, string> }
+interface Scenario {
+  name: string;
+  elements: string[];
+  path: string[];
+  arch: string;
+  env: Record<string, string>;
+}
 
-const ALL = ['pi-basic', 'pi-uninstall', 'pi-arch', 'pi-installtype', 'pi-python', 'pi-when', 'pi-alternatives', 'pi-json',
-  'pi-both', 'pi-override', 'pi-yaml11', 'pi-unicode', 'no-packages', 'only-in-b', 'not-anywhere'];
+const ALL = [
+  'pi-basic',
+  'pi-uninstall',
+  'pi-arch',
+  'pi-installtype',
+  'pi-python',
+  'pi-when',
+  'pi-alternatives',
+  'pi-json',
+  'pi-both',
+  'pi-override',
+  'pi-yaml11',
+  'pi-unicode',
+  'no-packages',
+  'only-in-b',
+  'not-anywhere',
+];
 const WHEN_ENV = { DIB_PI_FEATURE: 'on', DIB_PI_OTHER: 'y', DIB_PI_EMPTY: '', DIB_PI_KERNEL: 'linux-image-generic', DIB_RELEASE: 'focal' };
 
 const SCENARIOS: Scenario[] = [
   { name: 'everything, amd64, defaults', elements: ALL, path: [A, B], arch: 'amd64', env: WHEN_ENV },
-  { name: 'everything, arm64, xenial, package installtype, python 3', elements: ALL, path: [A, B], arch: 'arm64',
-    env: { ...WHEN_ENV, DIB_RELEASE: 'xenial', DIB_DEFAULT_INSTALLTYPE: 'package', DIB_PYTHON_VERSION: '3', DIB_PI_FEATURE: 'off' } },
-  { name: 'ppc64 and per-element installtype', elements: ALL, path: [A, B], arch: 'ppc64',
-    env: { ...WHEN_ENV, DIB_INSTALLTYPE_pi_installtype: 'package', DIB_INSTALLTYPE_pi_json: 'package', DIB_PYTHON_VERSION: '2' } },
+  {
+    name: 'everything, arm64, xenial, package installtype, python 3',
+    elements: ALL,
+    path: [A, B],
+    arch: 'arm64',
+    env: { ...WHEN_ENV, DIB_RELEASE: 'xenial', DIB_DEFAULT_INSTALLTYPE: 'package', DIB_PYTHON_VERSION: '3', DIB_PI_FEATURE: 'off' },
+  },
+  {
+    name: 'ppc64 and per-element installtype',
+    elements: ALL,
+    path: [A, B],
+    arch: 'ppc64',
+    env: { ...WHEN_ENV, DIB_INSTALLTYPE_pi_installtype: 'package', DIB_INSTALLTYPE_pi_json: 'package', DIB_PYTHON_VERSION: '2' },
+  },
   { name: 'reversed element order, path order swapped', elements: [...ALL].reverse(), path: [B, A], arch: ' amd64', env: WHEN_ENV },
   { name: 'only an element without packages', elements: ['no-packages'], path: [A], arch: 'amd64', env: {} },
 ];
@@ -45,7 +76,8 @@ const SCENARIOS: Scenario[] = [
 function dibSquash(elements: string[], path: string[], arch: string, env: Record<string, string>): { ok: boolean; json: string; stderr: string } {
   const out = join(tmp, `dib-${Math.random().toString(36).slice(2)}.json`);
   const r = spawnSync(PYTHON, [SQUASH, `--elements=${elements.join(' ')}`, `--path=${path.join(':')}`, out], {
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ARCH: arch, ...env }, encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ARCH: arch, ...env },
+    encoding: 'utf8',
   });
   return { ok: r.status === 0, json: r.status === 0 ? readFileSync(out, 'utf8') : '', stderr: `${r.stderr}${r.stdout}` };
 }
@@ -76,7 +108,10 @@ describe('package-installs-squash oracle (DIB 3.13)', { skip }, () => {
     it(`both refuse errors/${bad}`, () => {
       const dib = dibSquash([bad], [ERR], 'amd64', {});
       assert.equal(dib.ok, false, 'DIB accepted it');
-      assert.throws(() => ours([bad], [ERR], 'amd64', {}), (e: unknown) => (e as Error).name === 'KilnError' && (e as { where?: string }).where?.includes(bad) === true);
+      assert.throws(
+        () => ours([bad], [ERR], 'amd64', {}),
+        (e: unknown) => (e as Error).name === 'KilnError' && (e as { where?: string }).where?.includes(bad) === true,
+      );
     });
   }
 });
@@ -91,14 +126,40 @@ describe('pkg-map oracle (DIB 3.13 bin/pkg-map)', { skip }, () => {
   };
   writeFileSync(mapFile, JSON.stringify(MAP));
   const names = ['nova', 'glance', 'a', 'b', 'c', 'unmapped'];
-  const targets = [['fedora', '23'], ['fedora', '38'], ['centos', '8-stream'], ['centos', '9'], ['rhel', '9'], ['opensuse', '15'],
-    ['debian', 'bookworm'], ['debian', 'trixie'], ['ubuntu', 'jammy'], ['gentoo', ''], ['alpine', '3']] as const;
+  const targets = [
+    ['fedora', '23'],
+    ['fedora', '38'],
+    ['centos', '8-stream'],
+    ['centos', '9'],
+    ['rhel', '9'],
+    ['opensuse', '15'],
+    ['debian', 'bookworm'],
+    ['debian', 'trixie'],
+    ['ubuntu', 'jammy'],
+    ['gentoo', ''],
+    ['alpine', '3'],
+  ] as const;
   for (const [distro, release] of targets) {
     for (const missingOk of [true, false]) {
       it(`${distro}/${release || '-'} missingOk=${missingOk}`, () => {
-        const args = [PKG_MAP, '--pkg-map', mapFile, '--distro', distro, '--release', release, '--prefix', '-', ...(missingOk ? ['--missing-ok'] : []), ...names];
-        const r = spawnSync(PYTHON, args, { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
-        const dibOut = r.stdout.split('\n').filter((l) => l.startsWith('-')).map((l) => l.slice(1));
+        const args = [
+          PKG_MAP,
+          '--pkg-map',
+          mapFile,
+          '--distro',
+          distro,
+          '--release',
+          release,
+          '--prefix',
+          '-',
+          ...(missingOk ? ['--missing-ok'] : []),
+          ...names,
+        ];
+        const r = spawnSync(PYTHON, args, { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+        const dibOut = r.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('-'))
+          .map((l) => l.slice(1));
         const map = parsePkgMap(JSON.stringify(MAP), mapFile, 'x');
         if (missingOk) {
           assert.equal(r.status, 0, r.stderr);
@@ -108,7 +169,12 @@ describe('pkg-map oracle (DIB 3.13 bin/pkg-map)', { skip }, () => {
           assert.throws(() => mapPackages(map, { distro, release }, names, { missingOk }), /no valid mapping for package/);
           // DIB prints the names mapped before the first unmapped one, then exits 1
           const firstBad = names.findIndex((n) => {
-            try { mapPackages(map, { distro, release }, [n], { missingOk: false }); return false; } catch { return true; }
+            try {
+              mapPackages(map, { distro, release }, [n], { missingOk: false });
+              return false;
+            } catch {
+              return true;
+            }
           });
           assert.deepEqual(mapPackages(map, { distro, release }, names.slice(0, firstBad), { missingOk: false }), dibOut);
         }

@@ -11,7 +11,7 @@ import { isRoot } from '../../helpers/cli.js';
 import { markedProcesses, MARK_VAR, sleep, waitFor } from '../../helpers/interrupt.js';
 
 const USER = 'kiln-test';
-const skip = !isRoot() ? (process.env['CI'] === 'true' ? false : 'needs root (reads every process\'s environment)') : false;
+const skip = !isRoot() ? (process.env.CI === 'true' ? false : "needs root (reads every process's environment)") : false;
 
 function hasUser(): boolean {
   try {
@@ -28,16 +28,21 @@ async function killedHost(user?: string): Promise<void> {
   try {
     const ready = join(dir, 'ready');
     const script = join(dir, 'host.mjs');
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import { Runner } from '${resolve('dist/src/exec/runner.js')}';
       await new Runner().run('sh', ['-c', 'sleep 1000 & (setsid sleep 1001 &); touch ${ready}; sleep 1002']);
-    `);
+    `,
+    );
     const argv = [...(user ? ['runuser', '-u', user, '--', 'env', `${MARK_VAR}=${dir}`] : []), process.execPath, script];
     const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, [MARK_VAR]: dir }, stdio: 'ignore' });
     const exited = new Promise((r) => child.on('exit', r));
     await waitFor(() => existsSync(ready), 20_000, 'the command to start');
     assert.ok(markedProcesses(dir).length >= 4, `the command and its children run: ${markedProcesses(dir).join('\n')}`);
-    const node = markedProcesses(dir).map((l) => l.split(': ')).find(([, cmd]) => cmd!.startsWith(`${process.execPath} ${script}`));
+    const node = markedProcesses(dir)
+      .map((l) => l.split(': '))
+      .find(([, cmd]) => cmd!.startsWith(`${process.execPath} ${script}`));
     process.kill(Number(node![0]), 'SIGKILL');
     await exited;
     await sleep(1000);
@@ -49,4 +54,4 @@ async function killedHost(user?: string): Promise<void> {
 
 test('a Runner command and its children die when Kiln is SIGKILLed (root)', { skip }, () => killedHost());
 
-test('the same as an unprivileged user', { skip: skip || (!hasUser() && process.env['CI'] !== 'true' ? `no user ${USER}` : false) }, () => killedHost(USER));
+test('the same as an unprivileged user', { skip: skip || (!hasUser() && process.env.CI !== 'true' ? `no user ${USER}` : false) }, () => killedHost(USER));

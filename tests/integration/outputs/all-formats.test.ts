@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { writeOutputs, type OutputResult } from '../../../src/outputs/write.js';
 import { isRoot, makeRawDisk, makeTree, request, sh, tempRoot } from './fixture.js';
 
-const skip = !isRoot && process.env['CI'] !== 'true' ? 'needs root (chown to 1000:1000, mknod)' : false;
+const skip = !isRoot && process.env.CI !== 'true' ? 'needs root (chown to 1000:1000, mknod)' : false;
 const ALL = ['qcow2', 'raw', 'vhd', 'vhdx', 'vmdk', 'tar', 'tgz', 'docker', 'oci', 'squash'];
 
 describe('all output formats', { skip }, () => {
@@ -24,16 +24,25 @@ describe('all output formats', { skip }, () => {
   const file = (ext: string) => join(out, `img.${ext}`);
 
   it('writes one file per format, raw last, with both checksums beside each', () => {
-    assert.deepEqual(results.map((r) => r.format), ['qcow2', 'vhd', 'vhdx', 'vmdk', 'tar', 'tgz', 'docker', 'oci', 'squash', 'raw']);
+    assert.deepEqual(
+      results.map((r) => r.format),
+      ['qcow2', 'vhd', 'vhdx', 'vmdk', 'tar', 'tgz', 'docker', 'oci', 'squash', 'raw'],
+    );
     const names = readdirSync(out).sort();
     assert.equal(names.length, 30, names.join(' '));
     assert.ok(!names.some((n) => n.startsWith('.')), `no temporary file left: ${names.join(' ')}`);
   });
 
   it('disk formats hold exactly the raw image (qemu-img compare) and pass qemu-img check', () => {
-    for (const [ext, fmt] of [['qcow2', 'qcow2'], ['vhd', 'vpc'], ['vhdx', 'vhdx'], ['vmdk', 'vmdk'], ['raw', 'raw']] as const) {
+    for (const [ext, fmt] of [
+      ['qcow2', 'qcow2'],
+      ['vhd', 'vpc'],
+      ['vhdx', 'vhdx'],
+      ['vmdk', 'vmdk'],
+      ['raw', 'raw'],
+    ] as const) {
       const info = JSON.parse(sh('qemu-img', ['info', '--output=json', file(ext)])) as Record<string, any>;
-      assert.equal(info['format'], fmt, ext);
+      assert.equal(info.format, fmt, ext);
       assert.equal(info['virtual-size'], 64 << 20, ext);
       assert.match(sh('qemu-img', ['compare', '-f', 'raw', '-F', fmt, raw, file(ext)]), /Images are identical/, ext);
       if (['qcow2', 'vhdx', 'vmdk'].includes(fmt)) sh('qemu-img', ['check', '-f', fmt, file(ext)]);
@@ -54,7 +63,10 @@ describe('all output formats', { skip }, () => {
     assert.ok(s.blocks * 512 < 8 << 20, `allocated ${s.blocks * 512}`);
   });
 
-  for (const [ext, flag] of [['tar', '-tvf'], ['tgz', '-tzvf']] as const) {
+  for (const [ext, flag] of [
+    ['tar', '-tvf'],
+    ['tgz', '-tzvf'],
+  ] as const) {
     it(`${ext}: GNU tar sees owners, modes, the symlink, the device, and no proc/sys contents`, () => {
       const list = sh('tar', ['--numeric-owner', flag, file(ext)]);
       assert.match(list, /^-rw------- 1000\/1000 +19 [^\n]* \.\/home\/user\/secret$/m);
@@ -79,22 +91,22 @@ describe('all output formats', { skip }, () => {
 
   it('docker: skopeo reads the archive and copies it without a daemon', () => {
     const info = JSON.parse(sh('skopeo', ['inspect', `docker-archive:${file('docker.tar')}`])) as Record<string, any>;
-    assert.equal(info['Architecture'], 'amd64');
-    assert.equal(info['Os'], 'linux');
-    assert.equal(info['Layers'].length, 1);
+    assert.equal(info.Architecture, 'amd64');
+    assert.equal(info.Os, 'linux');
+    assert.equal(info.Layers.length, 1);
     const dir = join(root, 'docker-dir');
     sh('skopeo', ['copy', '-q', `docker-archive:${file('docker.tar')}:kiln/test:1`, `dir:${dir}`]);
     const m = JSON.parse(sh('cat', [join(dir, 'manifest.json')])) as Record<string, any>;
-    assert.equal(m['layers'].length, 1);
-    assert.match(sh('tar', ['--numeric-owner', '-tvf', join(dir, m['layers'][0].digest.replace('sha256:', ''))]), /1000\/1000 .*secret/);
+    assert.equal(m.layers.length, 1);
+    assert.match(sh('tar', ['--numeric-owner', '-tvf', join(dir, m.layers[0].digest.replace('sha256:', ''))]), /1000\/1000 .*secret/);
   });
 
   it('oci: skopeo finds the image by its ref name and copies it', () => {
     const dir = join(root, 'oci-dir');
     sh('skopeo', ['copy', '-q', `oci-archive:${file('oci.tar')}:kiln/test:1`, `dir:${dir}`]);
     const cfg = JSON.parse(sh('skopeo', ['inspect', '--config', `oci-archive:${file('oci.tar')}:kiln/test:1`])) as Record<string, any>;
-    assert.deepEqual(cfg['config'].Cmd, ['/bin/sh']);
-    assert.equal(cfg['architecture'], 'amd64');
+    assert.deepEqual(cfg.config.Cmd, ['/bin/sh']);
+    assert.equal(cfg.architecture, 'amd64');
     assert.throws(() => sh('skopeo', ['inspect', `oci-archive:${file('oci.tar')}:kiln/other:1`]), 'an unknown ref is not found');
   });
 

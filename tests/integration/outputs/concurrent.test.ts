@@ -19,15 +19,22 @@ const root = mkdtempSync(join(tmpdir(), 'kiln-concurrent-'));
 chmodSync(root, 0o755);
 after(() => rmSync(root, { recursive: true, force: true }));
 
-interface Build { epoch: number; status: number; stderr: string }
+interface Build {
+  epoch: number;
+  status: number;
+  stderr: string;
+}
 
 function startBuild(out: string, epoch: number, env: Record<string, string>, wait: boolean): Promise<Build> {
   const args = ['busybox-minimal', '-t', 'tar', '-o', join(out, 'bb'), '--checksum', ...(wait ? ['--wait'] : [])];
   const child = spawn(join(BIN, 'disk-image-create'), args, {
-    env: { ...process.env, CI: 'true', TMP_DIR: root, SOURCE_DATE_EPOCH: String(epoch), ...env }, stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, CI: 'true', TMP_DIR: root, SOURCE_DATE_EPOCH: String(epoch), ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   return new Promise((resolve) => child.on('close', (code) => resolve({ epoch, status: code ?? -1, stderr })));
 }
 
@@ -54,7 +61,11 @@ function checkSums(out: string): string[] {
   for (const f of names.filter((n) => n.endsWith('.sha256'))) execFileSync('sha256sum', ['-c', '--strict', '--quiet', f], { cwd: out });
   const images = names.filter((n) => n.endsWith('.tar'));
   for (const i of images) assert.ok(names.includes(`${i}.md5`) && names.includes(`${i}.sha256`), `${i} has its checksums`);
-  assert.deepEqual(names.filter((n) => !images.includes(n) && !/\.tar\.(md5|sha256)$/.test(n)), [], 'nothing else: no temp file, no lock');
+  assert.deepEqual(
+    names.filter((n) => !images.includes(n) && !/\.tar\.(md5|sha256)$/.test(n)),
+    [],
+    'nothing else: no temp file, no lock',
+  );
   return images;
 }
 

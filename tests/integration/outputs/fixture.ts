@@ -32,13 +32,20 @@ export function makeTree(root: string): string {
     chownSync(join(tree, 'home/user'), 1000, 1000);
     execFileSync('mknod', ['-m', '0666', join(tree, 'dev/null'), 'c', '1', '3']);
     // a file capability (security.*) and a user xattr: both must survive in tar and layers
-    execFileSync('/usr/bin/python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.kiln", b"yes"); '
-      + 'os.setxattr(sys.argv[1], "security.capability", bytes.fromhex("0100000200200000000000000000000000000000"))', join(tree, 'bin/sh')]);
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      'import os,sys; os.setxattr(sys.argv[1], "user.kiln", b"yes"); ' +
+        'os.setxattr(sys.argv[1], "security.capability", bytes.fromhex("0100000200200000000000000000000000000000"))',
+      join(tree, 'bin/sh'),
+    ]);
     // a POSIX access ACL (user 1000 may read), in its xattr encoding: version 2, then (tag, perm, id) entries
     writeFileSync(join(tree, 'etc/acl-file'), 'acl\n', { mode: 0o640 });
-    execFileSync('/usr/bin/python3', ['-c', 'import os,struct,sys; e=[(1,6,-1),(2,4,1000),(4,4,-1),(0x10,4,-1),(0x20,0,-1)]; '
-      + 'os.setxattr(sys.argv[1], "system.posix_acl_access", struct.pack("<I",2)+b"".join(struct.pack("<HHI",t,p,i&0xffffffff) for t,p,i in e))',
-    join(tree, 'etc/acl-file')]);
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      'import os,struct,sys; e=[(1,6,-1),(2,4,1000),(4,4,-1),(0x10,4,-1),(0x20,0,-1)]; ' +
+        'os.setxattr(sys.argv[1], "system.posix_acl_access", struct.pack("<I",2)+b"".join(struct.pack("<HHI",t,p,i&0xffffffff) for t,p,i in e))',
+      join(tree, 'etc/acl-file'),
+    ]);
   }
   return tree;
 }
@@ -48,8 +55,9 @@ export function makeRawDisk(root: string, tree: string): string {
   const disk = join(root, 'disk.raw');
   execFileSync('truncate', ['-s', '64M', disk]);
   execFileSync('sfdisk', ['-q', disk], { input: 'label: dos\nlabel-id: 0x5eed1234\nstart=2048, type=83\n' });
-  execFileSync('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', 'offset=1048576', '-U', '6f1f0b3c-0000-4000-8000-000000000001',
-    '-d', tree, disk, '63M'], { env: { ...process.env, E2FSPROGS_FAKE_TIME: String(EPOCH) } });
+  execFileSync('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', 'offset=1048576', '-U', '6f1f0b3c-0000-4000-8000-000000000001', '-d', tree, disk, '63M'], {
+    env: { ...process.env, E2FSPROGS_FAKE_TIME: String(EPOCH) },
+  });
   return disk;
 }
 
@@ -59,8 +67,14 @@ export function tempRoot(prefix: string): string {
 
 export function request(over: Partial<OutputRequest> & Pick<OutputRequest, 'outDir' | 'tree'>): OutputRequest {
   return {
-    imageName: 'img', arch: 'amd64', epoch: EPOCH, compress: true, checksums: [],
-    runner: new Runner(silentLogger), log: silentLogger, identity: currentIdentity(),
+    imageName: 'img',
+    arch: 'amd64',
+    epoch: EPOCH,
+    compress: true,
+    checksums: [],
+    runner: new Runner(silentLogger),
+    log: silentLogger,
+    identity: currentIdentity(),
     ...over,
   };
 }

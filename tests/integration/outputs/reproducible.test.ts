@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { writeOutputs } from '../../../src/outputs/write.js';
 import { isRoot, makeRawDisk, makeTree, request, sh, tempRoot } from './fixture.js';
 
-const skip = !isRoot && process.env['CI'] !== 'true' ? 'needs root (chown to 1000:1000, mknod)' : false;
+const skip = !isRoot && process.env.CI !== 'true' ? 'needs root (chown to 1000:1000, mknod)' : false;
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
@@ -40,9 +40,16 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
     await writeOutputs(request({ outDir, tree, checksums: ['md5'] }), ['tar'], now);
     const first = sha(join(outDir, 'img.tar'));
     const r = await writeOutputs(request({ outDir, tree, checksums: ['md5'] }), ['tar'], now);
-    assert.deepEqual(r[0]!.kept.map((k) => k.slice(outDir.length + 1)), ['img-2026.11.23-09.08.07.tar', 'img-2026.11.23-09.08.07.tar.md5']);
+    assert.deepEqual(
+      r[0]!.kept.map((k) => k.slice(outDir.length + 1)),
+      ['img-2026.11.23-09.08.07.tar', 'img-2026.11.23-09.08.07.tar.md5'],
+    );
     assert.equal(sha(join(outDir, 'img-2026.11.23-09.08.07.tar')), first);
-    assert.match(sh('md5sum', ['-c', 'img-2026.11.23-09.08.07.tar.md5'], outDir), /^img-2026\.11\.23-09\.08\.07\.tar: OK$/m, 'the kept checksum names the kept file');
+    assert.match(
+      sh('md5sum', ['-c', 'img-2026.11.23-09.08.07.tar.md5'], outDir),
+      /^img-2026\.11\.23-09\.08\.07\.tar: OK$/m,
+      'the kept checksum names the kept file',
+    );
     assert.deepEqual(readdirSync(outDir).sort(), ['img-2026.11.23-09.08.07.tar', 'img-2026.11.23-09.08.07.tar.md5', 'img.tar', 'img.tar.md5']);
   });
 
@@ -63,7 +70,10 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
   it('compression zstd gives NAME.raw.zst holding the raw bytes; xz gives NAME.tar.xz', async () => {
     const outDir = join(root, 'zst');
     const r = await writeOutputs(request({ outDir, tree, rawImage: raw, compression: 'zstd', checksums: ['sha256'] }), ['raw', 'qcow2']);
-    assert.deepEqual(r.map((x) => x.files.map((f) => f.slice(outDir.length + 1))), [['img.qcow2'], ['img.raw.zst']]);
+    assert.deepEqual(
+      r.map((x) => x.files.map((f) => f.slice(outDir.length + 1))),
+      [['img.qcow2'], ['img.raw.zst']],
+    );
     assert.ok(!existsSync(join(outDir, 'img.raw')));
     sh('zstd', ['-q', '-d', '-o', join(root, 'back.raw'), join(outDir, 'img.raw.zst')]);
     sh('cmp', [raw, join(root, 'back.raw')]);

@@ -10,7 +10,7 @@ import { isRoot, makeTree, sh, tempRoot } from './fixture.js';
 
 const USER = 'kiln-test';
 const hasUser = spawnSync('id', ['-u', USER]).status === 0;
-const skip = process.env['CI'] === 'true' ? false : !isRoot ? 'needs root to prepare the tree' : !hasUser ? `no user ${USER} (scripts/setup-test-user)` : false;
+const skip = process.env.CI === 'true' ? false : !isRoot ? 'needs root to prepare the tree' : !hasUser ? `no user ${USER} (scripts/setup-test-user)` : false;
 
 function subStart(): number {
   const line = sh('grep', [`^${USER}:`, '/etc/subuid']).trim();
@@ -41,8 +41,11 @@ describe('outputs as an unprivileged user', { skip }, () => {
     const outDir = join(root, 'out');
     execFileSync('install', ['-d', '-o', String(uid), '-g', String(gid), outDir]);
     const writer = join(dirname(fileURLToPath(import.meta.url)), 'rootless-writer.js');
-    const r = spawnSync('runuser', ['-u', USER, '--', process.execPath, writer,
-      JSON.stringify({ outDir, tree, types: ['tar', 'docker', 'squash'], dockerTarget: 'kiln/rootless:1' })], { encoding: 'utf8' });
+    const r = spawnSync(
+      'runuser',
+      ['-u', USER, '--', process.execPath, writer, JSON.stringify({ outDir, tree, types: ['tar', 'docker', 'squash'], dockerTarget: 'kiln/rootless:1' })],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const tar = sh('tar', ['--numeric-owner', '-tvf', join(outDir, 'img.tar')]);
     assert.match(tar, /^-rw------- 1000\/1000 .* \.\/home\/user\/secret$/m);

@@ -21,7 +21,9 @@ function disk(name: string, label: 'dos' | 'gpt', parts = 1): string {
   const lines = parts === 1 ? 'start=2048, type=L, name=root\n' : 'start=2048, size=2048, type=L\nstart=4096, type=L\n';
   execFileSync('sfdisk', ['-q', f], { input: `label: ${label}\n${lines}` });
   const start = parts === 1 ? MIB : 2 * MIB;
-  execFileSync('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', `offset=${start}`, '-d', tree, f, '100M'], { env: { ...process.env, E2FSPROGS_FAKE_TIME: String(EPOCH) } });
+  execFileSync('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', `offset=${start}`, '-d', tree, f, '100M'], {
+    env: { ...process.env, E2FSPROGS_FAKE_TIME: String(EPOCH) },
+  });
   return f;
 }
 
@@ -71,8 +73,10 @@ describe('shrink', () => {
 
   it('refuses a disk with two partitions, before writing anything', async () => {
     const raw = disk('two.raw', 'gpt', 2);
-    await assert.rejects(writeOutputs(request({ outDir: join(root, 'out-two'), tree, rawImage: raw, shrink: true }), ['raw']),
-      (e: unknown) => e instanceof KilnError && /cannot shrink .*: it has 2 partitions/.test(e.message));
+    await assert.rejects(
+      writeOutputs(request({ outDir: join(root, 'out-two'), tree, rawImage: raw, shrink: true }), ['raw']),
+      (e: unknown) => e instanceof KilnError && /cannot shrink .*: it has 2 partitions/.test(e.message),
+    );
     assert.equal(statSync(raw).size, 128 * MIB);
   });
 });

@@ -31,27 +31,49 @@ async function layerTar(): Promise<Buffer> {
 }
 
 async function dockerArchive(name: string, tweak: { diffId?: string; layer?: Buffer; configName?: string } = {}): Promise<string> {
-  const layer = tweak.layer ?? await layerTar();
+  const layer = tweak.layer ?? (await layerTar());
   const config = encodeImageConfig('amd64', 0, tweak.diffId ?? `sha256:${hex(layer)}`);
   const configName = tweak.configName ?? `${hex(config)}.json`;
   const file = join(root, name);
-  await writeTarArchive(file, [
-    { name: `${hex(layer)}/layer.tar`, type: 'file', data: layer },
-    { name: configName, type: 'file', data: config },
-    { name: 'manifest.json', type: 'file', data: Buffer.from(JSON.stringify([{ Config: configName, RepoTags: ['a:b'], Layers: [`${hex(layer)}/layer.tar`] }])) },
-    { name: 'repositories', type: 'file', data: Buffer.from('{}') },
-  ], 0);
+  await writeTarArchive(
+    file,
+    [
+      { name: `${hex(layer)}/layer.tar`, type: 'file', data: layer },
+      { name: configName, type: 'file', data: config },
+      {
+        name: 'manifest.json',
+        type: 'file',
+        data: Buffer.from(JSON.stringify([{ Config: configName, RepoTags: ['a:b'], Layers: [`${hex(layer)}/layer.tar`] }])),
+      },
+      { name: 'repositories', type: 'file', data: Buffer.from('{}') },
+    ],
+    0,
+  );
   return file;
 }
 
 async function ociArchive(name: string, tweak: { refName?: boolean; corruptBlob?: boolean } = {}): Promise<string> {
   const layer = await layerTar();
   const config = encodeImageConfig('amd64', 0, `sha256:${hex(layer)}`);
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MEDIA.manifest,
-    config: { mediaType: OCI_MEDIA.config, digest: `sha256:${hex(config)}`, size: config.length },
-    layers: [{ mediaType: OCI_MEDIA.layer, digest: `sha256:${hex(layer)}`, size: layer.length }] }));
-  const index = { schemaVersion: 2, manifests: [{ mediaType: OCI_MEDIA.manifest, digest: `sha256:${hex(manifest)}`, size: manifest.length,
-    ...(tweak.refName === false ? {} : { annotations: { 'org.opencontainers.image.ref.name': 'a:b' } }) }] };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MEDIA.manifest,
+      config: { mediaType: OCI_MEDIA.config, digest: `sha256:${hex(config)}`, size: config.length },
+      layers: [{ mediaType: OCI_MEDIA.layer, digest: `sha256:${hex(layer)}`, size: layer.length }],
+    }),
+  );
+  const index = {
+    schemaVersion: 2,
+    manifests: [
+      {
+        mediaType: OCI_MEDIA.manifest,
+        digest: `sha256:${hex(manifest)}`,
+        size: manifest.length,
+        ...(tweak.refName === false ? {} : { annotations: { 'org.opencontainers.image.ref.name': 'a:b' } }),
+      },
+    ],
+  };
   const entries: PackEntry[] = [
     { name: 'oci-layout', type: 'file', data: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
     { name: 'index.json', type: 'file', data: Buffer.from(JSON.stringify(index)) },

@@ -39,24 +39,32 @@ describe('removeTree and mounts', { skip }, () => {
     assert.equal(a, b, 'the mount point has the st_dev of its parent: --one-file-system would not stop there');
     assert.ok(!existsSync(tree), 'removed');
     assert.equal(readFileSync(join(canary, 'keep.txt'), 'utf8'), 'host data\n');
-    assert.deepEqual(r.mounts.filter((m) => m.mountPoint.startsWith(dir)), []);
+    assert.deepEqual(
+      r.mounts.filter((m) => m.mountPoint.startsWith(dir)),
+      [],
+    );
   });
 
-  it('unprivileged, someone else\'s mount cannot be unmounted: nothing is removed, the error names it', { skip: hasUser ? false : 'no kiln-test user' }, () => {
+  it("unprivileged, someone else's mount cannot be unmounted: nothing is removed, the error names it", { skip: hasUser ? false : 'no kiln-test user' }, () => {
     const dir = join(tmp, 'r2');
     const tree = join(dir, 'ws');
     mkdirSync(join(tree, 'm'), { recursive: true });
     writeFileSync(join(tree, 'other'), 'x');
     const uid = Number(spawnSync('id', ['-u', 'kiln-test'], { encoding: 'utf8' }).stdout);
     for (const p of [tree, join(tree, 'm'), join(tree, 'other')]) chownSync(p, uid, uid);
-    const r = runInMountNs(dir, ['runuser', '-u', 'kiln-test', '--', process.execPath, '--input-type=module', '-e', REMOVE, tree],
-      { setup: `mount --bind "${canary}" "${tree}/m"` });
+    const r = runInMountNs(dir, ['runuser', '-u', 'kiln-test', '--', process.execPath, '--input-type=module', '-e', REMOVE, tree], {
+      setup: `mount --bind "${canary}" "${tree}/m"`,
+    });
     assert.equal(r.status, 1, r.stderr);
     // findmnt's notation for a bind mount: SOURCE[/bound/directory]
     assert.ok(r.stderr.startsWith(`not removing ${tree}: ${tree}/m (`), r.stderr);
     assert.ok(r.stderr.includes(`/canary]) is mounted under ${tree} and cannot be unmounted: umount: ${tree}/m: `), r.stderr);
     assert.ok(existsSync(join(tree, 'other')), 'nothing removed');
     assert.equal(readFileSync(join(canary, 'keep.txt'), 'utf8'), 'host data\n');
-    assert.deepEqual(r.mounts.filter((m) => m.mountPoint.startsWith(dir)).map((m) => m.mountPoint), [join(tree, 'm')], 'still mounted');
+    assert.deepEqual(
+      r.mounts.filter((m) => m.mountPoint.startsWith(dir)).map((m) => m.mountPoint),
+      [join(tree, 'm')],
+      'still mounted',
+    );
   });
 });

@@ -78,8 +78,10 @@ describe('root-ops', () => {
 
   it('a /tmp that leads to the tree root is refused, the tree is kept', async () => {
     plant('..', 'tmp');
-    await assert.rejects(emptyDirectory(ctx, tree, '/tmp'), (e: unknown) =>
-      e instanceof KilnError && /leads to the root of the tree/.test(e.message) && e.where === '/tmp in the image tree');
+    await assert.rejects(
+      emptyDirectory(ctx, tree, '/tmp'),
+      (e: unknown) => e instanceof KilnError && /leads to the root of the tree/.test(e.message) && e.where === '/tmp in the image tree',
+    );
     assert.ok(existsSync(join(root, 'etc')));
   });
 

@@ -9,10 +9,13 @@ import { signalExitCode } from '../../../src/errors.js';
 import { processesMentioning, runCli } from '../../helpers/cli.js';
 import { sleep, startKiln, waitFor } from '../../helpers/interrupt.js';
 
-const skip = !findTool('qemu-system-x86_64') && process.env['CI'] !== 'true' ? 'qemu-system-x86_64 is not installed' : false;
+const skip = !findTool('qemu-system-x86_64') && process.env.CI !== 'true' ? 'qemu-system-x86_64 is not installed' : false;
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-boot-test-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-const ours = () => readdirSync(tmpdir()).filter((f) => /^kiln-boot-tmp-\d+\.\d+-[A-Za-z0-9]{6}$/.test(f)).sort();
+const ours = () =>
+  readdirSync(tmpdir())
+    .filter((f) => /^kiln-boot-tmp-\d+\.\d+-[A-Za-z0-9]{6}$/.test(f))
+    .sort();
 
 /** `kiln boot-test` of an unbootable disk, signalled once QEMU runs; resolves with its exit. */
 async function interrupted(image: string, sig: NodeJS.Signals): Promise<{ code: number | null; signal: string | null; stderr: string }> {

@@ -29,10 +29,16 @@ describe('runWatching', () => {
   it('stops at the first match and kills the process', async () => {
     const pid = join(tmp, 'pid1');
     const logFile = join(tmp, 'console.log');
-    const r = await runWatching({ ...sh(`${savePid(pid)}; printf 'booting\\r\\n\\033[1mdebian login: '; exec sleep 30`), expect: /login:/, timeoutMs: 20_000, logFile });
+    const r = await runWatching({
+      ...sh(`${savePid(pid)}; printf 'booting\\r\\n\\033[1mdebian login: '; exec sleep 30`),
+      expect: /login:/,
+      timeoutMs: 20_000,
+      logFile,
+    });
     assert.equal(r.end, 'matched');
     assert.ok(r.seconds < 10, `took ${r.seconds} s`);
     assert.match(r.console, /booting\ndebian login: /);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the raw console has ESC sequences
     assert.match(readFileSync(logFile, 'utf8'), /\x1b\[1mdebian login/, 'the log file keeps the raw console');
     assert.equal(alive(pid), false);
   });

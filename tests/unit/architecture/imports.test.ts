@@ -11,10 +11,12 @@ import ts from 'typescript';
 const SRC = resolve('src');
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((e) => {
-    const p = join(dir, e);
-    return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith('.ts') ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((e) => {
+      const p = join(dir, e);
+      return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith('.ts') ? [p] : [];
+    });
 }
 
 /** Relative imports of one file (static, type-only, re-exports, dynamic), as absolute .ts paths. */
@@ -62,7 +64,13 @@ export function findCycles(graph: Map<string, string[]>): string[][] {
 }
 
 test('the cycle finder finds a planted cycle and a self-import', () => {
-  const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['d']], ['e', ['a']]]);
+  const g = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a']],
+    ['d', ['d']],
+    ['e', ['a']],
+  ]);
   assert.deepEqual(findCycles(g).sort(), [['a', 'b', 'c'], ['d']]);
 });
 

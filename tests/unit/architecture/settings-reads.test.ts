@@ -12,26 +12,39 @@ import ts from 'typescript';
 const SRC = resolve('src');
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((e) => {
-    const p = join(dir, e);
-    return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith('.ts') ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((e) => {
+      const p = join(dir, e);
+      return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith('.ts') ? [p] : [];
+    });
 }
 
-export interface EnvRead { line: number; text: string }
+export interface EnvRead {
+  line: number;
+  text: string;
+}
 
 /** `process.env`, `process['env']` and `const { env } = process`, with their lines. */
 export function processEnvReads(source: string): EnvRead[] {
   const sf = ts.createSourceFile('x.ts', source, ts.ScriptTarget.Latest, true);
   const found: EnvRead[] = [];
   const add = (n: ts.Node) => found.push({ line: sf.getLineAndCharacterOfPosition(n.getStart()).line + 1, text: n.getText() });
-  const isProcess = (e: ts.Expression) => ts.isIdentifier(e) && e.text === 'process'
-    || (ts.isPropertyAccessExpression(e) && e.name.text === 'process' && ts.isIdentifier(e.expression) && e.expression.text === 'globalThis');
+  const isProcess = (e: ts.Expression) =>
+    (ts.isIdentifier(e) && e.text === 'process') ||
+    (ts.isPropertyAccessExpression(e) && e.name.text === 'process' && ts.isIdentifier(e.expression) && e.expression.text === 'globalThis');
   const visit = (n: ts.Node): void => {
     if (ts.isPropertyAccessExpression(n) && n.name.text === 'env' && isProcess(n.expression)) add(n);
-    if (ts.isElementAccessExpression(n) && isProcess(n.expression) && ts.isStringLiteralLike(n.argumentExpression) && n.argumentExpression.text === 'env') add(n);
-    if (ts.isVariableDeclaration(n) && n.initializer && isProcess(n.initializer) && ts.isObjectBindingPattern(n.name)
-      && n.name.elements.some((b) => (b.propertyName ?? b.name).getText() === 'env')) add(n);
+    if (ts.isElementAccessExpression(n) && isProcess(n.expression) && ts.isStringLiteralLike(n.argumentExpression) && n.argumentExpression.text === 'env')
+      add(n);
+    if (
+      ts.isVariableDeclaration(n) &&
+      n.initializer &&
+      isProcess(n.initializer) &&
+      ts.isObjectBindingPattern(n.name) &&
+      n.name.elements.some((b) => (b.propertyName ?? b.name).getText() === 'env')
+    )
+      add(n);
     ts.forEachChild(n, visit);
   };
   visit(sf);
@@ -47,8 +60,12 @@ export function namedEnvReads(source: string): EnvRead[] {
   const envLike = (e: ts.Expression) => /(^|\.)(env|\w*Env|sourced)$/i.test(e.getText());
   const isWrite = (n: ts.Node) => ts.isBinaryExpression(n.parent) && n.parent.left === n && n.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
   const visit = (n: ts.Node): void => {
-    const name = ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression) ? n.argumentExpression.text
-      : ts.isPropertyAccessExpression(n) ? n.name.text : undefined;
+    const name =
+      ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression)
+        ? n.argumentExpression.text
+        : ts.isPropertyAccessExpression(n)
+          ? n.name.text
+          : undefined;
     if (name !== undefined && ENV_NAME.test(name) && envLike((n as ts.ElementAccessExpression | ts.PropertyAccessExpression).expression) && !isWrite(n)) {
       found.push({ line: sf.getLineAndCharacterOfPosition(n.getStart()).line + 1, text: n.getText() });
     }
@@ -66,10 +83,23 @@ test('the finders find planted reads, and not writes or other objects', () => {
     'const { env } = process;',
     'const d = globalThis.process.env;',
   ].join('\n');
-  assert.deepEqual(processEnvReads(planted).map((r) => r.line), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    processEnvReads(planted).map((r) => r.line),
+    [1, 2, 3, 4, 5],
+  );
   assert.deepEqual(processEnvReads('const p = processes.env; const q = x.process;'), []);
-  const named = ["const a = env['DIB_RELEASE'];", 'const b = req.env.KILN_SEED;', "const c = sourced['DISTRO_NAME'];", "env['ROOT_LABEL'] = 'x';", "const d = opts['DIB_X'];", "const e = env['lower'];"].join('\n');
-  assert.deepEqual(namedEnvReads(named).map((r) => r.line), [1, 2, 3]);
+  const named = [
+    "const a = env['DIB_RELEASE'];",
+    'const b = req.env.KILN_SEED;',
+    "const c = sourced['DISTRO_NAME'];",
+    "env['ROOT_LABEL'] = 'x';",
+    "const d = opts['DIB_X'];",
+    "const e = env['lower'];",
+  ].join('\n');
+  assert.deepEqual(
+    namedEnvReads(named).map((r) => r.line),
+    [1, 2, 3],
+  );
 });
 
 /** Library files that may look at process.env, and why. */
@@ -82,7 +112,8 @@ const PROCESS_ENV_ALLOWED: Record<string, string> = {
 test('no process.env outside src/cli/ (the CLI reads it and hands it to readSettings)', () => {
   const files = sourceFiles(SRC);
   assert.ok(files.length > 100, 'src/ was found');
-  const bad = files.filter((f) => !relative(SRC, f).startsWith('cli/') && !(relative(SRC, f) in PROCESS_ENV_ALLOWED))
+  const bad = files
+    .filter((f) => !relative(SRC, f).startsWith('cli/') && !(relative(SRC, f) in PROCESS_ENV_ALLOWED))
     .flatMap((f) => processEnvReads(readFileSync(f, 'utf8')).map((r) => `src/${relative(SRC, f)}:${r.line}: ${r.text}`));
   assert.deepEqual(bad, [], 'library code receives values: declare the setting in src/config/settings/ and read it with readSettings');
 });

@@ -35,7 +35,7 @@ function check(name: string, plan: BlockDevicePlan): void {
   const dir = join(BD_FIXTURES, 'golden');
   const file = join(dir, `${name}.json`);
   const text = `${JSON.stringify(plan, null, 2)}\n`;
-  if (process.env['UPDATE_GOLDEN'] === '1') {
+  if (process.env.UPDATE_GOLDEN === '1') {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, text);
   }
@@ -45,13 +45,18 @@ function check(name: string, plan: BlockDevicePlan): void {
 
 describe('golden plans', () => {
   for (const [name, file, opts] of cases) it(name, () => check(name, planFile(file, opts)));
-  it('fallback (bare filesystem, measured size)', () => check('fallback', planBlockDevice({ text: FALLBACK_CONFIG, file: 'fallback' }, { seed: 'test', params, tree: { usedKiB: 600_000 } })));
+  it('fallback (bare filesystem, measured size)', () =>
+    check('fallback', planBlockDevice({ text: FALLBACK_CONFIG, file: 'fallback' }, { seed: 'test', params, tree: { usedKiB: 600_000 } })));
 });
 
 const strip = (p: BlockDevicePlan): unknown => JSON.parse(JSON.stringify({ ...p, source: '' }, (k, v) => (k === 'where' ? undefined : v)));
 
 describe('tree and graph forms give the same plan', () => {
-  for (const [tree, graph] of [['deep_tree', 'deep_graph'], ['multiple_partitions_tree', 'multiple_partitions_graph'], ['lvm_tree', 'lvm_graph']]) {
+  for (const [tree, graph] of [
+    ['deep_tree', 'deep_graph'],
+    ['multiple_partitions_tree', 'multiple_partitions_graph'],
+    ['lvm_tree', 'lvm_graph'],
+  ]) {
     it(`${tree} = ${graph}`, () => {
       const o = { imageSizeBytes: 10 * GiB, params, xfsMinBytes: 0 };
       const t = planFile(`tests/fixtures/block-device/dib/${tree}.yaml`, o);

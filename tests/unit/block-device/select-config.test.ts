@@ -42,12 +42,15 @@ describe('selectBlockDeviceConfig', () => {
     assert.equal(selectBlockDeviceConfig({ elementDirs: [b], arch: 'ppc64le' }).text, 'B-ppc');
     assert.equal(selectBlockDeviceConfig({ elementDirs: [b], arch: 'ppc64el' }).text, 'B-ppc');
   });
-  it('fallback: bare filesystem, DIB\'s text', () => {
+  it("fallback: bare filesystem, DIB's text", () => {
     const r = selectBlockDeviceConfig({ elementDirs: [a], arch: 'amd64' });
     assert.equal(r.from, 'fallback');
     assert.equal(r.text, FALLBACK_CONFIG);
     const p = planText(r.text, { imageSizeBytes: GiB, params: { rootFsType: 'xfs', rootLabel: null } });
-    assert.deepEqual(p.filesystems.map((f) => [f.name, f.type, f.label, f.device.kind]), [['mkfs_root', 'xfs', 'img-rootfs', 'image']]);
+    assert.deepEqual(
+      p.filesystems.map((f) => [f.name, f.type, f.label, f.device.kind]),
+      [['mkfs_root', 'xfs', 'img-rootfs', 'image']],
+    );
     assert.deepEqual(p.partitionTables, []);
   });
 });
@@ -67,20 +70,32 @@ describe('legacy root params (mkfs_root only, only where absent)', () => {
     assert.deepEqual([f.type, f.label], ['btrfs', 'keep']);
   });
   it('another mkfs name gets nothing (label = its name)', () => {
-    const f = planText(yaml.replace('mkfs_root', 'rootfs').replace('mount:', 'type: ext4, mount:'), { imageSizeBytes: GiB, params: { rootFsType: 'xfs', rootLabel: 'x' } }).filesystems[0]!;
+    const f = planText(yaml.replace('mkfs_root', 'rootfs').replace('mount:', 'type: ext4, mount:'), {
+      imageSizeBytes: GiB,
+      params: { rootFsType: 'xfs', rootLabel: 'x' },
+    }).filesystems[0]!;
     assert.deepEqual([f.type, f.label], ['ext4', 'rootfs']);
   });
 });
 
 describe('image size', () => {
   it('du/0.6 + 64 MiB journal (ext4 root) + 525 MiB (ESP), rounded up to 64 KiB', () => {
-    assert.deepEqual(planImageSize({ treeKiB: 1000, ext4Root: true, hasEsp: true }), { treeKiB: 1000, scaledKiB: 1666, journalKiB: 65536, espKiB: 537600, totalKiB: 604864 });
+    assert.deepEqual(planImageSize({ treeKiB: 1000, ext4Root: true, hasEsp: true }), {
+      treeKiB: 1000,
+      scaledKiB: 1666,
+      journalKiB: 65536,
+      espKiB: 537600,
+      totalKiB: 604864,
+    });
     assert.equal(planImageSize({ treeKiB: 1000, extraMiB: 10, ext4Root: false, hasEsp: false }).totalKiB, 11264);
     assert.equal(planImageSize({ treeKiB: 1, ext4Root: false, hasEsp: false }).totalKiB, 64);
   });
   it('the planner uses it when no size is given, and reports it', () => {
-    const p = planText('- local_loop: {name: image0}\n- mkfs: {name: mkfs_root, base: image0, mount: {mount_point: /}}\n',
-      { params: { rootFsType: 'ext4' }, tree: { usedKiB: 300_000 }, extraSizeMiB: 100 });
+    const p = planText('- local_loop: {name: image0}\n- mkfs: {name: mkfs_root, base: image0, mount: {mount_point: /}}\n', {
+      params: { rootFsType: 'ext4' },
+      tree: { usedKiB: 300_000 },
+      extraSizeMiB: 100,
+    });
     assert.equal(p.image.sizeFrom, 'measured');
     assert.equal(p.image.sizeBytes, 467_968 * 1024); // 467_936 KiB rounded up to 64 KiB
     assert.equal(p.image.sizeReport?.extraMiB, 100);
@@ -96,14 +111,27 @@ const planOptionsFromEnv = (env: Record<string, string>, how: { asDiskImageCreat
 describe('planOptionsFromSettings (kiln plan block-device: DIB variables, --image-size)', () => {
   it('maps DIB variables', () => {
     const o = planOptionsFromEnv({ FS_TYPE: 'xfs', DIB_BLOCK_SIZE: '4096', DIB_IMAGE_EXTRA_SIZE: '50', DIB_IMAGE_SIZE: '3', DIB_FSTAB_BY: 'uuid' });
-    assert.deepEqual(o, { params: { rootFsType: 'xfs', rootLabel: null }, journalMiB: 64, blockSize: 4096, extraSizeMiB: 50, imageSizeBytes: 3 * GiB, fstabBy: 'uuid' });
+    assert.deepEqual(o, {
+      params: { rootFsType: 'xfs', rootLabel: null },
+      journalMiB: 64,
+      blockSize: 4096,
+      extraSizeMiB: 50,
+      imageSizeBytes: 3 * GiB,
+      fstabBy: 'uuid',
+    });
     assert.equal(planOptionsFromEnv({ DIB_ROOT_FSTYPE: 'btrfs', FS_TYPE: 'xfs', ROOT_LABEL: 'r' }).params?.rootFsType, 'btrfs', 'DIB_ROOT_FSTYPE wins');
     assert.equal(planOptionsFromEnv({ DIB_ROOT_LABEL: 'a', ROOT_LABEL: 'b' }).params?.rootLabel, 'a');
-    assert.throws(() => planOptionsFromEnv({ DIB_FSTAB_BY: 'path' }), (e: Error & { where?: string }) => /'path' is not label or uuid/.test(e.message) && e.where === 'DIB_FSTAB_BY');
+    assert.throws(
+      () => planOptionsFromEnv({ DIB_FSTAB_BY: 'path' }),
+      (e: Error & { where?: string }) => /'path' is not label or uuid/.test(e.message) && e.where === 'DIB_FSTAB_BY',
+    );
   });
   it('as disk-image-create: ext4 root gets -i 4096 -J size=<journal> before MKFS_OPTS', () => {
     assert.equal(planOptionsFromEnv({ MKFS_OPTS: '-O ^has_journal' }, { asDiskImageCreate: true }).params?.rootFsOpts, '-i 4096 -J size=64 -O ^has_journal');
-    assert.equal(planOptionsFromEnv({ DIB_JOURNAL_SIZE: '32', MAX_ONLINE_RESIZE: '1000000' }, { asDiskImageCreate: true }).params?.rootFsOpts, '-E resize=1000000 -i 4096 -J size=32');
+    assert.equal(
+      planOptionsFromEnv({ DIB_JOURNAL_SIZE: '32', MAX_ONLINE_RESIZE: '1000000' }, { asDiskImageCreate: true }).params?.rootFsOpts,
+      '-E resize=1000000 -i 4096 -J size=32',
+    );
     assert.equal(planOptionsFromEnv({ FS_TYPE: 'xfs' }, { asDiskImageCreate: true }).params?.rootFsOpts, undefined);
     assert.equal(planOptionsFromEnv({ MKFS_OPTS: '-m 1' }).params?.rootFsOpts, '-m 1');
   });
@@ -111,6 +139,9 @@ describe('planOptionsFromSettings (kiln plan block-device: DIB variables, --imag
     assert.equal(planOptionsFromEnv({}, {}, '2').imageSizeBytes, 2 * GiB);
     assert.equal(planOptionsFromEnv({ DIB_IMAGE_SIZE: '1.5' }).imageSizeBytes, 1.5 * GiB);
     assert.equal(planOptionsFromEnv({ DIB_IMAGE_SIZE: '3GiB' }, {}, '300MiB').imageSizeBytes, 300 * 1024 * 1024);
-    assert.throws(() => planOptionsFromEnv({}, {}, 'big'), (e: Error & { where?: string }) => e.where === '--image-size');
+    assert.throws(
+      () => planOptionsFromEnv({}, {}, 'big'),
+      (e: Error & { where?: string }) => e.where === '--image-size',
+    );
   });
 });

@@ -20,7 +20,10 @@ describe('planSummary', () => {
     assert.equal(formatBytes(GiB), '1 GiB');
   });
   it('DIB_BLOCK_SIZE other than 512/4096 is refused', () => {
-    assert.match(errorOf(() => planFile('block-device/gpt.yaml', { imageSizeBytes: GiB, blockSize: 1024 })), /DIB_BLOCK_SIZE: DIB_BLOCK_SIZE=1024 is not supported/);
+    assert.match(
+      errorOf(() => planFile('block-device/gpt.yaml', { imageSizeBytes: GiB, blockSize: 1024 })),
+      /DIB_BLOCK_SIZE: DIB_BLOCK_SIZE=1024 is not supported/,
+    );
   });
 });
 

@@ -69,7 +69,10 @@ describe('patchCoreImg', () => {
     const out = patchCoreImg(fakeCore(152_662), 2048);
     assert.equal(out.length, 299 * 512);
     assert.equal(hex(out.subarray(0x1f4, 0x200)), '01 08 00 00 00 00 00 00 2a 01 20 08');
-    assert.ok(out.subarray(0x1e8, 0x1f4).every((b) => b === 0), 'blocklist[1] is the zero terminator');
+    assert.ok(
+      out.subarray(0x1e8, 0x1f4).every((b) => b === 0),
+      'blocklist[1] is the zero terminator',
+    );
   });
   it('pads with zeros to whole sectors and keeps the content', () => {
     const core = fakeCore(152_662);
@@ -80,8 +83,10 @@ describe('patchCoreImg', () => {
   });
   it('accepts 888 sectors and refuses 889 with a hint', () => {
     assert.equal(patchCoreImg(fakeCore(MAX_CORE_SECTORS * 512), 1).length, 888 * 512);
-    assert.throws(() => patchCoreImg(fakeCore(MAX_CORE_SECTORS * 512 + 1), 1), (e: unknown) =>
-      e instanceof KilnError && /889 sectors/.test(e.message) && /fewer GRUB modules/.test(e.hint ?? ''));
+    assert.throws(
+      () => patchCoreImg(fakeCore(MAX_CORE_SECTORS * 512 + 1), 1),
+      (e: unknown) => e instanceof KilnError && /889 sectors/.test(e.message) && /fewer GRUB modules/.test(e.hint ?? ''),
+    );
   });
   it('refuses 4096-byte sectors and a truncated core', () => {
     assert.throws(() => patchCoreImg(fakeCore(4096), 1, 4096), /512-byte sectors/);
@@ -95,7 +100,10 @@ describe('planEmbedArea / checkCoreFits', () => {
   });
   it('GPT: the BIOS boot partition, which is required', () => {
     assert.equal(planEmbedArea({ label: 'gpt', biosBootPartition: { startLba: 2048, sectors: 2048 } }).startLba, 2048);
-    assert.throws(() => planEmbedArea({ label: 'gpt' }), (e: unknown) => e instanceof KilnError && /EF02/.test(`${e.message}${e.hint}`));
+    assert.throws(
+      () => planEmbedArea({ label: 'gpt' }),
+      (e: unknown) => e instanceof KilnError && /EF02/.test(`${e.message}${e.hint}`),
+    );
   });
   it('no partition table: BIOS boot is impossible', () => {
     assert.throws(() => planEmbedArea({ label: 'none' }), KilnError);

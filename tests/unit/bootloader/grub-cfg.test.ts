@@ -12,12 +12,16 @@ const UUID = '5f3a1c2e-8d4b-4a6f-9c1e-2b7d0e4f6a10';
 
 describe('formatCmdline', () => {
   it('DIB defaults: root, ro, consoles, no_timer_check, then DIB_BOOTLOADER_DEFAULT_CMDLINE', () => {
-    assert.equal(formatCmdline({ kernel: '/k', rootUuid: UUID }),
-      `root=UUID=${UUID} ro console=tty0 console=ttyS0,115200 no_timer_check nofb nomodeset gfxpayload=text`);
+    assert.equal(
+      formatCmdline({ kernel: '/k', rootUuid: UUID }),
+      `root=UUID=${UUID} ro console=tty0 console=ttyS0,115200 no_timer_check nofb nomodeset gfxpayload=text`,
+    );
   });
   it('label, no serial console, no timer check off, extra arguments', () => {
-    assert.equal(formatCmdline({ kernel: '/k', rootLabel: 'cloudimg-rootfs', serial: null, noTimerCheck: false, defaultCmdline: '', extraCmdline: 'quiet' }),
-      'root=LABEL=cloudimg-rootfs ro quiet');
+    assert.equal(
+      formatCmdline({ kernel: '/k', rootLabel: 'cloudimg-rootfs', serial: null, noTimerCheck: false, defaultCmdline: '', extraCmdline: 'quiet' }),
+      'root=LABEL=cloudimg-rootfs ro quiet',
+    );
   });
   it('needs a root', () => {
     assert.throws(() => formatCmdline({ kernel: '/k' }), KilnError);
@@ -26,9 +30,15 @@ describe('formatCmdline', () => {
 
 describe('formatGrubCfg', () => {
   it('matches the golden file', () => {
-    const text = formatGrubCfg({ kernel: '/boot/vmlinuz-6.1.0-26-amd64', initrd: '/boot/initrd.img-6.1.0-26-amd64', rootUuid: UUID,
-      bootFsUuid: UUID, timeout: 5, title: 'Debian GNU/Linux 6.1.0-26-amd64' });
-    if (process.env['UPDATE_GOLDEN'] === '1') {
+    const text = formatGrubCfg({
+      kernel: '/boot/vmlinuz-6.1.0-26-amd64',
+      initrd: '/boot/initrd.img-6.1.0-26-amd64',
+      rootUuid: UUID,
+      bootFsUuid: UUID,
+      timeout: 5,
+      title: 'Debian GNU/Linux 6.1.0-26-amd64',
+    });
+    if (process.env.UPDATE_GOLDEN === '1') {
       mkdirSync(join(GOLDEN, '..'), { recursive: true });
       writeFileSync(GOLDEN, text);
     }
@@ -51,7 +61,13 @@ describe('writeGrubCfg / findKernel', () => {
   });
   it('picks the newest kernel by version and its initrd', () => {
     mkdirSync(join(tree, 'boot'));
-    for (const f of ['vmlinuz-6.1.0-9-amd64', 'vmlinuz-6.1.0-26-amd64', 'initrd.img-6.1.0-26-amd64', 'initrd.img-6.1.0-9-amd64', 'vmlinuz-6.1.0-30-amd64.old']) {
+    for (const f of [
+      'vmlinuz-6.1.0-9-amd64',
+      'vmlinuz-6.1.0-26-amd64',
+      'initrd.img-6.1.0-26-amd64',
+      'initrd.img-6.1.0-9-amd64',
+      'vmlinuz-6.1.0-30-amd64.old',
+    ]) {
       writeFileSync(join(tree, 'boot', f), '');
     }
     assert.deepEqual(findKernel(tree), { kernel: 'vmlinuz-6.1.0-26-amd64', initrd: 'initrd.img-6.1.0-26-amd64', version: '6.1.0-26-amd64' });

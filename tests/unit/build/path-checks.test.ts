@@ -9,7 +9,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'kiln-path-checks-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const use = (path: string) => ({ path, where: `X=${path}`, hint: 'pick another' });
 const msg = async (p: Promise<{ message: string } | undefined>): Promise<string | undefined> => (await p)?.message;
-const devIsDevtmpfs = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === '/dev' && / - devtmpfs /.test(l));
+const devIsDevtmpfs = readFileSync('/proc/self/mountinfo', 'utf8')
+  .split('\n')
+  .some((l) => l.split(' ')[4] === '/dev' && / - devtmpfs /.test(l));
 
 describe('path checks', () => {
   it('accept a directory to create under a writable one, and a new or existing file', async () => {
@@ -22,11 +24,11 @@ describe('path checks', () => {
     assert.equal(e?.message, '/proc is on a proc filesystem (a kernel interface, not storage)');
     assert.equal(e?.where, 'X=/proc/kiln-nothing/x');
     assert.equal(e?.hint, 'pick another');
-    assert.match(await msg(checkDirectoryTarget(use('/sys/kiln-nothing'))) ?? '', /^\/sys is on a sysfs filesystem/);
-    assert.match(await msg(checkFileTarget(use('/proc/kiln-nothing/log'))) ?? '', /^\/proc is on a proc filesystem/);
+    assert.match((await msg(checkDirectoryTarget(use('/sys/kiln-nothing')))) ?? '', /^\/sys is on a sysfs filesystem/);
+    assert.match((await msg(checkFileTarget(use('/proc/kiln-nothing/log')))) ?? '', /^\/proc is on a proc filesystem/);
   });
   it('tell devtmpfs from tmpfs', { skip: devIsDevtmpfs ? false : '/dev is not devtmpfs here' }, async () => {
-    assert.match(await msg(checkDirectoryTarget(use('/dev/kiln-nothing'))) ?? '', /^\/dev is on a devtmpfs filesystem/);
+    assert.match((await msg(checkDirectoryTarget(use('/dev/kiln-nothing')))) ?? '', /^\/dev is on a devtmpfs filesystem/);
   });
   it('refuse a file where a directory is needed, and a directory as a file', async () => {
     writeFileSync(join(tmp, 'f'), '');

@@ -10,11 +10,28 @@ describe('preflight', () => {
   const plan = {} as BuildPlan;
   it('names every missing tool once, with every reason, in one error', async () => {
     const steps = [
-      { id: 'a', title: 'a', tools: [{ tool: 'kiln-no-such-tool', why: 'makes the first thing' }, { tool: 'sh', why: 'is there' }] },
-      { id: 'b', title: 'b', tools: [{ tool: 'kiln-no-such-tool', why: 'makes the second thing' }, { tool: 'kiln-other-missing', why: 'writes bytes' }] },
+      {
+        id: 'a',
+        title: 'a',
+        tools: [
+          { tool: 'kiln-no-such-tool', why: 'makes the first thing' },
+          { tool: 'sh', why: 'is there' },
+        ],
+      },
+      {
+        id: 'b',
+        title: 'b',
+        tools: [
+          { tool: 'kiln-no-such-tool', why: 'makes the second thing' },
+          { tool: 'kiln-other-missing', why: 'writes bytes' },
+        ],
+      },
     ];
     await assert.rejects(preflight(config, plan, steps), (e: Error) => {
-      assert.match(e.message, /missing host tools:\n  kiln-no-such-tool: makes the first thing; makes the second thing\n  kiln-other-missing: writes bytes$/);
+      assert.match(
+        e.message,
+        /missing host tools:\n {2}kiln-no-such-tool: makes the first thing; makes the second thing\n {2}kiln-other-missing: writes bytes$/,
+      );
       return true;
     });
   });

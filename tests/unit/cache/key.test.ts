@@ -18,9 +18,13 @@ test('cacheKey is a sha256 hex independent of key order', () => {
 test('cacheKey changes with every input', () => {
   const k = cacheKey(base);
   const variants = [
-    { ...base, distro: 'ubuntu' }, { ...base, release: 'trixie' }, { ...base, arch: 'arm64' },
-    { ...base, mirror: 'http://mirror.example/debian' }, { ...base, components: ['main', 'contrib'] },
-    { ...base, packages: ['a', 'b', 'c'] }, { ...base, driver: 'debian-2' },
+    { ...base, distro: 'ubuntu' },
+    { ...base, release: 'trixie' },
+    { ...base, arch: 'arm64' },
+    { ...base, mirror: 'http://mirror.example/debian' },
+    { ...base, components: ['main', 'contrib'] },
+    { ...base, packages: ['a', 'b', 'c'] },
+    { ...base, driver: 'debian-2' },
   ];
   const keys = new Set(variants.map(cacheKey));
   assert.equal(keys.size, variants.length);

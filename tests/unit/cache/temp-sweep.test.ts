@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { processStartTime } from '../../../src/exec/process-tag.js';
 import { pruneCache, removeDeadTemps, tempBootstrapPath, tempWriterDead } from '../../../src/cache/store.js';
 
-test('tempBootstrapPath names the writer; removeDeadTemps removes dead writers\' files only', () => {
+test("tempBootstrapPath names the writer; removeDeadTemps removes dead writers' files only", () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-cache-sweep-'));
   try {
     const mine = tempBootstrapPath(dir, 'abc123');
@@ -29,8 +29,11 @@ test('tempBootstrapPath names the writer; removeDeadTemps removes dead writers\'
     assert.equal(tempWriterDead(names.mine), false);
     const removed = removeDeadTemps(dir).sort();
     assert.deepEqual(removed, [names.deadTarball, names.reusedPid, names.deadMeta].sort());
-    assert.deepEqual(readdirSync(bdir).sort(), [names.mine, names.oldFormat, names.entry].sort(),
-      'a live writer\'s file, an untagged (older Kiln) temp file and an entry stay');
+    assert.deepEqual(
+      readdirSync(bdir).sort(),
+      [names.mine, names.oldFormat, names.entry].sort(),
+      "a live writer's file, an untagged (older Kiln) temp file and an entry stay",
+    );
     // kiln cache prune: dead writers' files go at once too (untagged ones after a day)
     writeFileSync(join(bdir, names.deadTarball), 'x');
     pruneCache(dir, {});

@@ -31,15 +31,53 @@ describe('parseArgv (GNU getopt compatible)', () => {
     assert.equal(a.counts.get('skipBase'), 1);
   });
   it('refuses unknown, ambiguous and argument-less options with usage errors', () => {
-    assert.throws(() => parseArgv(['--bogus']), (e) => e instanceof UsageError && /unrecognized option '--bogus'/.test(e.message));
-    assert.throws(() => parseArgv(['--image']), (e) => e instanceof UsageError && /ambiguous/.test(e.message));
-    assert.throws(() => parseArgv(['-o']), (e) => e instanceof UsageError && /requires an argument -- 'o'/.test(e.message));
-    assert.throws(() => parseArgv(['-q']), (e) => e instanceof UsageError && /invalid option -- 'q'/.test(e.message));
+    assert.throws(
+      () => parseArgv(['--bogus']),
+      (e) => e instanceof UsageError && /unrecognized option '--bogus'/.test(e.message),
+    );
+    assert.throws(
+      () => parseArgv(['--image']),
+      (e) => e instanceof UsageError && /ambiguous/.test(e.message),
+    );
+    assert.throws(
+      () => parseArgv(['-o']),
+      (e) => e instanceof UsageError && /requires an argument -- 'o'/.test(e.message),
+    );
+    assert.throws(
+      () => parseArgv(['-q']),
+      (e) => e instanceof UsageError && /invalid option -- 'q'/.test(e.message),
+    );
   });
   it('accepts every DIB option of dib-compat 1.1 (including the two DIB breaks)', () => {
-    for (const flag of ['-a', '-o', '-t', '-x', '-u', '-c', '-n', '-p', '-h', '--image-size', '--image-extra-size', '--image-cache',
-      '--max-online-resize', '--min-tmpfs', '--mkfs-journal-size', '--mkfs-options', '--no-tmpfs', '--offline', '--qemu-img-options',
-      '--ramdisk-element', '--root-label', '--install-type', '--docker-target', '--checksum', '--logfile', '--version', '--help']) {
+    for (const flag of [
+      '-a',
+      '-o',
+      '-t',
+      '-x',
+      '-u',
+      '-c',
+      '-n',
+      '-p',
+      '-h',
+      '--image-size',
+      '--image-extra-size',
+      '--image-cache',
+      '--max-online-resize',
+      '--min-tmpfs',
+      '--mkfs-journal-size',
+      '--mkfs-options',
+      '--no-tmpfs',
+      '--offline',
+      '--qemu-img-options',
+      '--ramdisk-element',
+      '--root-label',
+      '--install-type',
+      '--docker-target',
+      '--checksum',
+      '--logfile',
+      '--version',
+      '--help',
+    ]) {
       const s = SETTINGS.find((x) => (flag.startsWith('--') ? x.long === flag.slice(2) : x.short === flag.slice(1)));
       assert.ok(s, `missing ${flag}`);
       assert.ok(formatHelp().includes(flag), `help does not mention ${flag}`);
@@ -76,7 +114,10 @@ describe('createBuildConfig', () => {
     assert.deepEqual(cfg(['--checksum', 'x']).checksums, ['md5', 'sha256']);
     assert.deepEqual(cfg(['x'], { DIB_CHECKSUM: 'sha256' }).checksums, ['sha256']);
     assert.deepEqual(cfg(['x'], { DIB_CHECKSUM: '0' }).checksums, []);
-    assert.throws(() => cfg(['x'], { DIB_CHECKSUM: 'crc' }), (e) => e instanceof UsageError && e.where === 'DIB_CHECKSUM' && /'crc' is not a list of md5\/sha256/.test(e.message));
+    assert.throws(
+      () => cfg(['x'], { DIB_CHECKSUM: 'crc' }),
+      (e) => e instanceof UsageError && e.where === 'DIB_CHECKSUM' && /'crc' is not a list of md5\/sha256/.test(e.message),
+    );
   });
   it('makes the flags that DIB breaks work', () => {
     const c = cfg(['--image-extra-size', '100', '--mkfs-journal-size', '32', 'x']);
@@ -88,15 +129,30 @@ describe('createBuildConfig', () => {
     assert.match(cfg(['--no-tmpfs', 'x']).notices.join(), /never mounts a tmpfs/);
   });
   it('refuses bad values and a missing element', () => {
-    assert.throws(() => cfg([]), (e) => e instanceof UsageError && /At least one distribution root element/.test(e.message));
-    assert.throws(() => cfg(['--image-size', 'big', 'x']), (e) => e instanceof UsageError && e.where === '--image-size' && /'big' is not a size/.test(e.message));
-    assert.throws(() => cfg(['x'], { DIB_IMAGE_SIZE: '0' }), (e) => e instanceof UsageError && e.where === 'DIB_IMAGE_SIZE');
-    assert.throws(() => cfg(['--install-type', 'magic', 'x']), (e) => e instanceof UsageError && e.where === '--install-type' && /'magic' is not source or package/.test(e.message));
-    assert.throws(() => cfg(['-o', '', 'x']), (e) => e instanceof UsageError && e.where === '-o' && /image name is empty/.test(e.message));
+    assert.throws(
+      () => cfg([]),
+      (e) => e instanceof UsageError && /At least one distribution root element/.test(e.message),
+    );
+    assert.throws(
+      () => cfg(['--image-size', 'big', 'x']),
+      (e) => e instanceof UsageError && e.where === '--image-size' && /'big' is not a size/.test(e.message),
+    );
+    assert.throws(
+      () => cfg(['x'], { DIB_IMAGE_SIZE: '0' }),
+      (e) => e instanceof UsageError && e.where === 'DIB_IMAGE_SIZE',
+    );
+    assert.throws(
+      () => cfg(['--install-type', 'magic', 'x']),
+      (e) => e instanceof UsageError && e.where === '--install-type' && /'magic' is not source or package/.test(e.message),
+    );
+    assert.throws(
+      () => cfg(['-o', '', 'x']),
+      (e) => e instanceof UsageError && e.where === '-o' && /image name is empty/.test(e.message),
+    );
   });
   it('clears the environment with -c but keeps what it needs', () => {
     const c = cfg(['-c', 'x'], { DIB_FOO: '1', PATH: '/bin' });
-    assert.equal(c.env['DIB_FOO'], undefined);
-    assert.equal(c.env['PATH'], '/bin');
+    assert.equal(c.env.DIB_FOO, undefined);
+    assert.equal(c.env.PATH, '/bin');
   });
 });

@@ -36,8 +36,13 @@ describe('docs and man pages generated from the settings declaration', () => {
   });
 
   for (const page of ['man/disk-image-create.1', 'man/kiln.1']) {
-    it(`man -l ${page} renders without warnings`, { skip: findTool('man') || process.env['CI'] === 'true' ? false : 'man is not installed (scripts/setup --test installs it)' }, () => {
-      const r = spawnSync('man', ['--warnings', '-E', 'UTF-8', '-l', join(REPO, page)], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '80', MAN_KEEP_FORMATTING: '' } });
+    it(`man -l ${page} renders without warnings`, {
+      skip: findTool('man') || process.env.CI === 'true' ? false : 'man is not installed (scripts/setup --test installs it)',
+    }, () => {
+      const r = spawnSync('man', ['--warnings', '-E', 'UTF-8', '-l', join(REPO, page)], {
+        encoding: 'utf8',
+        env: { ...process.env, MANWIDTH: '80', MAN_KEEP_FORMATTING: '' },
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stderr, '', 'no groff warnings');
       for (const section of ['NAME', 'SYNOPSIS', 'ENVIRONMENT', 'EXIT STATUS']) assert.match(r.stdout, new RegExp(`^${section}$`, 'm'));

@@ -60,21 +60,42 @@ describe('readSettings', () => {
       }
       throw new Error('expected an error');
     };
-    assert.deepEqual(where(() => readSettings({}, args('--image-size', 'lots'), 'build', { hostArch: 'amd64' })), ['--image-size', true]);
-    assert.deepEqual(where(() => readSettings({ DIB_IMAGE_SIZE: 'lots' }, NO_FLAGS, 'build', { hostArch: 'amd64' })), ['DIB_IMAGE_SIZE', true]);
-    assert.deepEqual(where(() => readSettings({ DIB_GRUB_TIMEOUT: 'soon' }, NO_FLAGS, 'environment.d', { hostArch: 'amd64' })), ['DIB_GRUB_TIMEOUT', false]);
-    assert.deepEqual(where(() => readSettings({ KILN_BOOTSTRAP_MAX_AGE_DAYS: 'week' }, NO_FLAGS, 'bootstrap')), ['KILN_BOOTSTRAP_MAX_AGE_DAYS', false]);
+    assert.deepEqual(
+      where(() => readSettings({}, args('--image-size', 'lots'), 'build', { hostArch: 'amd64' })),
+      ['--image-size', true],
+    );
+    assert.deepEqual(
+      where(() => readSettings({ DIB_IMAGE_SIZE: 'lots' }, NO_FLAGS, 'build', { hostArch: 'amd64' })),
+      ['DIB_IMAGE_SIZE', true],
+    );
+    assert.deepEqual(
+      where(() => readSettings({ DIB_GRUB_TIMEOUT: 'soon' }, NO_FLAGS, 'environment.d', { hostArch: 'amd64' })),
+      ['DIB_GRUB_TIMEOUT', false],
+    );
+    assert.deepEqual(
+      where(() => readSettings({ KILN_BOOTSTRAP_MAX_AGE_DAYS: 'week' }, NO_FLAGS, 'bootstrap')),
+      ['KILN_BOOTSTRAP_MAX_AGE_DAYS', false],
+    );
   });
   it('an error names the environment.d file that set the variable', () => {
     const env = { DIB_GRUB_TIMEOUT_STYLE: 'fancy' };
     recordEnvOrigins(env, new Map([['DIB_GRUB_TIMEOUT_STYLE', '/e/boot/environment.d/10-grub']]));
-    assert.throws(() => readSettings(env, NO_FLAGS, 'environment.d', { hostArch: 'amd64' }),
-      (e: KilnError) => e.where === 'DIB_GRUB_TIMEOUT_STYLE (set in /e/boot/environment.d/10-grub)' && /'fancy' is not one of menu, countdown, hidden/.test(e.message));
+    assert.throws(
+      () => readSettings(env, NO_FLAGS, 'environment.d', { hostArch: 'amd64' }),
+      (e: KilnError) =>
+        e.where === 'DIB_GRUB_TIMEOUT_STYLE (set in /e/boot/environment.d/10-grub)' && /'fancy' is not one of menu, countdown, hidden/.test(e.message),
+    );
   });
 });
 
 describe('the image size: one syntax everywhere, Bytes to the planner', () => {
-  for (const [text, bytes] of [['3', 3 * GiB], ['1.5', 1.5 * GiB], ['3GiB', 3 * GiB], ['2500MiB', 2500 * 1024 ** 2], ['3G', 3e9]] as const) {
+  for (const [text, bytes] of [
+    ['3', 3 * GiB],
+    ['1.5', 1.5 * GiB],
+    ['3GiB', 3 * GiB],
+    ['2500MiB', 2500 * 1024 ** 2],
+    ['3G', 3e9],
+  ] as const) {
     it(`${text}: disk-image-create (flag and DIB_IMAGE_SIZE), the layout after environment.d, kiln plan block-device`, () => {
       const build = (argv: string[], env: Record<string, string>) => {
         const c = createBuildConfig({ args: parseArgv([...argv, 'el']), env, hostArch: 'amd64', builtinElements: '/k' });
@@ -100,9 +121,15 @@ describe('the declaration', () => {
   it('declares every key, variable and flag once', () => {
     assert.deepEqual(declarationProblems(), []);
     const a = { one: setting({ env: ['X'], type: text(), group: 'build', scopes: ['build'], help: 'h', long: 'x', arg: 'value' }) };
-    const b = { one: setting({ env: ['Y'], type: text(), group: 'build', scopes: ['build'], help: 'h' }),
-      two: setting({ env: ['X'], type: text(), group: 'build', scopes: ['build'], help: 'h', long: 'x', arg: 'none' }) };
-    assert.deepEqual(declarationProblems([a, b]), ['setting one is declared twice', 'variable X belongs to both one and two', 'disk-image-create --x belongs to both one and two']);
+    const b = {
+      one: setting({ env: ['Y'], type: text(), group: 'build', scopes: ['build'], help: 'h' }),
+      two: setting({ env: ['X'], type: text(), group: 'build', scopes: ['build'], help: 'h', long: 'x', arg: 'none' }),
+    };
+    assert.deepEqual(declarationProblems([a, b]), [
+      'setting one is declared twice',
+      'variable X belongs to both one and two',
+      'disk-image-create --x belongs to both one and two',
+    ]);
   });
   it('has help, a flag argument style and a scope for every setting; DIB_* and KILN_* names are well formed', () => {
     for (const s of SETTINGS) {

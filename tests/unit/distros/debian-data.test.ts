@@ -33,12 +33,15 @@ test('release -> suites: the security suite is <codename>-security from bullseye
 });
 
 test('an unknown release is a KilnError naming DIB_RELEASE and the known ones', () => {
-  assert.throws(() => resolveRelease(data, 'buzz'), (e: unknown) => {
-    assert.ok(e instanceof KilnError);
-    assert.equal(e.where, 'DIB_RELEASE');
-    assert.match(e.hint ?? '', /bookworm/);
-    return true;
-  });
+  assert.throws(
+    () => resolveRelease(data, 'buzz'),
+    (e: unknown) => {
+      assert.ok(e instanceof KilnError);
+      assert.equal(e.where, 'DIB_RELEASE');
+      assert.match(e.hint ?? '', /bookworm/);
+      return true;
+    },
+  );
 });
 
 test('architectures: kernel and GRUB packages; DIB spellings x86_64/aarch64 are accepted', () => {
@@ -62,6 +65,8 @@ test('no archive host name in the distro data', () => {
 
 test('parseDebianData rejects a file without releases and an alias of an unknown release', () => {
   assert.throws(() => parseDebianData('name: x\n', 'f.yaml'), /not a distro data file/);
-  assert.throws(() => parseDebianData('releases: {a: {version: 1}}\naliases: {s: {alias_of: b}}\narchitectures: {}\npackages: []\n', 'f.yaml'),
-    /alias 's' names unknown release 'b'/);
+  assert.throws(
+    () => parseDebianData('releases: {a: {version: 1}}\naliases: {s: {alias_of: b}}\narchitectures: {}\npackages: []\n', 'f.yaml'),
+    /alias 's' names unknown release 'b'/,
+  );
 });

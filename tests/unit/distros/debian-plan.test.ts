@@ -47,12 +47,24 @@ test('planMmdebstrap: unprivileged builds use --mode=unshare', () => {
 
 test('DIB_DISTRIBUTION_MIRROR: main and -updates from the mirror; security only with DIB_DEBIAN_SECURITY_MIRROR', () => {
   const m = 'http://mirror.invalid/debian';
-  let argv = planMmdebstrap({ plan: plan({ DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: m, DIB_DEBIAN_COMPONENTS: 'main,contrib' }), mode: 'root', output: 'o' });
+  let argv = planMmdebstrap({
+    plan: plan({ DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: m, DIB_DEBIAN_COMPONENTS: 'main,contrib' }),
+    mode: 'root',
+    output: 'o',
+  });
   assert.ok(argv.includes('--components=main,contrib'));
   assert.deepEqual(argv.slice(-3), ['o', `deb ${m} bookworm main contrib`, `deb ${m} bookworm-updates main contrib`]);
-  argv = planMmdebstrap({ plan: plan({ DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: m, DIB_DEBIAN_SECURITY_MIRROR: 'http://sec.invalid/debian-security' }), mode: 'root', output: 'o' });
+  argv = planMmdebstrap({
+    plan: plan({ DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: m, DIB_DEBIAN_SECURITY_MIRROR: 'http://sec.invalid/debian-security' }),
+    mode: 'root',
+    output: 'o',
+  });
   assert.equal(argv.at(-1), 'deb http://sec.invalid/debian-security bookworm-security main');
-  argv = planMmdebstrap({ plan: plan({ DIB_RELEASE: 'sid', DIB_DISTRIBUTION_MIRROR: m, DIB_DEBIAN_SECURITY_MIRROR: 'http://s.invalid/' }), mode: 'root', output: 'o' });
+  argv = planMmdebstrap({
+    plan: plan({ DIB_RELEASE: 'sid', DIB_DISTRIBUTION_MIRROR: m, DIB_DEBIAN_SECURITY_MIRROR: 'http://s.invalid/' }),
+    mode: 'root',
+    output: 'o',
+  });
   assert.deepEqual(argv.slice(-2), ['o', `deb ${m} sid main`], 'sid has neither updates nor security');
   assert.equal(plan({ DIB_DISTRIBUTION_MIRROR: 'http://a.invalid/', DIB_DEBIAN_DISTRIBUTION_MIRROR: 'http://b.invalid/' }).mirror, 'http://b.invalid/');
 });
@@ -88,8 +100,32 @@ test('planUnpack: owners kept; /dev excluded when unprivileged (no mknod in a us
 test('planBootstrapCommand: private mount and pid namespaces that die with Kiln, own session; unprivileged as root of the user namespace', () => {
   const root = { privileged: true, uid: 0, gid: 0, user: 'root' };
   const user = { privileged: false, uid: 1000, gid: 1000, user: 'u' };
-  assert.deepEqual(planBootstrapCommand(root, ['mmdebstrap', 'x']),
-    ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', 'setsid', 'mmdebstrap', 'x']);
-  assert.deepEqual(planBootstrapCommand(user, ['mmdebstrap', 'x']),
-    ['unshare', '--map-auto', '--map-root-user', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', 'setsid', 'mmdebstrap', 'x']);
+  assert.deepEqual(planBootstrapCommand(root, ['mmdebstrap', 'x']), [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    '--',
+    'setsid',
+    'mmdebstrap',
+    'x',
+  ]);
+  assert.deepEqual(planBootstrapCommand(user, ['mmdebstrap', 'x']), [
+    'unshare',
+    '--map-auto',
+    '--map-root-user',
+    '--mount',
+    '--propagation',
+    'private',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    '--',
+    'setsid',
+    'mmdebstrap',
+    'x',
+  ]);
 });

@@ -4,8 +4,13 @@ import { mmdebstrapHostAptArgs, parseHostAptConfig } from '../../../src/distros/
 
 describe('host apt settings', () => {
   it('keeps proxies and the Release date checks, nothing else', () => {
-    const dump = 'APT "";\nAcquire::Check-Valid-Until "false";\nAcquire::http::Proxy "http://proxy:3128";\nAcquire::Languages "none";\nAcquire::Check-Date "false";\n';
-    assert.deepEqual(parseHostAptConfig(dump), ['Acquire::Check-Valid-Until "false";', 'Acquire::http::Proxy "http://proxy:3128";', 'Acquire::Check-Date "false";']);
+    const dump =
+      'APT "";\nAcquire::Check-Valid-Until "false";\nAcquire::http::Proxy "http://proxy:3128";\nAcquire::Languages "none";\nAcquire::Check-Date "false";\n';
+    assert.deepEqual(parseHostAptConfig(dump), [
+      'Acquire::Check-Valid-Until "false";',
+      'Acquire::http::Proxy "http://proxy:3128";',
+      'Acquire::Check-Date "false";',
+    ]);
   });
   it('passes them to mmdebstrap and strips them from its tarball', () => {
     const args = mmdebstrapHostAptArgs(['Acquire::Check-Valid-Until "false";']);

@@ -20,9 +20,12 @@ const names = ['nova_package', 'glance_package'];
 
 describe('pkg-map merge order default -> family -> distro -> release', () => {
   it('default', () => assert.deepEqual(mapPackages(map, { distro: 'debian', release: 'bookworm' }, names, { missingOk: false }), ['nova', 'glance']));
-  it('family', () => assert.deepEqual(mapPackages(map, { distro: 'centos', release: '9' }, names, { missingOk: false }), ['openstack-nova', 'openstack-glance']));
-  it('distro', () => assert.deepEqual(mapPackages(map, { distro: 'fedora', release: '22' }, names, { missingOk: false }), ['openstack-compute', 'openstack-image']));
-  it('release', () => assert.deepEqual(mapPackages(map, { distro: 'fedora', release: '23' }, names, { missingOk: false }), ['openstack-compute-foo', 'openstack-image']));
+  it('family', () =>
+    assert.deepEqual(mapPackages(map, { distro: 'centos', release: '9' }, names, { missingOk: false }), ['openstack-nova', 'openstack-glance']));
+  it('distro', () =>
+    assert.deepEqual(mapPackages(map, { distro: 'fedora', release: '22' }, names, { missingOk: false }), ['openstack-compute', 'openstack-image']));
+  it('release', () =>
+    assert.deepEqual(mapPackages(map, { distro: 'fedora', release: '23' }, names, { missingOk: false }), ['openstack-compute-foo', 'openstack-image']));
   it("'8-stream' is looked up as release '8'", () => {
     assert.equal(osMajorRelease('8-stream'), '8');
     assert.deepEqual(mapPackages(map, { distro: 'centos', release: '8-stream' }, names, { missingOk: false }), ['openstack-nova', 'glance8']);
@@ -40,8 +43,10 @@ describe('pkg-map merge order default -> family -> distro -> release', () => {
 describe('pkg-map missing names', () => {
   it('pass through with missingOk, error without', () => {
     assert.deepEqual(mapPackages(map, { distro: 'debian' }, ['vim', 'nova_package'], { missingOk: true }), ['vim', 'nova']);
-    assert.throws(() => mapPackages(map, { distro: 'debian' }, ['vim'], { missingOk: false, element: 'example' }),
-      (e: unknown) => e instanceof KilnError && e.message === 'example has no valid mapping for package vim');
+    assert.throws(
+      () => mapPackages(map, { distro: 'debian' }, ['vim'], { missingOk: false, element: 'example' }),
+      (e: unknown) => e instanceof KilnError && e.message === 'example has no valid mapping for package vim',
+    );
   });
   it('a distro without a release section entry falls back silently', () => {
     assert.deepEqual(resolvePkgMap(map, { distro: 'fedora' }).nova_package, 'openstack-compute');
@@ -50,8 +55,10 @@ describe('pkg-map missing names', () => {
 
 describe('parsePkgMap errors', () => {
   it('names file:line for bad JSON and the key for bad shapes', () => {
-    assert.throws(() => parsePkgMap('{\n "default": {\n  "a": "b",\n }\n}', '/x/pkg-map', 'x'),
-      (e: unknown) => e instanceof KilnError && /^\/x\/pkg-map:\d+ \(element x\)$/.test(e.where ?? ''));
+    assert.throws(
+      () => parsePkgMap('{\n "default": {\n  "a": "b",\n }\n}', '/x/pkg-map', 'x'),
+      (e: unknown) => e instanceof KilnError && /^\/x\/pkg-map:\d+ \(element x\)$/.test(e.where ?? ''),
+    );
     assert.throws(() => parsePkgMap('{"default": {"a": ["b"]}}', 'f', 'x'), /default\.a is not a string/);
     assert.throws(() => parsePkgMap('{"family": {"debian": "x"}}', 'f', 'x'), /family\.debian is not an object/);
     assert.throws(() => parsePkgMap('[]', 'f', 'x'), /top level/);
@@ -68,12 +75,17 @@ describe('writePkgMapFiles', () => {
       mkdirSync(join(dir, 'elements', 'nomap'));
       const tree = join(dir, 'tree');
       mkdirSync(tree);
-      const written = writePkgMapFiles([{ name: 'example', path: el }, { name: 'nomap', path: join(dir, 'elements', 'nomap') }],
-        { distro: 'opensuse', release: '15' }, tree);
+      const written = writePkgMapFiles(
+        [
+          { name: 'example', path: el },
+          { name: 'nomap', path: join(dir, 'elements', 'nomap') },
+        ],
+        { distro: 'opensuse', release: '15' },
+        tree,
+      );
       assert.deepEqual(written, ['example']);
       assert.equal(readFileSync(join(tree, 'usr/share/pkg-map/example'), 'utf8'), EXAMPLE);
-      assert.equal(readFileSync(join(tree, 'usr/share/pkg-map/example.kiln'), 'utf8'),
-        '#distro=opensuse\n#release=15\nnova_package=\nglance_package=glance\n');
+      assert.equal(readFileSync(join(tree, 'usr/share/pkg-map/example.kiln'), 'utf8'), '#distro=opensuse\n#release=15\nnova_package=\nglance_package=glance\n');
       assert.equal(existsSync(join(tree, 'usr/share/pkg-map/nomap.kiln')), false);
       assert.equal(formatPkgMapFile({}, { distro: 'debian' }), '#distro=debian\n#release=\n');
     } finally {

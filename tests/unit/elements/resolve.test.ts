@@ -48,17 +48,32 @@ describe('resolveElements (DIB semantics)', () => {
     assert.deepEqual(names(resolveElements(index, ['os', 'provides_virtual', 'requires_virtual'])), ['os', 'provides_virtual', 'requires_virtual']);
   });
   it('refuses two providers of one name', () => {
-    assert.equal(kindOf(() => resolveElements(index, ['os', 'provides_virtual', 'also_virtual'])), 'already-provided');
-    assert.equal(kindOf(() => resolveElements(index, ['os', 'os2'])), 'already-provided');
+    assert.equal(
+      kindOf(() => resolveElements(index, ['os', 'provides_virtual', 'also_virtual'])),
+      'already-provided',
+    );
+    assert.equal(
+      kindOf(() => resolveElements(index, ['os', 'os2'])),
+      'already-provided',
+    );
   });
   it('refuses the same OS element twice (DIB quirk)', () => {
-    assert.equal(kindOf(() => resolveElements(index, ['os', 'os'])), 'already-provided');
+    assert.equal(
+      kindOf(() => resolveElements(index, ['os', 'os'])),
+      'already-provided',
+    );
   });
   it('refuses a requested element that is also provided', () => {
-    assert.equal(kindOf(() => resolveElements(index, ['os', 'provides_virtual', 'virtual'])), 'requested-is-provided');
+    assert.equal(
+      kindOf(() => resolveElements(index, ['os', 'provides_virtual', 'virtual'])),
+      'requested-is-provided',
+    );
   });
   it('refuses a build without an operating-system element', () => {
-    assert.equal(kindOf(() => resolveElements(index, ['foo'])), 'missing-os');
+    assert.equal(
+      kindOf(() => resolveElements(index, ['foo'])),
+      'missing-os',
+    );
   });
   it('names the chain that required a missing element', () => {
     try {

@@ -29,12 +29,15 @@ function firstLine(p: string): string {
 export function elementShellFiles(root = ELEMENTS): { scripts: string[]; envFiles: string[] } {
   const files = walk(root).filter((p) => !p.includes('/test-elements/'));
   const envFiles = files.filter((p) => /\/environment\.d\/[^/]+$/.test(p));
-  const scripts = files.filter((p) => !envFiles.includes(p) && /^#!\s*\S*\b(ba|da)?sh\b/.test(firstLine(p)) ||
-    (!envFiles.includes(p) && /^#!\s*\/usr\/bin\/env\s+(ba)?sh\b/.test(firstLine(p))));
+  const scripts = files.filter(
+    (p) =>
+      (!envFiles.includes(p) && /^#!\s*\S*\b(ba|da)?sh\b/.test(firstLine(p))) ||
+      (!envFiles.includes(p) && /^#!\s*\/usr\/bin\/env\s+(ba)?sh\b/.test(firstLine(p))),
+  );
   return { scripts, envFiles };
 }
 
-const skip = !findTool('shellcheck') && process.env['CI'] !== 'true' ? 'shellcheck is not installed' : false;
+const skip = !findTool('shellcheck') && process.env.CI !== 'true' ? 'shellcheck is not installed' : false;
 
 test('every element shell script and environment.d file passes shellcheck -x', { skip }, () => {
   const { scripts, envFiles } = elementShellFiles();

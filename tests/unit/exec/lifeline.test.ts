@@ -20,9 +20,9 @@ test('tiedToKiln: a command that makes its own dying pid namespace only gets the
   assert.equal(ownsPidNamespace(['setsid', 'unshare', '--pid', '--fork', '--kill-child', '--']), false);
 });
 
-test('missingCommand: the wrappers\' exec failure names the command; anything else is not one', () => {
+test("missingCommand: the wrappers' exec failure names the command; anything else is not one", () => {
   assert.equal(missingCommand(127, 'unshare: failed to execute mkfs.xfs: No such file or directory\n'), 'mkfs.xfs');
   assert.equal(missingCommand(127, 'setpriv: failed to execute qemu-img: No such file or directory'), 'qemu-img');
-  assert.equal(missingCommand(127, 'bash: line 1: foo: command not found'), undefined, 'a hook\'s own missing command is its failure');
+  assert.equal(missingCommand(127, 'bash: line 1: foo: command not found'), undefined, "a hook's own missing command is its failure");
   assert.equal(missingCommand(1, 'unshare: failed to execute x: No such file or directory'), undefined);
 });

@@ -19,8 +19,7 @@ describe('checksum files', () => {
     const written = await writeChecksums(f, ['md5', 'sha256']);
     assert.deepEqual(written, [`${f}.md5`, `${f}.sha256`]);
     assert.equal(readFileSync(`${f}.md5`, 'utf8'), '900150983cd24fb0d6963f7d28e17f72  img.raw\n');
-    assert.equal(readFileSync(`${f}.sha256`, 'utf8'),
-      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  img.raw\n');
+    assert.equal(readFileSync(`${f}.sha256`, 'utf8'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  img.raw\n');
   });
 
   it('streams files larger than one read chunk', async () => {

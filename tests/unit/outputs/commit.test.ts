@@ -29,7 +29,9 @@ async function put(dir: string, content: string, overwrite: boolean, algorithms:
     writeFileSync(file, content);
     const final = join(dir, 'img.tar');
     const checksums = await stageChecksums(file, final, algorithms, (a) => temps.create(`tar.${a}`));
-    return commitOutput({ file, final, checksums }, { imageName: 'img', overwrite, now, temp: (t) => temps.create(`tar.${t}`) }).map((k) => k.slice(dir.length + 1));
+    return commitOutput({ file, final, checksums }, { imageName: 'img', overwrite, now, temp: (t) => temps.create(`tar.${t}`) }).map((k) =>
+      k.slice(dir.length + 1),
+    );
   } finally {
     temps.removeAll();
   }
@@ -61,7 +63,9 @@ describe('temporary output files', () => {
     writeFileSync(join(dir, '.img.tar.new-999999999'), 'left by an old Kiln that died');
     writeFileSync(join(dir, `.img.tar.new-${process.pid}`), 'old-style, but its process lives');
     for (const f of ['img.tar', 'img.tar.md5', '.img.kiln-lock']) writeFileSync(join(dir, f), 'x');
-    const removed = sweepStaleTemps(dir, 'img').map((p) => p.slice(dir.length + 1)).sort();
+    const removed = sweepStaleTemps(dir, 'img')
+      .map((p) => p.slice(dir.length + 1))
+      .sort();
     assert.deepEqual(removed, ['.img.tar.new-999999999', mine.slice(dir.length + 1)].sort());
     assert.deepEqual(readdirSync(dir).sort(), ['.img.kiln-lock', `.img.tar.new-${process.pid}`, other.slice(dir.length + 1), 'img.tar', 'img.tar.md5'].sort());
   });
@@ -112,13 +116,25 @@ describe('committing an output with its checksums', () => {
     for (const c of ['one', 'two', 'three', 'four']) await put(dir, c, false);
     const files = readdirSync(dir).sort();
     assert.deepEqual(files, [
-      'img-2026.01.02-03.04.05-1.tar', 'img-2026.01.02-03.04.05-1.tar.md5', 'img-2026.01.02-03.04.05-1.tar.sha256',
-      'img-2026.01.02-03.04.05-2.tar', 'img-2026.01.02-03.04.05-2.tar.md5', 'img-2026.01.02-03.04.05-2.tar.sha256',
-      'img-2026.01.02-03.04.05.tar', 'img-2026.01.02-03.04.05.tar.md5', 'img-2026.01.02-03.04.05.tar.sha256',
-      'img.tar', 'img.tar.md5', 'img.tar.sha256',
+      'img-2026.01.02-03.04.05-1.tar',
+      'img-2026.01.02-03.04.05-1.tar.md5',
+      'img-2026.01.02-03.04.05-1.tar.sha256',
+      'img-2026.01.02-03.04.05-2.tar',
+      'img-2026.01.02-03.04.05-2.tar.md5',
+      'img-2026.01.02-03.04.05-2.tar.sha256',
+      'img-2026.01.02-03.04.05.tar',
+      'img-2026.01.02-03.04.05.tar.md5',
+      'img-2026.01.02-03.04.05.tar.sha256',
+      'img.tar',
+      'img.tar.md5',
+      'img.tar.sha256',
     ]);
-    assert.deepEqual(['img-2026.01.02-03.04.05.tar', 'img-2026.01.02-03.04.05-1.tar', 'img-2026.01.02-03.04.05-2.tar', 'img.tar']
-      .map((f) => readFileSync(join(dir, f), 'utf8')), ['one', 'two', 'three', 'four']);
+    assert.deepEqual(
+      ['img-2026.01.02-03.04.05.tar', 'img-2026.01.02-03.04.05-1.tar', 'img-2026.01.02-03.04.05-2.tar', 'img.tar'].map((f) =>
+        readFileSync(join(dir, f), 'utf8'),
+      ),
+      ['one', 'two', 'three', 'four'],
+    );
     for (const f of files.filter((x) => x.endsWith('.md5'))) {
       assert.match(readFileSync(join(dir, f), 'utf8'), new RegExp(`  ${f.slice(0, -4).replace(/\./g, '\\.')}\\n$`), `${f} names its own file`);
       check(dir, 'md5sum', f);

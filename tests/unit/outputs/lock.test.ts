@@ -52,7 +52,11 @@ describe('the output lock', () => {
     child.stdin!.write('release\n');
     await exited(child);
     await (await acquireOutputLock(root, 'a', { wait: false, log: silentLogger })).release();
-    assert.deepEqual(readdirSync(root).filter((f) => f.includes('lock')), [], 'the lock is no file');
+    assert.deepEqual(
+      readdirSync(root).filter((f) => f.includes('lock')),
+      [],
+      'the lock is no file',
+    );
   });
 
   it('with wait, waits until the holder releases', async () => {
@@ -73,7 +77,11 @@ describe('the output lock', () => {
     child.kill('SIGKILL');
     await exited(child);
     try {
-      assert.deepEqual(readdirSync(root).filter((f) => f.startsWith('.k')), [], 'a SIGKILLed build leaves nothing');
+      assert.deepEqual(
+        readdirSync(root).filter((f) => f.startsWith('.k')),
+        [],
+        'a SIGKILLed build leaves nothing',
+      );
       process.kill(sleepPid, 0); // its child is still running
       const lock = await acquireOutputLock(root, 'k', { wait: false, log: silentLogger });
       await lock.release();

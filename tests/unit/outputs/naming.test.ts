@@ -23,7 +23,10 @@ describe('OVERWRITE_OLD_IMAGE backup names', () => {
 
 describe('image references and config', () => {
   it('requires --docker-target with DIB wording', () => {
-    assert.throws(() => parseImageRef(undefined, 'docker'), (e: unknown) => e instanceof KilnError && e.message === 'docker output needs --docker-target NAME:TAG');
+    assert.throws(
+      () => parseImageRef(undefined, 'docker'),
+      (e: unknown) => e instanceof KilnError && e.message === 'docker output needs --docker-target NAME:TAG',
+    );
   });
   it('parses NAME:TAG, registry ports and a default tag', () => {
     assert.deepEqual(parseImageRef('kiln/test:1', 'docker'), { name: 'kiln/test', tag: '1' });
@@ -37,18 +40,29 @@ describe('image references and config', () => {
   });
   it('encodes a config with the layer diff_id, /bin/sh and the epoch', () => {
     const c = JSON.parse(encodeImageConfig('amd64', 0, 'sha256:ab').toString()) as Record<string, any>;
-    assert.equal(c['created'], '1970-01-01T00:00:00Z');
-    assert.deepEqual(c['rootfs'], { type: 'layers', diff_ids: ['sha256:ab'] });
-    assert.deepEqual(c['config'].Cmd, ['/bin/sh']);
-    assert.equal(c['os'], 'linux');
+    assert.equal(c.created, '1970-01-01T00:00:00Z');
+    assert.deepEqual(c.rootfs, { type: 'layers', diff_ids: ['sha256:ab'] });
+    assert.deepEqual(c.config.Cmd, ['/bin/sh']);
+    assert.equal(c.os, 'linux');
   });
 });
 
 describe('tree tar arguments', () => {
   it('asks GNU tar for fidelity and reproducibility', () => {
     const a = treeTarArgs({ tree: '/t', epoch: 42 }, '/o/x.tar');
-    for (const flag of ['--sort=name', '--numeric-owner', '--xattrs', '--xattrs-include=*', '--acls', '--mtime=@42', '--clamp-mtime',
-      '--format=posix', '--exclude=./proc/*', '--exclude=./sys/*']) assert.ok(a.includes(flag), flag);
+    for (const flag of [
+      '--sort=name',
+      '--numeric-owner',
+      '--xattrs',
+      '--xattrs-include=*',
+      '--acls',
+      '--mtime=@42',
+      '--clamp-mtime',
+      '--format=posix',
+      '--exclude=./proc/*',
+      '--exclude=./sys/*',
+    ])
+      assert.ok(a.includes(flag), flag);
     assert.ok(a.some((x) => x.startsWith('--pax-option=') && x.includes('delete=atime') && !x.includes('%p')));
     assert.equal(a.at(-1), '.');
   });
@@ -56,16 +70,28 @@ describe('tree tar arguments', () => {
 
 describe('checkOutputRequest', () => {
   const req = (over: Partial<OutputRequest>): OutputRequest => ({
-    imageName: 'img', outDir: '/o', tree: '/t', arch: 'amd64', epoch: 0, compress: true, checksums: [],
-    runner: new Runner(), log: silentLogger, identity: { privileged: true, uid: 0, gid: 0, user: 'root' }, ...over,
+    imageName: 'img',
+    outDir: '/o',
+    tree: '/t',
+    arch: 'amd64',
+    epoch: 0,
+    compress: true,
+    checksums: [],
+    runner: new Runner(),
+    log: silentLogger,
+    identity: { privileged: true, uid: 0, gid: 0, user: 'root' },
+    ...over,
   });
   it('reports every problem before anything is written', () => {
-    assert.throws(() => checkOutputRequest(req({}), planOutputs(['qcow2', 'vmdk', 'docker'])), (e: unknown) => {
-      assert.ok(e instanceof KilnError);
-      assert.match(e.message, /output types qcow2, vmdk need a disk image/);
-      assert.match(e.message, /docker output needs --docker-target NAME:TAG/);
-      return true;
-    });
+    assert.throws(
+      () => checkOutputRequest(req({}), planOutputs(['qcow2', 'vmdk', 'docker'])),
+      (e: unknown) => {
+        assert.ok(e instanceof KilnError);
+        assert.match(e.message, /output types qcow2, vmdk need a disk image/);
+        assert.match(e.message, /docker output needs --docker-target NAME:TAG/);
+        return true;
+      },
+    );
   });
   it('checks the OCI ref name made from the image name', () => {
     assert.throws(() => checkOutputRequest(req({ imageName: 'My Image' }), planOutputs(['oci'])), /'my image:latest' is not a valid NAME:TAG/);

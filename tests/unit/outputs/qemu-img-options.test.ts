@@ -28,8 +28,14 @@ describe('--qemu-img-options names, from qemu-img itself', { skip: findTool('qem
     assert.deepEqual(await checkQemuImgOptions(runner, 'nocow=on', [{ name: 'qcow2', qemuFormat: 'qcow2' }]), []);
   });
   it('refuses a name one of the requested formats does not have, listing what it takes', async () => {
-    const p = await checkQemuImgOptions(runner, 'compat=1.1', [{ name: 'qcow2', qemuFormat: 'qcow2' }, { name: 'vhd', qemuFormat: 'vpc' }]);
-    assert.deepEqual(p.map((e) => e.message), ["'compat' is not an option of qemu-img for vhd output"]);
+    const p = await checkQemuImgOptions(runner, 'compat=1.1', [
+      { name: 'qcow2', qemuFormat: 'qcow2' },
+      { name: 'vhd', qemuFormat: 'vpc' },
+    ]);
+    assert.deepEqual(
+      p.map((e) => e.message),
+      ["'compat' is not an option of qemu-img for vhd output"],
+    );
     assert.match(p[0]!.hint ?? '', /^vhd takes: .*subformat/);
     assert.equal(p[0]!.where, '--qemu-img-options');
   });

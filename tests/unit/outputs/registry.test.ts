@@ -8,9 +8,14 @@ const names = (types: string[]) => planOutputs(types).map((f) => f.name);
 describe('output registry', () => {
   it('knows the ten formats, each with its extension and input', () => {
     assert.deepEqual(outputFormatNames(), ['qcow2', 'raw', 'vhd', 'vhdx', 'vmdk', 'tar', 'tgz', 'docker', 'oci', 'squash']);
-    assert.deepEqual(outputFormatNames().map((n) => outputFormat(n).extension),
-      ['qcow2', 'raw', 'vhd', 'vhdx', 'vmdk', 'tar', 'tgz', 'docker.tar', 'oci.tar', 'squash']);
-    assert.deepEqual(outputFormatNames().filter((n) => outputFormat(n).needs === 'disk'), ['qcow2', 'raw', 'vhd', 'vhdx', 'vmdk']);
+    assert.deepEqual(
+      outputFormatNames().map((n) => outputFormat(n).extension),
+      ['qcow2', 'raw', 'vhd', 'vhdx', 'vmdk', 'tar', 'tgz', 'docker.tar', 'oci.tar', 'squash'],
+    );
+    assert.deepEqual(
+      outputFormatNames().filter((n) => outputFormat(n).needs === 'disk'),
+      ['qcow2', 'raw', 'vhd', 'vhdx', 'vmdk'],
+    );
   });
 
   it('maps aliases', () => {
@@ -20,8 +25,13 @@ describe('output registry', () => {
   });
 
   it('throws a KilnError listing the valid names', () => {
-    assert.throws(() => outputFormat('iso'), (e: unknown) => e instanceof KilnError && /unknown output type 'iso'/.test(e.message)
-      && /qcow2, raw, vhd, vhdx, vmdk, tar, tgz, docker, oci, squash/.test(e.hint ?? ''));
+    assert.throws(
+      () => outputFormat('iso'),
+      (e: unknown) =>
+        e instanceof KilnError &&
+        /unknown output type 'iso'/.test(e.message) &&
+        /qcow2, raw, vhd, vhdx, vmdk, tar, tgz, docker, oci, squash/.test(e.hint ?? ''),
+    );
   });
 });
 
@@ -36,13 +46,16 @@ describe('planOutputs', () => {
   });
 
   it('reports every unknown type at once, with the valid list', () => {
-    assert.throws(() => planOutputs(['qcow2', 'iso', 'aci']), (e: unknown) => {
-      assert.ok(e instanceof KilnError);
-      assert.match(e.message, /unknown output types 'iso', 'aci' \(the App Container format is deprecated; use oci\)/);
-      assert.equal(e.where, '-t');
-      assert.match(e.hint ?? '', /valid types: qcow2, raw,/);
-      return true;
-    });
+    assert.throws(
+      () => planOutputs(['qcow2', 'iso', 'aci']),
+      (e: unknown) => {
+        assert.ok(e instanceof KilnError);
+        assert.match(e.message, /unknown output types 'iso', 'aci' \(the App Container format is deprecated; use oci\)/);
+        assert.equal(e.where, '-t');
+        assert.match(e.hint ?? '', /valid types: qcow2, raw,/);
+        return true;
+      },
+    );
   });
 
   it('rejects an empty list', () => {

@@ -33,7 +33,10 @@ describe('planHooks', () => {
   });
   it('runs only executables named ^[0-9A-Za-z_-]+$, and says why it skips the others', () => {
     const p = plan({ a: { files: { 'install.d/10-ok': SH, 'install.d/20-x.sh': SH, 'install.d/30-notexec': 'echo', 'install.d/README': 'x' } } });
-    assert.deepEqual(p.phases['install.d'].map((s) => s.name), ['10-ok']);
+    assert.deepEqual(
+      p.phases['install.d'].map((s) => s.name),
+      ['10-ok'],
+    );
     assert.deepEqual(p.ignored.map((i) => `${i.relPath}: ${i.why}`).sort(), [
       'install.d/20-x.sh: name does not match ^[0-9A-Za-z_-]+$',
       'install.d/30-notexec: not executable',
@@ -41,16 +44,27 @@ describe('planHooks', () => {
     ]);
   });
   it('makes a duplicated hook name fatal, naming both elements', () => {
-    assert.throws(() => plan({ a: { files: { 'root.d/10-x': SH } }, b: { files: { 'root.d/10-x': SH } } }),
-      /duplicated hook in your elements: root.d\/10-x is in both 'a' and 'b'/);
+    assert.throws(
+      () => plan({ a: { files: { 'root.d/10-x': SH } }, b: { files: { 'root.d/10-x': SH } } }),
+      /duplicated hook in your elements: root.d\/10-x is in both 'a' and 'b'/,
+    );
   });
   it('sorts environment.d with sort -n and allows dots there', () => {
     const p = plan({ a: { files: { 'environment.d/10-z.bash': 'x', 'environment.d/02-a': 'x' } } });
-    assert.deepEqual(p.environment.map((e) => e.name), ['02-a', '10-z.bash']);
+    assert.deepEqual(
+      p.environment.map((e) => e.name),
+      ['02-a', '10-z.bash'],
+    );
   });
   it('joins install.d/<prefix>-<type>-install/ by install type', () => {
     const spec = { a: { files: { 'install.d/foo-source-install/10-src': SH, 'install.d/foo-package-install/10-pkg': SH } } };
-    assert.deepEqual(plan(spec).phases['install.d'].map((s) => s.name), ['10-src']);
-    assert.deepEqual(plan(spec, { DIB_INSTALLTYPE_foo: 'package' }).phases['install.d'].map((s) => s.name), ['10-pkg']);
+    assert.deepEqual(
+      plan(spec).phases['install.d'].map((s) => s.name),
+      ['10-src'],
+    );
+    assert.deepEqual(
+      plan(spec, { DIB_INSTALLTYPE_foo: 'package' }).phases['install.d'].map((s) => s.name),
+      ['10-pkg'],
+    );
   });
 });

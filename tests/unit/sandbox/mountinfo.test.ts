@@ -21,7 +21,7 @@ test('parses every field of proc(5) mountinfo, optional fields up to the separat
   assert.equal(c!.source, 'kiln\tt');
 });
 
-test('decodes the kernel\'s octal escapes (space, tab, newline, backslash) and nothing else', () => {
+test("decodes the kernel's octal escapes (space, tab, newline, backslash) and nothing else", () => {
   assert.equal(decodeMountField('a\\040b\\011c\\012d\\134e'), 'a b\tc\nd\\e');
   assert.equal(decodeMountField('plain\\x'), 'plain\\x');
 });
@@ -32,7 +32,16 @@ test('refuses a line without the separator', () => {
 
 test('mountsUnder: the directory itself and below, not a sibling sharing its prefix, in table order', () => {
   const t = parseMountInfo(TABLE);
-  assert.deepEqual(mountsUnder(t, '/tmp/kiln-x').map((m) => m.id), [40, 41]);
-  assert.deepEqual(mountsUnder(t, '/tmp/kiln-x/mnt').map((m) => m.id), [40]);
-  assert.deepEqual(mountsUnder(t, '/tmp/kiln').map((m) => m.id), []);
+  assert.deepEqual(
+    mountsUnder(t, '/tmp/kiln-x').map((m) => m.id),
+    [40, 41],
+  );
+  assert.deepEqual(
+    mountsUnder(t, '/tmp/kiln-x/mnt').map((m) => m.id),
+    [40],
+  );
+  assert.deepEqual(
+    mountsUnder(t, '/tmp/kiln').map((m) => m.id),
+    [],
+  );
 });

@@ -50,8 +50,10 @@ describe('Tree', () => {
 
   it('writeFile through a link to the host canary file fails inside the tree (its directory is not in the tree)', () => {
     plant(canary.file, 'etc/fstab');
-    assert.throws(() => tree.writeFile('/etc/fstab', 'evil'), (e: unknown) =>
-      e instanceof KilnError && e.where === '/etc/fstab in the image tree' && /does not exist/.test(e.message));
+    assert.throws(
+      () => tree.writeFile('/etc/fstab', 'evil'),
+      (e: unknown) => e instanceof KilnError && e.where === '/etc/fstab in the image tree' && /does not exist/.test(e.message),
+    );
   });
 
   it('writeFile refuses a directory and a fifo', () => {

@@ -73,8 +73,10 @@ describe('resolveInTree', () => {
   it('a loop fails with a located KilnError (ELOOP)', () => {
     plant('/loop-b', 'loop-a');
     plant('loop-a', 'loop-b');
-    assert.throws(() => resolveInTree(root, '/loop-a/x'), (e: unknown) =>
-      e instanceof KilnError && /too many levels of symbolic links/.test(e.message) && e.where === '/loop-a/x in the image tree');
+    assert.throws(
+      () => resolveInTree(root, '/loop-a/x'),
+      (e: unknown) => e instanceof KilnError && /too many levels of symbolic links/.test(e.message) && e.where === '/loop-a/x in the image tree',
+    );
   });
 
   it(`follows at most ${MAX_SYMLINKS} links`, () => {
@@ -101,8 +103,11 @@ describe('resolveNoSymlinks', () => {
     assert.equal(resolveNoSymlinks(root, '/var/log', 'mount point').stat, undefined);
   });
   it('names the symlink: on the path, or the path itself', () => {
-    assert.throws(() => resolveNoSymlinks(root, '/boot/efi', 'mount point of ESP'), (e: unknown) =>
-      e instanceof KilnError && e.message === 'mount point of ESP: /boot is a symlink (-> /real/boot)' && e.where === '/boot/efi in the image tree');
+    assert.throws(
+      () => resolveNoSymlinks(root, '/boot/efi', 'mount point of ESP'),
+      (e: unknown) =>
+        e instanceof KilnError && e.message === 'mount point of ESP: /boot is a symlink (-> /real/boot)' && e.where === '/boot/efi in the image tree',
+    );
     assert.throws(() => resolveNoSymlinks(root, '/boot', 'mount point'), /\/boot is a symlink/);
   });
 });

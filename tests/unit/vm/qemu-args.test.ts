@@ -47,7 +47,7 @@ describe('KVM probe boot sector', () => {
   });
   it('loop jumps back to the push, and si points at the marker', () => {
     const loop = s.indexOf(0xe2, 9);
-    assert.equal(loop + 2 + (s[loop + 1]! << 24 >> 24), 9);
+    assert.equal(loop + 2 + ((s[loop + 1]! << 24) >> 24), 9);
     assert.equal(s[loop + 2], 0xbe);
     const msg = s.readUInt16LE(loop + 3) - 0x7c00;
     assert.equal(s.toString('latin1', msg, msg + PROBE_MARKER.length), PROBE_MARKER);

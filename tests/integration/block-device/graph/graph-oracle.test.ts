@@ -13,14 +13,18 @@ import { configTreeToGraph, formatGraph } from '../../../../src/block-device/gra
 import { DIB_PY, REPO } from '../../../helpers/block-device.js';
 
 const have = existsSync(join(DIB_PY, 'block_device/config.py'));
-const skip = !have && process.env['CI'] !== 'true' ? 'python3-diskimage-builder not installed' : false;
+const skip = !have && process.env.CI !== 'true' ? 'python3-diskimage-builder not installed' : false;
 const PY = `import sys, json, yaml
 from diskimage_builder.block_device.config import config_tree_to_graph
 print(json.dumps(config_tree_to_graph(yaml.safe_load(open(sys.argv[1])))))`;
 
 const dirs = ['block-device', 'tests/fixtures/block-device/layouts', 'tests/fixtures/block-device/dib'];
 const BAD = new Set(['bad_plugin.yaml', 'multi_key_node.yaml', 'cmd_create.yaml', 'rollback.yaml']);
-const files = dirs.flatMap((d) => readdirSync(join(REPO, d)).filter((f) => f.endsWith('.yaml') && !BAD.has(f)).map((f) => join(d, f)));
+const files = dirs.flatMap((d) =>
+  readdirSync(join(REPO, d))
+    .filter((f) => f.endsWith('.yaml') && !BAD.has(f))
+    .map((f) => join(d, f)),
+);
 
 describe('configTreeToGraph = DIB config_tree_to_graph', { skip }, () => {
   for (const f of files) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BD_FIXTURES, DIB_PY, errorOf, GiB, planFile } from '../../../helpers/block-device.js';
 
-const skip = !existsSync(join(DIB_PY, 'block_device/config.py')) && process.env['CI'] !== 'true' ? 'python3-diskimage-builder not installed' : false;
+const skip = !existsSync(join(DIB_PY, 'block_device/config.py')) && process.env.CI !== 'true' ? 'python3-diskimage-builder not installed' : false;
 const PY = `import sys, yaml
 from diskimage_builder.block_device.config import config_tree_to_graph, create_graph
 from diskimage_builder.block_device.exception import BlockDeviceSetupException
@@ -25,16 +25,20 @@ except Exception as e:
     print('OTHER', type(e).__name__)`;
 
 const dir = join(BD_FIXTURES, 'invalid');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
-describe('our messages contain DIB\'s', { skip }, () => {
+describe("our messages contain DIB's", { skip }, () => {
   let compared = 0;
   for (const f of files) {
     it(f, () => {
       const out = spawnSync('/usr/bin/python3', ['-c', PY, join(dir, f)], { encoding: 'utf8' }).stdout.trim();
       // `# options:` in the header: planner options the fixture's rule needs (validate.test.ts)
       const options = JSON.parse(/^# options: (.*)$/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? '{}') as object;
-      const ours = errorOf(() => planFile(`tests/fixtures/block-device/invalid/${f}`, { imageSizeBytes: GiB, params: { rootFsType: 'ext4', rootLabel: null }, ...options }));
+      const ours = errorOf(() =>
+        planFile(`tests/fixtures/block-device/invalid/${f}`, { imageSizeBytes: GiB, params: { rootFsType: 'ext4', rootLabel: null }, ...options }),
+      );
       if (!out.startsWith('DIB ')) return; // DIB accepts it, or fails later / with a Python error
       compared += 1;
       const dib = out.slice(4);

@@ -14,10 +14,15 @@ import { silentLogger } from '../../../../src/log.js';
 import { currentIdentity } from '../../../../src/sandbox/identity.js';
 import { attachRange, detach, PrivateLvm, readPartitions, runner, tempDir, tool } from './oracle.js';
 
-const CI = process.env['CI'] === 'true';
+const CI = process.env.CI === 'true';
 const missing = ['lvm', 'losetup', 'sfdisk', 'mkfs.ext4', 'e2fsck', 'blkid'].filter((t) => !findTool(t));
-const skip = CI ? false : !currentIdentity().privileged ? 'needs root (losetup for the lvm oracle)' :
-  missing.length ? `missing tools: ${missing.join(', ')}` : false;
+const skip = CI
+  ? false
+  : !currentIdentity().privileged
+    ? 'needs root (losetup for the lvm oracle)'
+    : missing.length
+      ? `missing tools: ${missing.join(', ')}`
+      : false;
 
 const CONFIG = `
 - local_loop:
@@ -93,15 +98,15 @@ test('executor + writeLvm: lvm2 reads the planned VG and finds each filesystem w
     const [pvRow] = await l.report('pvs', ['-o', 'pv_name,vg_name,pe_start,pv_pe_count']);
     assert.deepEqual(pvRow, { pv_name: pvDev, vg_name: 'vg', pe_start: '2048', pv_pe_count: String(pvPlan.peCount) });
     const [vgRow] = await l.report('vgs', ['-o', 'vg_name,vg_extent_size']);
-    const extentBytes = Number(vgRow!['vg_extent_size']) * 512;
+    const extentBytes = Number(vgRow!.vg_extent_size) * 512;
     const segs = await l.report('lvs', ['--segments', '-o', 'lv_name,seg_start_pe,seg_size_pe,seg_pe_ranges']);
-    assert.deepEqual(segs.map((s) => s['lv_name']).sort(), plan.lvm[0]!.lvs.map((x) => x.name).sort());
+    assert.deepEqual(segs.map((s) => s.lv_name).sort(), plan.lvm[0]!.lvs.map((x) => x.name).sort());
 
     for (const fs of plan.filesystems) {
-      const seg = segs.find((s) => s['lv_name'] === fs.device.name);
+      const seg = segs.find((s) => s.lv_name === fs.device.name);
       assert.ok(seg, `lvm knows the LV of ${fs.name}`);
-      assert.equal(Number(seg['seg_size_pe']) * extentBytes, fs.sizeBytes, `${fs.name}: lvm's LV size is the planned fs size`);
-      const m = /^(.+):(\d+)-(\d+)$/.exec(seg['seg_pe_ranges']!);
+      assert.equal(Number(seg.seg_size_pe) * extentBytes, fs.sizeBytes, `${fs.name}: lvm's LV size is the planned fs size`);
+      const m = /^(.+):(\d+)-(\d+)$/.exec(seg.seg_pe_ranges!);
       assert.ok(m && m[1] === pvDev);
       // where lvm says the LV lives, inside the image
       const offsetBytes = pvPart.offsetBytes + 2048 * 512 + Number(m[2]) * extentBytes;

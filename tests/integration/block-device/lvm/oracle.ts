@@ -10,7 +10,12 @@ import { findTool } from '../../../helpers/host-tools.js';
 export const runner = new Runner();
 export const tool = (name: string): string => findTool(name) ?? name;
 
-export interface Partition { start: number; size: number; offsetBytes: number; sizeBytes: number }
+export interface Partition {
+  start: number;
+  size: number;
+  offsetBytes: number;
+  sizeBytes: number;
+}
 
 /** Sparse image of `sizeMiB` partitioned by an sfdisk script; partitions read back with sfdisk --json. */
 export async function makeImage(dir: string, sizeMiB: number, script: string): Promise<{ image: string; parts: Partition[] }> {
@@ -23,15 +28,26 @@ export async function makeImage(dir: string, sizeMiB: number, script: string): P
 
 export async function readPartitions(image: string): Promise<Partition[]> {
   const table = JSON.parse((await runner.run(tool('sfdisk'), ['--json', image])).stdout) as {
-    partitiontable: { sectorsize?: number; partitions: { start: number; size: number }[] } };
+    partitiontable: { sectorsize?: number; partitions: { start: number; size: number }[] };
+  };
   const ss = table.partitiontable.sectorsize ?? 512;
   return table.partitiontable.partitions.map((p) => ({ start: p.start, size: p.size, offsetBytes: p.start * ss, sizeBytes: p.size * ss }));
 }
 
 /** A read-only loop device over one byte range of the image (logical sector size 512 or 4096). */
 export async function attachRange(image: string, p: Partition, sectorSize: 512 | 4096 = 512): Promise<string> {
-  const r = await runner.run(tool('losetup'), ['--find', '--show', '--read-only', '--sector-size', String(sectorSize),
-    '--offset', String(p.offsetBytes), '--sizelimit', String(p.sizeBytes), image]);
+  const r = await runner.run(tool('losetup'), [
+    '--find',
+    '--show',
+    '--read-only',
+    '--sector-size',
+    String(sectorSize),
+    '--offset',
+    String(p.offsetBytes),
+    '--sizelimit',
+    String(p.sizeBytes),
+    image,
+  ]);
   return r.stdout.trim();
 }
 
@@ -44,13 +60,16 @@ export class PrivateLvm {
   readonly dir = mkdtempSync(join(tmpdir(), 'kiln-lvm-conf-'));
   constructor(devices: string[]) {
     const accept = devices.map((d) => `"a|^${d}$|"`).join(', ');
-    writeFileSync(join(this.dir, 'lvm.conf'), [
-      `devices { obtain_device_list_from_udev=0 use_devicesfile=0 scan_lvs=0 hints="none" filter=[${accept}, "r|.*|"] }`,
-      'global { use_lvmetad=0 }',
-      'activation { udev_sync=0 udev_rules=0 }',
-      'backup { backup=0 archive=0 }',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(this.dir, 'lvm.conf'),
+      [
+        `devices { obtain_device_list_from_udev=0 use_devicesfile=0 scan_lvs=0 hints="none" filter=[${accept}, "r|.*|"] }`,
+        'global { use_lvmetad=0 }',
+        'activation { udev_sync=0 udev_rules=0 }',
+        'backup { backup=0 archive=0 }',
+        '',
+      ].join('\n'),
+    );
   }
   run(args: string[]): Promise<RunResult> {
     return runner.run(tool('lvm'), args, { env: { LVM_SYSTEM_DIR: this.dir, LVM_SUPPRESS_FD_WARNINGS: '1', TZ: 'UTC' } });
@@ -63,7 +82,9 @@ export class PrivateLvm {
     if (!first || Object.keys(first).length !== 1) throw new Error(`unexpected ${cmd} json: ${out}`);
     return Object.values(first)[0]!;
   }
-  remove(): void { rmSync(this.dir, { recursive: true, force: true }); }
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 /** Drops the top-level header lines that depend on the moment and host of the vgcfgbackup run. */

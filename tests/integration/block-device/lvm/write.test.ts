@@ -14,30 +14,52 @@ import { bytes } from '../../../../src/units.js';
 import { currentIdentity } from '../../../../src/sandbox/identity.js';
 import { attachRange, detach, makeImage, readPartitions, maskBackupHeader, PrivateLvm, tempDir, type Partition } from './oracle.js';
 
-const CI = process.env['CI'] === 'true';
+const CI = process.env.CI === 'true';
 const missing = ['lvm', 'losetup', 'sfdisk'].filter((t) => !findTool(t));
-const skip = CI ? false : !currentIdentity().privileged ? 'needs root (losetup for the lvm oracle)' :
-  missing.length ? `missing tools: ${missing.join(', ')}` : false;
+const skip = CI
+  ? false
+  : !currentIdentity().privileged
+    ? 'needs root (losetup for the lvm oracle)'
+    : missing.length
+      ? `missing tools: ${missing.join(', ')}`
+      : false;
 
 const SEED = 'lvm-oracle';
 const EPOCH = 1700000000;
 
 function pv(name: string, part: Partition, hint: string): LvmPv {
-  return { name, uuid: lvmId(SEED, `pv:${name}`), deviceBytes: bytes(part.sizeBytes), peStartSectors: 2048,
-    peCount: lvmPeCount(part.sizeBytes), deviceHint: hint };
+  return {
+    name,
+    uuid: lvmId(SEED, `pv:${name}`),
+    deviceBytes: bytes(part.sizeBytes),
+    peStartSectors: 2048,
+    peCount: lvmPeCount(part.sizeBytes),
+    deviceHint: hint,
+  };
 }
 
 function vg(name: string, pvs: LvmPv[], lvs: [string, [string, number, number][]][]): LvmVg {
-  return { name, uuid: lvmId(SEED, `vg:${name}`), seqno: 1, extentSizeSectors: 8192, creationHost: 'kiln',
-    creationTime: EPOCH, pvs,
+  return {
+    name,
+    uuid: lvmId(SEED, `vg:${name}`),
+    seqno: 1,
+    extentSizeSectors: 8192,
+    creationHost: 'kiln',
+    creationTime: EPOCH,
+    pvs,
     lvs: lvs.map(([lv, segs]) => {
       let start = 0;
-      return { name: lv, uuid: lvmId(SEED, `lv:${name}/${lv}`), segments: segs.map(([p, pvStart, count]) => {
-        const s = { startExtent: start, extentCount: count, pv: p, pvStartExtent: pvStart };
-        start += count;
-        return s;
-      }) };
-    }) };
+      return {
+        name: lv,
+        uuid: lvmId(SEED, `lv:${name}/${lv}`),
+        segments: segs.map(([p, pvStart, count]) => {
+          const s = { startExtent: start, extentCount: count, pv: p, pvStartExtent: pvStart };
+          start += count;
+          return s;
+        }),
+      };
+    }),
+  };
 }
 
 /** Writes `vgs` into the image, attaches every PV read-only, and checks each VG against lvm's view. */
@@ -57,22 +79,47 @@ async function checkWithLvm(image: string, parts: Record<string, Partition>, vgs
     for (const g of vgs) {
       const used = g.lvs.reduce((n, lv) => n + lv.segments.reduce((m, s) => m + s.extentCount, 0), 0);
       const total = g.pvs.reduce((n, p) => n + p.peCount, 0);
-      assert.deepEqual(vgRows.find((r) => r['vg_name'] === g.name), {
-        vg_name: g.name, vg_uuid: formatLvmId(g.uuid), vg_extent_size: '8192', vg_extent_count: String(total),
-        vg_free_count: String(total - used), pv_count: String(g.pvs.length), lv_count: String(g.lvs.length), vg_seqno: '1' });
+      assert.deepEqual(
+        vgRows.find((r) => r.vg_name === g.name),
+        {
+          vg_name: g.name,
+          vg_uuid: formatLvmId(g.uuid),
+          vg_extent_size: '8192',
+          vg_extent_count: String(total),
+          vg_free_count: String(total - used),
+          pv_count: String(g.pvs.length),
+          lv_count: String(g.lvs.length),
+          vg_seqno: '1',
+        },
+      );
       for (const p of g.pvs) {
-        assert.deepEqual(pvRows.find((r) => r['pv_name'] === devs.get(p.name)), {
-          pv_name: devs.get(p.name), vg_name: g.name, pv_uuid: formatLvmId(p.uuid), dev_size: String(p.deviceBytes / 512),
-          pv_pe_count: String(p.peCount), pe_start: '2048' });
+        assert.deepEqual(
+          pvRows.find((r) => r.pv_name === devs.get(p.name)),
+          {
+            pv_name: devs.get(p.name),
+            vg_name: g.name,
+            pv_uuid: formatLvmId(p.uuid),
+            dev_size: String(p.deviceBytes / 512),
+            pv_pe_count: String(p.peCount),
+            pe_start: '2048',
+          },
+        );
       }
-      const expected = g.lvs.flatMap((lv) => lv.segments.map((s) => ({
-        vg_name: g.name, lv_name: lv.name, lv_uuid: formatLvmId(lv.uuid), seg_start_pe: String(s.startExtent),
-        seg_size_pe: String(s.extentCount), segtype: 'linear',
-        seg_pe_ranges: `${devs.get(s.pv)}:${s.pvStartExtent}-${s.pvStartExtent + s.extentCount - 1}` })));
+      const expected = g.lvs.flatMap((lv) =>
+        lv.segments.map((s) => ({
+          vg_name: g.name,
+          lv_name: lv.name,
+          lv_uuid: formatLvmId(lv.uuid),
+          seg_start_pe: String(s.startExtent),
+          seg_size_pe: String(s.extentCount),
+          segtype: 'linear',
+          seg_pe_ranges: `${devs.get(s.pv)}:${s.pvStartExtent}-${s.pvStartExtent + s.extentCount - 1}`,
+        })),
+      );
       // lvs sorts by name; compare as sets of segments.
       const bySeg = (a: Record<string, string | undefined>, b: Record<string, string | undefined>): number =>
-        `${a['lv_name']}/${a['seg_start_pe']!.padStart(9, '0')}`.localeCompare(`${b['lv_name']}/${b['seg_start_pe']!.padStart(9, '0')}`);
-      assert.deepEqual(lvRows.filter((r) => r['vg_name'] === g.name).sort(bySeg), expected.sort(bySeg));
+        `${a.lv_name}/${a.seg_start_pe!.padStart(9, '0')}`.localeCompare(`${b.lv_name}/${b.seg_start_pe!.padStart(9, '0')}`);
+      assert.deepEqual(lvRows.filter((r) => r.vg_name === g.name).sort(bySeg), expected.sort(bySeg));
       await l.run(['vgck', g.name]); // throws on a non-zero exit
       const file = join(l.dir, `${g.name}.backup`);
       await l.run(['vgcfgbackup', '-f', file, g.name]);
@@ -92,9 +139,19 @@ test('lvm oracle: one PV, one VG, three LVs', { skip, timeout: 120_000 }, async 
     const { image, parts } = await makeImage(dir, 256, 'label: gpt\nsize=16MiB, type=L\ntype=lvm\n');
     const p = pv('pv_root', parts[1]!, '/dev/vda2');
     assert.equal(p.peCount, 59); // partition 2 = 17 MiB..256 MiB - 33 sectors: (239 MiB - 16.5 KiB - 1 MiB pe_start) / 4 MiB
-    const g = vg('vg', [p], [['root', [['pv_root', 0, 25]]], ['var', [['pv_root', 25, 10]]], ['home', [['pv_root', 40, 5]]]]);
+    const g = vg(
+      'vg',
+      [p],
+      [
+        ['root', [['pv_root', 0, 25]]],
+        ['var', [['pv_root', 25, 10]]],
+        ['home', [['pv_root', 40, 5]]],
+      ],
+    );
     await checkWithLvm(image, { pv_root: parts[1]! }, [g]);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('lvm oracle: two PVs, one VG, an LV spanning both', { skip, timeout: 120_000 }, async () => {
@@ -103,9 +160,24 @@ test('lvm oracle: two PVs, one VG, an LV spanning both', { skip, timeout: 120_00
     const { image, parts } = await makeImage(dir, 128, 'label: dos\nsize=40MiB, type=8e\nsize=40MiB, type=8e\n');
     const a = pv('pv1', parts[0]!, '/dev/sda1');
     const b = pv('pv2', parts[1]!, '/dev/sda2');
-    const g = vg('spanvg', [a, b], [['root', [['pv1', 0, a.peCount], ['pv2', 0, 4]]], ['tail', [['pv2', 5, 3]]]]);
+    const g = vg(
+      'spanvg',
+      [a, b],
+      [
+        [
+          'root',
+          [
+            ['pv1', 0, a.peCount],
+            ['pv2', 0, 4],
+          ],
+        ],
+        ['tail', [['pv2', 5, 3]]],
+      ],
+    );
     await checkWithLvm(image, { pv1: parts[0]!, pv2: parts[1]! }, [g]);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('lvm oracle: two VGs in one image', { skip, timeout: 120_000 }, async () => {
@@ -114,10 +186,19 @@ test('lvm oracle: two VGs in one image', { skip, timeout: 120_000 }, async () =>
     const { image, parts } = await makeImage(dir, 128, 'label: gpt\nsize=32MiB, type=lvm\nsize=48MiB, type=lvm\n');
     const a = pv('pva', parts[0]!, '/dev/vda1');
     const b = pv('pvb', parts[1]!, '/dev/vda2');
-    const g1 = vg('vg_sys', [a], [['root', [['pva', 0, 3]]], ['swap', [['pva', 3, 2]]]]);
+    const g1 = vg(
+      'vg_sys',
+      [a],
+      [
+        ['root', [['pva', 0, 3]]],
+        ['swap', [['pva', 3, 2]]],
+      ],
+    );
     const g2 = vg('vg_data', [b], [['data', [['pvb', 1, 6]]]]);
     await checkWithLvm(image, { pva: parts[0]!, pvb: parts[1]! }, [g1, g2]);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('lvm oracle: the same bytes on a 4096-byte logical-sector device (lvm counts in 512-byte units)', { skip, timeout: 120_000 }, async () => {
@@ -125,9 +206,18 @@ test('lvm oracle: the same bytes on a 4096-byte logical-sector device (lvm count
   try {
     const { image, parts } = await makeImage(dir, 64, 'label: gpt\ntype=lvm\n');
     const p = pv('pv4k', parts[0]!, '/dev/vda1');
-    const g = vg('vg4k', [p], [['root', [['pv4k', 0, 4]]], ['var', [['pv4k', 6, p.peCount - 6]]]]);
+    const g = vg(
+      'vg4k',
+      [p],
+      [
+        ['root', [['pv4k', 0, 4]]],
+        ['var', [['pv4k', 6, p.peCount - 6]]],
+      ],
+    );
     await checkWithLvm(image, { pv4k: parts[0]! }, [g], 4096);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('writeLvm keeps sector 0 of the PV and zeroes stale bytes up to pe_start', { timeout: 60_000 }, async () => {
@@ -143,12 +233,29 @@ test('writeLvm keeps sector 0 of the PV and zeroes stale bytes up to pe_start', 
     readSync(fd, head, 0, head.length, 0);
     closeSync(fd);
     const region = head.subarray(2 << 20);
-    assert.ok(head.subarray(0, 2 << 20).every((x) => x === 0xab), 'bytes before the PV untouched');
-    assert.ok(region.subarray(0, 512).every((x) => x === 0xab), 'PV sector 0 untouched');
+    assert.ok(
+      head.subarray(0, 2 << 20).every((x) => x === 0xab),
+      'bytes before the PV untouched',
+    );
+    assert.ok(
+      region.subarray(0, 512).every((x) => x === 0xab),
+      'PV sector 0 untouched',
+    );
     assert.equal(region.subarray(512, 520).toString('latin1'), 'LABELONE');
-    assert.ok(region.subarray(1024, 4096).every((x) => x === 0), 'gap after the label zeroed');
-    assert.ok(region.subarray((1 << 20) - 512, 1 << 20).every((x) => x === 0), 'end of the metadata area zeroed');
-    assert.ok(region.subarray(1 << 20).every((x) => x === 0xab), 'extents untouched');
+    assert.ok(
+      region.subarray(1024, 4096).every((x) => x === 0),
+      'gap after the label zeroed',
+    );
+    assert.ok(
+      region.subarray((1 << 20) - 512, 1 << 20).every((x) => x === 0),
+      'end of the metadata area zeroed',
+    );
+    assert.ok(
+      region.subarray(1 << 20).every((x) => x === 0xab),
+      'extents untouched',
+    );
     assert.throws(() => writeLvm(image, { p: bytes(8 << 20) }, vg('v', [p], [])), /ends past the image/);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

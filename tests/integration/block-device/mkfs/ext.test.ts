@@ -15,84 +15,113 @@ const OFFSET = 3 * MiB;
 const SIZE = 64 * MiB;
 
 function request(image: string, tree: string, extra: Partial<MkfsRequest> = {}): MkfsRequest {
-  return { image, offsetBytes: bytes(OFFSET), sizeBytes: bytes(SIZE), sourceDir: tree, type: 'ext4', label: 'root', uuid: '5f3a1c2e-8d4b-4a6f-9c1e-2b7d0e4f6a10', opts: [], epoch: EPOCH, seed: 'test-seed', ...extra };
+  return {
+    image,
+    offsetBytes: bytes(OFFSET),
+    sizeBytes: bytes(SIZE),
+    sourceDir: tree,
+    type: 'ext4',
+    label: 'root',
+    uuid: '5f3a1c2e-8d4b-4a6f-9c1e-2b7d0e4f6a10',
+    opts: [],
+    epoch: EPOCH,
+    seed: 'test-seed',
+    ...extra,
+  };
 }
 
-test('ext4 from a tree at an offset: e2fsck clean, owners/modes/symlink/content right, markers intact', { skip }, () => withTempDir(async (dir) => {
-  const tree = makeTree(join(dir, 'tree'));
-  const img = join(dir, 'disk.raw');
-  makeImage(img, 80 * MiB, OFFSET, SIZE);
-  await makeFilesystem(context(), request(img, tree, { opts: ['-E', 'stride=4', '-i', '8192'] }));
-  assert.ok(markersIntact(img, OFFSET, SIZE), 'bytes around the region changed');
-  const dev = `${img}?offset=${OFFSET}`;
-  sh('e2fsck', ['-fn', dev]);
-  const dump = sh('dumpe2fs', ['-h', dev]);
-  assert.match(dump, /Filesystem volume name:\s+root\n/);
-  assert.match(dump, /Filesystem UUID:\s+5f3a1c2e-8d4b-4a6f-9c1e-2b7d0e4f6a10\n/);
-  assert.match(dump, new RegExp(`Directory Hash Seed:\\s+${deriveGuid('test-seed', 'ext-hash-seed')}\\n`));
-  assert.match(dump, /RAID stride:\s+4\n/); // the DIB -E merged into the single -E
-  assert.match(dump, /Inode count:\s+8192\n/); // -i 8192 on 64 MiB
-  assert.doesNotMatch(dump, /orphan_file|metadata_csum_seed/);
-  assert.match(dump, /Lifetime writes:\s+0 kB|^(?![\s\S]*Lifetime writes)/m);
-  const stat = (p: string): string => sh('debugfs', ['-R', `stat ${p}`, dev]);
-  const secret = stat('/etc/secret');
-  assert.match(secret, /Mode:\s+0600/);
-  if (isRoot) assert.match(secret, /User:\s+1000\s+Group:\s+1000/);
-  assert.match(stat('/usr/bin/tool'), /Mode:\s+0755/);
-  assert.match(stat('/tmp'), /Mode:\s+01777/);
-  assert.match(stat('/'), /User:\s+0\s+Group:\s+0/);
-  assert.match(stat('/link'), /Fast link dest: "usr\/bin\/tool"/);
-  assert.equal(sh('debugfs', ['-R', 'cat /usr/lib/deep/a/b/c.txt', dev]), 'deep\n');
-  const out = join(dir, 'out');
-  sh('mkdir', [out]);
-  sh('debugfs', ['-R', `rdump /usr ${out}`, dev]);
-  assert.equal(readFileSync(join(out, 'usr/bin/tool'), 'utf8'), '#!/bin/sh\necho tool\n');
-}));
+test('ext4 from a tree at an offset: e2fsck clean, owners/modes/symlink/content right, markers intact', { skip }, () =>
+  withTempDir(async (dir) => {
+    const tree = makeTree(join(dir, 'tree'));
+    const img = join(dir, 'disk.raw');
+    makeImage(img, 80 * MiB, OFFSET, SIZE);
+    await makeFilesystem(context(), request(img, tree, { opts: ['-E', 'stride=4', '-i', '8192'] }));
+    assert.ok(markersIntact(img, OFFSET, SIZE), 'bytes around the region changed');
+    const dev = `${img}?offset=${OFFSET}`;
+    sh('e2fsck', ['-fn', dev]);
+    const dump = sh('dumpe2fs', ['-h', dev]);
+    assert.match(dump, /Filesystem volume name:\s+root\n/);
+    assert.match(dump, /Filesystem UUID:\s+5f3a1c2e-8d4b-4a6f-9c1e-2b7d0e4f6a10\n/);
+    assert.match(dump, new RegExp(`Directory Hash Seed:\\s+${deriveGuid('test-seed', 'ext-hash-seed')}\\n`));
+    assert.match(dump, /RAID stride:\s+4\n/); // the DIB -E merged into the single -E
+    assert.match(dump, /Inode count:\s+8192\n/); // -i 8192 on 64 MiB
+    assert.doesNotMatch(dump, /orphan_file|metadata_csum_seed/);
+    assert.match(dump, /Lifetime writes:\s+0 kB|^(?![\s\S]*Lifetime writes)/m);
+    const stat = (p: string): string => sh('debugfs', ['-R', `stat ${p}`, dev]);
+    const secret = stat('/etc/secret');
+    assert.match(secret, /Mode:\s+0600/);
+    if (isRoot) assert.match(secret, /User:\s+1000\s+Group:\s+1000/);
+    assert.match(stat('/usr/bin/tool'), /Mode:\s+0755/);
+    assert.match(stat('/tmp'), /Mode:\s+01777/);
+    assert.match(stat('/'), /User:\s+0\s+Group:\s+0/);
+    assert.match(stat('/link'), /Fast link dest: "usr\/bin\/tool"/);
+    assert.equal(sh('debugfs', ['-R', 'cat /usr/lib/deep/a/b/c.txt', dev]), 'deep\n');
+    const out = join(dir, 'out');
+    sh('mkdir', [out]);
+    sh('debugfs', ['-R', `rdump /usr ${out}`, dev]);
+    assert.equal(readFileSync(join(out, 'usr/bin/tool'), 'utf8'), '#!/bin/sh\necho tool\n');
+  }),
+);
 
-test('ext4 and ext2 from the same tree twice are byte-identical', { skip }, () => withTempDir(async (dir) => {
-  for (const type of ['ext4', 'ext2'] as const) {
-    const sums = [];
-    const tree = makeTree(join(dir, `${type}-tree`));
-    for (const n of [1, 2]) {
-      const img = join(dir, `${type}-${n}.raw`);
-      makeImage(img, 80 * MiB, OFFSET, SIZE);
-      await makeFilesystem(context(), request(img, tree, { type }));
-      sh('e2fsck', ['-fn', `${img}?offset=${OFFSET}`]);
-      sums.push(createHash('sha256').update(readRegion(img, OFFSET, SIZE)).digest('hex'));
+test('ext4 and ext2 from the same tree twice are byte-identical', { skip }, () =>
+  withTempDir(async (dir) => {
+    for (const type of ['ext4', 'ext2'] as const) {
+      const sums = [];
+      const tree = makeTree(join(dir, `${type}-tree`));
+      for (const n of [1, 2]) {
+        const img = join(dir, `${type}-${n}.raw`);
+        makeImage(img, 80 * MiB, OFFSET, SIZE);
+        await makeFilesystem(context(), request(img, tree, { type }));
+        sh('e2fsck', ['-fn', `${img}?offset=${OFFSET}`]);
+        sums.push(
+          createHash('sha256')
+            .update(readRegion(img, OFFSET, SIZE))
+            .digest('hex'),
+        );
+      }
+      assert.equal(sums[0], sums[1], `${type} differs between builds`);
     }
-    assert.equal(sums[0], sums[1], `${type} differs between builds`);
-  }
-}));
+  }),
+);
 
-test('ext4 without a source directory is an empty, clean filesystem', { skip }, () => withTempDir(async (dir) => {
-  const img = join(dir, 'disk.raw');
-  makeImage(img, 80 * MiB, OFFSET, SIZE);
-  const { sourceDir: _unused, ...req } = request(img, '');
-  await makeFilesystem(context(), req);
-  sh('e2fsck', ['-fn', `${img}?offset=${OFFSET}`]);
-  assert.match(sh('debugfs', ['-R', 'ls -l /', `${img}?offset=${OFFSET}`]), /lost\+found/);
-}));
+test('ext4 without a source directory is an empty, clean filesystem', { skip }, () =>
+  withTempDir(async (dir) => {
+    const img = join(dir, 'disk.raw');
+    makeImage(img, 80 * MiB, OFFSET, SIZE);
+    const { sourceDir: _unused, ...req } = request(img, '');
+    await makeFilesystem(context(), req);
+    sh('e2fsck', ['-fn', `${img}?offset=${OFFSET}`]);
+    assert.match(sh('debugfs', ['-R', 'ls -l /', `${img}?offset=${OFFSET}`]), /lost\+found/);
+  }),
+);
 
 // (e2fsck -b on a fresh flex_bg fs reports bitmap differences even for plain mke2fs output, so dumpe2fs is the check)
-test('backup superblocks are normalised too (s_kbytes_written zero, checksums valid)', { skip }, () => withTempDir(async (dir) => {
-  const tree = makeTree(join(dir, 'tree'));
-  const img = join(dir, 'disk.raw');
-  makeImage(img, 80 * MiB, OFFSET, SIZE);
-  await makeFilesystem(context(), request(img, tree, { opts: ['-b', '1024'] })); // 8 groups: backups in 1, 3, 5, 7
-  const dev = `${img}?offset=${OFFSET}`;
-  for (const sb of [8193, 24577, 40961, 57345]) {
-    // 2>&1: dumpe2fs reports a bad superblock checksum on stderr and carries on
-    const h = sh('sh', ['-c', 'dumpe2fs -h -o superblock="$1" -o blocksize=1024 "$2" 2>&1', 'sh', String(sb), dev]);
-    assert.doesNotMatch(h, /checksum does not match/i);
-    assert.match(h, /Filesystem volume name:\s+root\n/);
-    assert.doesNotMatch(h, /Lifetime writes/, `backup superblock at ${sb}`);
-    assert.match(h, /Checksum type:\s+crc32c/);
-  }
-}));
+test('backup superblocks are normalised too (s_kbytes_written zero, checksums valid)', { skip }, () =>
+  withTempDir(async (dir) => {
+    const tree = makeTree(join(dir, 'tree'));
+    const img = join(dir, 'disk.raw');
+    makeImage(img, 80 * MiB, OFFSET, SIZE);
+    await makeFilesystem(context(), request(img, tree, { opts: ['-b', '1024'] })); // 8 groups: backups in 1, 3, 5, 7
+    const dev = `${img}?offset=${OFFSET}`;
+    for (const sb of [8193, 24577, 40961, 57345]) {
+      // 2>&1: dumpe2fs reports a bad superblock checksum on stderr and carries on
+      const h = sh('sh', ['-c', 'dumpe2fs -h -o superblock="$1" -o blocksize=1024 "$2" 2>&1', 'sh', String(sb), dev]);
+      assert.doesNotMatch(h, /checksum does not match/i);
+      assert.match(h, /Filesystem volume name:\s+root\n/);
+      assert.doesNotMatch(h, /Lifetime writes/, `backup superblock at ${sb}`);
+      assert.match(h, /Checksum type:\s+crc32c/);
+    }
+  }),
+);
 
-test('a missing source directory is a KilnError naming the filesystem', { skip }, () => withTempDir(async (dir) => {
-  const img = join(dir, 'disk.raw');
-  makeImage(img, 80 * MiB, OFFSET, SIZE);
-  await assert.rejects(makeFilesystem(context(), request(img, join(dir, 'nope'))), (e: unknown) => e instanceof KilnError && /ext4 filesystem at byte 3145728.*does not exist/.test(e.message));
-  assert.ok(markersIntact(img, OFFSET, SIZE));
-}));
+test('a missing source directory is a KilnError naming the filesystem', { skip }, () =>
+  withTempDir(async (dir) => {
+    const img = join(dir, 'disk.raw');
+    makeImage(img, 80 * MiB, OFFSET, SIZE);
+    await assert.rejects(
+      makeFilesystem(context(), request(img, join(dir, 'nope'))),
+      (e: unknown) => e instanceof KilnError && /ext4 filesystem at byte 3145728.*does not exist/.test(e.message),
+    );
+    assert.ok(markersIntact(img, OFFSET, SIZE));
+  }),
+);

@@ -25,10 +25,19 @@ export function context(): MkfsContext {
  *   big.bin                 300 KiB of non-zero data
  */
 export function makeTree(root: string, variant = ''): string {
-  const d = (p: string, mode = 0o755): void => { mkdirSync(join(root, p), { recursive: true }); chmodSync(join(root, p), mode); };
-  const f = (p: string, content: string | Buffer, mode = 0o644): void => { writeFileSync(join(root, p), content); chmodSync(join(root, p), mode); };
+  const d = (p: string, mode = 0o755): void => {
+    mkdirSync(join(root, p), { recursive: true });
+    chmodSync(join(root, p), mode);
+  };
+  const f = (p: string, content: string | Buffer, mode = 0o644): void => {
+    writeFileSync(join(root, p), content);
+    chmodSync(join(root, p), mode);
+  };
   mkdirSync(root, { recursive: true });
-  d('etc'); d('usr/bin'); d('usr/lib/deep/a/b'); d('tmp', 0o1777);
+  d('etc');
+  d('usr/bin');
+  d('usr/lib/deep/a/b');
+  d('tmp', 0o1777);
   f('etc/hostname', `kiln${variant}\n`);
   f('etc/secret', 'top secret\n', 0o600);
   if (isRoot) chownSync(join(root, 'etc/secret'), 1000, 1000);
@@ -70,7 +79,11 @@ export function markersIntact(path: string, offset: number, size: number): boole
 export function readRegion(path: string, offset: number, size: number): Buffer {
   const b = Buffer.alloc(size);
   const fd = openSync(path, 'r');
-  try { readSync(fd, b, 0, size, offset); } finally { closeSync(fd); }
+  try {
+    readSync(fd, b, 0, size, offset);
+  } finally {
+    closeSync(fd);
+  }
   return b;
 }
 

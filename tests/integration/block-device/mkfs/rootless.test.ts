@@ -16,15 +16,15 @@ const USER = 'kiln-test';
 
 function testUser(): { uid: number; gid: number; subuid: number; subgid: number } | string {
   if (!isRoot) {
-    if (process.env['CI'] === 'true') throw new Error('rootless mkfs tests must run as root in CI (they switch to kiln-test)');
+    if (process.env.CI === 'true') throw new Error('rootless mkfs tests must run as root in CI (they switch to kiln-test)');
     return 'needs root to prepare a tree for another user';
   }
   const id = (flag: string): number => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
-  let me;
+  let me: { privileged: boolean; uid: number; gid: number; user: string };
   try {
     me = { privileged: false, uid: id('-u'), gid: id('-g'), user: USER };
   } catch {
-    if (process.env['CI'] === 'true') throw new Error(`user ${USER} missing: run scripts/setup-test-user`);
+    if (process.env.CI === 'true') throw new Error(`user ${USER} missing: run scripts/setup-test-user`);
     return `no user ${USER} (scripts/setup-test-user)`;
   }
   const su = subordinateRange('/etc/subuid', me);
@@ -57,7 +57,9 @@ function buildAsUser(dir: string, type: RootlessType): { img: string; off: numbe
   const mod = resolve('dist/src/block-device/mkfs/index.js');
   const runner = resolve('dist/src/exec/runner.js');
   const ident = resolve('dist/src/sandbox/identity.js');
-  writeFileSync(script, `
+  writeFileSync(
+    script,
+    `
     import { makeFilesystem } from '${mod}';
     import { Runner } from '${runner}';
     import { currentIdentity } from '${ident}';
@@ -66,44 +68,53 @@ function buildAsUser(dir: string, type: RootlessType): { img: string; off: numbe
     if (ctx.identity.privileged) throw new Error('expected to be unprivileged');
     await makeFilesystem(ctx, { image: '${img}', offsetBytes: ${off}, sizeBytes: ${size}, sourceDir: '${tree}',
       type: '${type}', label: 'rootless', uuid: '0b5e7a63-2c41-4f0e-8d7a-91c3e5f2a4b6', opts: [], epoch: 1700000000, seed: 'r' });
-  `);
+  `,
+  );
   sh('runuser', ['-u', USER, '--', process.execPath, script]);
   assert.ok(markersIntact(img, off, size));
   return { img, off, size };
 }
 
-test('unprivileged ext4 from a tree keeps owners through the user namespace', { skip }, () => withTempDir(async (dir) => {
-  const { img, off } = buildAsUser(dir, 'ext4');
-  const dev = `${img}?offset=${off}`;
-  sh('e2fsck', ['-fn', dev]);
-  const stat = (p: string): string => sh('debugfs', ['-R', `stat ${p}`, dev]);
-  assert.match(stat('/etc/secret'), /User:\s+1000\s+Group:\s+1000/);
-  assert.match(stat('/tmp'), /User:\s+42\s+Group:\s+42/);
-  assert.match(stat('/etc/hostname'), /User:\s+0\s+Group:\s+0/);
-  assert.match(stat('/'), /User:\s+0\s+Group:\s+0/);
-}));
+test('unprivileged ext4 from a tree keeps owners through the user namespace', { skip }, () =>
+  withTempDir(async (dir) => {
+    const { img, off } = buildAsUser(dir, 'ext4');
+    const dev = `${img}?offset=${off}`;
+    sh('e2fsck', ['-fn', dev]);
+    const stat = (p: string): string => sh('debugfs', ['-R', `stat ${p}`, dev]);
+    assert.match(stat('/etc/secret'), /User:\s+1000\s+Group:\s+1000/);
+    assert.match(stat('/tmp'), /User:\s+42\s+Group:\s+42/);
+    assert.match(stat('/etc/hostname'), /User:\s+0\s+Group:\s+0/);
+    assert.match(stat('/'), /User:\s+0\s+Group:\s+0/);
+  }),
+);
 
-test('unprivileged xfs (protofile) keeps owners', { skip: skip ?? missingTools('mkfs.xfs', 'xfs_db', 'xfs_repair') }, () => withTempDir(async (dir) => {
-  const { img, off, size } = buildAsUser(dir, 'xfs');
-  const region = extractRegion(img, off, size, join(dir, 'region.raw'));
-  sh('xfs_repair', ['-n', region]);
-  const db = (p: string): string => sh('xfs_db', ['-r', '-c', `path ${p}`, '-c', 'print core.mode core.uid core.gid', region]);
-  assert.match(db('/etc/secret'), /core\.mode = 0100600\ncore\.uid = 1000\ncore\.gid = 1000/);
-  assert.match(db('/tmp'), /core\.mode = 041777\ncore\.uid = 42\ncore\.gid = 42/);
-  assert.match(db('/etc/hostname'), /core\.uid = 0\ncore\.gid = 0/);
-}));
+test('unprivileged xfs (protofile) keeps owners', { skip: skip ?? missingTools('mkfs.xfs', 'xfs_db', 'xfs_repair') }, () =>
+  withTempDir(async (dir) => {
+    const { img, off, size } = buildAsUser(dir, 'xfs');
+    const region = extractRegion(img, off, size, join(dir, 'region.raw'));
+    sh('xfs_repair', ['-n', region]);
+    const db = (p: string): string => sh('xfs_db', ['-r', '-c', `path ${p}`, '-c', 'print core.mode core.uid core.gid', region]);
+    assert.match(db('/etc/secret'), /core\.mode = 0100600\ncore\.uid = 1000\ncore\.gid = 1000/);
+    assert.match(db('/tmp'), /core\.mode = 041777\ncore\.uid = 42\ncore\.gid = 42/);
+    assert.match(db('/etc/hostname'), /core\.uid = 0\ncore\.gid = 0/);
+  }),
+);
 
-test('unprivileged btrfs (--rootdir) keeps owners', { skip: skip ?? missingTools('mkfs.btrfs', 'btrfs') }, () => withTempDir(async (dir) => {
-  const { img, off, size } = buildAsUser(dir, 'btrfs');
-  const region = extractRegion(img, off, size, join(dir, 'region.raw'));
-  sh('btrfs', ['check', region]);
-  const t = sh('btrfs', ['inspect-internal', 'dump-tree', '-t', '5', region]);
-  assert.match(t, /mode 100600 links 1 uid 1000 gid 1000/);
-  assert.match(t, /mode 41777 links \d+ uid 42 gid 42/);
-}));
+test('unprivileged btrfs (--rootdir) keeps owners', { skip: skip ?? missingTools('mkfs.btrfs', 'btrfs') }, () =>
+  withTempDir(async (dir) => {
+    const { img, off, size } = buildAsUser(dir, 'btrfs');
+    const region = extractRegion(img, off, size, join(dir, 'region.raw'));
+    sh('btrfs', ['check', region]);
+    const t = sh('btrfs', ['inspect-internal', 'dump-tree', '-t', '5', region]);
+    assert.match(t, /mode 100600 links 1 uid 1000 gid 1000/);
+    assert.match(t, /mode 41777 links \d+ uid 42 gid 42/);
+  }),
+);
 
-test('unprivileged vfat reads files only root of the tree may read', { skip: skip ?? missingTools('mkfs.fat', 'mtype') }, () => withTempDir(async (dir) => {
-  const { img, off } = buildAsUser(dir, 'vfat');
-  const out = sh('mtype', ['-i', `${img}@@${off}`, '::/etc/secret'], { env: { MTOOLS_SKIP_CHECK: '1' } });
-  assert.equal(out, 'top secret\n');
-}));
+test('unprivileged vfat reads files only root of the tree may read', { skip: skip ?? missingTools('mkfs.fat', 'mtype') }, () =>
+  withTempDir(async (dir) => {
+    const { img, off } = buildAsUser(dir, 'vfat');
+    const out = sh('mtype', ['-i', `${img}@@${off}`, '::/etc/secret'], { env: { MTOOLS_SKIP_CHECK: '1' } });
+    assert.equal(out, 'top secret\n');
+  }),
+);

@@ -15,89 +15,106 @@ function request(image: string, tree: string | undefined, type: MkfsRequest['typ
   return { image, offsetBytes: bytes(OFFSET), sizeBytes: bytes(size), sourceDir: tree, type, label, uuid: UUID, opts: [], epoch: EPOCH, seed: 's' };
 }
 
-test('xfs from a tree: xfs_repair -n clean, xfs_db shows owners, modes, sticky bit, symlink', { skip: missingTools('mkfs.xfs', 'xfs_repair', 'xfs_db', 'fallocate') }, () => withTempDir(async (dir) => {
-  const size = 320 * MiB;
-  const tree = makeTree(join(dir, 'tree'));
-  const img = join(dir, 'disk.raw');
-  makeImage(img, size + 3 * MiB, OFFSET, size);
-  await makeFilesystem(context(), request(img, tree, 'xfs', size, 'xroot'));
-  assert.ok(markersIntact(img, OFFSET, size));
-  const region = extractRegion(img, OFFSET, size, join(dir, 'region.raw'));
-  sh('xfs_repair', ['-n', region]);
-  const db = (...cmds: string[]): string => sh('xfs_db', ['-r', ...cmds.flatMap((c) => ['-c', c]), region]);
-  assert.match(db('label'), /label = "xroot"/);
-  assert.match(db('uuid'), new RegExp(`UUID = ${UUID}`));
-  assert.match(db('ls /'), /etc[\s\S]*usr/);
-  assert.match(db('ls /usr/lib/deep/a/b'), /c\.txt/);
-  const secret = db('path /etc/secret', 'print core.mode core.uid core.gid core.size');
-  assert.match(secret, /core\.mode = 0100600/);
-  if (isRoot) assert.match(secret, /core\.uid = 1000\ncore\.gid = 1000/);
-  assert.match(db('path /usr/bin/tool', 'print core.mode'), /core\.mode = 0100755/);
-  assert.match(db('path /tmp', 'print core.mode'), /core\.mode = 041777/);
-  assert.match(db('path /big.bin', 'print core.size'), /core\.size = 307200/);
-  assert.match(db('path /link', 'print core.mode core.size'), /core\.mode = 0120777\ncore\.size = 12/);
-  // times come from the tree (mke2fs -d semantics), not from the moment mkfs ran
-  assert.match(db('path /etc/hostname', 'print core.mtime.sec'), /core\.mtime\.sec = Tue Nov 14 22:13:20 2023/);
-  assert.match(db('path /etc/hostname', 'print v3.crtime.sec'), /v3\.crtime\.sec = Tue Nov 14 22:13:20 2023/);
-}));
+test(
+  'xfs from a tree: xfs_repair -n clean, xfs_db shows owners, modes, sticky bit, symlink',
+  { skip: missingTools('mkfs.xfs', 'xfs_repair', 'xfs_db', 'fallocate') },
+  () =>
+    withTempDir(async (dir) => {
+      const size = 320 * MiB;
+      const tree = makeTree(join(dir, 'tree'));
+      const img = join(dir, 'disk.raw');
+      makeImage(img, size + 3 * MiB, OFFSET, size);
+      await makeFilesystem(context(), request(img, tree, 'xfs', size, 'xroot'));
+      assert.ok(markersIntact(img, OFFSET, size));
+      const region = extractRegion(img, OFFSET, size, join(dir, 'region.raw'));
+      sh('xfs_repair', ['-n', region]);
+      const db = (...cmds: string[]): string => sh('xfs_db', ['-r', ...cmds.flatMap((c) => ['-c', c]), region]);
+      assert.match(db('label'), /label = "xroot"/);
+      assert.match(db('uuid'), new RegExp(`UUID = ${UUID}`));
+      assert.match(db('ls /'), /etc[\s\S]*usr/);
+      assert.match(db('ls /usr/lib/deep/a/b'), /c\.txt/);
+      const secret = db('path /etc/secret', 'print core.mode core.uid core.gid core.size');
+      assert.match(secret, /core\.mode = 0100600/);
+      if (isRoot) assert.match(secret, /core\.uid = 1000\ncore\.gid = 1000/);
+      assert.match(db('path /usr/bin/tool', 'print core.mode'), /core\.mode = 0100755/);
+      assert.match(db('path /tmp', 'print core.mode'), /core\.mode = 041777/);
+      assert.match(db('path /big.bin', 'print core.size'), /core\.size = 307200/);
+      assert.match(db('path /link', 'print core.mode core.size'), /core\.mode = 0120777\ncore\.size = 12/);
+      // times come from the tree (mke2fs -d semantics), not from the moment mkfs ran
+      assert.match(db('path /etc/hostname', 'print core.mtime.sec'), /core\.mtime\.sec = Tue Nov 14 22:13:20 2023/);
+      assert.match(db('path /etc/hostname', 'print v3.crtime.sec'), /v3\.crtime\.sec = Tue Nov 14 22:13:20 2023/);
+    }),
+);
 
-test('xfs from the same tree twice is byte-identical', { skip: missingTools('mkfs.xfs', 'xfs_db', 'fallocate') }, () => withTempDir(async (dir) => {
-  const size = 300 * MiB;
-  const tree = makeTree(join(dir, 'tree'));
-  const sums: string[] = [];
-  for (const n of [1, 2]) {
-    const img = join(dir, `d${n}.raw`);
+test('xfs from the same tree twice is byte-identical', { skip: missingTools('mkfs.xfs', 'xfs_db', 'fallocate') }, () =>
+  withTempDir(async (dir) => {
+    const size = 300 * MiB;
+    const tree = makeTree(join(dir, 'tree'));
+    const sums: string[] = [];
+    for (const n of [1, 2]) {
+      const img = join(dir, `d${n}.raw`);
+      makeImage(img, size + 3 * MiB, OFFSET, size);
+      await makeFilesystem(context(), request(img, tree, 'xfs', size, 'xroot'));
+      sums.push(
+        createHash('sha256')
+          .update(readRegion(img, OFFSET, size))
+          .digest('hex'),
+      );
+      await new Promise((r) => setTimeout(r, 1100)); // xfs times have 1 s (or finer) resolution
+    }
+    assert.equal(sums[0], sums[1]);
+  }),
+);
+
+test('xfs region under 300 MiB is a KilnError before anything is written', { skip: missingTools('mkfs.xfs') }, () =>
+  withTempDir(async (dir) => {
+    const img = join(dir, 'disk.raw');
+    makeImage(img, 200 * MiB, OFFSET, 100 * MiB);
+    await assert.rejects(makeFilesystem(context(), request(img, undefined, 'xfs', 100 * MiB, 'x')), /below the XFS minimum of 300 MiB/);
+    assert.ok(markersIntact(img, OFFSET, 100 * MiB));
+  }),
+);
+
+test('btrfs from a tree: btrfs check clean, restore lists the files', { skip: missingTools('mkfs.btrfs', 'btrfs', 'fallocate') }, () =>
+  withTempDir(async (dir) => {
+    const size = 256 * MiB;
+    const tree = makeTree(join(dir, 'tree'));
+    const img = join(dir, 'disk.raw');
     makeImage(img, size + 3 * MiB, OFFSET, size);
-    await makeFilesystem(context(), request(img, tree, 'xfs', size, 'xroot'));
-    sums.push(createHash('sha256').update(readRegion(img, OFFSET, size)).digest('hex'));
-    await new Promise((r) => setTimeout(r, 1100)); // xfs times have 1 s (or finer) resolution
-  }
-  assert.equal(sums[0], sums[1]);
-}));
+    await makeFilesystem(context(), request(img, tree, 'btrfs', size, 'broot'));
+    assert.ok(markersIntact(img, OFFSET, size));
+    const region = extractRegion(img, OFFSET, size, join(dir, 'region.raw'));
+    sh('btrfs', ['check', region]);
+    const show = sh('btrfs', ['inspect-internal', 'dump-super', region]);
+    assert.match(show, new RegExp(`fsid\\s+${UUID}`));
+    assert.match(show, /label\s+broot/);
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    sh('btrfs', ['restore', '-S', region, out]);
+    assert.equal(readFileSync(join(out, 'usr/lib/deep/a/b/c.txt'), 'utf8'), 'deep\n');
+    assert.equal(readFileSync(join(out, 'etc/secret'), 'utf8'), 'top secret\n');
+    assert.equal(readFileSync(join(out, 'big.bin')).length, 300 * 1024);
+    assert.equal(readlinkSync(join(out, 'link')), 'usr/bin/tool');
+    if (isRoot) {
+      // inode items carry uid/gid: find the one of etc/secret (mode 100600)
+      const tree5 = sh('btrfs', ['inspect-internal', 'dump-tree', '-t', '5', region]);
+      assert.match(tree5, /mode 100600 links 1 uid 1000 gid 1000/);
+    }
+  }),
+);
 
-test('xfs region under 300 MiB is a KilnError before anything is written', { skip: missingTools('mkfs.xfs') }, () => withTempDir(async (dir) => {
-  const img = join(dir, 'disk.raw');
-  makeImage(img, 200 * MiB, OFFSET, 100 * MiB);
-  await assert.rejects(makeFilesystem(context(), request(img, undefined, 'xfs', 100 * MiB, 'x')), /below the XFS minimum of 300 MiB/);
-  assert.ok(markersIntact(img, OFFSET, 100 * MiB));
-}));
-
-test('btrfs from a tree: btrfs check clean, restore lists the files', { skip: missingTools('mkfs.btrfs', 'btrfs', 'fallocate') }, () => withTempDir(async (dir) => {
-  const size = 256 * MiB;
-  const tree = makeTree(join(dir, 'tree'));
-  const img = join(dir, 'disk.raw');
-  makeImage(img, size + 3 * MiB, OFFSET, size);
-  await makeFilesystem(context(), request(img, tree, 'btrfs', size, 'broot'));
-  assert.ok(markersIntact(img, OFFSET, size));
-  const region = extractRegion(img, OFFSET, size, join(dir, 'region.raw'));
-  sh('btrfs', ['check', region]);
-  const show = sh('btrfs', ['inspect-internal', 'dump-super', region]);
-  assert.match(show, new RegExp(`fsid\\s+${UUID}`));
-  assert.match(show, /label\s+broot/);
-  const out = join(dir, 'out');
-  mkdirSync(out);
-  sh('btrfs', ['restore', '-S', region, out]);
-  assert.equal(readFileSync(join(out, 'usr/lib/deep/a/b/c.txt'), 'utf8'), 'deep\n');
-  assert.equal(readFileSync(join(out, 'etc/secret'), 'utf8'), 'top secret\n');
-  assert.equal(readFileSync(join(out, 'big.bin')).length, 300 * 1024);
-  assert.equal(readlinkSync(join(out, 'link')), 'usr/bin/tool');
-  if (isRoot) {
-    // inode items carry uid/gid: find the one of etc/secret (mode 100600)
-    const tree5 = sh('btrfs', ['inspect-internal', 'dump-tree', '-t', '5', region]);
-    assert.match(tree5, /mode 100600 links 1 uid 1000 gid 1000/);
-  }
-}));
-
-test('swap at an offset: blkid sees label and UUID, swaplabel reads it', { skip: missingTools('mkswap', 'blkid', 'swaplabel', 'fallocate') }, () => withTempDir(async (dir) => {
-  const size = 64 * MiB;
-  const img = join(dir, 'disk.raw');
-  makeImage(img, size + 3 * MiB, OFFSET, size);
-  await makeFilesystem(context(), request(img, undefined, 'swap', size, 'myswap'));
-  assert.ok(markersIntact(img, OFFSET, size));
-  const probe = sh('blkid', ['-p', '-O', String(OFFSET), '-o', 'export', img]);
-  assert.match(probe, /TYPE=swap/);
-  assert.match(probe, /LABEL=myswap/);
-  assert.match(probe, new RegExp(`UUID=${UUID}`));
-  const region = extractRegion(img, OFFSET, size, join(dir, 'region.raw'));
-  assert.match(sh('swaplabel', [region]), new RegExp(`LABEL: myswap\\nUUID:\\s+${UUID}`));
-}));
+test('swap at an offset: blkid sees label and UUID, swaplabel reads it', { skip: missingTools('mkswap', 'blkid', 'swaplabel', 'fallocate') }, () =>
+  withTempDir(async (dir) => {
+    const size = 64 * MiB;
+    const img = join(dir, 'disk.raw');
+    makeImage(img, size + 3 * MiB, OFFSET, size);
+    await makeFilesystem(context(), request(img, undefined, 'swap', size, 'myswap'));
+    assert.ok(markersIntact(img, OFFSET, size));
+    const probe = sh('blkid', ['-p', '-O', String(OFFSET), '-o', 'export', img]);
+    assert.match(probe, /TYPE=swap/);
+    assert.match(probe, /LABEL=myswap/);
+    assert.match(probe, new RegExp(`UUID=${UUID}`));
+    const region = extractRegion(img, OFFSET, size, join(dir, 'region.raw'));
+    assert.match(sh('swaplabel', [region]), new RegExp(`LABEL: myswap\\nUUID:\\s+${UUID}`));
+  }),
+);

@@ -18,16 +18,21 @@ import { currentIdentity } from '../../../../src/sandbox/identity.js';
 import { GiB, planOptions, REPO } from '../../../helpers/block-device.js';
 
 const missing = ['fdisk', 'mke2fs', 'e2fsck', 'mkfs.fat'].filter((t) => !findTool(t));
-const skip = missing.length && process.env['CI'] !== 'true' ? `missing ${missing.join(', ')}` : false;
+const skip = missing.length && process.env.CI !== 'true' ? `missing ${missing.join(', ')}` : false;
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-gpt4k-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('4K-sector GPT (efi-4k)', { skip }, () => {
   it('fdisk -b 4096 reads the planned table', async () => {
-    const plan = planBlockDevice({ text: readFileSync(join(REPO, 'block-device/efi-4k.yaml'), 'utf8'), file: 'efi-4k.yaml' },
-      planOptions({ seed: '4k', imageSizeBytes: 1.5 * GiB, params: { rootFsType: 'ext4', rootLabel: null } }));
+    const plan = planBlockDevice(
+      { text: readFileSync(join(REPO, 'block-device/efi-4k.yaml'), 'utf8'), file: 'efi-4k.yaml' },
+      planOptions({ seed: '4k', imageSizeBytes: 1.5 * GiB, params: { rootFsType: 'ext4', rootLabel: null } }),
+    );
     const image = join(tmp, 'disk.raw');
-    await executeBlockDevice({ runner: new Runner(silentLogger), identity: currentIdentity(), log: silentLogger }, plan, { imagePath: image, epoch: 1700000000 });
+    await executeBlockDevice({ runner: new Runner(silentLogger), identity: currentIdentity(), log: silentLogger }, plan, {
+      imagePath: image,
+      epoch: 1700000000,
+    });
     const sig = Buffer.alloc(8);
     const fd = openSync(image, 'r');
     readSync(fd, sig, 0, 8, 4096);
@@ -36,8 +41,14 @@ describe('4K-sector GPT (efi-4k)', { skip }, () => {
     const r = spawnSync('fdisk', ['-b', '4096', '-l', image], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stdout + r.stderr, /corrupt|invalid|mismatch|not aligned/i);
-    const rows = r.stdout.split('\n').filter((l) => l.startsWith(image)).map((l) => l.split(/\s+/).slice(1, 4).map(Number));
-    assert.deepEqual(rows, plan.partitionTables[0]!.partitions.map((p) => [p.firstLba, p.lastLba, p.sectors]));
+    const rows = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith(image))
+      .map((l) => l.split(/\s+/).slice(1, 4).map(Number));
+    assert.deepEqual(
+      rows,
+      plan.partitionTables[0]!.partitions.map((p) => [p.firstLba, p.lastLba, p.sectors]),
+    );
     assert.equal(rows[0]![0], 256);
     const root = plan.filesystems.find((f) => f.mountPoint === '/')!;
     const fsck = spawnSync('e2fsck', ['-fn', `${image}?offset=${root.offsetBytes}`], { encoding: 'utf8' });

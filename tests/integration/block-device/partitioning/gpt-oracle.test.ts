@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import { findTool } from '../../../helpers/host-tools.js';
 import { GiB, MiB, planFile } from '../../../helpers/block-device.js';
 
-const skip = !findTool('sgdisk') && process.env['CI'] !== 'true' ? 'sgdisk not installed' : false;
+const skip = !findTool('sgdisk') && process.env.CI !== 'true' ? 'sgdisk not installed' : false;
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-gpt-oracle-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const params = { rootFsType: 'ext4', rootLabel: null };
@@ -37,9 +37,13 @@ describe('GPT plan = sgdisk', { skip }, () => {
       for (const p of t.partitions) argv.push('-n', `${p.number}:0:+${p.sizeBytes / MiB}M`, '-t', `${p.number}:${p.typeCode}`, '-c', `${p.number}:${p.name}`);
       const r = spawnSync('sgdisk', argv, { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr + r.stdout);
-      const j = JSON.parse(spawnSync('sfdisk', ['--json', img], { encoding: 'utf8' }).stdout) as { partitiontable: { partitions: { start: number; size: number; type: string; name: string }[] } };
-      assert.deepEqual(j.partitiontable.partitions.map((p) => [p.start, p.start + p.size - 1, p.type, p.name]),
-        t.partitions.map((p) => [p.firstLba, p.lastLba, p.type, p.name]));
+      const j = JSON.parse(spawnSync('sfdisk', ['--json', img], { encoding: 'utf8' }).stdout) as {
+        partitiontable: { partitions: { start: number; size: number; type: string; name: string }[] };
+      };
+      assert.deepEqual(
+        j.partitiontable.partitions.map((p) => [p.start, p.start + p.size - 1, p.type, p.name]),
+        t.partitions.map((p) => [p.firstLba, p.lastLba, p.type, p.name]),
+      );
     });
   }
 });

@@ -17,10 +17,20 @@ const ten = (primary: boolean): P => ({ primary, size: '10MiB' });
 const oracle = join(REPO, 'tests/integration/block-device/partitioning/oracle-mbr.py');
 const haveDib = existsSync(join(DIB_PY, 'block_device/level1/mbr.py')) && existsSync('/usr/bin/python3');
 
-describe('MBR bytes equal DIB\'s writer', { skip: !haveDib && process.env['CI'] !== 'true' ? 'real DIB (python3-diskimage-builder) not installed' : false }, () => {
+describe("MBR bytes equal DIB's writer", { skip: !haveDib && process.env.CI !== 'true' ? 'real DIB (python3-diskimage-builder) not installed' : false }, () => {
   const cases: [string, P[]][] = [
     ['primaries', [{ primary: true, boot: true, size: '10MiB' }, ten(true), { primary: true, size: '100%' }]],
-    ['primaries + logicals', [ten(true), { primary: true, size: '33MiB', type: '0c' }, ten(false), { primary: false, boot: true, size: '7MiB' }, { primary: false, size: '50%' }, { primary: false, size: '100%' }]],
+    [
+      'primaries + logicals',
+      [
+        ten(true),
+        { primary: true, size: '33MiB', type: '0c' },
+        ten(false),
+        { primary: false, boot: true, size: '7MiB' },
+        { primary: false, size: '50%' },
+        { primary: false, size: '100%' },
+      ],
+    ],
     ['logicals only', Array.from({ length: 9 }, (_, i) => ({ primary: false, size: `${i + 1}MiB` }))],
   ];
   for (const [name, parts] of cases) {

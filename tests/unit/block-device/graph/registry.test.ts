@@ -10,7 +10,10 @@ import type { NodeContext } from '../../../../src/block-device/graph/types.js';
 import { REPO } from '../../../helpers/block-device.js';
 
 test('each plugin has its own handler, in DIB level order', () => {
-  assert.deepEqual(HANDLERS.map((h) => h.plugin), [...PLUGINS]);
+  assert.deepEqual(
+    HANDLERS.map((h) => h.plugin),
+    [...PLUGINS],
+  );
   for (const p of PLUGINS) assert.equal(HANDLER_OF[p].plugin, p);
 });
 

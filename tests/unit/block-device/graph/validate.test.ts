@@ -11,7 +11,9 @@ import { ValidationErrors } from '../../../../src/errors.js';
 import { BD_FIXTURES, errorOf, GiB, planFile } from '../../../helpers/block-device.js';
 
 const dir = join(BD_FIXTURES, 'invalid');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe('invalid block-device configs', () => {
   it('there is a fixture per rule', () => assert.ok(files.length >= 35, `${files.length} fixtures`));
@@ -22,7 +24,9 @@ describe('invalid block-device configs', () => {
       const line = /^# line: (\d+)$/m.exec(text)?.[1];
       const options = JSON.parse(/^# options: (.*)$/m.exec(text)?.[1] ?? '{}') as object;
       assert.ok(expects.length > 0 && line, 'fixture header names the expected message and line');
-      const msg = errorOf(() => planFile(`tests/fixtures/block-device/invalid/${f}`, { imageSizeBytes: GiB, params: { rootFsType: 'ext4', rootLabel: null }, ...options }));
+      const msg = errorOf(() =>
+        planFile(`tests/fixtures/block-device/invalid/${f}`, { imageSizeBytes: GiB, params: { rootFsType: 'ext4', rootLabel: null }, ...options }),
+      );
       for (const e of expects) assert.ok(msg.includes(e), `expected "${e}" in:\n${msg}`);
       assert.ok(msg.includes(`invalid/${f}:${line}`), `expected ${f}:${line} in:\n${msg}`);
     });
@@ -39,10 +43,15 @@ describe('invalid block-device configs', () => {
   });
   it('a layout without a root filesystem is valid when no tree goes into it', () => {
     const plan = planFile('tests/fixtures/block-device/invalid/no-root-mount.yaml', { imageSizeBytes: GiB });
-    assert.deepEqual(plan.mounts.map((m) => m.mountPoint), ['/boot']);
+    assert.deepEqual(
+      plan.mounts.map((m) => m.mountPoint),
+      ['/boot'],
+    );
   });
   it('the unknown-type message lists the valid node types', () => {
-    try { planFile('tests/fixtures/block-device/invalid/unknown-node-type.yaml', { imageSizeBytes: GiB }); } catch (e) {
+    try {
+      planFile('tests/fixtures/block-device/invalid/unknown-node-type.yaml', { imageSizeBytes: GiB });
+    } catch (e) {
       assert.match((e as { hint?: string }).hint ?? '', /local_loop, partitioning, lvm, mkfs, mount, fstab/);
       return;
     }

@@ -9,16 +9,24 @@ test('the label sector is byte-identical to the one pvcreate+vgcreate wrote', ()
   assert.deepEqual(encodeLabelSector(vg.pvs[0]!), fixture('lvm2-2.03.16-label-sector.bin'));
 });
 
-test('the mda_header equals lvm\'s except for where the text sits (lvm: 3rd ring slot; kiln: first slot)', () => {
+test("the mda_header equals lvm's except for where the text sits (lvm: 3rd ring slot; kiln: first slot)", () => {
   const vg = refVg();
   const writes = encodePv(vg.pvs[0]!, vg, { description: REF_DESCRIPTION, uname: REF_UNAME });
-  assert.deepEqual(writes.map((w) => w.lba), [1, 8, 9]);
+  assert.deepEqual(
+    writes.map((w) => w.lba),
+    [1, 8, 9],
+  );
   const ours = writes[1]!.bytes;
   const real = fixture('lvm2-2.03.16-mda-header.bin');
   assert.equal(Number(ours.readBigUInt64LE(40)), 512);
   assert.equal(Number(real.readBigUInt64LE(40)), 3072);
   // size (NUL included) and checksum of the identical text, and every other byte, agree.
-  const mask = (b: Buffer): Buffer => { const c = Buffer.from(b); c.fill(0, 0, 4); c.fill(0, 40, 48); return c; };
+  const mask = (b: Buffer): Buffer => {
+    const c = Buffer.from(b);
+    c.fill(0, 0, 4);
+    c.fill(0, 40, 48);
+    return c;
+  };
   assert.deepEqual(mask(ours), mask(real));
   assert.equal(lvmCrc(ours.subarray(4)), ours.readUInt32LE(0));
 });
@@ -49,5 +57,8 @@ test('invalid input is rejected before any byte is produced', () => {
   const vg2 = refVg();
   vg2.lvs[0]!.name = '-bad';
   vg2.pvs[1]!.peCount = 8; // 32 MiB - 1 MiB holds 7 extents
-  assert.throws(() => encodePv(vg2.pvs[0]!, vg2), (e: Error) => /invalid lv name/.test(e.message) && /pe_count 8/.test(e.message));
+  assert.throws(
+    () => encodePv(vg2.pvs[0]!, vg2),
+    (e: Error) => /invalid lv name/.test(e.message) && /pe_count 8/.test(e.message),
+  );
 });

@@ -5,7 +5,12 @@
  */
 import type { MbrTable } from '../../../../src/block-device/partitioning/encode-types.js';
 
-export interface DibPart { primary: boolean; boot: boolean; sizeBytes: number; type: number }
+export interface DibPart {
+  primary: boolean;
+  boot: boolean;
+  sizeBytes: number;
+  type: number;
+}
 
 export function dibMbrLayout(diskBytes: number, parts: DibPart[], alignBytes = 1024 * 1024, diskSignature = 0x12345678): MbrTable {
   const a = alignBytes / 512;

@@ -11,10 +11,19 @@ const zcrc = (b: Buffer): number => (zlib as unknown as { crc32(b: Buffer): numb
 
 function table(sectorSize: 512 | 4096, totalSectors: number): GptTable {
   return {
-    diskGuid: '8E1D5B5A-3C2F-4C6B-9B5E-2E7A6F1D0C11', totalSectors, sectorSize,
+    diskGuid: '8E1D5B5A-3C2F-4C6B-9B5E-2E7A6F1D0C11',
+    totalSectors,
+    sectorSize,
     entries: [
       { typeGuid: gptTypeGuid('EF02'), uniqueGuid: '11111111-2222-4333-8444-555555555501', firstLba: 2048, lastLba: 4095, attributes: 0n, name: 'bios-boot' },
-      { typeGuid: gptTypeGuid('8304'), uniqueGuid: '11111111-2222-4333-8444-555555555502', firstLba: 4096, lastLba: totalSectors - 2048, attributes: 4n, name: 'Root Part' },
+      {
+        typeGuid: gptTypeGuid('8304'),
+        uniqueGuid: '11111111-2222-4333-8444-555555555502',
+        firstLba: 4096,
+        lastLba: totalSectors - 2048,
+        attributes: 4n,
+        name: 'Root Part',
+      },
     ],
   };
 }
@@ -25,10 +34,19 @@ function header(b: Buffer) {
   const stored = copy.readUInt32LE(16);
   copy.writeUInt32LE(0, 16);
   return {
-    sig: b.toString('latin1', 0, 8), rev: b.readUInt32LE(8), size: b.readUInt32LE(12), crcOk: zcrc(copy) === stored,
-    my: Number(b.readBigUInt64LE(24)), alt: Number(b.readBigUInt64LE(32)), first: Number(b.readBigUInt64LE(40)),
-    last: Number(b.readBigUInt64LE(48)), disk: decodeGuid(b.subarray(56, 72)), entries: Number(b.readBigUInt64LE(72)),
-    count: b.readUInt32LE(80), esize: b.readUInt32LE(84), arrayCrc: b.readUInt32LE(88),
+    sig: b.toString('latin1', 0, 8),
+    rev: b.readUInt32LE(8),
+    size: b.readUInt32LE(12),
+    crcOk: zcrc(copy) === stored,
+    my: Number(b.readBigUInt64LE(24)),
+    alt: Number(b.readBigUInt64LE(32)),
+    first: Number(b.readBigUInt64LE(40)),
+    last: Number(b.readBigUInt64LE(48)),
+    disk: decodeGuid(b.subarray(56, 72)),
+    entries: Number(b.readBigUInt64LE(72)),
+    count: b.readUInt32LE(80),
+    esize: b.readUInt32LE(84),
+    arrayCrc: b.readUInt32LE(88),
   };
 }
 
@@ -37,10 +55,20 @@ for (const ss of [512, 4096] as const) {
     const total = ss === 512 ? 2097152 : 262144; // 1 GiB
     const w = encodeGpt(table(ss, total));
     const arr = ss === 512 ? 32 : 4;
-    assert.deepEqual(w.map((x) => [x.lba, x.bytes.length]), [[0, ss], [1, ss * (1 + arr)], [total - 1 - arr, ss * (1 + arr)]]);
+    assert.deepEqual(
+      w.map((x) => [x.lba, x.bytes.length]),
+      [
+        [0, ss],
+        [1, ss * (1 + arr)],
+        [total - 1 - arr, ss * (1 + arr)],
+      ],
+    );
     const pmbr = w[0]!.bytes;
     const endChs = ss === 512 ? '8a0882' : '510110'; // CHS of LBA total-1 (255 heads x 63 sectors)
-    assert.equal(pmbr.subarray(446, 462).toString('hex'), `00000200ee${endChs}01000000${(total - 1).toString(16).padStart(8, '0').match(/../g)!.reverse().join('')}`);
+    assert.equal(
+      pmbr.subarray(446, 462).toString('hex'),
+      `00000200ee${endChs}01000000${(total - 1).toString(16).padStart(8, '0').match(/../g)!.reverse().join('')}`,
+    );
     assert.equal(pmbr.readUInt16BE(510), 0x55aa);
     const p = header(w[1]!.bytes);
     const b = header(w[2]!.bytes.subarray(arr * ss));

@@ -18,7 +18,10 @@ test('one bootable primary: golden entry bytes, signature, 55AA, zero boot code'
   // 80 | CHS(2048)=h32 s33 c0 | 83 | CHS(22528)=h103 s38 c1 | 2048 | 20480
   assert.equal(entryHex(s, 0), '80202100836726010008000000500000');
   assert.equal(entryHex(s, 1), '0'.repeat(32));
-  assert.equal(s.subarray(0, 440).every((x) => x === 0), true);
+  assert.equal(
+    s.subarray(0, 440).every((x) => x === 0),
+    true,
+  );
   assert.equal(s.readUInt16BE(510), 0x55aa);
 });
 
@@ -31,7 +34,10 @@ test('CHS clamps to 1023/254/63 (FE FF FF)', () => {
 test('1 logical only: extended container in slot 0, EBR at 2048 with the partition at +2048', () => {
   const t = dibMbrLayout(GiB, [{ primary: false, boot: false, sizeBytes: 10 * MiB, type: 0x83 }]);
   const w = encodeMbr(t);
-  assert.deepEqual(w.map((x) => x.lba), [0, 2048]);
+  assert.deepEqual(
+    w.map((x) => x.lba),
+    [0, 2048],
+  );
   const mbr = w[0]!.bytes;
   assert.equal(mbr[446 + 4], 0x0f);
   assert.equal(mbr.readUInt32LE(446 + 8), 2048);
@@ -55,7 +61,10 @@ test('3 primaries + 7 logicals: links are type 05 relative to the container star
   const mbr = w[0]!.bytes;
   assert.equal(mbr[446 + 48 + 4], 0x0f);
   assert.equal(mbr.readUInt32LE(446 + 48 + 8), 63488);
-  assert.deepEqual(w.slice(1).map((x) => x.lba), [63488, 86016, 108544, 131072, 153600, 176128, 198656]);
+  assert.deepEqual(
+    w.slice(1).map((x) => x.lba),
+    [63488, 86016, 108544, 131072, 153600, 176128, 198656],
+  );
   const first = w[1]!.bytes;
   assert.equal(first[446 + 16 + 4], 0x05);
   assert.equal(first.readUInt32LE(446 + 16 + 8), 86016 - 63488);
@@ -63,6 +72,9 @@ test('3 primaries + 7 logicals: links are type 05 relative to the container star
 });
 
 test('errors: logicals without a container, values over 32 bits', () => {
-  assert.throws(() => encodeMbr({ diskSignature: 0, primaries: [], logicals: [{ ebrLba: 2048, entry: { bootable: false, type: 0x83, startLba: 4096, sectors: 1 } }] }), KilnError);
+  assert.throws(
+    () => encodeMbr({ diskSignature: 0, primaries: [], logicals: [{ ebrLba: 2048, entry: { bootable: false, type: 0x83, startLba: 4096, sectors: 1 } }] }),
+    KilnError,
+  );
   assert.throws(() => encodeMbr({ diskSignature: 0, primaries: [{ bootable: false, type: 0x83, startLba: 2048, sectors: 2 ** 32 }], logicals: [] }), /32 bits/);
 });

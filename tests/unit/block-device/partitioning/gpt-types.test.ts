@@ -10,5 +10,8 @@ test('gptTypeGuid maps sgdisk codes case-insensitively and passes GUIDs through'
   assert.equal(gptTypeGuid('8e00'), 'E6D6D379-F507-44C2-A23C-238F2A3DF928');
   assert.equal(gptTypeGuid('0x8300'), '0FC63DAF-8483-4772-8E79-3D69D8477DE4');
   assert.equal(gptTypeGuid('0fc63daf-8483-4772-8e79-3d69d8477de4'), '0FC63DAF-8483-4772-8E79-3D69D8477DE4');
-  assert.throws(() => gptTypeGuid('zz99'), (e: unknown) => e instanceof KilnError && /zz99/.test(e.message) && /EF00/.test(e.hint ?? ''));
+  assert.throws(
+    () => gptTypeGuid('zz99'),
+    (e: unknown) => e instanceof KilnError && /zz99/.test(e.message) && /EF00/.test(e.hint ?? ''),
+  );
 });

@@ -7,7 +7,14 @@ import { errorOf, GiB, MiB, planFile, planText } from '../../../helpers/block-de
 describe('planGpt', () => {
   it('DIB gpt_efi reference: ESP 8M, BSP 8M, "Root Part" 1006M on 1 GiB, first at LBA 2048', () => {
     const t = planFile('tests/fixtures/block-device/dib/gpt_efi.yaml', { imageSizeBytes: GiB }).partitionTables[0]!;
-    assert.deepEqual(t.partitions.map((p) => [p.number, p.name, p.sizeBytes / MiB, p.typeCode]), [[1, 'ESP', 8, 'EF00'], [2, 'BSP', 8, 'EF02'], [3, 'Root Part', 1006, '8300']]);
+    assert.deepEqual(
+      t.partitions.map((p) => [p.number, p.name, p.sizeBytes / MiB, p.typeCode]),
+      [
+        [1, 'ESP', 8, 'EF00'],
+        [2, 'BSP', 8, 'EF02'],
+        [3, 'Root Part', 1006, '8300'],
+      ],
+    );
     assert.equal(t.partitions[0]!.firstLba, 2048);
     assert.equal(t.partitions[1]!.firstLba, 2048 + 16384);
     assert.equal(t.partitions[0]!.type, 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B');
@@ -27,7 +34,10 @@ describe('planGpt', () => {
     // disk_free 98 MiB; a: 1 MiB (1500 KiB subtracted); b: 50% of 98MiB-1500KiB floored
     const free1 = 98 * MiB - 1500 * 1024;
     const b = Math.floor(free1 / 2);
-    assert.deepEqual(t.partitions.map((p) => p.sizeBytes / MiB), [1, Math.floor(b / MiB), Math.floor((free1 - b) / MiB)]);
+    assert.deepEqual(
+      t.partitions.map((p) => p.sizeBytes / MiB),
+      [1, Math.floor(b / MiB), Math.floor((free1 - b) / MiB)],
+    );
     for (let i = 1; i < 3; i++) assert.equal(t.partitions[i]!.firstLba, t.partitions[i - 1]!.lastLba + 1);
   });
   it('4K sectors: 1 MiB alignment is 256 sectors', () => {
@@ -36,7 +46,7 @@ describe('planGpt', () => {
     const t = p.partitionTables[0]!;
     assert.equal(t.partitions[0]!.firstLba, 256);
     assert.equal(t.partitions[0]!.sizeBytes, 500 * MiB);
-    assert.ok(t.partitions[2]!.lastLba <= gptGeometry(2 * GiB / 4096, 4096).lastUsableLba);
+    assert.ok(t.partitions[2]!.lastLba <= gptGeometry((2 * GiB) / 4096, 4096).lastUsableLba);
   });
   it('DIB_BLOCK_SIZE overrides block_size', () => {
     assert.equal(planFile('block-device/efi-4k.yaml', { imageSizeBytes: 2 * GiB, blockSize: 512 }).image.sectorSize, 512);
@@ -50,7 +60,8 @@ describe('planGpt', () => {
     assert.notEqual(a.partitions[0]!.uuid, a.partitions[1]!.uuid);
   });
   it('partitions after one that does not fit are planned empty: what sits on them is still checked', () => {
-    const msg = errorOf(() => planText(`- local_loop: {name: image0, size: 1GiB}
+    const msg = errorOf(() =>
+      planText(`- local_loop: {name: image0, size: 1GiB}
 - partitioning:
     base: image0
     label: gpt
@@ -59,7 +70,8 @@ describe('planGpt', () => {
       - {name: data, size: 50%, mkfs: {type: xfs, mount: {mount_point: /}}}
       - {name: pvpart, size: 50%}
 - lvm: {name: lvm, pvs: [{name: pv, base: pvpart}], vgs: [{name: vg, base: [pv]}], lvs: [{name: lv, base: vg, size: 8MiB}]}
-`));
+`),
+    );
     assert.match(msg, /partition big does not fit: 2147483648 bytes asked/);
     assert.match(msg, /partition data does not fit/);
     assert.match(msg, /pv pv: partition pvpart \(0 bytes\) is too small for one 4 MiB extent/);

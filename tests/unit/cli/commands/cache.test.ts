@@ -11,8 +11,12 @@ test('cache dir: --image-cache, then DIB_IMAGE_CACHE, then $XDG_CACHE_HOME/kiln,
 
 test('formatEntry: short key, date, size in MiB, what was bootstrapped', () => {
   const line = formatEntry({
-    key: 'abcdef0123456789'.repeat(4), kind: 'bootstrap', created: '2026-11-23T12:00:00.000Z', size: 197 * 1048576,
-    inputs: { distro: 'debian', release: 'bookworm', arch: 'amd64', mirror: null }, file: '/c/x.tar.zst',
+    key: 'abcdef0123456789'.repeat(4),
+    kind: 'bootstrap',
+    created: '2026-11-23T12:00:00.000Z',
+    size: 197 * 1048576,
+    inputs: { distro: 'debian', release: 'bookworm', arch: 'amd64', mirror: null },
+    file: '/c/x.tar.zst',
   });
   assert.equal(line, 'abcdef012345  2026-11-23 12:00:00    197 MiB  debian bookworm amd64');
 });
