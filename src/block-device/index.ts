@@ -1,6 +1,16 @@
 /** Public surface of the block-device layer (parsing, validation, planning, execution). */
 export type * from './common/plan-types.js';
-export { planBlockDevice, loadResolvedConfig, type BlockDeviceSource, type PlanOptions } from './plan.js';
+export {
+  planBlockDevice,
+  frameBlockDevice,
+  sizeBlockDevice,
+  loadResolvedConfig,
+  type BlockDeviceFrame,
+  type BlockDeviceSource,
+  type FrameOptions,
+  type PlanOptions,
+  type SizeOptions,
+} from './plan.js';
 export { selectBlockDeviceConfig, FALLBACK_CONFIG, type ConfigChoice } from './select-config.js';
 export { parseAbsSize, parseSizeSpec, resolveSize } from './common/sizes.js';
 export { executeBlockDevice, type ExecuteOptions } from './execute.js';

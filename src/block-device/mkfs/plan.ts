@@ -13,38 +13,68 @@ const FS_BLOCK = 4096;
 /** xfsprogs >= 5.19 refuses filesystems under 300 MiB */
 export const XFS_MIN_BYTES = bytes(300 * MiB);
 
-export function planFilesystems(r: ResolvedConfig, image: ImagePlan, parts: Map<string, PartitionPlan>, lvm: LvmPlan[], seed: string): FilesystemPlan[] {
-  const out: FilesystemPlan[] = [];
+/** A filesystem's identity, known before any size: what the frame (fstab, mounts, ids) needs. */
+export type FilesystemFrame = Omit<FilesystemPlan, 'extents' | 'offsetBytes' | 'sizeBytes'>;
+
+/**
+ * The filesystems of a layout without their sizes: type, label, UUID (given, or derived from the seed
+ * and the node's name, never from a size), what each sits on and where it is mounted.
+ */
+export function frameFilesystems(r: ResolvedConfig, imageName: string, seed: string): FilesystemFrame[] {
+  const partitions = new Set(r.tables.filter((t) => t.base === imageName).flatMap((t) => t.partitions.map((p) => p.name)));
+  const lvs = new Set(r.lvms.flatMap((l) => l.lvs.map((x) => x.name)));
+  const out: FilesystemFrame[] = [];
   for (const m of r.mkfs) {
-    let extents: ByteRange[] | undefined;
-    let kind: FilesystemPlan['device']['kind'] = 'partition';
-    const part = parts.get(m.base);
-    const lv = lvm.flatMap((l) => l.lvs).find((x) => x.name === m.base);
-    // a filesystem uses whole 4 KiB blocks: an MBR partition of N% can end mid-block (mkfs on a
-    // device rounds down the same way)
-    if (part) extents = [{ offsetBytes: part.offsetBytes, sizeBytes: bytes(part.sizeBytes - (part.sizeBytes % FS_BLOCK)) }];
-    else if (lv) {
-      kind = 'lv';
-      extents = mergeRanges(lv.segments);
-    } else if (m.base === image.name) {
-      kind = 'image';
-      extents = [{ offsetBytes: bytes(0), sizeBytes: bytes(image.sizeBytes - (image.sizeBytes % FS_BLOCK)) }];
-    }
-    if (!extents) continue; // base problems are reported by validate/resolve
+    const kind: FilesystemPlan['device']['kind'] | undefined = partitions.has(m.base)
+      ? 'partition'
+      : lvs.has(m.base)
+        ? 'lv'
+        : m.base === imageName
+          ? 'image'
+          : undefined;
+    if (!kind) continue; // base problems are reported by validate/resolve
     const mount = r.mounts.find((x) => x.base === m.name);
-    const fs: FilesystemPlan = {
+    const fs: FilesystemFrame = {
       name: m.name,
       type: m.type,
       label: m.label,
       uuid: m.uuid ?? deriveGuid(seed, `fs:${m.name}`),
       opts: m.opts,
       device: { kind, name: m.base },
-      extents,
-      offsetBytes: extents[0]!.offsetBytes,
-      sizeBytes: bytes(extents.reduce((s, e) => s + e.sizeBytes, 0)),
       where: m.where,
     };
     if (mount) fs.mountPoint = m.type === 'swap' ? 'none' : mount.mountPoint;
+    out.push(fs);
+  }
+  return out;
+}
+
+/** Each framed filesystem's bytes: its partition, its LV's segments or the whole image, in disk order. */
+export function sizeFilesystems(frames: FilesystemFrame[], image: ImagePlan, parts: Map<string, PartitionPlan>, lvm: LvmPlan[]): FilesystemPlan[] {
+  const out: FilesystemPlan[] = [];
+  for (const f of frames) {
+    let extents: ByteRange[] | undefined;
+    const part = f.device.kind === 'partition' ? parts.get(f.device.name) : undefined;
+    const lv = f.device.kind === 'lv' ? lvm.flatMap((l) => l.lvs).find((x) => x.name === f.device.name) : undefined;
+    // a filesystem uses whole 4 KiB blocks: an MBR partition of N% can end mid-block (mkfs on a
+    // device rounds down the same way)
+    if (part) extents = [{ offsetBytes: part.offsetBytes, sizeBytes: bytes(part.sizeBytes - (part.sizeBytes % FS_BLOCK)) }];
+    else if (lv) extents = mergeRanges(lv.segments);
+    else if (f.device.kind === 'image') extents = [{ offsetBytes: bytes(0), sizeBytes: bytes(image.sizeBytes - (image.sizeBytes % FS_BLOCK)) }];
+    if (!extents) continue; // a partition or LV the planner refused: its problem is reported
+    const fs: FilesystemPlan = {
+      name: f.name,
+      type: f.type,
+      label: f.label,
+      uuid: f.uuid,
+      opts: [...f.opts],
+      device: { ...f.device },
+      extents,
+      offsetBytes: extents[0]!.offsetBytes,
+      sizeBytes: bytes(extents.reduce((s, e) => s + e.sizeBytes, 0)),
+      where: f.where,
+    };
+    if (f.mountPoint !== undefined) fs.mountPoint = f.mountPoint;
     out.push(fs);
   }
   // disk order: the same whatever the config's form (tree entries come out nested-first)

@@ -8,7 +8,10 @@ import type { FilesystemPlan, FstabBy, FstabLine, MountPlan } from '../common/pl
 import type { ResolvedConfig } from '../graph/types.js';
 import { sortMountPoints } from './order.js';
 
-export function planMounts(r: ResolvedConfig, filesystems: FilesystemPlan[]): MountPlan[] {
+/** What mounts and fstab lines need of a filesystem: no size. */
+type FsIdentity = Pick<FilesystemPlan, 'name' | 'type' | 'label' | 'uuid'>;
+
+export function planMounts(r: ResolvedConfig, filesystems: FsIdentity[]): MountPlan[] {
   const withFs = r.mounts
     .map((m) => ({ m, fs: filesystems.find((f) => f.name === m.base) }))
     .filter((x) => x.fs !== undefined)
@@ -16,7 +19,7 @@ export function planMounts(r: ResolvedConfig, filesystems: FilesystemPlan[]): Mo
   return sortMountPoints(withFs);
 }
 
-export function planFstab(r: ResolvedConfig, mounts: MountPlan[], filesystems: FilesystemPlan[], by: FstabBy): FstabLine[] {
+export function planFstab(r: ResolvedConfig, mounts: MountPlan[], filesystems: FsIdentity[], by: FstabBy): FstabLine[] {
   const lines: FstabLine[] = [];
   for (const m of mounts) {
     const f = r.fstabs.find((x) => x.base === m.name);
