@@ -6,8 +6,8 @@ import type { BlockDevicePlan } from '../block-device/index.js';
 import { planBootInfo } from '../block-device/boot-info.js';
 import { installBootloader, writeGrubCfg, type BootMode, type BootTarget, type WriteGrubCfgOptions } from '../bootloader/index.js';
 import type { SettingValues } from '../config/read-settings.js';
-import type { BuildContext } from '../context.js';
 import { KilnError } from '../errors.js';
+import type { Build } from './build.js';
 import { hookViewSettings } from './environment-d.js';
 
 type BootloaderSettings = Pick<
@@ -47,7 +47,7 @@ export function bootModeOf(t: BootTarget): BootMode | undefined {
   return bios && efi ? 'both' : bios ? 'bios' : efi ? 'efi' : undefined;
 }
 
-export function writeBootConfig(ctx: BuildContext, plan: BlockDevicePlan, env: Record<string, string>): void {
+export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): void {
   const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch);
   const path = writeGrubCfg(ctx.ws.tree, {
     ...grubOptions(hookViewSettings(ctx.config, env)),
@@ -57,7 +57,7 @@ export function writeBootConfig(ctx: BuildContext, plan: BlockDevicePlan, env: R
   ctx.log.info(`wrote ${path}`);
 }
 
-export async function installBootCode(ctx: BuildContext, plan: BlockDevicePlan, image: string): Promise<void> {
+export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string): Promise<void> {
   const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch), tmpDir: ctx.ws.tmp };
   const mode = bootModeOf(t);
   if (!mode) {

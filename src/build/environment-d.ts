@@ -7,14 +7,25 @@
 import { join } from 'node:path';
 import type { BuildConfig } from '../config/build-config.js';
 import { readSettings, recordEnvOrigins, type SettingValues } from '../config/read-settings.js';
-import type { BuildContext } from '../context.js';
 import type { HookPlan } from '../phases/plan.js';
-import { runAsTreeRoot } from '../sandbox/sandbox.js';
+import { runAsTreeRoot, type SandboxContext } from '../sandbox/sandbox.js';
+import type { Workspace } from './workspace.js';
+
+/** The hooks' view of a build's environment. */
+export async function hooksView(
+  b: SandboxContext & { ws: Workspace; plan: { hooks: HookPlan }; env: Record<string, string> },
+): Promise<Record<string, string>> {
+  return sourcedEnvironment(b, b.plan.hooks, b.env);
+}
 
 // between the environment dumps: not a NAME=value entry, so it cannot be one
 const MARK = 'kiln-environment.d-file';
 
-export async function sourcedEnvironment(ctx: BuildContext, plan: HookPlan, env: Record<string, string>): Promise<Record<string, string>> {
+export async function sourcedEnvironment(
+  ctx: SandboxContext & { ws: Workspace },
+  plan: HookPlan,
+  env: Record<string, string>,
+): Promise<Record<string, string>> {
   const files = plan.environment.map((e) => join(ctx.ws.hooks, e.relPath));
   // the environment before the first file and after each one, so an error can name the file that set a variable
   const script = `env -0; for f in "$@"; do . "$f" || exit 1; printf '${MARK}\\0'; env -0; done`;

@@ -3,7 +3,7 @@
  * environment (DIB_* and the rest, unless -c) plus what DIB exports itself.
  */
 import type { BuildConfig } from '../config/build-config.js';
-import type { Workspace } from '../context.js';
+import type { Workspace } from './workspace.js';
 import type { Element } from '../elements/element.js';
 import { formatElementArray, formatElementNames, formatElementYaml } from '../elements/env.js';
 import { toolPath } from '../exec/tools.js';

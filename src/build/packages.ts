@@ -2,36 +2,35 @@
  * package-installs and pkg-map, host side (DIB's extra-data.d/99-squash-package-install and the
  * pkg-map copy): squash every element's package-installs into /tmp/package-installs.json of the
  * tree and pre-resolve every pkg-map for the build's distro and release. The in-tree hooks of the
- * package-installs element read them.
+ * package-installs element read them. Also -p: install-packages in the tree.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BuildContext } from '../context.js';
-import { parsePackageInstalls, squashPackageInstalls, writePkgMapFiles, writeSquashedJson } from '../elements/package-installs.js';
-import type { Element } from '../elements/element.js';
-import type { HookPlan } from '../phases/plan.js';
-import { hookViewSettings, sourcedEnvironment } from './environment-d.js';
+import { squashPackageInstalls, writePkgMapFiles, writeSquashedJson } from '../elements/package-installs.js';
+import { runInTree, TARGET_PATH } from '../sandbox/sandbox.js';
+import type { Build } from './build.js';
+import { hooksView, hookViewSettings } from './environment-d.js';
 
-/** Parse every package-installs file up front, so a malformed one fails before the build starts. */
-export function checkPackageInstalls(elements: Element[]): void {
-  for (const el of elements) {
-    for (const ext of ['json', 'yaml']) {
-      const file = join(el.path, `package-installs.${ext}`);
-      if (existsSync(file)) parsePackageInstalls(readFileSync(file, 'utf8'), file, el.name);
-    }
-  }
-}
-
-export async function preparePackages(ctx: BuildContext, elements: Element[], hooks: HookPlan, env: Record<string, string>): Promise<void> {
-  const sourced = await sourcedEnvironment(ctx, hooks, env);
+/** After extra-data.d: the squashed package-installs and the resolved pkg-map files, in the tree. */
+export async function squashPackages(b: Build): Promise<void> {
+  const sourced = await hooksView(b);
+  const elements = b.plan.elements;
   const model = squashPackageInstalls(elements, {
     env: sourced,
-    arch: ctx.config.arch,
-    defaultInstallType: ctx.config.installType,
-    elementsPath: ctx.config.elementsPath,
+    arch: b.config.arch,
+    defaultInstallType: b.config.installType,
+    elementsPath: b.config.elementsPath,
   });
-  writeSquashedJson(ctx.ws.tree, model);
-  const { distroName: distro, release } = hookViewSettings(ctx.config, sourced);
-  if (distro) writePkgMapFiles(elements, { distro, ...(release ? { release } : {}) }, ctx.ws.tree);
-  else ctx.log.debug('DISTRO_NAME is not set: pkg-map files not written');
+  writeSquashedJson(b.ws.tree, model);
+  const { distroName: distro, release } = hookViewSettings(b.config, sourced);
+  if (distro) writePkgMapFiles(elements, { distro, ...(release ? { release } : {}) }, b.ws.tree);
+  else b.log.debug('DISTRO_NAME is not set: pkg-map files not written');
+}
+
+/** -p: the packages asked for on the command line, with the tree's install-packages, after install.d. */
+export async function installPackages(b: Build): Promise<void> {
+  await runInTree(b, b.ws.tree, b.ws.hooks, ['install-packages', ...b.config.packages], {
+    env: { ...b.env, PATH: TARGET_PATH, HOME: '/root' },
+    extendEnv: false,
+    stream: true,
+    context: '-p packages',
+  });
 }

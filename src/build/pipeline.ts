@@ -1,6 +1,7 @@
 /**
- * The build, as one readable sequence of steps (ARCHITECTURE.md "Data flow"). This is the only
- * module that knows every stage; no stage imports it. The CLI renders the steps (listr2 or plain
+ * Runs a build: plans it, checks the host (preflight), takes the output lock, makes the workspace
+ * and the Build value, then runs the steps of steps.ts in order, each timed and reported; cleanup
+ * runs however the build ends. No step imports this module. The CLI renders the steps (listr2 or plain
  * lines) through BuildReporter and prints the timing summary from the returned report.
  */
 import { copyFileSync } from 'node:fs';
@@ -8,22 +9,22 @@ import { join } from 'node:path';
 import { removeDeadTemps } from '../cache/index.js';
 import { CleanupStack } from '../cleanup.js';
 import type { BuildConfig } from '../config/build-config.js';
-import type { BuildContext } from '../context.js';
 import { asCleanup, Runner } from '../exec/runner.js';
 import { interruptOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { acquireOutputLock } from '../outputs/index.js';
-import { executePhase, type PhaseEvents } from '../phases/execute.js';
+import type { PhaseEvents } from '../phases/execute.js';
 import { materializeHooks } from '../phases/hooks-dir.js';
 import type { PhaseName } from '../phases/phases.js';
 import { currentIdentity, checkRootless } from '../sandbox/identity.js';
 import { unmountUnder } from '../sandbox/mounts.js';
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
+import { Build } from './build.js';
 import { hookEnvironment } from './hook-env.js';
 import { planBuild, type BuildPlan } from './plan.js';
 import { preflight } from './preflight.js';
 import { buildSteps } from './steps.js';
-import type { BuildState, Step } from './types.js';
+import { runStep, type Step } from './step.js';
 import { createWorkspace } from './workspace.js';
 
 export interface BuildReporter extends PhaseEvents {
@@ -63,7 +64,6 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   log.info(`elements: ${plan.elements.map((e) => e.name).join(' ')}`);
 
   const runner = new Runner(log);
-  const state: BuildState = { outputs: [] };
   const steps: Step[] = buildSteps(config, plan);
   await preflight(config, plan, steps, runner);
   // what builds that were killed left in the cache (their temporary tarballs)
@@ -75,7 +75,6 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   cleanup.push('release the output lock', () => lock.release());
   const ws = await orCleanUp(cleanup, () => createWorkspace(config.tmpDir));
   opts.onWorkspace?.(ws.root);
-  const ctx: BuildContext = { config, runner, log, identity, cleanup, ws };
   // Host hooks share the host's mount table (DIB's dpkg element binds the host's apt cache into
   // the tree): whatever they leave mounted under the workspace is unmounted when the build ends,
   // however it ends, after every command is dead (LIFO), so a kept workspace never holds a mount.
@@ -91,25 +90,28 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   });
   // tells the OS element to put LVM tools in the image (and its initramfs)
   const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});
-  const phaseCtx = {
+  const b = new Build({
+    config,
+    plan,
+    ws,
+    runner,
     log,
     identity,
-    hooksDir: ws.hooks,
-    treeDir: ws.tree,
-    workspace: ws.root,
-    plan: plan.hooks,
+    cleanup,
     env,
-    breaks: opts.breaks ?? new Set<string>(),
-    breakOutsideTarget: !!opts.breakOutsideTarget,
-    ...(opts.breakCmd ? { breakCmd: opts.breakCmd } : {}),
-    ...(opts.reporter ? { events: opts.reporter } : {}),
-  };
+    phases: {
+      breaks: opts.breaks ?? new Set<string>(),
+      breakOutsideTarget: !!opts.breakOutsideTarget,
+      ...(opts.breakCmd ? { breakCmd: opts.breakCmd } : {}),
+      ...(opts.reporter ? { events: opts.reporter } : {}),
+    },
+  });
 
   opts.reporter?.planned?.(
     steps.map((s) => ({
       id: s.id,
       title: s.title,
-      ...(s.phase ? { phase: s.phase, scripts: plan.hooks.phases[s.phase].map((h) => h.name) } : {}),
+      ...(s.kind === 'phase' ? { phase: s.phase, scripts: plan.hooks.phases[s.phase].map((h) => h.name) } : {}),
     })),
   );
   const report: BuildReport = { steps: [], outputs: [], workspace: ws.root, totalMs: 0 };
@@ -119,8 +121,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
       const t = Date.now();
       opts.reporter?.stepStart?.(step.id);
       try {
-        if (step.phase) await executePhase(phaseCtx, step.phase);
-        else await step.run!(ctx, state, env);
+        await runStep(step, b);
       } catch (e) {
         opts.reporter?.stepEnd?.(step.id, false, Date.now() - t);
         throw e;
@@ -137,10 +138,10 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   } finally {
     await cleanup.run();
     if (ok && !config.keepWorkspace) {
-      await asCleanup(() => removeTree(ctx, ws.root)).catch((e) => log.warn(`the workspace is kept: ${(e as Error).message}`));
+      await asCleanup(() => removeTree(b, ws.root)).catch((e) => log.warn(`the workspace is kept: ${(e as Error).message}`));
     }
   }
-  report.outputs = state.outputs;
+  report.outputs = b.outputs;
   report.totalMs = Date.now() - started;
   return report;
 }

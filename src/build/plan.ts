@@ -9,15 +9,14 @@ import type { BuildConfig } from '../config/build-config.js';
 import { KilnError } from '../errors.js';
 import type { Element } from '../elements/element.js';
 import { expandRequestedElements } from '../elements/expand.js';
+import { parsePackageInstalls } from '../elements/package-installs.js';
 import { resolveElementSet } from '../elements/resolve.js';
 import { scanElements } from '../elements/scan.js';
 import { planHooks, type HookPlan } from '../phases/plan.js';
-import { planBlockDevice, selectBlockDeviceConfig } from '../block-device/index.js';
+import { type BlockDeviceFrame, frameBlockDevice, sizeBlockDevice } from '../block-device/index.js';
 import { planOutputs } from '../outputs/index.js';
-import { bytes } from '../units.js';
 import { hookViewSettings } from './environment-d.js';
-import { layoutOptions } from './layout.js';
-import { checkPackageInstalls } from './packages.js';
+import { frameOptions, layoutSource, sizeOptions } from './layout-options.js';
 
 export interface BuildPlan {
   requested: string[];
@@ -26,8 +25,11 @@ export interface BuildPlan {
   /** the distro driver an OS element selected with its `kiln-bootstrap` file */
   bootstrap?: { driver: string; element: string; settings: Record<string, unknown> };
   overrides: { name: string; winner: string; loser: string }[];
-  /** the block-device layout, checked before the build starts (absent when no disk is made) */
-  layout?: { source: string; hasLvm: boolean; fsTypes: string[] };
+  /**
+   * the block-device layout's frame from the build's environment, checked before the build starts
+   * (absent when no disk is made); the build frames it again from the hooks' view (environment.d)
+   */
+  layout?: BlockDeviceFrame;
 }
 
 /** A disk image is made when a disk format is asked for (or a boot test). */
@@ -36,16 +38,25 @@ export function needsDisk(config: BuildConfig): boolean {
 }
 
 /**
- * Plan the layout once before anything runs, so a bad config fails in seconds, not after the
- * bootstrap. The tree is not there yet: sizes are only checked against an explicit --image-size.
+ * Frame the layout before anything runs, so a bad config fails in seconds, not after the bootstrap.
+ * Its sizes depend on the final tree, unless the image size is fixed already (the local_loop's size
+ * or --image-size): then a layout that cannot fit fails now too.
  */
-function previewLayout(config: BuildConfig, elements: Element[]): BuildPlan['layout'] {
-  const src = selectBlockDeviceConfig({ blockDeviceConfig: hookViewSettings(config, config.env).blockDeviceConfig, arch: config.arch, elementDirs: elements });
-  const opts = layoutOptions(config, config.env, 0);
-  opts.imageSizeBytes ??= bytes(2 ** 40);
-  delete opts.tree;
-  const plan = planBlockDevice(src, opts);
-  return { source: plan.source, hasLvm: plan.lvm.length > 0, fsTypes: [...new Set(plan.filesystems.map((f) => f.type))].sort() };
+function frameEarly(config: BuildConfig, elements: Element[]): BlockDeviceFrame {
+  const s = hookViewSettings(config, config.env);
+  const frame = frameBlockDevice(layoutSource(config, s, elements), frameOptions(config, s));
+  if (s.imageSize !== undefined || frame.image.configBytes !== undefined) sizeBlockDevice(frame, sizeOptions(s));
+  return frame;
+}
+
+/** Parse every package-installs file up front, so a malformed one fails before the build starts. */
+export function checkPackageInstalls(elements: Element[]): void {
+  for (const el of elements) {
+    for (const ext of ['json', 'yaml']) {
+      const file = join(el.path, `package-installs.${ext}`);
+      if (existsSync(file)) parsePackageInstalls(readFileSync(file, 'utf8'), file, el.name);
+    }
+  }
 }
 
 export function planBuild(config: BuildConfig): BuildPlan {
@@ -55,7 +66,7 @@ export function planBuild(config: BuildConfig): BuildPlan {
   const hooks = planHooks(elements, { defaultInstallType: config.installType, env: config.env });
   checkPackageInstalls(elements);
   const plan: BuildPlan = { requested, elements, hooks, overrides: index.overrides };
-  if (needsDisk(config)) plan.layout = previewLayout(config, elements);
+  if (needsDisk(config)) plan.layout = frameEarly(config, elements);
   const bootstrap = findBootstrap(elements);
   if (bootstrap) plan.bootstrap = bootstrap;
   return plan;

@@ -11,24 +11,29 @@ import { findTool } from '../exec/tools.js';
 import { checkOutputRequest, checkQemuImgOptions, planOutputs } from '../outputs/index.js';
 import { checkDirectoryTarget } from './path-checks.js';
 import { needsDisk, type BuildPlan } from './plan.js';
-import type { Step } from './types.js';
+import type { Step, ToolNeed } from './step.js';
 
-export function requiredTools(config: BuildConfig, steps: Step[]): { tool: string; why: string }[] {
-  const tools = [
-    { tool: 'bash', why: 'runs hook phases' },
+/**
+ * What every command needs, whatever the steps: the Runner starts each through setpriv in a pid
+ * namespace (src/exec/lifeline.ts), and a rootless build maps its subordinate ids.
+ */
+export function baseTools(): ToolNeed[] {
+  const tools: ToolNeed[] = [
     { tool: 'unshare', why: 'sandboxes the in-target phases; gives every command a pid namespace that dies with Kiln (util-linux)' },
     { tool: 'setpriv', why: "ties every command to Kiln's life (--pdeathsig; util-linux)" },
-    { tool: 'chroot', why: 'enters the tree (coreutils)' },
   ];
   if ((process.getuid?.() ?? 0) !== 0) tools.push({ tool: 'newuidmap', why: 'maps subordinate ids for a rootless build (uidmap)' });
-  for (const s of steps) tools.push(...(s.tools ?? []));
-  void config;
   return tools;
+}
+
+/** The base tools and the union of the steps' needs (a tool several steps need is listed with every reason). */
+export function requiredTools(config: BuildConfig, plan: BuildPlan, steps: Step[]): ToolNeed[] {
+  return [...baseTools(), ...steps.flatMap((s) => s.needs(config, plan))];
 }
 
 export async function preflight(config: BuildConfig, plan: BuildPlan, steps: Step[], runner: Runner = new Runner()): Promise<void> {
   const missing = new Map<string, string[]>();
-  for (const { tool, why } of requiredTools(config, steps)) {
+  for (const { tool, why } of requiredTools(config, plan, steps)) {
     if (findTool(tool, config.hostPath)) continue;
     missing.set(tool, [...(missing.get(tool) ?? []), why]);
   }

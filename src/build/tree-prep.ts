@@ -5,10 +5,24 @@
  * Every access goes through src/tree: symlinks in the tree are resolved inside it, never on the host.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { HOST_APT_CONF } from '../distros/host-apt.js';
+import { HOST_APT_CONF, hostAptConfig } from '../distros/host-apt.js';
 import { KilnError } from '../errors.js';
-import type { Tree } from '../tree/fs.js';
+import { Tree } from '../tree/fs.js';
 import { emptyDirectory, truncateFiles, type TreeRootContext } from '../tree/root-ops.js';
+import type { Build } from './build.js';
+
+/** After root.d: the tree exists; the host's resolv.conf and apt settings are lent to it. */
+export async function prepareTree(b: Build): Promise<void> {
+  const tree = new Tree(b.ws.tree);
+  checkTreeDeployed(tree);
+  installHostResolvConf(tree);
+  installHostAptConf(tree, await hostAptConfig(b.runner));
+}
+
+/** After cleanup.d: what was lent is taken back, /tmp emptied, logs truncated (finaliseBase). */
+export function finaliseTree(b: Build): Promise<void> {
+  return finaliseBase(b, new Tree(b.ws.tree));
+}
 
 export function checkTreeDeployed(tree: Tree): void {
   const entries = tree.readdir('/').filter((e) => e !== 'lost+found' && e !== 'tmp');

@@ -7,7 +7,19 @@
 import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
-import type { Workspace } from '../context.js';
+
+export interface Workspace {
+  /** the build's private directory under TMP_DIR */
+  root: string;
+  /** the root tree (DIB's TMP_MOUNT_PATH / TARGET_ROOT) */
+  tree: string;
+  /** the merged hooks ($TMP_HOOKS_PATH; /tmp/in_target.d in the tree) */
+  hooks: string;
+  /** where the disk image is assembled (DIB's TMP_IMAGE_DIR) */
+  image: string;
+  /** Kiln's and its tools' temporary files (mmdebstrap's tree, GRUB images, scratch filesystems) */
+  tmp: string;
+}
 
 export function createWorkspace(tmpDir: string): Workspace {
   let root: string;

@@ -44,7 +44,7 @@ export async function measureTree(ctx: TreeContext, treeDir: string): Promise<nu
  * DIB cmd_writefstab: the tree's /etc/fstab (its content replaced), lines in mount order. A symlink
  * there is followed inside the tree, as `cat > /etc/fstab` in the chrooted tree would.
  */
-export async function writeFstab(_ctx: TreeContext, plan: BlockDevicePlan, treeDir: string): Promise<void> {
+export async function writeFstab(_ctx: TreeContext, plan: Pick<BlockDevicePlan, 'fstab'>, treeDir: string): Promise<void> {
   const tree = new Tree(treeDir);
   tree.mkdirp('/etc');
   tree.writeFile('/etc/fstab', formatFstab(plan.fstab), 0o644);

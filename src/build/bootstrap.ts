@@ -1,0 +1,36 @@
+/** The bootstrap: the OS element's distro driver fills the empty tree before root.d (src/distros). */
+import type { BuildConfig } from '../config/build-config.js';
+import { readSettings } from '../config/read-settings.js';
+import { distroDriver } from '../distros/index.js';
+import type { BootstrapRequest } from '../distros/types.js';
+import { Runner } from '../exec/runner.js';
+import { silentLogger } from '../log.js';
+import { currentIdentity } from '../sandbox/identity.js';
+import type { Build } from './build.js';
+import { stage, type StageStep } from './step.js';
+
+/** The driver's request; without a build (preflight asks for the tools), a request with no tree yet. */
+function request(config: BuildConfig, b: Build | undefined, env: Record<string, string>): BootstrapRequest {
+  return {
+    arch: config.arch,
+    settings: readSettings(env, config.flags, 'bootstrap'),
+    cacheDir: config.cacheDir,
+    useCache: config.useCache,
+    offline: config.offline,
+    target: b?.ws.tree ?? '',
+    ...(b ? { tmpDir: b.ws.tmp } : {}),
+    runner: b?.runner ?? new Runner(),
+    log: b?.log ?? silentLogger,
+    identity: b?.identity ?? currentIdentity(),
+  };
+}
+
+export function bootstrapStep(driverName: string): StageStep {
+  const driver = distroDriver(driverName);
+  return stage(
+    'bootstrap',
+    `bootstrap the tree (${driverName})`,
+    (b) => driver.bootstrap(request(b.config, b, b.env)),
+    (config) => driver.tools(request(config, undefined, { ...config.env })),
+  );
+}
