@@ -17,15 +17,19 @@ import { BUILTIN_ELEMENTS, kilnVersion } from './paths.js';
 import { formatTimings, ListrReporter, PlainReporter } from './progress.js';
 import { handleInterrupts } from './signals.js';
 
-export function parseBuildArgs(argv: string[], env: Record<string, string | undefined>): { config?: BuildConfig; info?: string } {
+export function parseBuildArgs(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  help: () => string = () => formatHelp(),
+): { config?: BuildConfig; info?: string } {
   const args = parseArgv(argv);
-  if (args.counts.get('help')) return { info: formatHelp() };
+  if (args.counts.get('help')) return { info: help() };
   if (args.counts.get('version')) return { info: kilnVersion() };
   return { config: createBuildConfig({ args, env, hostArch: hostArch(), builtinElements: BUILTIN_ELEMENTS }) };
 }
 
-export async function runBuildCli(argv: string[]): Promise<number> {
-  const { config, info } = parseBuildArgs(argv, process.env);
+export async function runBuildCli(argv: string[], prog = 'disk-image-create'): Promise<number> {
+  const { config, info } = parseBuildArgs(argv, process.env, () => formatHelp(prog));
   if (info !== undefined) {
     process.stdout.write(`${info}\n`);
     return 0;

@@ -5,6 +5,7 @@ import { NO_FLAGS, readSettings } from '../config/read-settings.js';
 import { settingByKey } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { loadCommands } from './commands/index.js';
+import { kilnVersion } from './paths.js';
 import { runMain } from './report.js';
 import { yargsOption } from './yargs-options.js';
 
@@ -22,7 +23,8 @@ await runMain(
       .demandCommand(1, 'name a command; see kiln --help')
       .recommendCommands()
       .help()
-      .version(false)
+      .alias('h', 'help')
+      .version(kilnVersion())
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .fail((msg, err) => {
         if (err) throw err;

@@ -35,16 +35,25 @@ export const PAGE = {
   ] as const,
 };
 
-export function formatHelp(prog = 'disk-image-create'): string {
+/** A command that takes the build's options: disk-image-create, kiln build, kiln plan. */
+export interface HelpPage {
+  summary?: string;
+  description?: string;
+  /** more SYNOPSIS lines (subcommands) */
+  synopsis?: string[];
+}
+
+export function formatHelp(prog = 'disk-image-create', page: HelpPage = {}): string {
   const out: string[] = [
     'NAME',
-    `    ${prog} - ${PAGE.summary}`,
+    `    ${prog} - ${page.summary ?? PAGE.summary}`,
     '',
     'SYNOPSIS',
     `    ${prog} [OPTIONS] ELEMENT...`,
+    ...(page.synopsis ?? []).map((l) => `    ${l}`),
     '',
     'DESCRIPTION',
-    wrap(PAGE.description, 76, '    '),
+    wrap(page.description ?? PAGE.description, 76, '    '),
     '',
     'OPTIONS',
   ];

@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { InterruptedError, KilnError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -49,13 +49,31 @@ export class CommandError extends KilnError {
     const tail = tailLines(stderr, 15);
     const what = context ? `${context}: ` : '';
     const how = signal ? `was killed by ${signal}` : `failed with exit code ${exitCode}`;
-    super(`${what}${formatArgv(argv)} ${how}${tail ? `\n${indent(tail)}` : ''}`);
+    // a sentence first (the program and what happened), its output, then the command line, shortened:
+    // mmdebstrap's or qemu-img's argv runs to a thousand characters
+    super(`${what}${programName(argv)} ${how}${tail ? `\n${indent(tail)}` : ''}\n  command: ${shorten(formatArgv(argv), COMMAND_SHOWN)}`);
     this.name = 'CommandError';
     this.argv = argv;
     this.commandExitCode = exitCode;
     this.stderrTail = tail;
     this.context = context;
   }
+}
+
+/** How much of a failed command's argv an error shows (the log and --debug have all of it). */
+const COMMAND_SHOWN = 300;
+
+/** The program a command runs, looking through the wrappers Kiln puts in front (`unshare ... --`, `setpriv ... --`). */
+export function programName(argv: string[]): string {
+  let rest = argv;
+  while (rest.length > 1 && ['unshare', 'setpriv'].includes(basename(rest[0]!)) && rest.includes('--')) rest = rest.slice(rest.indexOf('--') + 1);
+  const prog = basename(rest[0] ?? 'a command');
+  // a shell running a script: name the script
+  return ['sh', 'bash'].includes(prog) && rest[1] && !rest[1].startsWith('-') ? basename(rest[1]) : prog;
+}
+
+function shorten(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters: --logfile or --debug shows the whole command)` : s;
 }
 
 export function tailLines(text: string, n: number): string {

@@ -8,6 +8,6 @@ export const command: KilnCommand = {
   builder: (y) => y.strict(false).help(false).parserConfiguration({ 'unknown-options-as-args': true }),
   handler: async () => {
     const i = process.argv.indexOf('build');
-    process.exitCode = await runBuildCli(process.argv.slice(i + 1));
+    process.exitCode = await runBuildCli(process.argv.slice(i + 1), 'kiln build');
   },
 };

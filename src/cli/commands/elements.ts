@@ -1,9 +1,10 @@
 /** `kiln elements [NAME]`: list the available elements with their README summary, or inspect one. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../../errors.js';
 import { scanElements } from '../../elements/scan.js';
 import { PHASES } from '../../phases/phases.js';
+import { planHooks } from '../../phases/plan.js';
 import { BUILTIN_ELEMENTS } from '../paths.js';
 import { NO_FLAGS, readSettings } from '../../config/read-settings.js';
 import { commandOptions } from '../yargs-options.js';
@@ -15,8 +16,11 @@ export function readmeSummary(dir: string): string {
     if (!existsSync(p)) continue;
     const lines = readFileSync(p, 'utf8').split('\n');
     // the first paragraph after the title (rst: a line of = or -; md: # heading)
+    // skip the title: rst adornment lines (a repeated punctuation character, over and under), a
+    // line underlined by one, markdown headings, blank lines
+    const adornment = (l: string | undefined) => /^([=\-~^"'`#*+])\1+$/.test(l?.trim() ?? '');
     let i = 0;
-    while (i < lines.length && (/^[=#-]+/.test(lines[i]!.trim()) || lines[i]!.trim() === '' || /^[=-]{3,}$/.test(lines[i + 1]?.trim() ?? ''))) i++;
+    while (i < lines.length && (adornment(lines[i]) || /^#/.test(lines[i]!.trim()) || lines[i]!.trim() === '' || adornment(lines[i + 1]))) i++;
     const para: string[] = [];
     for (; i < lines.length && lines[i]!.trim() !== ''; i++) para.push(lines[i]!.trim());
     return para.join(' ');
@@ -38,17 +42,29 @@ export const command: KilnCommand = {
     if (argv.name) {
       const el = index.elements.get(argv.name);
       if (!el) throw new KilnError(`Element '${argv.name}' not found`, { hint: 'kiln elements lists the available ones' });
-      const hooks = Object.fromEntries(PHASES.map((p) => [p.name, safeList(join(el.path, p.name))]).filter(([, v]) => (v as string[]).length));
-      const info = { name: el.name, path: el.path, deps: el.deps, provides: el.provides, hooks, summary: readmeSummary(el.path) };
-      process.stdout.write(
-        argv.json
-          ? `${JSON.stringify(info, null, 2)}\n`
-          : `${el.name}  (${el.path})\n  ${info.summary}\n  deps: ${el.deps.join(' ') || '-'}\n  provides: ${el.provides.join(' ') || '-'}\n` +
-              Object.entries(hooks)
-                .map(([p, l]) => `  ${p}: ${(l as string[]).join(' ')}`)
-                .join('\n') +
-              '\n',
+      // the scripts a build runs (the hook planner's rules), and the files it does not, with why
+      const s = readSettings(process.env, NO_FLAGS, 'kiln');
+      const plan = planHooks([el], { defaultInstallType: s.installType, env: envOf(process.env) });
+      const hooks = Object.fromEntries(
+        PHASES.map((p) => [p.name, plan.phases[p.name].map((h) => h.relPath.slice(p.name.length + 1))]).filter(([, v]) => v.length > 0),
       );
+      const environment = plan.environment.map((h) => h.name);
+      const notRun = plan.ignored.map((x) => ({ file: x.relPath, why: x.why }));
+      const info = { name: el.name, path: el.path, deps: el.deps, provides: el.provides, hooks, environment, notRun, summary: readmeSummary(el.path) };
+      if (argv.json) {
+        process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        return;
+      }
+      const lines = [
+        `${el.name}  (${el.path})`,
+        ...(info.summary ? [`  ${info.summary}`] : []),
+        `  deps: ${el.deps.join(' ') || '-'}`,
+        `  provides: ${el.provides.join(' ') || '-'}`,
+        ...Object.entries(hooks).map(([p, l]) => `  ${p}: ${(l as string[]).join(' ')}`),
+        ...(environment.length ? [`  environment.d: ${environment.join(' ')}`] : []),
+        ...notRun.map((n) => `  not run: ${n.file} (${n.why})`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
       return;
     }
     const all = [...index.elements.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -67,12 +83,8 @@ export const command: KilnCommand = {
   },
 };
 
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
+function envOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;

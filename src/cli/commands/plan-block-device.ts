@@ -48,7 +48,7 @@ export function blockDeviceSettings(args: BlockDeviceArgs) {
 export const planBlockDeviceCommand: KilnCommand = {
   command: 'block-device',
   describe: 'validate a block-device layout and print its plan (nothing is written)',
-  builder: (y) => y.options(commandOptions('plan block-device')),
+  builder: (y) => y.options(commandOptions('plan block-device')).help().alias('h', 'help'),
   handler: async (args) => {
     const a = args as unknown as BlockDeviceArgs & { json?: boolean };
     const plan = await planFromArgs(a);

@@ -100,7 +100,7 @@ export const IMAGE = {
     type: oneOf(['source', 'package']),
     default: 'source',
     group: 'image',
-    scopes: ['build'],
+    scopes: ['build', 'kiln'],
     help: 'Default install type of elements: source or package.',
   }),
   elementInstallType: setting({
