@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../../errors.js';
 import { scanElements } from '../../elements/scan.js';
+import { didYouMean } from '../../elements/suggest.js';
 import { PHASES } from '../../phases/phases.js';
 import { BUILTIN_ELEMENTS } from '../paths.js';
 import { NO_FLAGS, readSettings } from '../../config/read-settings.js';
@@ -37,7 +38,10 @@ export const command: KilnCommand = {
     const index = scanElements(elementPaths());
     if (argv.name) {
       const el = index.elements.get(argv.name);
-      if (!el) throw new KilnError(`Element '${argv.name}' not found`, { hint: 'kiln elements lists the available ones' });
+      if (!el)
+        throw new KilnError(`Element '${argv.name}' not found${didYouMean(argv.name, index.elements.keys())}`, {
+          hint: 'kiln elements lists the available ones',
+        });
       const hooks = Object.fromEntries(PHASES.map((p) => [p.name, safeList(join(el.path, p.name))]).filter(([, v]) => (v as string[]).length));
       const info = { name: el.name, path: el.path, deps: el.deps, provides: el.provides, hooks, summary: readmeSummary(el.path) };
       process.stdout.write(
