@@ -46,6 +46,7 @@ describe('busybox-minimal build to tar', () => {
     });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /Timings \(seconds\):[\s\S]*install\.d/);
+    assert.match(r.stdout, /\nBuild completed successfully\n$/, "DIB's last line, which wrappers wait for");
     const tar = join(out, 'bb.tar');
     checkMarkers(tar, '0');
     const list = spawnSync('tar', ['--numeric-owner', '-tvf', tar], { encoding: 'utf8' }).stdout;
