@@ -10,6 +10,9 @@ import { toolPath } from '../exec/tools.js';
 
 export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: Element[], extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {
+    // DIB's entry point sets it to its own interpreter (unless the environment does); hooks such as
+    // dpkg's extra-data.d/99-squash-package-install run it on the host
+    DIB_PYTHON_EXEC: 'python3',
     ...config.env,
     PATH: toolPath(config.hostPath),
     LC_ALL: 'C',
@@ -28,6 +31,8 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     DIB_IMAGE_CACHE: config.cacheDir,
     DIB_OFFLINE: config.offline ? '1' : '',
     DIB_ARGS: config.elements.join(' '),
+    // as DIB: `export | grep ' DIB_.*='` of the build's environment (cleanup.d/01-copy-manifests-dir writes it)
+    DIB_ENV: dibEnv(config.env),
     SOURCE_DATE_EPOCH: String(config.epoch),
     IMAGE_ELEMENT: formatElementNames(elements),
     IMAGE_ELEMENT_YAML: formatElementYaml(elements),
@@ -37,4 +42,13 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
   };
   if (config.rootLabel) env.ROOT_LABEL = config.rootLabel;
   return env;
+}
+
+/** DIB_ENV: bash's `export` lines of the DIB_* variables, sorted by name as bash lists them. */
+export function dibEnv(env: Readonly<Record<string, string | undefined>>): string {
+  return Object.keys(env)
+    .filter((k) => k.startsWith('DIB_') && k !== 'DIB_ENV' && env[k] !== undefined)
+    .sort()
+    .map((k) => `declare -x ${k}="${env[k]!.replace(/[\\"$`]/g, (c) => `\\${c}`)}"`)
+    .join('\n');
 }

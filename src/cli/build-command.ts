@@ -79,6 +79,8 @@ export async function runBuildCli(argv: string[], prog = 'disk-image-create'): P
     // a signal that came as the build finished: its outputs are whole, so it is a success
     process.stdout.write(`${report.outputs.map((o) => `wrote ${o}`).join('\n')}${report.outputs.length ? '\n' : ''}`);
     process.stderr.write(`${formatTimings(report)}\n`);
+    // DIB's last line, on stdout: wrapper scripts wait for it
+    process.stdout.write('Build completed successfully\n');
     return 0;
   } catch (e) {
     listr?.failAll(e as Error);

@@ -105,7 +105,8 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
   const outPath = resolve(name);
 
   const cfg: BuildConfig = {
-    elements: args.positionals,
+    // as DIB, which word-splits its unquoted element list: wrappers pass "a b" in one argument, or ''
+    elements: args.positionals.flatMap((p) => p.split(/[ \t\n]+/).filter((w) => w !== '')),
     flags: args,
     arch: s.arch,
     imageName: outPath.slice(outPath.lastIndexOf('/') + 1),

@@ -6,6 +6,7 @@
  */
 import { KilnError } from '../errors.js';
 import type { Element, ElementIndex } from './element.js';
+import { didYouMean } from './suggest.js';
 
 export type ResolveErrorKind = 'missing-element' | 'already-provided' | 'requested-is-provided' | 'missing-os';
 
@@ -47,9 +48,13 @@ export function resolveElementSet(index: ElementIndex, requested: string[]): Res
     const el = index.elements.get(name);
     if (!el) {
       const chain = chains.get(name) ?? [];
-      throw new ResolveError('missing-element', `Element '${name}' not found${chain.length ? ` (required by ${chain.join(' -> ')})` : ''}`, {
-        hint: `check the name, or add the directory that holds it to ELEMENTS_PATH (searched: ${index.paths.join(':')})`,
-      });
+      throw new ResolveError(
+        'missing-element',
+        `Element '${name}' not found${chain.length ? ` (required by ${chain.join(' -> ')})` : ''}${didYouMean(name, index.elements.keys())}`,
+        {
+          hint: `check the name, or add the directory that holds it to ELEMENTS_PATH (searched: ${index.paths.join(':')})`,
+        },
+      );
     }
     for (const p of el.provides) {
       if (provided.has(p)) {

@@ -51,7 +51,10 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
   if (scripts.length > 0) {
     const tail: string[] = [];
     const runner = new Runner(tailLogger(ctx.log, tail));
-    const byName = new Map(scripts.map((s) => [s.name, s]));
+    // scripts are passed to kiln-run-parts relative to the phase directory: an install-types script
+    // stays in its install.d/<prefix>-<type>-install/ subdirectory of the merged hooks
+    const inPhase = (s: (typeof scripts)[number]) => s.relPath.slice(name.length + 1);
+    const byName = new Map(scripts.map((s) => [inPhase(s), s]));
     let current: { name: string; t: number } | undefined;
     let lastFailed: string | undefined;
     const onFd3Line = (line: string) => {
@@ -59,19 +62,19 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
       const s = byName.get(script ?? '');
       if (!s) return;
       if (what === 'start') {
-        current = { name: s.name, t: Date.now() };
+        current = { name: inPhase(s), t: Date.now() };
         tail.length = 0;
         ctx.log.debug(`${name}: running ${s.element}/${s.relPath}`);
         ctx.events?.scriptStart?.(name, s.name, s.element);
       } else if (what === 'end' && current) {
         const ms = Date.now() - current.t;
         result.scripts.push({ name: s.name, element: s.element, ms });
-        if (rc !== '0') lastFailed = s.name;
+        if (rc !== '0') lastFailed = inPhase(s);
         ctx.events?.scriptEnd?.(name, s.name, s.element, rc === '0', ms);
         current = undefined;
       }
     };
-    const names = scripts.map((s) => s.name);
+    const names = scripts.map(inPhase);
     const env = { ...ctx.env, KILN_ENV_FILES: ctx.plan.environment.map((e) => e.name).join(' ') };
     try {
       if (info.where === 'target') {

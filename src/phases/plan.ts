@@ -19,7 +19,7 @@ export interface HookScript {
   element: string;
   /** absolute path in the element directory */
   source: string;
-  /** path relative to the merged hooks directory, e.g. install.d/50-foo */
+  /** path relative to the merged hooks directory, e.g. install.d/50-foo or install.d/foo-source-install/50-foo */
   relPath: string;
 }
 
@@ -45,7 +45,10 @@ export function planHooks(elements: Element[], opts: HookPlanOptions): HookPlan 
   const seen = new Map<string, string>();
   const problems: KilnError[] = [];
   const add = (list: HookScript[], s: HookScript) => {
-    const prev = seen.get(s.relPath);
+    // an install-types script runs as if it were linked into install.d (DIB's install-types element
+    // links them there), so its name must be unique among install.d's scripts too
+    const key = `${s.relPath.split('/')[0]}/${s.name}`;
+    const prev = seen.get(key);
     if (prev !== undefined) {
       problems.push(
         new KilnError(`There is a duplicated hook in your elements: ${s.relPath} is in both '${prev}' and '${s.element}'`, {
@@ -55,7 +58,7 @@ export function planHooks(elements: Element[], opts: HookPlanOptions): HookPlan 
       );
       return;
     }
-    seen.set(s.relPath, s.element);
+    seen.set(key, s.element);
     list.push(s);
   };
 
@@ -70,7 +73,7 @@ export function planHooks(elements: Element[], opts: HookPlanOptions): HookPlan 
             const wanted = opts.env[`DIB_INSTALLTYPE_${m[1]!.replace(/-/g, '_')}`] ?? opts.defaultInstallType;
             if (wanted !== m[2]) continue;
             for (const g of listDir(full)) {
-              classify(el, full, g, `${p.name}/${g}`, phases[p.name], add, ignored);
+              classify(el, full, g, `${p.name}/${f}/${g}`, phases[p.name], add, ignored);
             }
           }
           continue;

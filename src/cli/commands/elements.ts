@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../../errors.js';
 import { scanElements } from '../../elements/scan.js';
+import { didYouMean } from '../../elements/suggest.js';
 import { PHASES } from '../../phases/phases.js';
 import { planHooks } from '../../phases/plan.js';
 import { BUILTIN_ELEMENTS } from '../paths.js';
@@ -41,7 +42,10 @@ export const command: KilnCommand = {
     const index = scanElements(elementPaths());
     if (argv.name) {
       const el = index.elements.get(argv.name);
-      if (!el) throw new KilnError(`Element '${argv.name}' not found`, { hint: 'kiln elements lists the available ones' });
+      if (!el)
+        throw new KilnError(`Element '${argv.name}' not found${didYouMean(argv.name, index.elements.keys())}`, {
+          hint: 'kiln elements lists the available ones',
+        });
       // the scripts a build runs (the hook planner's rules), and the files it does not, with why
       const s = readSettings(process.env, NO_FLAGS, 'kiln');
       const plan = planHooks([el], { defaultInstallType: s.installType, env: envOf(process.env) });

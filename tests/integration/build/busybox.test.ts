@@ -46,6 +46,7 @@ describe('busybox-minimal build to tar', () => {
     });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /Timings \(seconds\):[\s\S]*install\.d/);
+    assert.match(r.stdout, /\nBuild completed successfully\n$/, "DIB's last line, which wrappers wait for");
     const tar = join(out, 'bb.tar');
     checkMarkers(tar, '0');
     const list = spawnSync('tar', ['--numeric-owner', '-tvf', tar], { encoding: 'utf8' }).stdout;
@@ -57,6 +58,20 @@ describe('busybox-minimal build to tar', () => {
       'workspace removed after success',
     );
     assert.deepEqual(mountPoints(), mounts, 'mount table unchanged');
+  });
+
+  it('runs an install-types script from its install.d/<prefix>-<type>-install/ subdirectory', () => {
+    // measured: planned as install.d/10-x but left in its subdirectory, so the run failed with "not found"
+    for (const [type, env] of [
+      ['source', {}],
+      ['package', { DIB_INSTALLTYPE_marker: 'package' }],
+    ] as const) {
+      const r = runCli('disk-image-create', ['install-types-marker', '-t', 'tar', '-o', join(out, `it-${type}`)], {
+        env: { ELEMENTS_PATH: FIXTURE_ELEMENTS, TMP_DIR: out, DIB_DEFAULT_INSTALLTYPE: 'source', ...env },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(tarFile(join(out, `it-${type}.tar`), './var/lib/install-type-marker'), `${type}\n`);
+    }
   });
 
   it('puts <IMAGE_NAME>.d (manifests) beside the image, not in the working directory', () => {

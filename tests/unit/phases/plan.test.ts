@@ -66,5 +66,11 @@ describe('planHooks', () => {
       plan(spec, { DIB_INSTALLTYPE_foo: 'package' }).phases['install.d'].map((s) => s.name),
       ['10-pkg'],
     );
+    // it runs from its subdirectory of the merged hooks (it was planned as install.d/10-src: not found)
+    assert.deepEqual(formatHookPlan(plan(spec))['install.d'], ['a/install.d/foo-source-install/10-src']);
+  });
+  it('an install-types script and an install.d script of the same name are duplicates', () => {
+    const spec = { a: { files: { 'install.d/foo-source-install/10-x': SH } }, b: { files: { 'install.d/10-x': SH } } };
+    assert.throws(() => plan(spec), /duplicated hook/);
   });
 });

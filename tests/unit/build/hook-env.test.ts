@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { dibEnv, hookEnvironment } from '../../../src/build/hook-env.js';
+import { parseArgv } from '../../../src/config/argv.js';
+import { createBuildConfig } from '../../../src/config/build-config.js';
+
+describe('DIB_ENV', () => {
+  it("is what bash's export prints for the DIB_ variables", () => {
+    const env = { DIB_RELEASE: 'bookworm', DIB_ODD: 'a "b" $c `d` \\e', PATH: '/bin', DIB_A: '' };
+    const bash = spawnSync('bash', ['-c', "export | grep ' DIB_.*='"], { env, encoding: 'utf8' });
+    assert.equal(bash.status, 0, bash.stderr);
+    assert.equal(dibEnv(env), bash.stdout.trimEnd());
+  });
+});
+
+describe('the hook environment', () => {
+  const ws = { root: '/w', tree: '/w/mnt', hooks: '/w/hooks', image: '/w/image', tmp: '/w/tmp' };
+  const env = (e: Record<string, string>) =>
+    hookEnvironment(createBuildConfig({ args: parseArgv(['busybox-minimal']), env: e, hostArch: 'amd64', builtinElements: '/k' }), ws, []);
+  it('sets DIB_PYTHON_EXEC unless the environment does, and DIB_ENV from the DIB_ variables', () => {
+    assert.equal(env({}).DIB_PYTHON_EXEC, 'python3');
+    assert.equal(env({ DIB_PYTHON_EXEC: '/opt/py/bin/python3' }).DIB_PYTHON_EXEC, '/opt/py/bin/python3');
+    assert.equal(env({ DIB_RELEASE: 'bookworm' }).DIB_ENV, 'declare -x DIB_RELEASE="bookworm"');
+  });
+});
