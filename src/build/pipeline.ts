@@ -16,7 +16,8 @@ import { acquireOutputLock } from '../outputs/index.js';
 import type { PhaseEvents } from '../phases/execute.js';
 import { materializeHooks } from '../phases/hooks-dir.js';
 import type { PhaseName } from '../phases/phases.js';
-import { currentIdentity, checkRootless } from '../sandbox/identity.js';
+import { checkEnvironment } from '../sandbox/environment.js';
+import { currentIdentity } from '../sandbox/identity.js';
 import { unmountUnder } from '../sandbox/mounts.js';
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { Build } from './build.js';
@@ -58,7 +59,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const log = opts.log;
   for (const n of config.notices) log.info(n);
   const identity = currentIdentity();
-  checkRootless(identity);
+  checkEnvironment(identity, config.hostPath);
   const plan: BuildPlan = planBuild(config);
   for (const o of plan.overrides) log.warn(`Element ${o.winner} overrides ${o.loser}`);
   log.info(`elements: ${plan.elements.map((e) => e.name).join(' ')}`);

@@ -10,7 +10,7 @@ import { execa, type ResultPromise } from 'execa';
 import { InterruptedError, KilnError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { missingCommand, tiedToKiln } from './lifeline.js';
-import { findTool } from './tools.js';
+import { findTool, toolPath } from './tools.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -175,6 +175,9 @@ export class Runner {
     const pathEnv = opts.extendEnv === false ? opts.env?.PATH : (opts.env?.PATH ?? process.env.PATH);
     const exe = cmd.includes('/') && opts.cwd ? resolve(opts.cwd, cmd) : cmd;
     if (!findTool(exe, pathEnv ?? '')) throw new KilnError(`${cmd}: command not found`, { hint: `install the package that provides ${cmd}` });
+    // the command (and the wrappers' execvp of it) searches the PATH findTool searched: sbin
+    // included, which a new user's login PATH lacks (mke2fs, sfdisk, runuser live there)
+    const env = pathEnv === undefined ? opts.env : { ...opts.env, PATH: toolPath(pathEnv) };
     this.log.debug(`$ ${formatArgv(argv)}`);
     const [bin, ...binArgs] = tiedToKiln(argv, this.privileged);
     const stdio: ('pipe' | 'inherit' | 'ignore')[] = opts.interactive
@@ -183,7 +186,7 @@ export class Runner {
     if (opts.onFd3Line) stdio.push('pipe');
     const child = execa(bin!, binArgs, {
       cwd: opts.cwd,
-      env: opts.env as Record<string, string>,
+      env: env as Record<string, string>,
       extendEnv: opts.extendEnv ?? true,
       input: opts.input,
       stdio,

@@ -10,7 +10,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { KilnError } from '../errors.js';
 import { PID_NAMESPACE_OPTIONS } from '../exec/lifeline.js';
 
 export interface Identity {
@@ -48,18 +47,6 @@ export function subordinateRange(file: '/etc/subuid' | '/etc/subgid', id: Identi
     }
   }
   return undefined;
-}
-
-export function checkRootless(id: Identity): void {
-  if (id.privileged) return;
-  for (const f of ['/etc/subuid', '/etc/subgid'] as const) {
-    const r = subordinateRange(f, id);
-    if (!r || r.count < 65535) {
-      throw new KilnError(`${id.user} has no subordinate id range of 65536 ids in ${f}`, {
-        hint: `add one, e.g. 'usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${id.user}', or run as root`,
-      });
-    }
-  }
 }
 
 /**

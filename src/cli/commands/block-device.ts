@@ -10,7 +10,8 @@ import { KilnError } from '../../errors.js';
 import { executeBlockDevice } from '../../block-device/execute.js';
 import { planSummary } from '../../block-device/summary.js';
 import { Runner } from '../../exec/runner.js';
-import { checkRootless, currentIdentity } from '../../sandbox/identity.js';
+import { checkEnvironment } from '../../sandbox/environment.js';
+import { currentIdentity } from '../../sandbox/identity.js';
 import { ConsoleLogger } from '../logging.js';
 import { commandOptions } from '../yargs-options.js';
 import { blockDeviceSettings, planFromArgs, type BlockDeviceArgs } from './plan-block-device.js';
@@ -30,10 +31,11 @@ export const createCommand: KilnCommand = {
     if (bad) throw bad;
     if (!existsSync(dirname(output))) throw new KilnError(`${dirname(output)} does not exist`, { where, hint });
     const identity = currentIdentity();
-    if (a.root !== undefined) checkRootless(identity);
+    const settings = blockDeviceSettings(a);
+    if (a.root !== undefined) checkEnvironment(identity, settings.hostPath);
     const plan = await planFromArgs(a, log);
     log.info(planSummary(plan));
-    const epoch = blockDeviceSettings(a).sourceDateEpoch;
+    const epoch = settings.sourceDateEpoch;
     await executeBlockDevice({ runner: new Runner(log), identity, log }, plan, {
       imagePath: output,
       ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}),

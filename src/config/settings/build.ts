@@ -67,7 +67,7 @@ export const BUILD = {
     type: text(),
     default: '/usr/local/bin:/usr/bin:/bin',
     group: 'build',
-    scopes: ['build'],
+    scopes: ['build', 'block-device'],
     help: 'Where host tools are looked up (/usr/local/sbin, /usr/sbin and /sbin are added); hooks get it too.',
   }),
   sourceDateEpoch: setting({

@@ -29,11 +29,14 @@ function subRange(user: string): { uid: number; start: number } {
   return { uid, start: Number(line.split(':')[1]) };
 }
 
+/** A new Debian user's login PATH (/etc/login.defs ENV_PATH): no sbin, where mke2fs and sfdisk live. */
+const LOGIN_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/games';
+
 describe('block-device create as an unprivileged user', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-bd-rootless-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes a GPT image whose filesystems hold the tree with its owners', () => {
+  it('writes a GPT image whose filesystems hold the tree with its owners (login PATH without sbin)', () => {
     const { uid, start } = subRange(USER);
     // the namespace maps 0 -> the user, N -> start + N - 1: the tree on the host uses those ids
     const shift = (id: number): number => (id === 0 ? uid : start + id - 1);
@@ -59,8 +62,10 @@ describe('block-device create as an unprivileged user', { skip }, () => {
 `,
     );
     const image = join(dir, 'disk.raw');
+    // runuser itself is in sbin: looked up with the test's PATH, the command gets the login PATH
+    const runuser = spawnSync('sh', ['-c', 'command -v runuser'], { encoding: 'utf8' }).stdout.trim();
     const r = spawnSync(
-      'runuser',
+      runuser,
       [
         '-u',
         USER,
@@ -77,7 +82,7 @@ describe('block-device create as an unprivileged user', { skip }, () => {
         image,
         '--quiet',
       ],
-      { encoding: 'utf8', cwd: dir, env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } },
+      { encoding: 'utf8', cwd: dir, env: { ...process.env, PATH: LOGIN_PATH, SOURCE_DATE_EPOCH: '1700000000' } },
     );
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.equal(r.stdout.trim(), image);
