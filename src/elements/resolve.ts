@@ -4,10 +4,11 @@
  * from the result, cycles and self-dependencies allowed. Kiln adds the chain that led to an element
  * to every error, and returns the set sorted by name so plans are stable.
  */
+import { unsupportedDistroElement } from '../distros/catalog.js';
 import { KilnError } from '../errors.js';
 import type { Element, ElementIndex } from './element.js';
 
-export type ResolveErrorKind = 'missing-element' | 'already-provided' | 'requested-is-provided' | 'missing-os';
+export type ResolveErrorKind = 'unsupported-distro' | 'missing-element' | 'already-provided' | 'requested-is-provided' | 'missing-os';
 
 export class ResolveError extends KilnError {
   constructor(
@@ -47,6 +48,11 @@ export function resolveElementSet(index: ElementIndex, requested: string[]): Res
     const el = index.elements.get(name);
     if (!el) {
       const chain = chains.get(name) ?? [];
+      // a DIB distro name Kiln has no element for is refused by name, never "not found"
+      const refused = unsupportedDistroElement(name);
+      if (refused) {
+        throw new ResolveError('unsupported-distro', `${refused.message}${chain.length ? ` (required by ${chain.join(' -> ')})` : ''}`, { hint: refused.hint });
+      }
       throw new ResolveError('missing-element', `Element '${name}' not found${chain.length ? ` (required by ${chain.join(' -> ')})` : ''}`, {
         hint: `check the name, or add the directory that holds it to ELEMENTS_PATH (searched: ${index.paths.join(':')})`,
       });
