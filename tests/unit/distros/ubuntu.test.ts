@@ -151,3 +151,28 @@ test("ubuntu-minimal resolves to Kiln's elements and bootstraps with the ubuntu 
   const ubuntu = resolveElementSet(index, ['ubuntu']).elements.map((e) => e.name);
   assert.ok(ubuntu.includes('ubuntu-minimal') && ubuntu.includes('openssh-server'));
 });
+
+test('ubuntu bootstrap with a keyring file that does not exist stops before running anything, naming DIB_APT_KEYRING', async () => {
+  const calls: string[] = [];
+  class NoRunner extends Runner {
+    override async run(cmd: string): Promise<never> {
+      calls.push(cmd);
+      throw new Error('must not run');
+    }
+  }
+  await assert.rejects(
+    distroDriver('ubuntu').bootstrap({
+      arch: 'amd64',
+      settings: readSettings({ DIB_DISTRIBUTION_MIRROR: MIRROR, DIB_APT_KEYRING: '/nonexistent/ubuntu.gpg' }, NO_FLAGS, 'bootstrap'),
+      cacheDir: '/nonexistent',
+      useCache: false,
+      offline: false,
+      target: '/nonexistent/tree',
+      runner: new NoRunner(),
+      log: silentLogger,
+      identity: currentIdentity(),
+    }),
+    (e: unknown) => e instanceof KilnError && e.where === 'DIB_APT_KEYRING' && /does not exist/.test(e.message),
+  );
+  assert.deepEqual(calls, []);
+});
