@@ -85,7 +85,7 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
   if (plan.keyring && !existsSync(plan.keyring)) {
     throw new KilnError(`${name}: the archive keyring ${plan.keyring} does not exist`, {
       where: 'DIB_APT_KEYRING',
-      hint: `set DIB_APT_KEYRING to the ${name} archive keyring (a .gpg or .asc file)${name === 'ubuntu' ? ', or install the host package ubuntu-keyring' : ''}`,
+      hint: `set DIB_APT_KEYRING to the ${name} archive keyring (a .gpg or .asc file)${name === 'ubuntu' ? ', or install a host package that ships it (ubuntu-keyring)' : ''}`,
     });
   }
   const inputs = debianCacheInputs(plan);

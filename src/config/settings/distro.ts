@@ -40,7 +40,7 @@ export const DISTRO = {
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap'],
-    defaultText: "Debian: mmdebstrap's; Ubuntu: the host's /usr/share/keyrings/ubuntu-archive-keyring.gpg (package ubuntu-keyring)",
+    defaultText: "Debian: mmdebstrap's; Ubuntu: the host's /usr/share/keyrings/ubuntu-archive-keyring.gpg",
     help: 'mmdebstrap --keyring; also copied to /etc/apt/trusted.gpg.d.',
   }),
   debootstrapExtraArgs: setting({
