@@ -80,7 +80,8 @@ export function planMmdebstrap(req: MmdebstrapRequest): string[] {
     `--variant=${p.variant}`,
     `--arch=${p.arch}`,
     `--components=${p.components.join(',')}`,
-    `--include=${p.packages.join(',')}`,
+    // mmdebstrap rejects an empty --include= (usage error)
+    ...(p.packages.length ? [`--include=${p.packages.join(',')}`] : []),
     '--aptopt=Acquire::Languages "none"',
     // keep the package lists, as DIB's tree has them from root.d on: pre-install.d hooks may
     // install before dpkg's 99-apt-get-update refreshes them (debootstrap's cleanup.d removes them)

@@ -176,3 +176,9 @@ test('ubuntu bootstrap with a keyring file that does not exist stops before runn
   );
   assert.deepEqual(calls, []);
 });
+
+test('an empty package set (a data file without packages or kernel) gives no --include= (mmdebstrap exits 2 on it)', () => {
+  const p = { ...plan({ DIB_DISTRIBUTION_MIRROR: MIRROR }), packages: [] };
+  const argv = planMmdebstrap({ plan: p, mode: 'root', output: '/o.tar.zst' });
+  assert.ok(!argv.some((a) => a.startsWith('--include')), argv.join(' '));
+});
