@@ -6,7 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { BuildConfig } from '../config/build-config.js';
+import { readSettings } from '../config/read-settings.js';
+import { type BootstrapDescription, distroDriver } from '../distros/index.js';
 import { KilnError } from '../errors.js';
+import { Runner } from '../exec/runner.js';
+import { silentLogger } from '../log.js';
+import { currentIdentity } from '../sandbox/identity.js';
 import type { Element } from '../elements/element.js';
 import { expandRequestedElements } from '../elements/expand.js';
 import { parsePackageInstalls } from '../elements/package-installs.js';
@@ -23,7 +28,7 @@ export interface BuildPlan {
   elements: Element[];
   hooks: HookPlan;
   /** the distro driver an OS element selected with its `kiln-bootstrap` file */
-  bootstrap?: { driver: string; element: string; settings: Record<string, unknown> };
+  bootstrap?: { driver: string; element: string; settings: Record<string, unknown>; plan?: BootstrapDescription | { error: string } };
   overrides: { name: string; winner: string; loser: string }[];
   /**
    * the block-device layout's frame from the build's environment, checked before the build starts
@@ -68,8 +73,32 @@ export function planBuild(config: BuildConfig): BuildPlan {
   const plan: BuildPlan = { requested, elements, hooks, overrides: index.overrides };
   if (needsDisk(config)) plan.layout = frameEarly(config, elements);
   const bootstrap = findBootstrap(elements);
-  if (bootstrap) plan.bootstrap = bootstrap;
+  if (bootstrap) plan.bootstrap = { ...bootstrap, plan: describeBootstrap(config, bootstrap.driver) };
   return plan;
+}
+
+/**
+ * What the driver would bootstrap with the build's environment (before environment.d, which may
+ * still set DIB_RELEASE or a mirror): its tool, release and package set, or why it cannot yet.
+ */
+function describeBootstrap(config: BuildConfig, driver: string): BootstrapDescription | { error: string } {
+  const d = distroDriver(driver);
+  try {
+    return d.describe({
+      arch: config.arch,
+      settings: readSettings(config.env, config.flags, 'bootstrap'),
+      cacheDir: config.cacheDir,
+      useCache: config.useCache,
+      offline: config.offline,
+      target: '',
+      runner: new Runner(),
+      log: silentLogger,
+      identity: currentIdentity(),
+    });
+  } catch (e) {
+    if (e instanceof KilnError) return { error: e.message };
+    throw e;
+  }
 }
 
 function findBootstrap(elements: Element[]): BuildPlan['bootstrap'] {

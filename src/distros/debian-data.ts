@@ -1,9 +1,10 @@
 /**
- * distros/debian.yaml: releases, aliases, architectures and the bootstrap package set, parsed
- * once into typed data, and the lookups the driver and the tests use (release -> suites,
- * ARCH -> Debian architecture and its kernel/GRUB packages).
+ * distros/<name>.yaml of the apt family (debian.yaml, ubuntu.yaml): releases, aliases,
+ * architectures and the bootstrap package set, parsed once into typed data, and the lookups the
+ * driver and the tests use (release -> suites, ARCH -> the distro's architecture and its
+ * kernel/GRUB packages).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -19,13 +20,26 @@ export interface DebianRelease {
   aliasOf?: string;
 }
 export interface DebianArch {
-  kernel: string;
+  /** null: no kernel package (a data file for a tree without a kernel) */
+  kernel: string | null;
   grubBios: string | null;
   grubEfi: string | null;
   efiTarget: string;
   serialConsole: string;
 }
 export interface DebianData {
+  /** the distro (DISTRO_NAME): debian, ubuntu */
+  name: string;
+  /** true: there is no default mirror, DIB_DISTRIBUTION_MIRROR must be set */
+  mirrorRequired: boolean;
+  /** the host keyring used when DIB_APT_KEYRING is unset (null: mmdebstrap's default) */
+  keyring: string | null;
+  /** true: <suite>-security is on the same mirror when DIB_DEBIAN_SECURITY_MIRROR is unset */
+  securityOnMirror: boolean;
+  /** the initramfs tool the distro's elements run in finalise.d */
+  initramfs: string;
+  /** GRUB's configuration file in the image and the ESP directory (EFI_BOOT_DIR) */
+  grub: { cfg: string; efiDir: string };
   defaultRelease: string;
   defaultComponents: string[];
   variant: string;
@@ -46,12 +60,19 @@ export interface ResolvedRelease {
   updatesSuite: string | null;
 }
 
-let loaded: DebianData | undefined;
+const loaded = new Map<string, DebianData>();
+
+/** The data file of an apt-family distro: <dataDir>/<name>.yaml when it exists (KILN_DISTRO_DATA_DIR), else Kiln's. */
+export function aptDataFile(name: string, dataDir?: string): string {
+  const own = dataDir ? resolve(dataDir, `${name}.yaml`) : undefined;
+  return own && existsSync(own) ? own : resolve(DISTROS_DIR, `${name}.yaml`);
+}
 
 export function loadDebianData(file = resolve(DISTROS_DIR, 'debian.yaml')): DebianData {
-  if (loaded && file === resolve(DISTROS_DIR, 'debian.yaml')) return loaded;
+  const hit = loaded.get(file);
+  if (hit) return hit;
   const data = parseDebianData(readFileSync(file, 'utf8'), file);
-  if (file === resolve(DISTROS_DIR, 'debian.yaml')) loaded = data;
+  loaded.set(file, data);
   return data;
 }
 
@@ -74,14 +95,21 @@ export function parseDebianData(text: string, where: string): DebianData {
   const architectures = new Map<string, DebianArch>();
   for (const [name, a] of Object.entries<Record<string, string | null>>(y.architectures)) {
     architectures.set(name, {
-      kernel: String(a.kernel),
+      kernel: a.kernel ?? null,
       grubBios: a.grub_bios ?? null,
       grubEfi: a.grub_efi ?? null,
       efiTarget: String(a.efi_target),
       serialConsole: String(a.serial_console),
     });
   }
+  const name = String(y.name ?? 'debian');
   return {
+    name,
+    mirrorRequired: Boolean(y.mirror_required),
+    keyring: typeof y.keyring === 'string' ? y.keyring : null,
+    securityOnMirror: Boolean(y.security_on_mirror),
+    initramfs: String(y.initramfs ?? 'initramfs-tools'),
+    grub: { cfg: String(y.grub?.cfg ?? '/boot/grub/grub.cfg'), efiDir: String(y.grub?.efi_dir ?? `EFI/${name}`) },
     defaultRelease: String(y.default_release ?? 'stable'),
     defaultComponents: (y.default_components ?? ['main']).map(String),
     variant: String(y.variant ?? 'minbase'),
@@ -96,7 +124,7 @@ export function parseDebianData(text: string, where: string): DebianData {
 export function resolveRelease(data: DebianData, release: string): ResolvedRelease {
   const r = data.releases.get(release);
   if (!r) {
-    throw new KilnError(`unknown Debian release '${release}'`, {
+    throw new KilnError(`unknown ${title(data.name)} release '${release}'`, {
       where: 'DIB_RELEASE',
       hint: `use one of ${[...data.releases.keys()].join(', ')}`,
     });
@@ -114,10 +142,14 @@ export function resolveArch(data: DebianData, arch: string): { name: string } & 
   const name = data.archAliases.get(arch) ?? arch;
   const a = data.architectures.get(name);
   if (!a) {
-    throw new KilnError(`unsupported architecture '${arch}' for Debian`, {
+    throw new KilnError(`unsupported architecture '${arch}' for ${title(data.name)}`, {
       where: 'ARCH',
       hint: `use one of ${[...data.architectures.keys()].join(', ')}`,
     });
   }
   return { name, ...a };
+}
+
+function title(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
 }

@@ -8,7 +8,8 @@ import type { BootstrapSettings } from './types.js';
 import { resolveArch, resolveRelease, type DebianData, type ResolvedRelease } from './debian-data.js';
 
 export interface DebianBootstrapPlan {
-  distro: 'debian';
+  /** debian, ubuntu (the data file's name) */
+  distro: string;
   release: ResolvedRelease;
   /** Debian architecture (amd64, arm64, i386) */
   arch: string;
@@ -49,17 +50,24 @@ export function planDebianBootstrap(data: DebianData, arch: string, s: Bootstrap
   }
   const extra = translateExtraArgs(s.debootstrapExtraArgs ?? '');
   const components = s.components?.length ? s.components : data.defaultComponents;
-  const packages = new Set([...data.packages, a.kernel, ...(data.releasePackages.get(release.codename) ?? []), ...extra.include]);
+  const packages = new Set([...data.packages, ...(a.kernel ? [a.kernel] : []), ...(data.releasePackages.get(release.codename) ?? []), ...extra.include]);
+  const mirror = s.mirror || null;
+  if (!mirror && data.mirrorRequired) {
+    throw new KilnError(`${data.name} needs a package mirror: DIB_DISTRIBUTION_MIRROR is not set`, {
+      where: 'DIB_DISTRIBUTION_MIRROR',
+      hint: `set it to the URI of a ${data.name} archive (see docs/distros/${data.name}.md); Kiln names no mirror host of its own`,
+    });
+  }
   return {
-    distro: 'debian',
+    distro: data.name,
     release,
     arch: a.name,
-    mirror: s.mirror || null,
-    securityMirror: s.securityMirror || null,
+    mirror,
+    securityMirror: s.securityMirror || (data.securityOnMirror ? mirror : null),
     components,
     variant: data.variant,
     packages: [...packages].sort(),
-    keyring: s.keyring || null,
+    keyring: s.keyring || data.keyring,
     extraArgs: extra.args,
   };
 }
@@ -72,7 +80,8 @@ export function planMmdebstrap(req: MmdebstrapRequest): string[] {
     `--variant=${p.variant}`,
     `--arch=${p.arch}`,
     `--components=${p.components.join(',')}`,
-    `--include=${p.packages.join(',')}`,
+    // mmdebstrap rejects an empty --include= (usage error)
+    ...(p.packages.length ? [`--include=${p.packages.join(',')}`] : []),
     '--aptopt=Acquire::Languages "none"',
     // keep the package lists, as DIB's tree has them from root.d on: pre-install.d hooks may
     // install before dpkg's 99-apt-get-update refreshes them (debootstrap's cleanup.d removes them)

@@ -1,7 +1,8 @@
 /**
- * The Debian distro driver: bootstrap with mmdebstrap into a zstd tarball (content-addressed
- * cache), then unpack it into the target as root of the tree. Planning is in debian-plan.ts;
- * this file only looks up the cache, runs mmdebstrap and tar.
+ * The apt-family distro drivers (debian, ubuntu): bootstrap with mmdebstrap into a zstd tarball
+ * (content-addressed cache), then unpack it into the target as root of the tree. The distro's
+ * data is distros/<name>.yaml; planning is in debian-plan.ts; this file only looks up the cache,
+ * runs mmdebstrap and tar.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPat
 import { asCleanup } from '../exec/runner.js';
 import { asTreeRoot, type Identity } from '../sandbox/identity.js';
 import { checkCachedBootstrap, unpackCachedBootstrap } from './cached-bootstrap.js';
-import { loadDebianData } from './debian-data.js';
+import { aptDataFile, loadDebianData } from './debian-data.js';
 import { hostAptConfig, mmdebstrapHostAptArgs } from './host-apt.js';
 import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan } from './debian-plan.js';
 import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
@@ -19,23 +20,49 @@ import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
 /** Bump when the bootstrap's content changes for the same inputs (hooks, options). */
 export const DEBIAN_DRIVER_VERSION = 'debian-2';
 
-export const debianDriver: DistroDriver = {
-  name: 'debian',
-  tools(req) {
-    const need: ToolNeed[] = [
-      { tool: 'mmdebstrap', why: 'bootstraps the Debian root tree' },
-      { tool: 'setsid', why: 'runs mmdebstrap in its own process group (util-linux)' },
-      { tool: 'unshare', why: 'mount and pid namespaces for mmdebstrap; a user namespace when unprivileged (util-linux)' },
-      { tool: 'tar', why: 'unpacks the bootstrap tarball into the tree' },
-      { tool: 'zstd', why: 'the bootstrap tarball is zstd-compressed' },
-    ];
-    if (!req.identity.privileged) {
-      need.push({ tool: 'newuidmap', why: 'mmdebstrap --mode=unshare maps the subordinate ids (package uidmap)' });
-    }
-    return need;
-  },
-  bootstrap: bootstrapDebian,
-};
+/** The driver of one apt-family distro; its data is distros/<name>.yaml (or KILN_DISTRO_DATA_DIR/<name>.yaml). */
+export function aptDriver(name: string): DistroDriver {
+  return {
+    name,
+    family: 'apt',
+    tools: aptTools,
+    describe: (req) => {
+      const plan = planFor(name, req);
+      return {
+        driver: name,
+        family: 'apt',
+        tool: 'mmdebstrap',
+        release: plan.release.suite,
+        arch: plan.arch,
+        components: plan.components,
+        variant: plan.variant,
+        packages: plan.packages,
+      };
+    },
+    bootstrap: (req) => bootstrapApt(name, req),
+  };
+}
+
+export const debianDriver: DistroDriver = aptDriver('debian');
+export const ubuntuDriver: DistroDriver = aptDriver('ubuntu');
+
+function planFor(name: string, req: BootstrapRequest): DebianBootstrapPlan {
+  return planDebianBootstrap(loadDebianData(aptDataFile(name, req.settings.distroDataDir || undefined)), req.arch, req.settings);
+}
+
+function aptTools(req: BootstrapRequest): ToolNeed[] {
+  const need: ToolNeed[] = [
+    { tool: 'mmdebstrap', why: 'bootstraps the root tree (apt family)' },
+    { tool: 'setsid', why: 'runs mmdebstrap in its own process group (util-linux)' },
+    { tool: 'unshare', why: 'mount and pid namespaces for mmdebstrap; a user namespace when unprivileged (util-linux)' },
+    { tool: 'tar', why: 'unpacks the bootstrap tarball into the tree' },
+    { tool: 'zstd', why: 'the bootstrap tarball is zstd-compressed' },
+  ];
+  if (!req.identity.privileged) {
+    need.push({ tool: 'newuidmap', why: 'mmdebstrap --mode=unshare maps the subordinate ids (package uidmap)' });
+  }
+  return need;
+}
 
 export function debianCacheInputs(plan: DebianBootstrapPlan): CacheInputs {
   return {
@@ -53,11 +80,17 @@ export function debianCacheInputs(plan: DebianBootstrapPlan): CacheInputs {
   };
 }
 
-async function bootstrapDebian(req: BootstrapRequest): Promise<void> {
-  const plan = planDebianBootstrap(loadDebianData(), req.arch, req.settings);
+async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> {
+  const plan = planFor(name, req);
+  if (plan.keyring && !existsSync(plan.keyring)) {
+    throw new KilnError(`${name}: the archive keyring ${plan.keyring} does not exist`, {
+      where: 'DIB_APT_KEYRING',
+      hint: `set DIB_APT_KEYRING to the ${name} archive keyring (a .gpg or .asc file)${name === 'ubuntu' ? ', or install a host package that ships it (ubuntu-keyring)' : ''}`,
+    });
+  }
   const inputs = debianCacheInputs(plan);
   const key = cacheKey(inputs);
-  const what = `debian ${plan.release.suite} ${plan.arch}`;
+  const what = `${plan.distro} ${plan.release.suite} ${plan.arch}`;
   if (req.useCache) {
     const hit = usableEntry(req, lookupBootstrap(req.cacheDir, key));
     if (hit && (await checkCachedBootstrap(req, hit, what))) {

@@ -1,9 +1,9 @@
 /** Distro drivers by name (the `driver:` of an OS element's kiln-bootstrap file). */
 import { KilnError } from '../errors.js';
-import { debianDriver } from './debian.js';
+import { debianDriver, ubuntuDriver } from './debian.js';
 import type { DistroDriver } from './types.js';
 
-const DRIVERS: Record<string, DistroDriver> = { debian: debianDriver };
+const DRIVERS: Record<string, DistroDriver> = { debian: debianDriver, ubuntu: ubuntuDriver };
 
 export function distroDriver(name: string): DistroDriver {
   const d = DRIVERS[name];
@@ -17,4 +17,5 @@ export function distroDriverNames(): string[] {
   return Object.keys(DRIVERS).sort();
 }
 
-export type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
+export type { BootstrapDescription, BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
+export { DIB_DISTRO_ELEMENTS, KILN_DISTRO_ELEMENTS, unsupportedDistroElement } from './catalog.js';

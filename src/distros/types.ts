@@ -35,8 +35,24 @@ export interface ToolNeed {
   why: string;
 }
 
+/** What `kiln plan` shows of a bootstrap: the driver, its tool and the package set it installs. */
+export interface BootstrapDescription {
+  driver: string;
+  family: DistroFamily;
+  tool: string;
+  release: string;
+  arch: string;
+  packages: string[];
+  [more: string]: unknown;
+}
+
+export type DistroFamily = 'apt' | 'rpm';
+
 export interface DistroDriver {
   name: string;
+  family: DistroFamily;
   tools(req: BootstrapRequest): ToolNeed[];
+  /** pure: the plan the settings give (throws the KilnError bootstrap() would for bad settings) */
+  describe(req: BootstrapRequest): BootstrapDescription;
   bootstrap(req: BootstrapRequest): Promise<void>;
 }

@@ -4,11 +4,12 @@
  * from the result, cycles and self-dependencies allowed. Kiln adds the chain that led to an element
  * to every error, and returns the set sorted by name so plans are stable.
  */
+import { unsupportedDistroElement } from '../distros/catalog.js';
 import { KilnError } from '../errors.js';
 import type { Element, ElementIndex } from './element.js';
 import { didYouMean } from './suggest.js';
 
-export type ResolveErrorKind = 'missing-element' | 'already-provided' | 'requested-is-provided' | 'missing-os';
+export type ResolveErrorKind = 'unsupported-distro' | 'missing-element' | 'already-provided' | 'requested-is-provided' | 'missing-os';
 
 export class ResolveError extends KilnError {
   constructor(
@@ -48,6 +49,11 @@ export function resolveElementSet(index: ElementIndex, requested: string[]): Res
     const el = index.elements.get(name);
     if (!el) {
       const chain = chains.get(name) ?? [];
+      // a DIB distro name Kiln has no element for is refused by name, never "not found"
+      const refused = unsupportedDistroElement(name);
+      if (refused) {
+        throw new ResolveError('unsupported-distro', `${refused.message}${chain.length ? ` (required by ${chain.join(' -> ')})` : ''}`, { hint: refused.hint });
+      }
       throw new ResolveError(
         'missing-element',
         `Element '${name}' not found${chain.length ? ` (required by ${chain.join(' -> ')})` : ''}${didYouMean(name, index.elements.keys())}`,

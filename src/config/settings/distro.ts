@@ -1,4 +1,4 @@
-/** The Debian driver's variables (docs/debian.md) and the ones its elements' hooks read. */
+/** The distro drivers' variables (docs/debian.md, docs/distros/*.md) and the ones their elements' hooks read. */
 import { decimal, list, text } from '../values.js';
 import { setting } from './types.js';
 
@@ -16,14 +16,15 @@ export const DISTRO = {
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap'],
-    defaultText: "mmdebstrap's (the host's apt configuration)",
-    help: 'The package mirror: deb MIRROR SUITE COMPONENTS, and SUITE-updates when the release has it.',
+    defaultText: "Debian: mmdebstrap's (the host's apt configuration); Ubuntu: none, it must be set",
+    help: 'The package mirror. apt family: deb MIRROR SUITE COMPONENTS, and SUITE-updates when the release has it (Ubuntu: also SUITE-security).',
   }),
   securityMirror: setting({
     env: ['DIB_DEBIAN_SECURITY_MIRROR'],
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap'],
+    defaultText: 'Ubuntu: the mirror; Debian: none',
     help: 'With a mirror: deb SECMIRROR RELEASE-security COMPONENTS, when the release has a security suite.',
   }),
   components: setting({
@@ -31,7 +32,7 @@ export const DISTRO = {
     type: list(/[,\s]+/),
     group: 'distro',
     scopes: ['bootstrap'],
-    defaultText: 'main',
+    defaultText: 'debian: main; ubuntu: main,universe',
     help: 'Archive components, comma-separated (mmdebstrap --components).',
   }),
   keyring: setting({
@@ -39,6 +40,7 @@ export const DISTRO = {
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap'],
+    defaultText: "Debian: mmdebstrap's; Ubuntu: the host's /usr/share/keyrings/ubuntu-archive-keyring.gpg",
     help: 'mmdebstrap --keyring; also copied to /etc/apt/trusted.gpg.d.',
   }),
   debootstrapExtraArgs: setting({
@@ -63,6 +65,14 @@ export const DISTRO = {
     scopes: ['bootstrap'],
     kiln: true,
     help: 'A cached bootstrap older than this many days is rebuilt (it misses security updates), unless offline.',
+  }),
+  distroDataDir: setting({
+    env: ['KILN_DISTRO_DATA_DIR'],
+    type: text({ trim: true }),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    kiln: true,
+    help: "A directory of distro data files (NAME.yaml, the format of Kiln's distros/*.yaml) used instead of Kiln's own for the distros it has a file for.",
   }),
   aptSourcesConf: setting({
     env: ['DIB_APT_SOURCES_CONF'],
