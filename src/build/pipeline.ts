@@ -66,7 +66,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
 
   const runner = new Runner(log);
   const steps: Step[] = buildSteps(config, plan);
-  await preflight(config, plan, steps, runner);
+  await preflight(config, plan, steps, runner, log);
   // what builds that were killed left in the cache (their temporary tarballs)
   for (const n of removeDeadTemps(config.cacheDir)) log.info(`cache: removed ${n}, left by a build that was killed`);
 

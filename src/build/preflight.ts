@@ -4,11 +4,17 @@
  * build (the places it writes to, the output names, --qemu-img-options), reported together.
  */
 import { join } from 'node:path';
+import { ensureEmulation } from '../arch/emulation.js';
+import { hostArchInfo, resolveArch } from '../arch/index.js';
 import type { BuildConfig } from '../config/build-config.js';
+import { readSettings } from '../config/read-settings.js';
+import { distroDriver } from '../distros/index.js';
 import { KilnError, throwIfProblems, ValidationErrors } from '../errors.js';
 import { Runner } from '../exec/runner.js';
 import { findTool } from '../exec/tools.js';
+import { type Logger, silentLogger } from '../log.js';
 import { checkOutputRequest, checkQemuImgOptions, planOutputs } from '../outputs/index.js';
+import { currentIdentity } from '../sandbox/identity.js';
 import { checkDirectoryTarget } from './path-checks.js';
 import { needsDisk, type BuildPlan } from './plan.js';
 import type { Step, ToolNeed } from './step.js';
@@ -31,7 +37,8 @@ export function requiredTools(config: BuildConfig, plan: BuildPlan, steps: Step[
   return [...baseTools(), ...steps.flatMap((s) => s.needs(config, plan))];
 }
 
-export async function preflight(config: BuildConfig, plan: BuildPlan, steps: Step[], runner: Runner = new Runner()): Promise<void> {
+export async function preflight(config: BuildConfig, plan: BuildPlan, steps: Step[], runner: Runner = new Runner(), log: Logger = silentLogger): Promise<void> {
+  checkArchitecture(config, plan, log);
   const missing = new Map<string, string[]>();
   for (const { tool, why } of requiredTools(config, plan, steps)) {
     if (findTool(tool, config.hostPath)) continue;
@@ -42,6 +49,35 @@ export async function preflight(config: BuildConfig, plan: BuildPlan, steps: Ste
     throw new KilnError(`missing host tools:\n${lines}`, { hint: 'run scripts/setup, or install the packages that provide them' });
   }
   throwIfProblems('the build cannot start', await checkInputs(config, plan, runner));
+}
+
+/**
+ * The target architecture, before anything else: the distro must have it, and a foreign one needs
+ * qemu-user through binfmt_misc for every in-tree step (registered here as root when it can be).
+ */
+export function checkArchitecture(config: BuildConfig, plan: BuildPlan, log: Logger, host = hostArchInfo()): void {
+  const target = resolveArch(config.arch);
+  if (plan.bootstrap) {
+    const driver = distroDriver(plan.bootstrap.driver);
+    const have = driver.architectures({ settings: readSettings(config.env, config.flags, 'bootstrap') });
+    if (!have.includes(target.name)) {
+      throw new KilnError(`${plan.bootstrap.element} cannot build ${target.name} images`, {
+        where: `ARCH=${config.arch}`,
+        hint: `Kiln builds ${plan.bootstrap.driver} for ${have.join(', ')}`,
+      });
+    }
+  }
+  if (!host) {
+    log.warn(`the host architecture (${process.arch}) is not in Kiln's table: building ${target.name} as if it ran natively`);
+    return;
+  }
+  const done = ensureEmulation(target, {
+    host,
+    binfmtDir: config.binfmtDir,
+    binfmtDataDir: config.binfmtDataDir,
+    canRegister: currentIdentity().privileged,
+  });
+  if (done) log.info(done);
 }
 
 /** The problems a build would meet only after its hooks have run, found now. */

@@ -17,7 +17,11 @@ export interface BuildConfig {
   elements: string[];
   /** the command line's flags, for the stages that read settings from the hooks' environment */
   flags: FlagValues;
+  /** the target architecture's canonical (Debian) name; hooks see it as ARCH */
   arch: string;
+  /** binfmt_misc and qemu-user-static's handler data, for a foreign-architecture build */
+  binfmtDir: string;
+  binfmtDataDir: string;
   imageName: string;
   /** directory the outputs go to (from -o) */
   outDir: string;
@@ -109,6 +113,8 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     elements: args.positionals.flatMap((p) => p.split(/[ \t\n]+/).filter((w) => w !== '')),
     flags: args,
     arch: s.arch,
+    binfmtDir: s.binfmtDir,
+    binfmtDataDir: s.binfmtDataDir,
     imageName: outPath.slice(outPath.lastIndexOf('/') + 1),
     outDir: outPath.slice(0, outPath.lastIndexOf('/')) || '/',
     imageTypes,

@@ -4,6 +4,7 @@
  * (read-settings.ts) adds which flag or variable it was. Sizes become `Bytes` right here.
  */
 import { parseAbsSize } from '../block-device/common/sizes.js';
+import { archNames, findArch } from '../arch/index.js';
 import { KilnError } from '../errors.js';
 import { bytes, bytesOf, GiB, type Bytes } from '../units.js';
 import { resolve } from 'node:path';
@@ -127,6 +128,19 @@ export const path: ValueType<string> = { doc: 'a path', yargs: 'string', parse: 
 /** Text, taken as given (`trim`: without surrounding white space). */
 export function text(opts: { trim?: boolean } = {}): ValueType<string> {
   return { doc: 'text', yargs: 'string', parse: (t) => (opts.trim ? t.trim() : t) };
+}
+
+/** An architecture name or alias (the arch table), as its canonical (Debian) name. */
+export function archName(): ValueType<string> {
+  return {
+    doc: 'an architecture',
+    yargs: 'string',
+    parse(text) {
+      const a = findArch(text);
+      if (!a) throw bad(text, 'a known architecture', `use one of ${archNames()}`);
+      return a.name;
+    },
+  };
 }
 
 /** A list: split on `separator`, items trimmed, empty items dropped. */

@@ -26,6 +26,7 @@ export function aptDriver(name: string): DistroDriver {
     name,
     family: 'apt',
     tools: aptTools,
+    architectures: (req) => [...loadDebianData(aptDataFile(name, req.settings.distroDataDir || undefined)).architectures.keys()],
     describe: (req) => {
       const plan = planFor(name, req);
       return {

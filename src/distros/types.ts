@@ -52,6 +52,8 @@ export interface DistroDriver {
   name: string;
   family: DistroFamily;
   tools(req: BootstrapRequest): ToolNeed[];
+  /** the architectures (canonical names) this distro's data has */
+  architectures(req: Pick<BootstrapRequest, 'settings'>): string[];
   /** pure: the plan the settings give (throws the KilnError bootstrap() would for bad settings) */
   describe(req: BootstrapRequest): BootstrapDescription;
   bootstrap(req: BootstrapRequest): Promise<void>;

@@ -2,6 +2,7 @@
  * Container image metadata shared by the docker and oci outputs: the reference NAME:TAG, the
  * Go architecture name, and the image config (OCI image-spec config.md; docker reads the same).
  */
+import { findArch } from '../arch/index.js';
 import { KilnError } from '../errors.js';
 
 export interface ImageRef {
@@ -31,31 +32,9 @@ export function ociRefName(req: { dockerTarget?: string; imageName: string }): s
   return req.dockerTarget ?? `${req.imageName.toLowerCase()}:latest`;
 }
 
-/** dpkg/uname architecture -> GOARCH (and variant), as image configs name them. */
+/** dpkg/uname architecture -> GOARCH (and variant), as image configs name them (the arch table). */
 export function goArch(arch: string): { architecture: string; variant?: string } {
-  switch (arch) {
-    case 'amd64':
-    case 'x86_64':
-      return { architecture: 'amd64' };
-    case 'arm64':
-    case 'aarch64':
-      return { architecture: 'arm64', variant: 'v8' };
-    case 'armhf':
-    case 'armv7l':
-      return { architecture: 'arm', variant: 'v7' };
-    case 'i386':
-    case 'i686':
-      return { architecture: '386' };
-    case 'ppc64el':
-    case 'ppc64le':
-      return { architecture: 'ppc64le' };
-    case 's390x':
-      return { architecture: 's390x' };
-    case 'riscv64':
-      return { architecture: 'riscv64' };
-    default:
-      return { architecture: arch };
-  }
+  return findArch(arch)?.oci ?? { architecture: arch };
 }
 
 export function isoTime(epoch: number): string {

@@ -2,15 +2,14 @@
  * DIB's bootloader variables (the bootloader element's README). Kiln writes grub.cfg from the
  * host, reading them from the hooks' environment, as the element's finalise.d reads them in DIB.
  */
+import { findArch } from '../../arch/index.js';
 import { DEFAULT_CMDLINE } from '../../bootloader/grub-cfg.js';
 import { bool, integer, oneOf, text } from '../values.js';
 import { setting } from './types.js';
 
-/** DIB's default serial console per architecture (bootloader/finalise.d/50-bootloader). */
+/** DIB's default serial console per architecture (bootloader/finalise.d/50-bootloader), from the arch table. */
 export function serialConsoleFor(arch: string): string {
-  if (arch === 'arm64' || arch === 'aarch64') return 'ttyAMA0,115200';
-  if (arch.startsWith('ppc') || arch === 'powerpc') return 'hvc0';
-  return 'ttyS0,115200';
+  return findArch(arch)?.serialConsole ?? 'ttyS0,115200';
 }
 
 export const BOOTLOADER = {

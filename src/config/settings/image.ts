@@ -1,5 +1,5 @@
 /** What goes into the image: architecture, elements, size and root filesystem. */
-import { decimal, gibSize, integer, list, oneOf, text, bool } from '../values.js';
+import { archName, decimal, gibSize, integer, list, oneOf, text, bool } from '../values.js';
 import { setting } from './types.js';
 
 export const IMAGE = {
@@ -8,7 +8,7 @@ export const IMAGE = {
     arg: 'value',
     argName: 'ARCH',
     env: ['ARCH'],
-    type: text(),
+    type: archName(),
     group: 'image',
     scopes: ['build'],
     default: (ctx) => {
@@ -16,7 +16,25 @@ export const IMAGE = {
       return ctx.hostArch;
     },
     defaultText: 'the host architecture (dpkg --print-architecture)',
-    help: 'Target architecture: amd64, arm64, i386, armhf, ...',
+    help: 'Target architecture: amd64 (x86_64), arm64 (aarch64), i386 (i686), armhf, ppc64el, s390x; hooks see its Debian name.',
+  }),
+  binfmtDir: setting({
+    env: ['KILN_BINFMT_DIR'],
+    type: text({ trim: true }),
+    default: '/proc/sys/fs/binfmt_misc',
+    group: 'image',
+    scopes: ['build'],
+    kiln: true,
+    help: 'Where binfmt_misc is mounted: a foreign-architecture build checks (and, as root, registers) its qemu-user handler there.',
+  }),
+  binfmtDataDir: setting({
+    env: ['KILN_BINFMT_DATA_DIR'],
+    type: text({ trim: true }),
+    default: '/usr/share/binfmts',
+    group: 'image',
+    scopes: ['build'],
+    kiln: true,
+    help: "Where qemu-user-static's binfmt handler descriptions are (update-binfmts' format), for registering a missing handler as root.",
   }),
   skipBase: setting({ short: 'n', arg: 'none', type: bool('one'), default: false, group: 'image', scopes: ['build'], help: "Do not add the 'base' element." }),
   packages: setting({
