@@ -24,8 +24,10 @@ export interface ArchInfo {
   grub: { bios?: string; efi?: string };
   /** the removable-media name of the EFI loader (\EFI\BOOT\BOOT<x>.EFI) */
   efiBootFile?: string;
-  /** qemu-system for `kiln boot-test`, with its machine type; undefined when it cannot boot here */
+  /** qemu-system for `kiln boot-test`, with its machine type and, under TCG, its CPU; undefined when it cannot boot here */
   qemu?: { system: string; machine: string; cpu?: string; console: string };
+  /** UEFI firmware for the boot test: code (read-only) and the variable store copied per boot */
+  uefiFirmware?: { code: string; vars: string; package: string };
   /** the serial console DIB's bootloader element defaults to */
   serialConsole: string;
 }
@@ -42,6 +44,7 @@ const TABLE: readonly ArchInfo[] = [
     grub: { bios: 'i386-pc', efi: 'x86_64-efi' },
     efiBootFile: 'BOOTX64.EFI',
     qemu: { system: 'qemu-system-x86_64', machine: 'q35', console: 'ttyS0' },
+    uefiFirmware: { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd', package: 'ovmf' },
     serialConsole: 'ttyS0,115200',
   },
   {
@@ -55,6 +58,7 @@ const TABLE: readonly ArchInfo[] = [
     grub: { efi: 'arm64-efi' },
     efiBootFile: 'BOOTAA64.EFI',
     qemu: { system: 'qemu-system-aarch64', machine: 'virt', cpu: 'max', console: 'ttyAMA0' },
+    uefiFirmware: { code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars: '/usr/share/AAVMF/AAVMF_VARS.fd', package: 'qemu-efi-aarch64' },
     serialConsole: 'ttyAMA0,115200',
   },
   {
@@ -67,7 +71,7 @@ const TABLE: readonly ArchInfo[] = [
     qemuCpu: 'i386',
     grub: { bios: 'i386-pc', efi: 'i386-efi' },
     efiBootFile: 'BOOTIA32.EFI',
-    qemu: { system: 'qemu-system-i386', machine: 'pc', console: 'ttyS0' },
+    qemu: { system: 'qemu-system-i386', machine: 'q35', console: 'ttyS0' },
     serialConsole: 'ttyS0,115200',
   },
   {

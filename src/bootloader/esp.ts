@@ -1,7 +1,8 @@
 /**
  * GRUB for UEFI: a file copy onto the ESP with mtools at a byte offset (`-i image@@offset`), no
- * mount. \EFI\BOOT\BOOTX64.EFI is the removable-media fallback path, so no NVRAM entry is needed;
- * \EFI\debian\grubx64.efi is where Debian's grub-install puts it.
+ * mount. \EFI\BOOT\BOOT<arch>.EFI (BOOTX64, BOOTAA64, BOOTIA32) is the removable-media fallback
+ * path, so no NVRAM entry is needed; \EFI\debian\grub<arch>.efi is where Debian's grub-install
+ * puts it.
  * mcopy without -m: -m would copy the host file's mtime into the image (not reproducible).
  */
 import type { Runner } from '../exec/runner.js';
@@ -11,7 +12,13 @@ export interface EspLocation {
   offsetBytes: number;
 }
 
-export const ESP_PATHS = ['::/EFI/BOOT/BOOTX64.EFI', '::/EFI/debian/grubx64.efi'] as const;
+/** Where the loader goes on the ESP, for the removable-media name of the arch (BOOTX64.EFI...). */
+export function espPaths(bootFile = 'BOOTX64.EFI'): string[] {
+  const suffix = bootFile.replace(/^BOOT|\.EFI$/gi, '').toLowerCase();
+  return [`::/EFI/BOOT/${bootFile}`, `::/EFI/debian/grub${suffix}.efi`];
+}
+
+export const ESP_PATHS = espPaths('BOOTX64.EFI');
 
 function mtoolsEnv(epoch: number): Record<string, string> {
   // MTOOLS_SKIP_CHECK: the FAT may be sized by us, not by a floppy geometry mtools expects.
@@ -28,12 +35,12 @@ async function makeDirs(runner: Runner, at: string, dirs: string[], env: Record<
   }
 }
 
-/** Copy the EFI binary to each path of ESP_PATHS (overwriting). */
-export async function writeEspFiles(runner: Runner, esp: EspLocation, efiFile: string, epoch: number): Promise<void> {
+/** Copy the EFI binary to each path of espPaths(bootFile) (overwriting). */
+export async function writeEspFiles(runner: Runner, esp: EspLocation, efiFile: string, epoch: number, bootFile = 'BOOTX64.EFI'): Promise<void> {
   const env = mtoolsEnv(epoch);
   const at = `${esp.image}@@${esp.offsetBytes}`;
   await makeDirs(runner, at, ['EFI', 'EFI/BOOT', 'EFI/debian'], env);
-  for (const dest of ESP_PATHS) {
+  for (const dest of espPaths(bootFile)) {
     await runner.run('mcopy', ['-o', '-i', at, efiFile, dest], { env, context: `copy GRUB to ${dest} on the ESP` });
   }
 }

@@ -11,9 +11,9 @@ import type { Logger } from '../log.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
 import { Tree } from '../tree/fs.js';
 
-export type GrubPlatform = 'i386-pc' | 'x86_64-efi';
+export type GrubPlatform = 'i386-pc' | 'x86_64-efi' | 'i386-efi' | 'arm64-efi';
 
-/** Modules for both platforms: partition tables, file systems, LVM, and what grub.cfg uses. */
+/** Modules for every platform: partition tables, file systems, LVM, and what grub.cfg uses. */
 export const COMMON_MODULES = [
   'part_msdos',
   'part_gpt',
@@ -45,7 +45,22 @@ export const COMMON_MODULES = [
 const PLATFORM_MODULES: Record<GrubPlatform, readonly string[]> = {
   'i386-pc': ['biosdisk'],
   'x86_64-efi': ['efi_gop', 'efi_uga'],
+  'i386-efi': ['efi_gop', 'efi_uga'],
+  'arm64-efi': ['efi_gop'],
 };
+
+/** The Debian package with a platform's modules (/usr/lib/grub/<platform>), for hints. */
+export const GRUB_MODULE_PACKAGE: Record<GrubPlatform, string> = {
+  'i386-pc': 'grub-pc-bin',
+  'x86_64-efi': 'grub-efi-amd64-bin',
+  'i386-efi': 'grub-efi-ia32-bin',
+  'arm64-efi': 'grub-efi-arm64-bin',
+};
+
+/** Whether Kiln can write GRUB for this platform name (the arch table may name others). */
+export function isGrubPlatform(p: string | undefined): p is GrubPlatform {
+  return p !== undefined && p in PLATFORM_MODULES;
+}
 
 export function grubModules(platform: GrubPlatform): string[] {
   return [...PLATFORM_MODULES[platform], ...COMMON_MODULES];
@@ -124,7 +139,7 @@ export async function runGrubMkimage(
   }
 }
 
-/** The image for the disk: core.img for i386-pc, BOOTX64.EFI for x86_64-efi. */
+/** The image for the disk: core.img for i386-pc, the EFI loader (BOOTX64.EFI, BOOTAA64.EFI, BOOTIA32.EFI) for the EFI platforms. */
 export function buildGrubImage(ctx: { runner: Runner; log: Logger }, req: GrubImageRequest): Promise<Buffer> {
   return runGrubMkimage(ctx, {
     platform: req.platform,

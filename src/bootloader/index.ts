@@ -1,20 +1,24 @@
 /**
  * Install GRUB into a disk image file without a device: BIOS = boot.img and core.img patched and
- * written as bytes (what grub-bios-setup does); EFI = BOOTX64.EFI copied onto the ESP with mtools.
+ * written as bytes (what grub-bios-setup does); EFI = the arch's loader (BOOTX64.EFI, BOOTAA64.EFI,
+ * BOOTIA32.EFI) copied onto the ESP with mtools. Which platforms an arch has is the arch table's.
  * grub-install is not used: it wants a block device and /boot/grub in a mounted filesystem.
  * grub.cfg is written into the tree before assembly (see grub-cfg.ts).
  */
 import { open, readFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { ArchInfo } from '../arch/index.js';
 import { KilnError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
 import { checkCoreFits, patchBootImg, patchCoreImg, planEmbedArea, SECTOR } from './grub-bios.js';
-import { buildGrubImage, copyTreeGrubDir, resolveGrubDir, type GrubPlatform } from './grub-image.js';
-import { writeEspFiles } from './esp.js';
+import { buildGrubImage, copyTreeGrubDir, GRUB_MODULE_PACKAGE, isGrubPlatform, resolveGrubDir, type GrubPlatform } from './grub-image.js';
+import { espPaths, writeEspFiles } from './esp.js';
 
 export interface BootTarget {
+  /** the image's architecture: its GRUB platforms and EFI loader name */
+  arch: ArchInfo;
   image: string;
   sectorSize: number;
   label: 'mbr' | 'gpt' | 'none';
@@ -47,7 +51,7 @@ async function withGrubDir<T>(ctx: BootloaderContext, t: BootTarget, platform: G
   const found = resolveGrubDir(t.treeDir, platform);
   if (!found) {
     throw new KilnError(`no GRUB ${platform} modules in the tree (usr/lib/grub/${platform}) or on the host`, {
-      hint: platform === 'i386-pc' ? 'install grub-pc-bin on the host or in the image' : 'install grub-efi-amd64-bin on the host or in the image',
+      hint: `install ${GRUB_MODULE_PACKAGE[platform]} in the image (the bootloader element does) or on the host`,
     });
   }
   ctx.log.info(`GRUB ${platform}: modules from the ${found.from === 'tree' ? 'image' : 'HOST (the image has none)'}: ${found.dir}`);
@@ -69,7 +73,11 @@ function imageRequest(t: BootTarget, platform: GrubPlatform, grubDir: string) {
   return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined, tmpDir: tmpDirOf(t) };
 }
 
+const BOOT_HINT =
+  'Kiln writes GRUB for amd64 (BIOS and UEFI), i386 (BIOS and UEFI) and arm64 (UEFI); build a tar, docker or oci output for other architectures';
+
 async function installBios(ctx: BootloaderContext, t: BootTarget): Promise<void> {
+  if (t.arch.grub.bios !== 'i386-pc') throw new KilnError(`BIOS boot is not possible on ${t.arch.name}`, { hint: 'use block-device-efi (a GPT with an ESP)' });
   const area = planEmbedArea(t);
   const [core, bootImg] = await withGrubDir(
     ctx,
@@ -100,16 +108,20 @@ async function installEfi(ctx: BootloaderContext, t: BootTarget): Promise<void> 
       hint: "add a vfat partition with type 'EF00' mounted at /boot/efi to the block-device layout",
     });
   }
-  const efi = await withGrubDir(ctx, t, 'x86_64-efi', (grubDir) => buildGrubImage(ctx, imageRequest(t, 'x86_64-efi', grubDir)));
+  const platform = t.arch.grub.efi;
+  const bootFile = t.arch.efiBootFile;
+  if (!isGrubPlatform(platform) || !bootFile) throw new KilnError(`Kiln has no UEFI bootloader for ${t.arch.name}`, { hint: BOOT_HINT });
+  const efi = await withGrubDir(ctx, t, platform, (grubDir) => buildGrubImage(ctx, imageRequest(t, platform, grubDir)));
   const tmp = await mkdtemp(join(tmpDirOf(t), '.kiln-efi-'));
   try {
-    const file = join(tmp, 'BOOTX64.EFI');
+    const file = join(tmp, bootFile);
     await writeFile(file, efi);
-    await writeEspFiles(ctx.runner, { image: t.image, offsetBytes: t.esp.offsetBytes }, file, t.epoch ?? FAT_EPOCH);
+    await writeEspFiles(ctx.runner, { image: t.image, offsetBytes: t.esp.offsetBytes }, file, t.epoch ?? FAT_EPOCH, bootFile);
   } finally {
     removeScratchDir(tmp);
   }
-  ctx.log.info(`GRUB EFI: \\EFI\\BOOT\\BOOTX64.EFI and \\EFI\\debian\\grubx64.efi (${efi.length} bytes) on the ESP at byte ${t.esp.offsetBytes}`);
+  const paths = espPaths(bootFile).map((p) => p.slice(2).replace(/\//g, '\\'));
+  ctx.log.info(`GRUB ${platform}: ${paths.join(' and ')} (${efi.length} bytes) on the ESP at byte ${t.esp.offsetBytes}`);
 }
 
 export async function installBootloader(ctx: BootloaderContext, t: BootTarget, mode: BootMode): Promise<void> {

@@ -6,6 +6,7 @@ import type { BlockDevicePlan } from '../block-device/index.js';
 import { planBootInfo } from '../block-device/boot-info.js';
 import { installBootloader, writeGrubCfg, type BootMode, type BootTarget, type WriteGrubCfgOptions } from '../bootloader/index.js';
 import type { SettingValues } from '../config/read-settings.js';
+import { resolveArch } from '../arch/index.js';
 import { KilnError } from '../errors.js';
 import type { Build } from './build.js';
 import { hookViewSettings } from './environment-d.js';
@@ -34,21 +35,24 @@ export function grubOptions(s: BootloaderSettings): Omit<WriteGrubCfgOptions, 'r
 }
 
 /** Where the boot pieces are, from the block-device plan. */
-export function bootTargetOf(plan: BlockDevicePlan, image: string, treeDir: string, epoch: number): BootTarget {
+export function bootTargetOf(plan: BlockDevicePlan, image: string, treeDir: string, epoch: number, arch: string): BootTarget {
   const info = planBootInfo(plan);
   if (!info.rootFsUuid) throw new KilnError('the block-device layout has no filesystem mounted at /', { hint: 'a bootable image needs a root filesystem' });
-  return { ...info, rootFsUuid: info.rootFsUuid, image, treeDir, epoch };
+  return { ...info, rootFsUuid: info.rootFsUuid, image, treeDir, epoch, arch: resolveArch(arch) };
 }
 
-/** BIOS for an MBR or a GPT with a BIOS-boot partition, UEFI when there is an ESP. */
+/**
+ * BIOS for an MBR or a GPT with a BIOS-boot partition, UEFI when there is an ESP; each only where
+ * the arch has that GRUB platform (arm64: UEFI only).
+ */
 export function bootModeOf(t: BootTarget): BootMode | undefined {
-  const bios = t.label === 'mbr' || (t.label === 'gpt' && t.biosBootPartition !== undefined);
-  const efi = t.esp !== undefined;
+  const bios = !!t.arch.grub.bios && (t.label === 'mbr' || (t.label === 'gpt' && t.biosBootPartition !== undefined));
+  const efi = !!t.arch.grub.efi && t.esp !== undefined;
   return bios && efi ? 'both' : bios ? 'bios' : efi ? 'efi' : undefined;
 }
 
 export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): void {
-  const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch);
+  const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch, ctx.config.arch);
   const path = writeGrubCfg(ctx.ws.tree, {
     ...grubOptions(hookViewSettings(ctx.config, env)),
     rootUuid: t.rootFsUuid,
@@ -58,12 +62,20 @@ export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<s
 }
 
 export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string): Promise<void> {
-  const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch), tmpDir: ctx.ws.tmp };
+  const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch, ctx.config.arch), tmpDir: ctx.ws.tmp };
   const mode = bootModeOf(t);
   if (!mode) {
-    throw new KilnError('the bootloader element is in the build, but the layout has no place for boot code', {
-      hint: 'use a partitioned layout: block-device-mbr, -gpt or -efi',
-    });
+    if (!t.arch.grub.bios && !t.arch.grub.efi) {
+      throw new KilnError(`Kiln has no bootloader for ${t.arch.name}`, {
+        hint: 'build a tar, docker or oci output for this architecture (leave out vm and bootloader)',
+      });
+    }
+    throw new KilnError(
+      `the bootloader element is in the build, but the layout has no place for ${t.arch.grub.bios ? 'boot code' : `${t.arch.name}'s UEFI boot code (it needs an ESP)`}`,
+      {
+        hint: t.arch.grub.bios ? 'use a partitioned layout: block-device-mbr, -gpt or -efi' : 'use block-device-efi',
+      },
+    );
   }
   await installBootloader(ctx, t, mode);
 }

@@ -8,13 +8,14 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ArchInfo, hostArchInfo, resolveArch, runsNatively } from '../arch/index.js';
 import type { CleanupStack } from '../cleanup.js';
 import { KilnError } from '../errors.js';
 import { parseProcessTag, processAlive, processTag } from '../exec/process-tag.js';
 import { Runner } from '../exec/runner.js';
 import { silentLogger, type Logger } from '../log.js';
 import { probeKvm, type Accel } from './kvm-probe.js';
-import { OVMF_CODE, OVMF_VARS, parseImageFormat, planQemuArgs } from './qemu-args.js';
+import { parseImageFormat, planQemuArgs, qemuBinary } from './qemu-args.js';
 import { lastLines, runWatching } from './watch.js';
 
 export interface BootTestRequest {
@@ -22,6 +23,8 @@ export interface BootTestRequest {
   /** qemu-img format name; detected with qemu-img info when absent */
   format?: string;
   uefi: boolean;
+  /** the image's architecture (a name -a takes); default the host's */
+  arch?: string;
   timeoutSec: number;
   /** default /login:/ */
   expect?: RegExp;
@@ -44,6 +47,8 @@ export interface BootTestRequest {
 
 export interface BootTestResult {
   seconds: number;
+  /** whether it booted with UEFI (asked for, or the arch has no BIOS) */
+  uefi: boolean;
   accel: Accel;
   format: string;
   logPath?: string;
@@ -75,9 +80,15 @@ export function removeDeadBootTestDirs(parent: string = tmpdir()): string[] {
   return dead;
 }
 
-async function chooseAccel(req: BootTestRequest, log: Logger, tmp: string): Promise<Accel> {
+async function chooseAccel(req: BootTestRequest, arch: ArchInfo, uefi: boolean, log: Logger, tmp: string): Promise<Accel> {
   if (req.accel === 'kvm' || req.accel === 'tcg') return req.accel;
-  const v = await probeKvm(req.uefi ? 'uefi' : 'bios', log, tmp);
+  const host = hostArchInfo();
+  // KVM runs only the host's own instruction set (and the probe guest is x86 code)
+  if (!host || !runsNatively(host, arch) || !host.grub.bios) {
+    log.info(`boot-test: using TCG: a ${arch.name} guest on a ${host?.name ?? process.arch} host is emulated`);
+    return 'tcg';
+  }
+  const v = await probeKvm(uefi ? 'uefi' : 'bios', log, tmp);
   log.info(`boot-test: using ${v.accel.toUpperCase()}: ${v.reason}`);
   return v.accel;
 }
@@ -98,9 +109,16 @@ async function formatFailure(console: string, firmwareLog: string): Promise<stri
 export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
   const log = req.log ?? silentLogger;
   if (!existsSync(req.image)) throw new KilnError(`image not found: ${req.image}`);
-  if (req.uefi && !existsSync(OVMF_CODE)) {
-    throw new KilnError(`UEFI firmware not found: ${OVMF_CODE}`, { hint: 'install the ovmf package' });
+  const arch = req.arch ? resolveArch(req.arch) : hostArchInfo();
+  if (!arch?.qemu) throw new KilnError(`kiln boot-test cannot boot ${arch?.name ?? process.arch} images`, { hint: 'it boots amd64, i386 and arm64' });
+  // arm64 has no BIOS: its images boot with UEFI
+  const uefiBoot = req.uefi || !arch.grub.bios;
+  const firmware = uefiBoot ? arch.uefiFirmware : undefined;
+  if (uefiBoot && !firmware) throw new KilnError(`kiln boot-test has no UEFI firmware for ${arch.name}`, { hint: 'boot it with BIOS (leave out --uefi)' });
+  if (firmware && !existsSync(firmware.code)) {
+    throw new KilnError(`UEFI firmware not found: ${firmware.code}`, { hint: `install the ${firmware.package} package` });
   }
+  const qemu = qemuBinary(arch);
   const format = req.format ?? (await detectFormat(req.image, log));
   const tmp = await mkdtemp(join(req.tmpDir ?? tmpdir(), `${TMP_PREFIX}${processTag()}-`));
   const stop = new AbortController();
@@ -113,14 +131,15 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
     await rm(tmp, { recursive: true, force: true });
   });
   try {
-    const accel = await chooseAccel(req, log, tmp);
+    const accel = await chooseAccel(req, arch, uefiBoot, log, tmp);
     let uefi: { code: string; vars: string } | undefined;
-    if (req.uefi) {
-      uefi = { code: OVMF_CODE, vars: join(tmp, 'OVMF_VARS.fd') };
-      await copyFile(OVMF_VARS, uefi.vars);
+    if (firmware) {
+      uefi = { code: firmware.code, vars: join(tmp, 'VARS.fd') };
+      await copyFile(firmware.vars, uefi.vars);
     }
     const firmwareLog = join(tmp, 'firmware.log');
     const args = planQemuArgs({
+      arch,
       image: req.image,
       format,
       accel,
@@ -130,8 +149,9 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
       ...(uefi ? { uefi } : {}),
     });
     const expect = req.expect ?? /login:/;
-    log.info(`boot-test: ${req.image} (${format}, ${req.uefi ? 'UEFI' : 'BIOS'}, ${accel}), waiting up to ${req.timeoutSec} s for ${expect}`);
+    log.info(`boot-test: ${req.image} (${arch.name}, ${format}, ${uefiBoot ? 'UEFI' : 'BIOS'}, ${accel}), waiting up to ${req.timeoutSec} s for ${expect}`);
     const r = await runWatching({
+      qemu,
       args,
       expect,
       timeoutMs: req.timeoutSec * 1000,
@@ -141,7 +161,7 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
     });
     if (r.end === 'matched') {
       log.info(`boot-test: console matched ${expect} after ${r.seconds.toFixed(1)} s`);
-      return { seconds: r.seconds, accel, format, ...(req.logPath ? { logPath: req.logPath } : {}) };
+      return { seconds: r.seconds, accel, format, uefi: uefiBoot, ...(req.logPath ? { logPath: req.logPath } : {}) };
     }
     const why =
       r.end === 'timeout'

@@ -1,13 +1,16 @@
 /**
- * The QEMU command line for a boot test, as pure data. q35 for both firmwares (the machine the
- * reference boots were measured on), a virtio disk with snapshot=on so the image is never
- * modified, the serial console on stdout, no display, and -no-reboot so a guest that reboots or
- * powers off ends the run.
+ * The QEMU command line for a boot test, as pure data. The machine is the arch table's: q35 on x86
+ * for both firmwares (the machine the reference boots were measured on), virt on arm64; a virtio
+ * disk with snapshot=on so the image is never modified, the serial console on stdout, no display,
+ * and -no-reboot so a guest that reboots or powers off ends the run.
  */
+import type { ArchInfo } from '../arch/index.js';
+
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 
 export interface QemuPlan {
+  arch: ArchInfo;
   image: string;
   format: string;
   accel: 'kvm' | 'tcg';
@@ -15,14 +18,23 @@ export interface QemuPlan {
   cpus: number;
   /** present for UEFI: OVMF code (read-only) and a private copy of the variable store */
   uefi?: { code: string; vars: string };
-  /** firmware debug port 0x402 to this file: SeaBIOS reports boot failures ("No bootable device") only there */
+  /** firmware debug port 0x402 to this file (x86 only): SeaBIOS reports boot failures ("No bootable device") only there */
   firmwareLog?: string;
 }
 
+/** The qemu-system binary of the plan's arch. */
+export function qemuBinary(arch: ArchInfo): string {
+  if (!arch.qemu) throw new Error(`no QEMU machine for ${arch.name}`);
+  return arch.qemu.system;
+}
+
 export function planQemuArgs(p: QemuPlan): string[] {
+  const q = p.arch.qemu;
+  if (!q) throw new Error(`no QEMU machine for ${p.arch.name}`);
+  const x86 = q.machine === 'q35' || q.machine === 'pc';
   const args = [
     '-machine',
-    'q35',
+    q.machine,
     '-accel',
     p.accel,
     '-m',
@@ -39,7 +51,8 @@ export function planQemuArgs(p: QemuPlan): string[] {
     '-no-reboot',
   ];
   if (p.accel === 'kvm') args.push('-cpu', 'host');
-  if (p.firmwareLog) {
+  else if (q.cpu) args.push('-cpu', q.cpu);
+  if (p.firmwareLog && x86) {
     args.push('-chardev', `file,id=fwlog,path=${p.firmwareLog.replace(/,/g, ',,')}`, '-device', 'isa-debugcon,iobase=0x402,chardev=fwlog');
   }
   if (p.uefi) {

@@ -13,6 +13,7 @@ import type { KilnCommand } from './types.js';
 interface BootTestArgs {
   image: string;
   uefi?: boolean;
+  arch?: string;
   timeout: number;
   expect: string;
   memory: number;
@@ -55,6 +56,7 @@ export const command: KilnCommand = {
       const r = await bootTest({
         image: a.image,
         uefi: a.uefi === true,
+        ...(a.arch ? { arch: a.arch } : {}),
         timeoutSec: a.timeout,
         expect,
         memoryMiB: a.memory,
@@ -65,7 +67,7 @@ export const command: KilnCommand = {
         ...(a.format ? { format: a.format } : {}),
       });
       process.stdout.write(
-        `boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${a.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`,
+        `boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${r.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`,
       );
       if (!a.log) rmSync(logPath, { force: true });
     } catch (e) {

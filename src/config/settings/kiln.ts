@@ -1,5 +1,5 @@
 /** Options of the other `kiln` subcommands (their yargs options are made from these). */
-import { bool, decimal, integer, oneOf, text } from '../values.js';
+import { archName, bool, decimal, integer, oneOf, text } from '../values.js';
 import { setting } from './types.js';
 
 const BLOCK_DEVICE_COMMANDS = ['block-device create', 'plan block-device'];
@@ -73,7 +73,18 @@ export const KILN = {
     scopes: ['kiln'],
     commands: ['boot-test'],
     defaultText: 'off (BIOS)',
-    help: 'Boot with OVMF (UEFI: /usr/share/OVMF/OVMF_CODE_4M.fd read-only, and a private copy of OVMF_VARS_4M.fd) instead of SeaBIOS.',
+    help: 'Boot with UEFI firmware (OVMF for amd64: OVMF_CODE_4M.fd read-only and a private copy of OVMF_VARS_4M.fd; AAVMF for arm64) instead of SeaBIOS. arm64 always boots UEFI.',
+  }),
+  bootArch: setting({
+    long: 'arch',
+    arg: 'value',
+    argName: 'ARCH',
+    type: archName(),
+    group: 'kiln',
+    scopes: ['kiln'],
+    commands: ['boot-test'],
+    defaultText: 'the host architecture',
+    help: "The image's architecture (the names -a takes): its QEMU (qemu-system-aarch64 -M virt for arm64), firmware and console; TCG when it is not the host's.",
   }),
   timeout: setting({
     long: 'timeout',

@@ -4,6 +4,7 @@
  * mtools, no device), booted by bootTest: MBR/BIOS, GPT/BIOS, GPT/UEFI. Checked with sfdisk,
  * sgdisk, e2fsck and mtools, and by the guest printing the marker of our /init.
  */
+import { resolveArch } from '../../../src/arch/index.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -86,8 +87,17 @@ describe('GRUB installed as bytes boots in QEMU', { skip }, () => {
 
   const mbr = () => join(tmp, 'mbr.raw');
   const gpt = () => join(tmp, 'gpt.raw');
-  const mbrTarget = (): BootTarget => ({ image: mbr(), sectorSize: 512, label: 'mbr', firstPartitionLba: 2048, rootFsUuid: ROOT_UUID, treeDir: tree });
+  const mbrTarget = (): BootTarget => ({
+    arch: resolveArch('amd64'),
+    image: mbr(),
+    sectorSize: 512,
+    label: 'mbr',
+    firstPartitionLba: 2048,
+    rootFsUuid: ROOT_UUID,
+    treeDir: tree,
+  });
   const gptTarget = (image = gpt()): BootTarget => ({
+    arch: resolveArch('amd64'),
     image,
     sectorSize: 512,
     label: 'gpt',
