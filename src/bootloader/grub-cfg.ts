@@ -66,7 +66,9 @@ export function formatGrubCfg(o: GrubCfgOptions): string {
     `set timeout=${o.timeout ?? 5}`,
     `set timeout_style=${o.timeoutStyle ?? 'menu'}`,
   ];
-  if (serial !== null) {
+  // GRUB drives a PC UART (ttyS<n>) itself; other consoles (ttyAMA0 on arm64, hvc0) are the
+  // firmware's console, which GRUB's default terminal already writes to
+  if (serial !== null && /^ttyS\d/.test(serial)) {
     const { unit, speed } = serialUnitSpeed(serial);
     lines.push(`serial --speed=${speed} --unit=${unit} --word=8 --parity=no --stop=1`, 'terminal_input serial console', 'terminal_output serial console');
   }

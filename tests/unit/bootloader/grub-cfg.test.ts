@@ -82,3 +82,17 @@ describe('writeGrubCfg / findKernel', () => {
     assert.match(text, /linux \/vmlinuz-6\.1\.0-26-amd64 /);
   });
 });
+
+describe('formatGrubCfg per architecture', () => {
+  it('arm64 (ttyAMA0): the kernel gets the console, GRUB keeps the firmware console (no PC UART setup)', () => {
+    const cfg = formatGrubCfg({ rootUuid: 'u', kernel: '/boot/vmlinuz', serial: 'ttyAMA0,115200' });
+    assert.match(cfg, /console=tty0 console=ttyAMA0,115200/);
+    assert.doesNotMatch(cfg, /^serial /m);
+    assert.doesNotMatch(cfg, /terminal_input serial/);
+  });
+  it('x86 (ttyS1,9600): GRUB drives that UART', () => {
+    const cfg = formatGrubCfg({ rootUuid: 'u', kernel: '/boot/vmlinuz', serial: 'ttyS1,9600' });
+    assert.match(cfg, /^serial --speed=9600 --unit=1 /m);
+    assert.match(cfg, /^terminal_input serial console$/m);
+  });
+});

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { formatEarlyConfig, grubModules, resolveGrubDir } from '../../../src/bootloader/grub-image.js';
+import { espPaths } from '../../../src/bootloader/esp.js';
+import { formatEarlyConfig, grubModules, isGrubPlatform, resolveGrubDir } from '../../../src/bootloader/grub-image.js';
 
 describe('grub-image', () => {
   it('early config searches the filesystem by UUID and sets the prefix', () => {
@@ -35,5 +36,16 @@ describe('grub-image', () => {
     fakeGrub(tree);
     assert.deepEqual(resolveGrubDir(tree, 'i386-pc', host), { dir: join(tree, 'usr/lib/grub/i386-pc'), from: 'tree' });
     assert.equal(resolveGrubDir(tree, 'x86_64-efi', host), undefined);
+  });
+});
+
+describe('GRUB platforms per architecture', () => {
+  it('arm64-efi and i386-efi get the EFI modules; the ESP paths follow the loader name', () => {
+    assert.ok(grubModules('arm64-efi').includes('efi_gop') && !grubModules('arm64-efi').includes('efi_uga'));
+    assert.ok(grubModules('i386-efi').includes('efi_uga'));
+    assert.equal(isGrubPlatform('arm-efi'), false);
+    assert.deepEqual(espPaths('BOOTAA64.EFI'), ['::/EFI/BOOT/BOOTAA64.EFI', '::/EFI/debian/grubaa64.efi']);
+    assert.deepEqual(espPaths('BOOTIA32.EFI'), ['::/EFI/BOOT/BOOTIA32.EFI', '::/EFI/debian/grubia32.efi']);
+    assert.deepEqual(espPaths(), ['::/EFI/BOOT/BOOTX64.EFI', '::/EFI/debian/grubx64.efi']);
   });
 });
