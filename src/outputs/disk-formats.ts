@@ -51,11 +51,12 @@ export const qcow2 = qemuImgFormat({
   name: 'qcow2',
   extension: 'qcow2',
   qemuFormat: 'qcow2',
-  // -W -m 4: out-of-order writes from 4 coroutines; compressed clusters are still whole clusters.
+  // -m 4: 4 coroutines; no -W, so clusters are written in order and the same raw image gives the
+  // same qcow2 bytes (out-of-order writes place clusters by completion order)
   async convertArgs(req) {
-    if (!req.compress) return ['-W', '-m', '4'];
+    if (!req.compress) return ['-m', '4'];
     const type = await qcow2CompressionType(req);
-    return ['-W', '-m', '4', '-c', ...(type === 'zstd' ? ['-o', 'compression_type=zstd'] : [])];
+    return ['-m', '4', '-c', ...(type === 'zstd' ? ['-o', 'compression_type=zstd'] : [])];
   },
 });
 

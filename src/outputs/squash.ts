@@ -1,7 +1,9 @@
 /**
  * squash: the tree as a squashfs image, NAME.squash as DIB names it. mksquashfs runs as root of
  * the tree so the tree's owners are stored as they are (no -all-root). The contents of proc/ and
- * sys/ are excluded (the directories are kept). -mkfs-time pins the superblock time to the epoch.
+ * sys/ are excluded (the directories are kept). mksquashfs gets SOURCE_DATE_EPOCH (the build's epoch)
+ * in its environment, which pins the superblock time and every inode's time to it (squashfs-tools
+ * >= 4.5; it refuses -mkfs-time together with that variable, so the variable is the one way).
  * Unlike DIB (whose branch only fires when squashfs is the first -t type), any position works.
  * mksquashfs stores the tree's symlinks as symlinks: it never reads through one out of the tree.
  */
@@ -14,22 +16,7 @@ function compressor(req: OutputRequest): 'xz' | 'zstd' {
 }
 
 export function squashArgs(req: OutputRequest, out: string): string[] {
-  return [
-    req.tree,
-    out,
-    '-comp',
-    compressor(req),
-    '-noappend',
-    '-no-recovery',
-    '-quiet',
-    '-no-progress',
-    '-mkfs-time',
-    String(req.epoch),
-    '-wildcards',
-    '-e',
-    'proc/*',
-    'sys/*',
-  ];
+  return [req.tree, out, '-comp', compressor(req), '-noappend', '-no-recovery', '-quiet', '-no-progress', '-wildcards', '-e', 'proc/*', 'sys/*'];
 }
 
 export async function verifySquash(req: OutputRequest, output: string, file: string): Promise<void> {
@@ -56,7 +43,7 @@ export const squash: OutputFormat = {
   async write(req, { file, final }) {
     // -noappend (squashArgs): the target file exists (empty); without it mksquashfs refuses to overwrite it
     const argv = [...asTreeRoot(req.identity), 'mksquashfs', ...squashArgs(req, file)];
-    await req.runner.run(argv[0]!, argv.slice(1), { context: 'output squash' });
+    await req.runner.run(argv[0]!, argv.slice(1), { context: 'output squash', env: { SOURCE_DATE_EPOCH: String(req.epoch) } });
     await verifySquash(req, final, file);
   },
 };

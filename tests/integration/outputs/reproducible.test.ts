@@ -34,6 +34,22 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
     }
   });
 
+  it('qcow2 (zstd and uncompressed) and squash written twice from the same raw image and tree are byte-identical', async () => {
+    // the caller's SOURCE_DATE_EPOCH reaches mksquashfs too: it must not clash with Kiln's own time option
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    process.env.SOURCE_DATE_EPOCH = '1700000000';
+    try {
+      for (const dir of ['qa', 'qb']) {
+        await writeOutputs(request({ outDir: join(root, dir), tree, rawImage: raw }), ['qcow2', 'squash']);
+        await writeOutputs(request({ outDir: join(root, dir, 'u'), tree, rawImage: raw, compress: false }), ['qcow2']);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
+    for (const f of ['img.qcow2', 'img.squash', 'u/img.qcow2']) assert.equal(sha(join(root, 'qa', f)), sha(join(root, 'qb', f)), f);
+  });
+
   it('OVERWRITE_OLD_IMAGE=0 keeps the old output and its checksums under a time-stamped name', async () => {
     const outDir = join(root, 'keep');
     const now = new Date(Date.UTC(2026, 10, 23, 9, 8, 7));
