@@ -57,7 +57,7 @@ const TABLE: readonly ArchInfo[] = [
     qemuCpu: 'aarch64',
     grub: { efi: 'arm64-efi' },
     efiBootFile: 'BOOTAA64.EFI',
-    qemu: { system: 'qemu-system-aarch64', machine: 'virt', cpu: 'max', console: 'ttyAMA0' },
+    qemu: { system: 'qemu-system-aarch64', machine: 'virt', cpu: 'cortex-a57', console: 'ttyAMA0' },
     uefiFirmware: { code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars: '/usr/share/AAVMF/AAVMF_VARS.fd', package: 'qemu-efi-aarch64' },
     serialConsole: 'ttyAMA0,115200',
   },

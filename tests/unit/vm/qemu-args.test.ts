@@ -33,7 +33,7 @@ describe('planQemuArgs', () => {
     assert.deepEqual(value(a, '-chardev'), ['file,id=fwlog,path=/t/fw.log']);
     assert.deepEqual(value(a, '-device'), ['isa-debugcon,iobase=0x402,chardev=fwlog']);
   });
-  it('arm64: qemu-system-aarch64, the virt machine, cpu max under TCG, no ISA debug port', () => {
+  it('arm64: qemu-system-aarch64, the virt machine, cortex-a57 under TCG, no ISA debug port', () => {
     const arm = resolveArch('aarch64');
     assert.equal(qemuBinary(arm), 'qemu-system-aarch64');
     const a = planQemuArgs({
@@ -47,7 +47,7 @@ describe('planQemuArgs', () => {
       uefi: { code: '/a.fd', vars: '/v.fd' },
     });
     assert.deepEqual(value(a, '-machine'), ['virt']);
-    assert.deepEqual(value(a, '-cpu'), ['max']);
+    assert.deepEqual(value(a, '-cpu'), ['cortex-a57']);
     assert.deepEqual(value(a, '-device'), []);
     assert.deepEqual(value(a, '-drive').slice(0, 1), ['if=pflash,format=raw,unit=0,readonly=on,file=/a.fd']);
   });
