@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { KilnError } from '../errors.js';
+import { normalizeVhd, normalizeVmdk } from './deterministic.js';
 import { qemuImgSupportsZstd, verifyDiskImage } from './qemu-img.js';
 import type { OutputFormat, OutputRequest, ToolNeed } from './types.js';
 
@@ -9,6 +10,8 @@ interface QemuFormatSpec {
   qemuFormat: string;
   /** options of `qemu-img convert` before -O (compression, parallelism) */
   convertArgs(req: OutputRequest): Promise<string[]>;
+  /** rewrite what qemu-img stamps with the clock or a random id (deterministic.ts) */
+  normalize?(req: OutputRequest, file: string, final: string): Promise<void>;
 }
 
 export function requireRawImage(req: OutputRequest, format: string): string {
@@ -27,12 +30,13 @@ function qemuImgFormat(spec: QemuFormatSpec): OutputFormat {
     extension: spec.extension,
     qemuFormat: spec.qemuFormat,
     tools: (): ToolNeed[] => [{ tool: 'qemu-img', why: `convert the raw image to ${spec.name}` }],
-    async write(req, { file }) {
+    async write(req, { file, final }) {
       const raw = requireRawImage(req, spec.name);
       const extra = req.qemuImgOptions ? ['-o', req.qemuImgOptions] : [];
       await req.runner.run('qemu-img', ['convert', ...(await spec.convertArgs(req)), ...extra, '-f', 'raw', '-O', spec.qemuFormat, raw, file], {
         context: `output ${spec.name}`,
       });
+      await spec.normalize?.(req, file, final);
       await verifyDiskImage(req.runner, file, spec.qemuFormat, raw);
     },
   };
@@ -70,6 +74,7 @@ export const vhd = qemuImgFormat({
     const sub = req.vhdSubformat ?? 'dynamic';
     return ['-o', `subformat=${sub},force_size=on`];
   },
+  normalize: (req, file) => normalizeVhd(file, req.epoch, req.imageName),
 });
 
 export const vhdx = qemuImgFormat({
@@ -85,4 +90,5 @@ export const vmdk = qemuImgFormat({
   extension: 'vmdk',
   qemuFormat: 'vmdk',
   convertArgs: async () => ['-o', 'subformat=streamOptimized'],
+  normalize: (req, file, final) => normalizeVmdk(file, final, req.epoch, req.imageName),
 });

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { vhdChecksum } from '../../../src/outputs/deterministic.js';
 import { writeOutputs } from '../../../src/outputs/write.js';
 import { isRoot, makeRawDisk, makeTree, request, sh, tempRoot } from './fixture.js';
 
@@ -32,6 +33,35 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
     for (const ext of ['tar', 'tgz', 'docker.tar', 'oci.tar']) {
       assert.equal(sha(join(root, 'a', `img.${ext}`)), sha(join(root, 'b', `img.${ext}`)), ext);
     }
+  });
+
+  it('vhd (dynamic and fixed) and vmdk written twice, a second apart, are byte-identical; the vmdk names its own file', async () => {
+    for (const dir of ['va', 'vb']) {
+      await writeOutputs(request({ outDir: join(root, dir), tree, rawImage: raw }), ['vhd', 'vmdk']);
+      await writeOutputs(request({ outDir: join(root, dir, 'f'), tree, rawImage: raw, vhdSubformat: 'fixed' }), ['vhd']);
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    for (const f of ['img.vhd', 'img.vmdk', 'f/img.vhd']) assert.equal(sha(join(root, 'va', f)), sha(join(root, 'vb', f)), f);
+    const descriptor = readFileSync(join(root, 'va', 'img.vmdk'), 'latin1');
+    assert.match(descriptor, /^RW \d+ SPARSE "img\.vmdk"$/m);
+    // qemu-img still reads both, and their contents are the raw image's
+    sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vpc', raw, join(root, 'va', 'img.vhd')]);
+    sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', raw, join(root, 'va', 'img.vmdk')]);
+    sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vpc', raw, join(root, 'va', 'f/img.vhd')]);
+  });
+
+  it('the VHD footer checksum Kiln writes is computed as qemu-img computes it', () => {
+    const plain = join(root, 'plain.vhd');
+    sh('qemu-img', ['convert', '-f', 'raw', '-O', 'vpc', raw, plain]);
+    const bytes = readFileSync(plain);
+    for (const footer of [bytes.subarray(0, 512), bytes.subarray(bytes.length - 512)]) {
+      assert.equal(footer.toString('latin1', 0, 8), 'conectix');
+      assert.equal(vhdChecksum(footer), footer.readUInt32BE(64));
+    }
+    const ours = readFileSync(join(root, 'va', 'img.vhd'));
+    const footer = ours.subarray(ours.length - 512);
+    assert.equal(vhdChecksum(footer), footer.readUInt32BE(64));
+    assert.deepEqual(ours.subarray(0, 512), footer, 'the copy at 0 matches the footer');
   });
 
   it('qcow2 (zstd and uncompressed) and squash written twice from the same raw image and tree are byte-identical', async () => {
