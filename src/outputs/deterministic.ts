@@ -2,7 +2,8 @@
  * qemu-img stamps the disk formats with the wall clock and random ids: the VHD footer's timestamp
  * and unique id, the VMDK descriptor's CID (and the name of the file it was written to, a
  * temporary name here). These are rewritten in place from the build's epoch and a seed, so the
- * same raw image gives the same bytes. Nothing else in those files varies (tested).
+ * same raw image gives the same bytes; VHDX's write and disk GUIDs likewise. Nothing else in those
+ * files varies (tested).
  *
  * VHD: Microsoft's "Virtual Hard Disk Image Format Specification" (footer: cookie "conectix",
  * timestamp at 24 as seconds since 2000-01-01 UTC, checksum at 64, unique id at 68; a dynamic disk
@@ -86,6 +87,100 @@ export async function normalizeVmdk(file: string, finalName: string, epoch: numb
     const next = Buffer.alloc(length);
     out.copy(next);
     await fh.write(next, 0, length, offset);
+  } finally {
+    await fh.close();
+  }
+}
+
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32C (Castagnoli), the checksum of VHDX headers, region tables and log entries. */
+export function crc32c(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC32C_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A checksummed VHDX structure: checksum at 4 is the CRC-32C of the structure with it zeroed. */
+function resum(buf: Buffer): void {
+  buf.writeUInt32LE(0, 4);
+  buf.writeUInt32LE(crc32c(buf), 4);
+}
+
+/** A GUID as VHDX stores it (the first three fields little-endian). */
+export function guidBytes(text: string): Buffer {
+  const h = text.replace(/-/g, '');
+  const b = Buffer.from(h, 'hex');
+  return Buffer.concat([
+    Buffer.from(b.subarray(0, 4)).reverse(),
+    Buffer.from(b.subarray(4, 6)).reverse(),
+    Buffer.from(b.subarray(6, 8)).reverse(),
+    b.subarray(8),
+  ]);
+}
+
+const KiB64 = 64 * 1024;
+const METADATA_REGION = guidBytes('8B7CA206-4790-4B9A-B8FE-575F050F886E');
+const PAGE83_ITEM = guidBytes('BECA12AB-B2E6-4523-93EF-C309E000C746');
+
+/**
+ * Rewrite a VHDX's random ids (Microsoft's VHDX specification): in both headers (at 64 and 128 KiB)
+ * the FileWriteGuid and DataWriteGuid and the sequence numbers (kept in the same order), the log
+ * entry's LogGuid, and the Page 83 data (the disk's id) in the metadata region; checksums follow.
+ */
+export async function normalizeVhdx(file: string, epoch: number, seed: string): Promise<void> {
+  const fh = await open(file, 'r+');
+  const read = async (at: number, n: number): Promise<Buffer> => {
+    const b = Buffer.alloc(n);
+    await fh.read(b, 0, n, at);
+    return b;
+  };
+  try {
+    if ((await read(0, 8)).toString('latin1') !== 'vhdxfile') throw new KilnError(`${file}: not a VHDX file`);
+    const headers = [await read(KiB64, 4096), await read(2 * KiB64, 4096)];
+    if (!headers.every((h) => h.toString('latin1', 0, 4) === 'head')) throw new KilnError(`${file}: a VHDX header is missing`);
+    const newer = headers[0]!.readBigUInt64LE(8) >= headers[1]!.readBigUInt64LE(8) ? 0 : 1;
+    for (const [i, h] of headers.entries()) {
+      h.writeBigUInt64LE(i === newer ? 2n : 1n, 8);
+      seededUuid('vhdx-file', seed, epoch).copy(h, 16);
+      seededUuid('vhdx-data', seed, epoch).copy(h, 32);
+      resum(h);
+      await fh.write(h, 0, h.length, (i + 1) * KiB64);
+    }
+    // every entry qemu-img left in the log (it is replayed and empty: the headers' LogGuid is zero)
+    const logOffset = Number(headers[newer]!.readBigUInt64LE(72));
+    const logLength = headers[newer]!.readUInt32LE(68);
+    for (let at = logOffset; at < logOffset + logLength; ) {
+      const head = await read(at, 64);
+      const length = head.readUInt32LE(8);
+      if (head.toString('latin1', 0, 4) !== 'loge' || length < 64 || at + length > logOffset + logLength) break;
+      const entry = await read(at, length);
+      seededUuid('vhdx-log', seed, epoch).copy(entry, 32);
+      resum(entry);
+      await fh.write(entry, 0, length, at);
+      at += length;
+    }
+    // the region table (at 192 KiB; its copy at 256 KiB names the same regions)
+    const table = await read(3 * KiB64, KiB64);
+    if (table.toString('latin1', 0, 4) !== 'regi') throw new KilnError(`${file}: the VHDX region table is missing`);
+    for (let e = 0; e < table.readUInt32LE(8); e++) {
+      const entry = table.subarray(16 + e * 32, 48 + e * 32);
+      if (!entry.subarray(0, 16).equals(METADATA_REGION)) continue;
+      const region = Number(entry.readBigUInt64LE(16));
+      const meta = await read(region, KiB64);
+      for (let m = 0; m < meta.readUInt16LE(10); m++) {
+        const item = meta.subarray(32 + m * 32, 64 + m * 32);
+        if (item.subarray(0, 16).equals(PAGE83_ITEM)) await fh.write(seededUuid('vhdx-disk', seed, epoch), 0, 16, region + item.readUInt32LE(16));
+      }
+    }
   } finally {
     await fh.close();
   }

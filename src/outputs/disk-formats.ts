@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { KilnError } from '../errors.js';
-import { normalizeVhd, normalizeVmdk } from './deterministic.js';
+import { normalizeVhd, normalizeVhdx, normalizeVmdk } from './deterministic.js';
 import { qemuImgSupportsZstd, verifyDiskImage } from './qemu-img.js';
 import type { OutputFormat, OutputRequest, ToolNeed } from './types.js';
 
@@ -82,6 +82,7 @@ export const vhdx = qemuImgFormat({
   extension: 'vhdx',
   qemuFormat: 'vhdx',
   convertArgs: async () => ['-o', 'subformat=dynamic'],
+  normalize: (req, file) => normalizeVhdx(file, req.epoch, req.imageName),
 });
 
 // streamOptimized (compressed, sequential) is what OVF/OVA importers and vSphere expect.

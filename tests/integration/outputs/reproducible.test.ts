@@ -35,19 +35,22 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
     }
   });
 
-  it('vhd (dynamic and fixed) and vmdk written twice, a second apart, are byte-identical; the vmdk names its own file', async () => {
+  it('vhd (dynamic and fixed), vhdx and vmdk written twice, a second apart, are byte-identical; the vmdk names its own file', async () => {
     for (const dir of ['va', 'vb']) {
-      await writeOutputs(request({ outDir: join(root, dir), tree, rawImage: raw }), ['vhd', 'vmdk']);
+      await writeOutputs(request({ outDir: join(root, dir), tree, rawImage: raw }), ['vhd', 'vhdx', 'vmdk']);
       await writeOutputs(request({ outDir: join(root, dir, 'f'), tree, rawImage: raw, vhdSubformat: 'fixed' }), ['vhd']);
       await new Promise((r) => setTimeout(r, 1100));
     }
-    for (const f of ['img.vhd', 'img.vmdk', 'f/img.vhd']) assert.equal(sha(join(root, 'va', f)), sha(join(root, 'vb', f)), f);
+    for (const f of ['img.vhd', 'img.vhdx', 'img.vmdk', 'f/img.vhd']) assert.equal(sha(join(root, 'va', f)), sha(join(root, 'vb', f)), f);
     const descriptor = readFileSync(join(root, 'va', 'img.vmdk'), 'latin1');
     assert.match(descriptor, /^RW \d+ SPARSE "img\.vmdk"$/m);
     // qemu-img still reads both, and their contents are the raw image's
     sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vpc', raw, join(root, 'va', 'img.vhd')]);
     sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', raw, join(root, 'va', 'img.vmdk')]);
     sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vpc', raw, join(root, 'va', 'f/img.vhd')]);
+    // qemu-img opens a VHDX only when one of its headers has a valid CRC-32C
+    sh('qemu-img', ['check', '-f', 'vhdx', join(root, 'va', 'img.vhdx')]);
+    sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vhdx', raw, join(root, 'va', 'img.vhdx')]);
   });
 
   it('the VHD footer checksum Kiln writes is computed as qemu-img computes it', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizeVhdFooter, normalizeVmdkDescriptor, seededUuid, vhdChecksum } from '../../../src/outputs/deterministic.js';
+import { crc32c, guidBytes, normalizeVhdFooter, normalizeVmdkDescriptor, seededUuid, vhdChecksum } from '../../../src/outputs/deterministic.js';
 
 describe('deterministic disk-format metadata', () => {
   it('seeded UUIDs are stable, differ per seed, and are RFC 4122 version 4', () => {
@@ -28,5 +28,10 @@ describe('deterministic disk-format metadata', () => {
     const out = normalizeVmdkDescriptor(text, '0badcafe', 'img.vmdk');
     assert.equal(out, text.replace('CID=fec9396a', 'CID=0badcafe').replace('".img.vmdk.new-1234"', '"img.vmdk"'));
     assert.match(out, /^parentCID=ffffffff$/m);
+  });
+
+  it('CRC-32C and VHDX GUID byte order', () => {
+    assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
+    assert.equal(guidBytes('8B7CA206-4790-4B9A-B8FE-575F050F886E').toString('hex'), '06a27c8b90479a4bb8fe575f050f886e');
   });
 });
