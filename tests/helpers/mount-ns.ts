@@ -5,7 +5,7 @@
  * namespace lives until the table has been read.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMountInfo, type MountEntry } from '../../src/sandbox/mountinfo.js';
 import { processesMentioning } from './cli.js';
@@ -22,6 +22,30 @@ export interface NsResult {
   stdout: string;
   stderr: string;
   mounts: MountEntry[];
+}
+
+/** Every live process below `root` (by the parent pid in /proc/PID/stat). */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parent.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  const out: number[] = [];
+  const below = (p: number): void => {
+    for (const [c, pp] of parent) {
+      if (pp === p) {
+        out.push(c);
+        below(c);
+      }
+    }
+  };
+  below(root);
+  return out;
 }
 
 function argv(dir: string, setup: string, cmd: string[]): string[] {
@@ -61,11 +85,13 @@ export async function interruptInMountNs(dir: string, cmd: string[], ready: () =
       }
     }, 100);
   });
-  // the build's own node process: not the unshare or sh wrappers, whose command lines name it too
+  // the build's own node process, a descendant of this wrapper (not the unshare or sh wrappers,
+  // and not another build on the machine whose command line names the same program)
+  const mine = new Set(descendants(child.pid!).map(String));
   const node = processesMentioning(cmd[0]!)
     .map((l) => l.split(': '))
-    .find(([, c]) => /^\S*node /.test(c ?? ''));
-  if (!node) throw new Error(`no node process for ${cmd[0]}`);
+    .find(([pid, c]) => mine.has(pid!) && /^\S*node /.test(c ?? ''));
+  if (!node) throw new Error(`no node process for ${cmd[0]} under pid ${child.pid}`);
   process.kill(Number(node[0]), 'SIGINT');
   const status = await exited;
   return { status, stdout, stderr, mounts: parseMountInfo(readFileSync(join(dir, 'mountinfo'), 'utf8')) };
