@@ -22,7 +22,7 @@ import { unmountUnder } from '../sandbox/mounts.js';
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { Build } from './build.js';
 import { hookEnvironment } from './hook-env.js';
-import { planBuild, type BuildPlan } from './plan.js';
+import { needsDisk, planBuild, type BuildPlan } from './plan.js';
 import { preflight } from './preflight.js';
 import { buildSteps } from './steps.js';
 import { runStep, type Step } from './step.js';
@@ -63,6 +63,10 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const plan: BuildPlan = planBuild(config);
   for (const o of plan.overrides) log.warn(`Element ${o.winner} overrides ${o.loser}`);
   log.info(`elements: ${plan.elements.map((e) => e.name).join(' ')}`);
+  if (needsDisk(config) && !plan.elements.some((e) => e.name === 'bootloader')) {
+    // as in DIB, a disk image without the bootloader element holds no boot code: say so up front
+    log.warn('no bootloader element: the disk image will not boot by itself (add vm, or bootloader and a block-device-* element)');
+  }
 
   const runner = new Runner(log);
   const steps: Step[] = buildSteps(config, plan);

@@ -47,6 +47,7 @@ describe('busybox-minimal build to tar', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /Timings \(seconds\):[\s\S]*install\.d/);
     assert.match(r.stdout, /\nBuild completed successfully\n$/, "DIB's last line, which wrappers wait for");
+    assert.doesNotMatch(r.stderr, /no bootloader element/, 'a tar needs no bootloader');
     const tar = join(out, 'bb.tar');
     checkMarkers(tar, '0');
     const list = spawnSync('tar', ['--numeric-owner', '-tvf', tar], { encoding: 'utf8' }).stdout;
@@ -58,6 +59,13 @@ describe('busybox-minimal build to tar', () => {
       'workspace removed after success',
     );
     assert.deepEqual(mountPoints(), mounts, 'mount table unchanged');
+  });
+
+  it('a disk image without the bootloader element is written, with a warning that it will not boot', () => {
+    const r = runCli('disk-image-create', ['-n', 'busybox-minimal', '-t', 'raw', '-o', join(out, 'noboot')], { env: { TMP_DIR: out } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /WARNING: no bootloader element: the disk image will not boot by itself \(add vm/);
+    assert.ok(existsSync(join(out, 'noboot.raw')));
   });
 
   it('runs an install-types script from its install.d/<prefix>-<type>-install/ subdirectory', () => {
