@@ -85,7 +85,7 @@ async function chooseAccel(req: BootTestRequest, arch: ArchInfo, uefi: boolean, 
   const host = hostArchInfo();
   // KVM runs only the host's own instruction set (and the probe guest is x86 code)
   if (!host || !runsNatively(host, arch) || !host.grub.bios) {
-    log.info(`boot-test: using TCG: a ${arch.name} guest on a ${host?.name ?? process.arch} host is emulated`);
+    log.info(`boot-test: using TCG: the host (${host?.name ?? process.arch}) cannot run ${arch.name} natively`);
     return 'tcg';
   }
   const v = await probeKvm(uefi ? 'uefi' : 'bios', log, tmp);
