@@ -24,8 +24,8 @@ export interface DebianArch {
   kernel: string | null;
   grubBios: string | null;
   grubEfi: string | null;
-  efiTarget: string;
-  serialConsole: string;
+  /** the release codenames that have this arch's kernel; null: every release */
+  kernelReleases: string[] | null;
 }
 export interface DebianData {
   /** the distro (DISTRO_NAME): debian, ubuntu */
@@ -93,13 +93,13 @@ export function parseDebianData(text: string, where: string): DebianData {
     releases.set(name, { version: target.version, security: r.security ?? null, updates: Boolean(r.updates), aliasOf: r.alias_of });
   }
   const architectures = new Map<string, DebianArch>();
-  for (const [name, a] of Object.entries<Record<string, string | null>>(y.architectures)) {
+  for (const [name, a] of Object.entries<Record<string, string | string[] | null>>(y.architectures)) {
+    const one = (v: string | string[] | null | undefined): string | null => (typeof v === 'string' ? v : null);
     architectures.set(name, {
-      kernel: a.kernel ?? null,
-      grubBios: a.grub_bios ?? null,
-      grubEfi: a.grub_efi ?? null,
-      efiTarget: String(a.efi_target),
-      serialConsole: String(a.serial_console),
+      kernel: one(a.kernel),
+      grubBios: one(a.grub_bios),
+      grubEfi: one(a.grub_efi),
+      kernelReleases: Array.isArray(a.kernel_releases) ? a.kernel_releases.map(String) : null,
     });
   }
   const name = String(y.name ?? 'debian');
@@ -150,6 +150,6 @@ export function resolveArch(data: DebianData, arch: string): { name: string } & 
   return { name, ...a };
 }
 
-function title(name: string): string {
+export function title(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }

@@ -5,7 +5,7 @@
  */
 import { KilnError } from '../errors.js';
 import type { BootstrapSettings } from './types.js';
-import { resolveArch, resolveRelease, type DebianData, type ResolvedRelease } from './debian-data.js';
+import { resolveArch, resolveRelease, title, type DebianData, type ResolvedRelease } from './debian-data.js';
 
 export interface DebianBootstrapPlan {
   /** debian, ubuntu (the data file's name) */
@@ -46,6 +46,12 @@ export function planDebianBootstrap(data: DebianData, arch: string, s: Bootstrap
     throw new KilnError('DIB_DEBIAN_DEBOOTSTRAP_SCRIPT is not supported: Kiln bootstraps with mmdebstrap', {
       where: 'DIB_DEBIAN_DEBOOTSTRAP_SCRIPT',
       hint: 'unset it; mmdebstrap needs no suite script',
+    });
+  }
+  if (a.kernel && a.kernelReleases && !a.kernelReleases.includes(release.codename)) {
+    throw new KilnError(`${title(data.name)} ${release.codename} has no ${a.name} kernel (${a.kernel})`, {
+      where: 'DIB_RELEASE',
+      hint: `${a.name} images need DIB_RELEASE=${a.kernelReleases.at(-1)} (or ${a.kernelReleases.slice(0, -1).join(', ') || 'older'})`,
     });
   }
   const extra = translateExtraArgs(s.debootstrapExtraArgs ?? '');

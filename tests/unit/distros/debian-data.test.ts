@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KilnError } from '../../../src/errors.js';
 import { loadDebianData, parseDebianData, resolveArch, resolveRelease } from '../../../src/distros/debian-data.js';
+import { planDebianBootstrap } from '../../../src/distros/debian-plan.js';
 
 const data = loadDebianData();
 
@@ -53,7 +54,6 @@ test('architectures: kernel and GRUB packages; DIB spellings x86_64/aarch64 are 
   const arm = resolveArch(data, 'aarch64');
   assert.equal(arm.kernel, 'linux-image-arm64');
   assert.equal(arm.grubBios, null);
-  assert.equal(arm.serialConsole, 'ttyAMA0,115200');
   assert.equal(resolveArch(data, 'i386').kernel, 'linux-image-686');
   assert.throws(() => resolveArch(data, 's390x'), /unsupported architecture 's390x'/);
 });
@@ -69,4 +69,14 @@ test('parseDebianData rejects a file without releases and an alias of an unknown
     () => parseDebianData('releases: {a: {version: 1}}\naliases: {s: {alias_of: b}}\narchitectures: {}\npackages: []\n', 'f.yaml'),
     /alias 's' names unknown release 'b'/,
   );
+});
+
+test('i386 has a kernel only up to bookworm: trixie is refused before any work, with the release that works', () => {
+  assert.throws(
+    () => planDebianBootstrap(data, 'i386', { release: 'trixie' } as never),
+    (e: unknown) => e instanceof KilnError && /Debian trixie has no i386 kernel \(linux-image-686\)/.test(e.message) && /DIB_RELEASE=bookworm/.test(e.hint ?? ''),
+  );
+  assert.throws(() => planDebianBootstrap(data, 'i386', { release: 'stable' } as never), /has no i386 kernel/);
+  assert.ok(planDebianBootstrap(data, 'i386', { release: 'bookworm' } as never).packages.includes('linux-image-686'));
+  assert.ok(planDebianBootstrap(data, 'arm64', { release: 'trixie' } as never).packages.includes('linux-image-arm64'));
 });
