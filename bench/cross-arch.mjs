@@ -42,7 +42,11 @@ try {
     const out = join(work, arch);
     const dic = [join(repo, 'bin/disk-image-create'), '-a', arch, 'debian-minimal', 'vm', '-t', 'qcow2'];
     const cold = timed(`${arch} cold build`, [...dic, '-o', `${out}-cold`]);
-    console.log(`  slowest steps: ${slowest(cold.out).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
+    console.log(
+      `  slowest steps: ${slowest(cold.out)
+        .map(([k, v]) => `${k} ${v} s`)
+        .join(', ')}`,
+    );
     timed(`${arch} warm build`, [...dic, '-o', `${out}-warm`]);
     timed(`${arch} boot to login`, [join(repo, 'bin/kiln'), 'boot-test', `${out}-warm.qcow2`, '--arch', arch, '--timeout', '1800']);
   }

@@ -25,7 +25,13 @@ function build(work: string, arch: string, name: string, release?: string): void
     encoding: 'utf8',
     cwd: work,
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, ...(release ? { DIB_RELEASE: release } : {}), DIB_IMAGE_CACHE: join(work, 'cache'), TMP_DIR: join(work, 'tmp'), TMPDIR: join(work, 'tmp') },
+    env: {
+      ...process.env,
+      ...(release ? { DIB_RELEASE: release } : {}),
+      DIB_IMAGE_CACHE: join(work, 'cache'),
+      TMP_DIR: join(work, 'tmp'),
+      TMPDIR: join(work, 'tmp'),
+    },
   });
   assert.equal(r.status, 0, `disk-image-create -a ${arch} failed:\n${`${r.stdout}\n${r.stderr}`.slice(-4000)}`);
 }

@@ -74,7 +74,8 @@ test('parseDebianData rejects a file without releases and an alias of an unknown
 test('i386 has a kernel only up to bookworm: trixie is refused before any work, with the release that works', () => {
   assert.throws(
     () => planDebianBootstrap(data, 'i386', { release: 'trixie' } as never),
-    (e: unknown) => e instanceof KilnError && /Debian trixie has no i386 kernel \(linux-image-686\)/.test(e.message) && /DIB_RELEASE=bookworm/.test(e.hint ?? ''),
+    (e: unknown) =>
+      e instanceof KilnError && /Debian trixie has no i386 kernel \(linux-image-686\)/.test(e.message) && /DIB_RELEASE=bookworm/.test(e.hint ?? ''),
   );
   assert.throws(() => planDebianBootstrap(data, 'i386', { release: 'stable' } as never), /has no i386 kernel/);
   assert.ok(planDebianBootstrap(data, 'i386', { release: 'bookworm' } as never).packages.includes('linux-image-686'));
