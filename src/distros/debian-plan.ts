@@ -24,6 +24,8 @@ export interface DebianBootstrapPlan {
   keyring: string | null;
   /** mmdebstrap options translated from DIB_DEBOOTSTRAP_EXTRA_ARGS */
   extraArgs: string[];
+  /** SOURCE_DATE_EPOCH when set: mmdebstrap then writes a reproducible tree (no logs, fixed times) */
+  sourceDateEpoch: number | null;
 }
 
 export type MmdebstrapMode = 'root' | 'unshare';
@@ -75,6 +77,7 @@ export function planDebianBootstrap(data: DebianData, arch: string, s: Bootstrap
     packages: [...packages].sort(),
     keyring: s.keyring || data.keyring,
     extraArgs: extra.args,
+    sourceDateEpoch: s.sourceDateEpoch ?? null,
   };
 }
 

@@ -78,6 +78,9 @@ export function debianCacheInputs(plan: DebianBootstrapPlan): CacheInputs {
     packages: plan.packages,
     keyring: plan.keyring ? { path: plan.keyring, sha256: fileSha256(plan.keyring) } : null,
     extraArgs: plan.extraArgs,
+    // mmdebstrap's tree depends on it (times, logs removed), so a bootstrap made without it or with
+    // another epoch is not this one
+    sourceDateEpoch: plan.sourceDateEpoch,
   };
 }
 
@@ -117,7 +120,11 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
   req.log.info(`bootstrap: ${what} with mmdebstrap (${plan.packages.length} packages)`);
   try {
     const cmd = planBootstrapCommand(req.identity, argv);
-    await req.runner.run(cmd[0]!, cmd.slice(1), { stream: true, env: { TMPDIR: tmp }, context: 'bootstrap (mmdebstrap)' });
+    await req.runner.run(cmd[0]!, cmd.slice(1), {
+      stream: true,
+      env: { TMPDIR: tmp, ...(plan.sourceDateEpoch !== null ? { SOURCE_DATE_EPOCH: String(plan.sourceDateEpoch) } : {}) },
+      context: 'bootstrap (mmdebstrap)',
+    });
     // hashed right after mmdebstrap wrote it: later lookups check the tarball against this
     const tarball = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs, new Date(), await sha256File(temp)).file : temp;
     await unpackTarball(req, tarball);

@@ -88,6 +88,11 @@ test('cache inputs: the key follows release, mirror, components and packages, no
   assert.notEqual(key({ DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: 'http://m.invalid/' }), k);
   assert.notEqual(key({ DIB_RELEASE: 'bookworm', DIB_DEBIAN_COMPONENTS: 'main,contrib' }), k);
   assert.notEqual(key({ DIB_RELEASE: 'bookworm', DIB_DEBOOTSTRAP_EXTRA_ARGS: '--include=vim' }), k);
+  // mmdebstrap makes another tree with SOURCE_DATE_EPOCH: a bootstrap made without it (or with another) is not reused
+  const sde = key({ DIB_RELEASE: 'bookworm', SOURCE_DATE_EPOCH: '1700000000' });
+  assert.notEqual(sde, k);
+  assert.notEqual(key({ DIB_RELEASE: 'bookworm', SOURCE_DATE_EPOCH: '1700000001' }), sde);
+  assert.equal(key({ DIB_RELEASE: 'bookworm', SOURCE_DATE_EPOCH: '1700000000' }), sde);
 });
 
 test('planUnpack: owners kept; /dev excluded when unprivileged (no mknod in a user namespace)', () => {
