@@ -1,8 +1,8 @@
 /**
  * What a mkfs.xfs protofile cannot carry, applied afterwards in ONE `xfs_db -x` session (commands on
- * stdin): the sticky bit, and the timestamps (protofile inodes all get "now"). Like mke2fs -d, atime,
- * mtime and ctime come from the source in whole seconds; crtime is SOURCE_DATE_EPOCH. With that, the
- * same tree gives the same bytes.
+ * stdin): the sticky bit, and the timestamps (protofile inodes all get "now"). atime, mtime and
+ * ctime come from the source in whole seconds, clamped to SOURCE_DATE_EPOCH (as ext's are); crtime is
+ * the epoch. With that, two trees with the same content and mode give the same bytes.
  *
  * Timestamp encoding: with the bigtime feature (xfsprogs >= 5.15 default) an XFS timestamp is one u64
  * of nanoseconds since 1901-12-13T20:45:52Z, i.e. (seconds + 2^31) * 1e9 + ns, and xfs_db writes that
@@ -48,10 +48,12 @@ export function encodeXfsDbFixups(entries: TreeEntry[], skipped: Set<string>, ep
     if (skipped.has(e.path)) continue;
     out.push(`path /${e.path}`);
     if (e.mode & 0o1000) out.push(`write core.mode 0${(TYPE_BITS[e.kind] | (e.mode & 0o7777)).toString(8)}`);
+    // clamped as in ext (ext-normalize.ts): a time after the epoch is the epoch, an earlier one stays
+    const clamp = (t: number): number => Math.min(t, epoch);
     const times: [string, number][] = [
-      ['core.atime', e.atime],
-      ['core.mtime', e.mtime],
-      ['core.ctime', e.ctime],
+      ['core.atime', clamp(e.atime)],
+      ['core.mtime', clamp(e.mtime)],
+      ['core.ctime', clamp(e.ctime)],
       ['v3.crtime', epoch],
     ];
     for (const [field, t] of times) {

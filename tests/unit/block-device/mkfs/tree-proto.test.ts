@@ -97,6 +97,11 @@ test('encodeXfsDbFixups: sticky mode, bigtime and classic timestamps, skipped en
     classic,
     'path /\nwrite core.atime.sec 1\nwrite core.atime.nsec 0\nwrite core.mtime.sec 2\nwrite core.mtime.nsec 0\nwrite core.ctime.sec 3\nwrite core.ctime.nsec 0\nwrite v3.crtime.sec 1700000000\nwrite v3.crtime.nsec 0\n',
   );
+  // times after the epoch are the epoch; earlier ones stay
+  assert.equal(
+    encodeXfsDbFixups(e.slice(0, 1), new Set(), 2, false),
+    'path /\nwrite core.atime.sec 1\nwrite core.atime.nsec 0\nwrite core.mtime.sec 2\nwrite core.mtime.nsec 0\nwrite core.ctime.sec 2\nwrite core.ctime.nsec 0\nwrite v3.crtime.sec 2\nwrite v3.crtime.nsec 0\n',
+  );
   assert.equal(xfsTimestamp(1600000000, true), '3747483648000000000'); // xfs_db prints Sun Sep 13 12:26:40 2020
   assert.equal(xfsDbFailure('core.mode = 041777\nfield crtime not found\n'), 'field crtime not found');
   assert.equal(xfsDbFailure('core.mode = 041777\ncore.mtime.sec = Sun Sep 13 12:26:40 2020\n'), undefined);
