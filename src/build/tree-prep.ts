@@ -10,6 +10,7 @@ import { KilnError } from '../errors.js';
 import { Tree } from '../tree/fs.js';
 import { emptyDirectory, truncateFiles, type TreeRootContext } from '../tree/root-ops.js';
 import type { Build } from './build.js';
+import { normaliseBuildState } from './build-state.js';
 
 /** After root.d: the tree exists; the host's resolv.conf and apt settings are lent to it. */
 export async function prepareTree(b: Build): Promise<void> {
@@ -19,9 +20,14 @@ export async function prepareTree(b: Build): Promise<void> {
   installHostAptConf(tree, await hostAptConfig(b.runner));
 }
 
-/** After cleanup.d: what was lent is taken back, /tmp emptied, logs truncated (finaliseBase). */
-export function finaliseTree(b: Build): Promise<void> {
-  return finaliseBase(b, new Tree(b.ws.tree));
+/**
+ * After cleanup.d: what was lent is taken back, /tmp emptied, logs truncated (finaliseBase); then
+ * the files that record the build's run are normalised (build-state.ts).
+ */
+export async function finaliseTree(b: Build): Promise<void> {
+  const tree = new Tree(b.ws.tree);
+  await finaliseBase(b, tree);
+  await normaliseBuildState(b, tree, b.config.epoch);
 }
 
 export function checkTreeDeployed(tree: Tree): void {

@@ -112,7 +112,7 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
         .join('\n');
       if (failed) {
         throw new KilnError(
-          `${name}/${failed.name} of element '${failed.element}' failed with exit code ${e.commandExitCode}` + (output ? `; its last output:\n${output}` : ''),
+          `${name}/${failed.name} of element '${failed.element}' failed with exit code ${e.commandExitCode}${output ? `; its last output:\n${output}` : ''}`,
           {
             where: failed.source,
             hint: 'fix the script, or run again with -x to trace it and break=after-error to get a shell there',
@@ -120,7 +120,7 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
           },
         );
       }
-      throw new KilnError(`phase ${name} failed before its first script (environment.d?): exit code ${e.commandExitCode}` + (output ? `\n${output}` : ''), {
+      throw new KilnError(`phase ${name} failed before its first script (environment.d?): exit code ${e.commandExitCode}${output ? `\n${output}` : ''}`, {
         hint: "check the environment.d files of the build's elements",
         cause: e,
       });

@@ -82,3 +82,49 @@ export async function truncateFiles(ctx: TreeRootContext, tree: Tree, path: stri
   if (!p) return;
   await runAsRoot(ctx, tree, p, 'truncate the files in', 'find "$1" -xdev -type f -size +0c -exec truncate -s 0 -- {} +');
 }
+
+/**
+ * A regular file of the tree resolved in it (a symlink is followed in the tree unless followFinal is false) and checked for
+ * mounts; undefined when absent, a dangling link, or not a regular file (left alone: a build-state
+ * file that is something else was put there on purpose).
+ */
+function regularFile(tree: Tree, path: string, followFinal = true): TreePath | undefined {
+  const p = tree.resolve(path, followFinal);
+  if (!p.stat?.isFile()) return undefined;
+  checkNoMounts(tree, p);
+  return p;
+}
+
+/**
+ * Remove one regular file of the tree; anything else at the path, a symlink included (its target is
+ * not this file), is left. Returns whether it was there.
+ */
+export async function removeFile(ctx: TreeRootContext, tree: Tree, path: string): Promise<boolean> {
+  const p = regularFile(tree, path, false);
+  if (!p) return false;
+  await runAsRoot(ctx, tree, p, 'remove', 'rm -f -- "$1"');
+  return true;
+}
+
+/** Empty one regular file of the tree (mode and owner kept). Returns whether it had content. */
+export async function truncateFile(ctx: TreeRootContext, tree: Tree, path: string): Promise<boolean> {
+  const p = regularFile(tree, path);
+  if (!p || p.stat?.size === 0) return false;
+  await runAsRoot(ctx, tree, p, 'truncate', 'truncate -s 0 -- "$1"');
+  return true;
+}
+
+/**
+ * Rewrite one regular file of the tree in place through an awk program (file as its input, output
+ * written back over the same inode: mode and owner kept, no temporary file beside it).
+ */
+export async function awkInPlace(ctx: TreeRootContext, tree: Tree, path: string, program: string, vars: Record<string, string> = {}): Promise<boolean> {
+  const p = regularFile(tree, path);
+  if (!p) return false;
+  const assigns = Object.entries(vars)
+    .map(([k, v]) => `-v ${k}='${v.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
+  const prog = program.replace(/'/g, `'\\''`);
+  await runAsRoot(ctx, tree, p, 'rewrite', `out=$(awk ${assigns} '${prog}' "$1" && echo .) && printf '%s' "\${out%.}" > "$1"`);
+  return true;
+}
