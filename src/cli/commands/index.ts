@@ -13,6 +13,7 @@ export async function loadCommands(): Promise<KilnCommand[]> {
     import('./boot-test.js'),
     import('./build.js'),
     import('./cache.js'),
+    import('./diff.js'),
     import('./elements.js'),
     import('./plan.js'),
   ] as Promise<{ command: KilnCommand }>[]);

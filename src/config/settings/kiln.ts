@@ -61,8 +61,8 @@ export const KILN = {
     type: bool('one'),
     group: 'kiln',
     scopes: ['kiln'],
-    commands: ['plan block-device', 'cache', 'elements'],
-    help: 'Print JSON (machine-readable): the plan, the cache entries, the elements.',
+    commands: ['plan block-device', 'cache', 'elements', 'diff'],
+    help: 'Print JSON (machine-readable): the plan, the cache entries, the elements, the differences.',
   }),
   uefi: setting({
     long: 'uefi',
