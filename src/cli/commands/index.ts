@@ -16,6 +16,7 @@ export async function loadCommands(): Promise<KilnCommand[]> {
     import('./diff.js'),
     import('./elements.js'),
     import('./plan.js'),
+    import('./verify-reproducible.js'),
   ] as Promise<{ command: KilnCommand }>[]);
   return mods.map((m) => m.command);
 }

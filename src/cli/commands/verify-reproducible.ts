@@ -1,0 +1,65 @@
+/** `kiln verify-reproducible [--cold] [--keep] BUILD-ARGS...`: build twice, compare every output. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { KilnError } from '../../errors.js';
+import { Runner } from '../../exec/runner.js';
+import { compareOutputDirs, formatComparison, splitOutputName } from '../../inspect/verify.js';
+import { REPO_ROOT } from '../paths.js';
+import type { KilnCommand } from './types.js';
+
+export const command: KilnCommand = {
+  command: 'verify-reproducible [args..]',
+  describe: 'build the same image twice (one SOURCE_DATE_EPOCH, separate workspaces) and compare every output; exit 1 when one differs',
+  builder: (y) => y.strict(false).help(false).parserConfiguration({ 'unknown-options-as-args': true }),
+  handler: async () => {
+    const i = process.argv.indexOf('verify-reproducible');
+    let args = process.argv.slice(i + 1);
+    if (args.includes('-h') || args.includes('--help')) {
+      process.stdout.write(
+        [
+          'kiln verify-reproducible [--cold] [--keep] [disk-image-create options] ELEMENT...',
+          '',
+          'Builds the image twice with the same SOURCE_DATE_EPOCH (yours, or the time of the first build),',
+          'each into its own directory, and compares every output and the NAME.d manifests by sha256. A disk',
+          'image that differs is explained as kiln diff would. Exit 0: every output is the same; 1: one differs.',
+          '',
+          '  --cold   the second build bootstraps afresh (--no-cache): a cold and a warm build must agree',
+          "  --keep   keep both builds' outputs (their directory is printed)",
+          '',
+        ].join('\n'),
+      );
+      return;
+    }
+    const cold = args.includes('--cold');
+    const keep = args.includes('--keep');
+    args = args.filter((a) => a !== '--cold' && a !== '--keep');
+    const [rest, name] = splitOutputName(args);
+    if (!rest.some((a) => !a.startsWith('-')))
+      throw new KilnError('name the elements to build', { hint: 'kiln verify-reproducible -o NAME debian-minimal vm' });
+    const epoch = process.env.SOURCE_DATE_EPOCH ?? String(Math.floor(Date.now() / 1000));
+    const work = mkdtempSync(join(tmpdir(), 'kiln-verify-'));
+    try {
+      for (const [run, extra] of [
+        ['first', [] as string[]],
+        ['second', cold ? ['--no-cache'] : []],
+      ] as const) {
+        process.stderr.write(`kiln verify-reproducible: ${run} build (SOURCE_DATE_EPOCH=${epoch})\n`);
+        const r = spawnSync(resolve(REPO_ROOT, 'bin/disk-image-create'), [...extra, ...rest, '-o', join(work, run, name)], {
+          stdio: ['ignore', 2, 2], // the report alone on stdout
+          env: { ...process.env, SOURCE_DATE_EPOCH: epoch },
+        });
+        if (r.status !== 0) throw new KilnError(`the ${run} build failed (exit ${r.status ?? r.signal})`, { hint: 'its messages are above' });
+      }
+      const files = compareOutputDirs(join(work, 'first'), join(work, 'second'));
+      process.stdout.write(await formatComparison(new Runner(), join(work, 'first'), join(work, 'second'), files));
+      const bad = files.filter((f) => !f.same).length;
+      process.stdout.write(bad ? `not reproducible: ${bad} of ${files.length} files differ\n` : `reproducible: all ${files.length} files are the same\n`);
+      if (keep) process.stdout.write(`the builds are kept in ${work}\n`);
+      if (bad) process.exitCode = 1;
+    } finally {
+      if (!keep) rmSync(work, { recursive: true, force: true });
+    }
+  },
+};

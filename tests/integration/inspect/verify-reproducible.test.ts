@@ -1,0 +1,39 @@
+// kiln verify-reproducible builds twice and compares: a busybox disk build is reproducible; an
+// element that writes noise into the tree is caught, and the file is named.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runCli } from '../../helpers/cli.js';
+import { makeElementTree } from '../../helpers/element-tree.js';
+
+const work = mkdtempSync(join(tmpdir(), 'kiln-verify-test-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe('kiln verify-reproducible', () => {
+  it('busybox-minimal block-device-efi -t raw,tar: every output the same, exit 0', () => {
+    const r = runCli('kiln', ['verify-reproducible', '-n', 'busybox-minimal', 'block-device-efi', '-t', 'raw,tar', '-o', 'bb'], {
+      env: { DIB_IMAGE_CACHE: join(work, 'cache') },
+    });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /^same {5}bb\.raw {2}sha256:[0-9a-f]{16}$/m);
+    assert.match(r.stdout, /^same {5}bb\.tar /m);
+    assert.match(r.stdout, /^reproducible: all 2 files are the same$/m);
+    assert.doesNotMatch(r.stdout, /^wrote /m, "the builds' own lines go to stderr");
+  });
+
+  it('an element writing noise: the outputs differ, the file is named in the disk image, exit 1', () => {
+    const elements = makeElementTree(
+      { noise: { deps: ['busybox-minimal'], files: { 'root.d/90-noise': '#!/bin/bash\nset -eu\ndate +%N > "$TARGET_ROOT/etc/noise"\n' } } },
+      join(work, 'elements'),
+    );
+    const r = runCli('kiln', ['verify-reproducible', '-n', 'noise', 'block-device-efi', '-t', 'raw,tar', '-o', 'bb'], {
+      env: { DIB_IMAGE_CACHE: join(work, 'cache'), ELEMENTS_PATH: elements },
+    });
+    assert.equal(r.status, 1, r.stderr + r.stdout);
+    assert.match(r.stdout, /^DIFFERS {2}bb\.raw /m);
+    assert.match(r.stdout, /^ +partition 3 \(root\), ext4 .*\n +\/etc\/noise: content sha256:/m);
+    assert.match(r.stdout, /^not reproducible: 2 of 2 files differ$/m);
+  });
+});
