@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { NO_FLAGS, readSettings } from '../../config/read-settings.js';
 import { KilnError } from '../../errors.js';
 import { Runner } from '../../exec/runner.js';
 import { compareOutputDirs, formatComparison, splitOutputName } from '../../inspect/verify.js';
@@ -38,7 +39,7 @@ export const command: KilnCommand = {
     const [rest, name] = splitOutputName(args);
     if (!rest.some((a) => !a.startsWith('-')))
       throw new KilnError('name the elements to build', { hint: 'kiln verify-reproducible -o NAME debian-minimal vm' });
-    const epoch = process.env.SOURCE_DATE_EPOCH ?? String(Math.floor(Date.now() / 1000));
+    const epoch = String(readSettings(process.env, NO_FLAGS, 'kiln').sourceDateEpoch ?? Math.floor(Date.now() / 1000));
     const work = mkdtempSync(join(tmpdir(), 'kiln-verify-'));
     try {
       for (const [run, extra] of [

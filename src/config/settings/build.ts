@@ -74,7 +74,7 @@ export const BUILD = {
     env: ['SOURCE_DATE_EPOCH'],
     type: integer(),
     group: 'build',
-    scopes: ['build', 'block-device', 'bootstrap'],
+    scopes: ['build', 'block-device', 'bootstrap', 'kiln'],
     defaultText: "the build's start time",
     help: "The image's clock (seconds since 1970): later file times are clamped to it, it seeds every UUID and id in the image, and mmdebstrap gets it (part of the bootstrap cache key).",
   }),
