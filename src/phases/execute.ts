@@ -115,7 +115,9 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
           `${name}/${failed.name} of element '${failed.element}' failed with exit code ${e.commandExitCode}${output ? `; its last output:\n${output}` : ''}`,
           {
             where: failed.source,
-            hint: 'fix the script, or run again with -x to trace it and break=after-error to get a shell there',
+            hint: /is not in this tree$/m.test(output)
+              ? `the image's tree lacks the script's interpreter: element '${failed.element}' needs an operating-system element that has it (e.g. debian-minimal rather than busybox-minimal)`
+              : 'fix the script, or run again with -x to trace it and break=after-error to get a shell there',
             cause: e,
           },
         );

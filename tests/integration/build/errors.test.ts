@@ -29,11 +29,19 @@ describe('disk-image-create errors', () => {
     'bad-packages': { deps: ['busybox-minimal'], files: { 'package-installs.yaml': 'vim:\n  phase: install.d\n   bad: indent\n' } },
     'should-fail': { deps: ['busybox-minimal'], files: { 'install.d/50-check': '#!/bin/sh\ntouch /tmp/dib-test-should-fail\nexit 1\n' } },
     'sleepy-hook': { deps: ['busybox-minimal'], files: { 'install.d/10-sleepy': '#!/bin/sh\necho sleeping\nsleep 777\n' } },
+    'bash-hook': { deps: ['busybox-minimal'], files: { 'install.d/50-needs-bash': '#!/bin/bash\necho never\n' } },
   });
   after(() => removeTree(elements));
   const env = { ELEMENTS_PATH: `${elements}:${FIXTURE_ELEMENTS}`, TMP_DIR: tmp };
   const dic = (...args: string[]) => runCli('disk-image-create', ['-t', 'tar', '-o', join(tmp, 'out'), ...args], { env });
 
+  it('an in-target script whose interpreter the tree lacks: names the script, the interpreter and the way out', () => {
+    const r = dic('-n', 'bash-hook');
+    expectUserError(r, /install\.d\/50-needs-bash of element 'bash-hook' failed with exit code 127/);
+    assert.match(r.stderr, /install\.d\/50-needs-bash is a \/bin\/bash script, and \/bin\/bash is not in this tree/);
+    assert.match(r.stderr, /hint: the image's tree lacks the script's interpreter/);
+    assert.doesNotMatch(r.stderr, /never/);
+  });
   it('names the chain that required a missing element', () => {
     expectUserError(dic('-n', 'needs-ghost'), /Element 'ghost' not found \(required by needs-ghost\)/);
   });
