@@ -30,7 +30,8 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     DIB_DEFAULT_INSTALLTYPE: config.installType,
     DIB_IMAGE_CACHE: config.cacheDir,
     DIB_OFFLINE: config.offline ? '1' : '',
-    DIB_ARGS: config.elements.join(' '),
+    // as DIB's `export DIB_ARGS="$@"`: every argument, flags too, joined by spaces
+    DIB_ARGS: config.argv.join(' '),
     // as DIB: `export | grep ' DIB_.*='` of the build's environment (cleanup.d/01-copy-manifests-dir writes it)
     DIB_ENV: dibEnv(config.env),
     SOURCE_DATE_EPOCH: String(config.epoch),
