@@ -22,7 +22,7 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     IMAGE_TYPES: config.imageTypes.join(','),
     ELEMENTS_PATH: config.elementsPath.join(':'),
     TMP_DIR: config.tmpDir,
-    TMP_BUILD_DIR: ws.root,
+    TMP_BUILD_DIR: ws.build,
     TMP_IMAGE_DIR: ws.image,
     TMP_MOUNT_PATH: ws.tree,
     TMP_HOOKS_PATH: ws.hooks,

@@ -15,7 +15,14 @@ describe('DIB_ENV', () => {
 });
 
 describe('the hook environment', () => {
-  const ws = { root: '/w', tree: '/w/mnt', hooks: '/w/hooks', image: '/w/image', tmp: '/w/tmp' };
+  const ws = {
+    root: '/w',
+    build: '/w/dib_build.abcdefgh',
+    tree: '/w/dib_build.abcdefgh/mnt',
+    hooks: '/w/dib_build.abcdefgh/hooks',
+    image: '/w/dib_image.abcdefgh',
+    tmp: '/w/tmp',
+  };
   const env = (e: Record<string, string>) =>
     hookEnvironment(createBuildConfig({ args: parseArgv(['busybox-minimal']), env: e, hostArch: 'amd64', builtinElements: '/k' }), ws, []);
   it('sets DIB_PYTHON_EXEC unless the environment does, and DIB_ENV from the DIB_ variables', () => {
