@@ -7,6 +7,11 @@ import type { Workspace } from './workspace.js';
 import type { Element } from '../elements/element.js';
 import { formatElementArray, formatElementNames, formatElementYaml } from '../elements/env.js';
 import { toolPath } from '../exec/tools.js';
+import { LIBEXEC } from '../sandbox/sandbox.js';
+import { join } from 'node:path';
+
+/** Kiln's versions of DIB's shell libraries (die, common-functions, img-functions): DIB's $_LIB. */
+export const DIB_LIB = join(LIBEXEC, 'dib-lib');
 
 export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: Element[], extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {
@@ -22,6 +27,8 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     IMAGE_TYPES: config.imageTypes.join(','),
     ELEMENTS_PATH: config.elementsPath.join(':'),
     TMP_DIR: config.tmpDir,
+    // as DIB: element hooks `source "$_LIB/die"` (and common-functions, img-functions)
+    _LIB: DIB_LIB,
     TMP_BUILD_DIR: ws.build,
     TMP_IMAGE_DIR: ws.image,
     TMP_MOUNT_PATH: ws.tree,

@@ -26,7 +26,24 @@ describe("DIB's hook contract in a busybox build", () => {
       deps: ['busybox-minimal'],
       files: {
         'extra-data.d/50-show-args':
-          '#!/bin/bash\nset -eu\nmkdir -p "$TMP_MOUNT_PATH/kiln-test"\nprintf "%s" "$DIB_ARGS" > "$TMP_MOUNT_PATH/kiln-test/dib-args"\n',
+          '#!/bin/bash\nset -eu\nmkdir -p "$TMP_MOUNT_PATH/kiln-test"\nprintf "%s" "$DIB_ARGS" > "$TMP_MOUNT_PATH/kiln-test/dib-args"\n' +
+          `printf "%s\\n" "$TMP_BUILD_DIR" "$TMP_MOUNT_PATH" "$TMP_IMAGE_DIR" "$TMP_HOOKS_PATH" "$(dirname "\${TMP_MOUNT_PATH##*.}")" > "$TMP_MOUNT_PATH/kiln-test/paths"\n`,
+      },
+    },
+    dies: {
+      deps: ['busybox-minimal'],
+      files: {
+        'extra-data.d/50-dies':
+          '#!/bin/bash\nset -eu\nsource "$_LIB/die"\nif [ -n "$TMP_MOUNT_PATH" ]; then\n  die "DIB_SOMETHING must be set to build this"\nfi\necho still running\n',
+      },
+    },
+    'in-target': {
+      deps: ['busybox-minimal'],
+      files: {
+        'post-root.d/50-in-target':
+          '#!/bin/bash\nset -eu\nsource "$_LIB/img-functions"\n' +
+          `run_in_target 'mkdir -p /kiln-test && echo "$HOME $(test -r /proc/self/status && echo proc) $(ls /tmp/in_target.d/post-root.d)" > /kiln-test/run-in-target'\n` +
+          'tmpfs_check || echo "no tmpfs" > "$TMP_MOUNT_PATH/kiln-test/tmpfs"\n',
       },
     },
   });
@@ -43,5 +60,33 @@ describe("DIB's hook contract in a busybox build", () => {
       [],
       'workspace removed after success',
     );
+  });
+
+  it("the workspace has DIB's shapes: TMP_BUILD_DIR=.../dib_build.XXXXXXXX, its mnt and hooks, TMP_IMAGE_DIR=.../dib_image.XXXXXXXX", () => {
+    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(out, 'paths'), 'show-args'], { env });
+    assert.equal(r.status, 0, r.stderr);
+    const [build, mnt, image, hooks, suffix] = tarFile(join(out, 'paths.tar'), './kiln-test/paths').trim().split('\n');
+    const root = `${out}/kiln-\\w{6}`;
+    assert.match(build!, new RegExp(`^${root}/dib_build\\.[A-Za-z0-9]{8}$`));
+    assert.equal(mnt, `${build}/mnt`);
+    assert.equal(hooks, `${build}/hooks`);
+    assert.match(image!, new RegExp(`^${root}/dib_image\\.[A-Za-z0-9]{8}$`));
+    assert.equal(suffix, build!.slice(-8), "DIB's source-repositories names its git manifest after the workspace's suffix");
+  });
+
+  it('a hook can source $_LIB/die and die: the build fails with its message', () => {
+    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(out, 'dies'), 'dies'], { env });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /extra-data\.d\/50-dies of element 'dies' failed with exit code 1/);
+    assert.match(r.stderr, /DIB_SOMETHING must be set to build this/);
+    assert.doesNotMatch(r.stderr + r.stdout, /still running/);
+  });
+
+  it("a host hook can run_in_target (img-functions): HOME=/root, /proc and the hooks there, the host's mounts untouched", () => {
+    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(out, 'target'), 'in-target'], { env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(tarFile(join(out, 'target.tar'), './kiln-test/run-in-target'), '/root proc 50-in-target\n');
+    assert.equal(tarFile(join(out, 'target.tar'), './kiln-test/tmpfs'), 'no tmpfs\n');
+    assert.equal(spawnSync('tar', ['-tf', join(out, 'target.tar'), './proc/self'], { encoding: 'utf8' }).status, 2, 'nothing of /proc in the tar');
   });
 });
