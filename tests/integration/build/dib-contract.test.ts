@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { FIXTURE_ELEMENTS, runCli } from '../../helpers/cli.js';
+import { FIXTURE_ELEMENTS, isRoot, runCli } from '../../helpers/cli.js';
 import { makeElementTree, removeTree } from '../../helpers/element-tree.js';
 
 function tarFile(tar: string, path: string): string {
@@ -48,6 +48,7 @@ describe("DIB's hook contract in a busybox build", () => {
     },
   });
   after(() => removeTree(elements));
+  chmodSync(elements, 0o755);
   const env = { ELEMENTS_PATH: `${elements}:${FIXTURE_ELEMENTS}`, TMP_DIR: out };
 
   it('DIB_ARGS is the whole command line, flags and empty arguments too', () => {
@@ -88,5 +89,17 @@ describe("DIB's hook contract in a busybox build", () => {
     assert.equal(tarFile(join(out, 'target.tar'), './kiln-test/run-in-target'), '/root proc 50-in-target\n');
     assert.equal(tarFile(join(out, 'target.tar'), './kiln-test/tmpfs'), 'no tmpfs\n');
     assert.equal(spawnSync('tar', ['-tf', join(out, 'target.tar'), './proc/self'], { encoding: 'utf8' }).status, 2, 'nothing of /proc in the tar');
+  });
+
+  it('run_in_target and die work the same as an unprivileged user', {
+    skip: !isRoot() && process.env.CI !== 'true' ? 'needs root to switch to the test user' : false,
+  }, () => {
+    const user = { user: 'kiln-test', env: { ...env, HOME: '/home/kiln-test' } };
+    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(out, 'target-u'), 'in-target'], user);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(tarFile(join(out, 'target-u.tar'), './kiln-test/run-in-target'), '/root proc 50-in-target\n');
+    const d = runCli('disk-image-create', ['-t', 'tar', '-o', join(out, 'dies-u'), 'dies'], user);
+    assert.equal(d.status, 1, d.stderr);
+    assert.match(d.stderr, /DIB_SOMETHING must be set to build this/);
   });
 });
