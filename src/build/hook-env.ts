@@ -7,6 +7,11 @@ import type { Workspace } from './workspace.js';
 import type { Element } from '../elements/element.js';
 import { formatElementArray, formatElementNames, formatElementYaml } from '../elements/env.js';
 import { toolPath } from '../exec/tools.js';
+import { LIBEXEC } from '../sandbox/sandbox.js';
+import { join } from 'node:path';
+
+/** Kiln's versions of DIB's shell libraries (die, common-functions, img-functions): DIB's $_LIB. */
+export const DIB_LIB = join(LIBEXEC, 'dib-lib');
 
 export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: Element[], extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {
@@ -22,7 +27,9 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     IMAGE_TYPES: config.imageTypes.join(','),
     ELEMENTS_PATH: config.elementsPath.join(':'),
     TMP_DIR: config.tmpDir,
-    TMP_BUILD_DIR: ws.root,
+    // as DIB: element hooks `source "$_LIB/die"` (and common-functions, img-functions)
+    _LIB: DIB_LIB,
+    TMP_BUILD_DIR: ws.build,
     TMP_IMAGE_DIR: ws.image,
     TMP_MOUNT_PATH: ws.tree,
     TMP_HOOKS_PATH: ws.hooks,
@@ -30,7 +37,8 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     DIB_DEFAULT_INSTALLTYPE: config.installType,
     DIB_IMAGE_CACHE: config.cacheDir,
     DIB_OFFLINE: config.offline ? '1' : '',
-    DIB_ARGS: config.elements.join(' '),
+    // as DIB's `export DIB_ARGS="$@"`: every argument, flags too, joined by spaces
+    DIB_ARGS: config.argv.join(' '),
     // as DIB: `export | grep ' DIB_.*='` of the build's environment (cleanup.d/01-copy-manifests-dir writes it)
     DIB_ENV: dibEnv(config.env),
     SOURCE_DATE_EPOCH: String(config.epoch),

@@ -8,6 +8,8 @@ import { UsageError } from '../errors.js';
 import { buildFlags, type DeclaredSetting } from './settings.js';
 
 export interface ParsedArgs {
+  /** the command line as given (DIB exports it as DIB_ARGS, before getopt parses it) */
+  argv: string[];
   values: Map<string, string[]>;
   counts: Map<string, number>;
   positionals: string[];
@@ -57,7 +59,7 @@ export function parseArgv(argv: string[], settings: readonly DeclaredSetting[] =
       positionals.push(a);
     }
   }
-  return { values, counts, positionals };
+  return { argv: [...argv], values, counts, positionals };
 }
 
 function takesValue(s: DeclaredSetting): boolean {

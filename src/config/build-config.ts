@@ -15,6 +15,8 @@ export type ChecksumKind = 'md5' | 'sha256';
 export interface BuildConfig {
   /** the elements named on the command line */
   elements: string[];
+  /** the whole command line as given; hooks see it as DIB_ARGS (DIB: `export DIB_ARGS="$@"`) */
+  argv: string[];
   /** the command line's flags, for the stages that read settings from the hooks' environment */
   flags: FlagValues;
   /** the target architecture's canonical (Debian) name; hooks see it as ARCH */
@@ -111,6 +113,7 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
   const cfg: BuildConfig = {
     // as DIB, which word-splits its unquoted element list: wrappers pass "a b" in one argument, or ''
     elements: args.positionals.flatMap((p) => p.split(/[ \t\n]+/).filter((w) => w !== '')),
+    argv: [...args.argv],
     flags: args,
     arch: s.arch,
     binfmtDir: s.binfmtDir,

@@ -105,6 +105,12 @@ export function workspaces(tmpDir: string): string[] {
     : [];
 }
 
+/** The tree of a workspace (DIB's shape: WORKSPACE/dib_build.XXXXXXXX/mnt), or '' if there is none yet. */
+export function workspaceTree(ws: string): string {
+  const build = existsSync(ws) ? readdirSync(ws).find((n) => n.startsWith('dib_build.')) : undefined;
+  return build ? join(ws, build, 'mnt') : '';
+}
+
 /** The workspace an interrupted build named on stderr. */
 export function namedWorkspace(stderr: string): string | undefined {
   return /interrupted by SIG\w+; the workspace is kept for debugging: (\S+)/.exec(stderr)?.[1];

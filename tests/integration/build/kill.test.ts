@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { signalExitCode } from '../../../src/errors.js';
 import { FIXTURE_ELEMENTS, isRoot, runCli } from '../../helpers/cli.js';
-import { kilnPid, listTree, markedProcesses, namedWorkspace, sleep, startKiln, waitFor, workspaces } from '../../helpers/interrupt.js';
+import { kilnPid, listTree, markedProcesses, namedWorkspace, sleep, startKiln, waitFor, workspaces, workspaceTree } from '../../helpers/interrupt.js';
 
 const ALL_PHASES = ['root', 'extra-data', 'pre-install', 'install', 'post-install', 'post-root', 'block-device', 'pre-finalise', 'finalise', 'cleanup'];
 // the handled signals share one code path: a shorter list keeps the file near 2 minutes
@@ -59,7 +59,7 @@ async function killIn(d: Dirs, phase: string, sig: NodeJS.Signals, user?: string
   const run = startKiln(cmd, args, { ...buildEnv(d, phase), ...(user ? { HOME: `/home/${user}` } : {}) }, d.base, user);
   const what = `${cmd}: ${sig} in ${phase}.d${user ? ` as ${user}` : ''}`;
   try {
-    await waitFor(() => workspaces(d.tmp).some((w) => existsSync(join(w, 'mnt/kiln-test-ready'))), 60_000, `${phase}.d to block (${what})`);
+    await waitFor(() => workspaces(d.tmp).some((w) => existsSync(join(workspaceTree(w), 'kiln-test-ready'))), 60_000, `${phase}.d to block (${what})`);
     const pid = await waitFor(() => kilnPid(d.base, cmd), 5000, "Kiln's pid");
     process.kill(pid, sig);
     const end = await run.exited;

@@ -15,12 +15,26 @@ describe('DIB_ENV', () => {
 });
 
 describe('the hook environment', () => {
-  const ws = { root: '/w', tree: '/w/mnt', hooks: '/w/hooks', image: '/w/image', tmp: '/w/tmp' };
+  const ws = {
+    root: '/w',
+    build: '/w/dib_build.abcdefgh',
+    tree: '/w/dib_build.abcdefgh/mnt',
+    hooks: '/w/dib_build.abcdefgh/hooks',
+    image: '/w/dib_image.abcdefgh',
+    tmp: '/w/tmp',
+  };
   const env = (e: Record<string, string>) =>
     hookEnvironment(createBuildConfig({ args: parseArgv(['busybox-minimal']), env: e, hostArch: 'amd64', builtinElements: '/k' }), ws, []);
   it('sets DIB_PYTHON_EXEC unless the environment does, and DIB_ENV from the DIB_ variables', () => {
     assert.equal(env({}).DIB_PYTHON_EXEC, 'python3');
     assert.equal(env({ DIB_PYTHON_EXEC: '/opt/py/bin/python3' }).DIB_PYTHON_EXEC, '/opt/py/bin/python3');
     assert.equal(env({ DIB_RELEASE: 'bookworm' }).DIB_ENV, 'declare -x DIB_RELEASE="bookworm"');
+  });
+  it('sets DIB_ARGS to the whole command line, as DIB exports "$@" before parsing it', () => {
+    const argv = ['-x', '-o', 'out/img', '-t', 'tar,qcow2', '--image-size=2', 'debian-minimal vm', '', 'growroot'];
+    const e = hookEnvironment(createBuildConfig({ args: parseArgv(argv), env: {}, hostArch: 'amd64', builtinElements: '/k' }), ws, []);
+    assert.equal(e.DIB_ARGS, '-x -o out/img -t tar,qcow2 --image-size=2 debian-minimal vm  growroot');
+    const bash = spawnSync('bash', ['-c', 'export DIB_ARGS="$@"; printf %s "$DIB_ARGS"', 'disk-image-create', ...argv], { encoding: 'utf8' });
+    assert.equal(e.DIB_ARGS, bash.stdout, 'the same string bash makes');
   });
 });

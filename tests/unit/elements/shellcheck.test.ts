@@ -65,3 +65,13 @@ test('the file finder sees hooks, bin/ and environment.d files, and skips data f
   assert.ok(rel(envFiles).includes('debian-minimal/environment.d/10-debian-minimal.bash'));
   assert.ok(!rel(scripts).some((p) => p.endsWith('.rules') || p.endsWith('.service') || p.endsWith('README.rst')));
 });
+
+test('the DIB shell libraries hooks source from $_LIB (libexec/dib-lib) pass shellcheck -x', { skip }, () => {
+  const lib = resolve(ELEMENTS, '../libexec/dib-lib');
+  const files = readdirSync(lib).sort();
+  assert.deepEqual(files, ['common-functions', 'die', 'img-functions']);
+  for (const f of files) {
+    const r = spawnSync('shellcheck', ['-x', '-s', 'bash', '-f', 'gcc', f], { cwd: lib, encoding: 'utf8' });
+    assert.equal(r.status, 0, `${f}:\n${r.stdout}${r.stderr}`);
+  }
+});
