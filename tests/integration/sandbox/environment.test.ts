@@ -32,7 +32,10 @@ describe('environment detection in real namespaces', { skip }, () => {
     assert.equal(detect([]), '{"kind":"root"}');
   });
   it('root of a single-uid user namespace: fakeroot mode, naming the map', () => {
-    assert.match(detect(['unshare', '--user', '--map-root-user']), /^\{"kind":"fakeroot","why":"root of a user namespace that maps 1 id .*fewer than a tree's 65536"\}$/);
+    assert.match(
+      detect(['unshare', '--user', '--map-root-user']),
+      /^\{"kind":"fakeroot","why":"root of a user namespace that maps 1 id .*fewer than a tree's 65536"\}$/,
+    );
   });
   it('root of a full-range user namespace (what rootless podman makes)', () => {
     const out = detect(['runuser', '-u', 'kiln-test', '--', 'unshare', '--user', '--map-auto', '--map-root-user']);
