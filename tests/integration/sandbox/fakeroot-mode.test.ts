@@ -176,4 +176,32 @@ describe('fakeroot mode: a user without subordinate ids', { skip }, () => {
     assert.deepEqual(extStat(raw, 0, '/bin/busybox'), { mode: 0o100755, uid: 0, gid: 0 });
     assert.deepEqual(extStat(raw, 0, '/root'), { mode: 0o040700, uid: 0, gid: 0 });
   });
+
+  it('root of a single-uid user namespace (unshare --map-root-user, as a rootless container without a range): the same', () => {
+    const out = join(dir, 'userns');
+    assert.equal(asUser(['mkdir', '-p', out], dir).status, 0);
+    const b = asUser(
+      [
+        'env',
+        `TMP_DIR=${out}`,
+        'unshare',
+        '--user',
+        '--map-root-user',
+        '--',
+        join(REPO, 'bin/disk-image-create'),
+        '-n',
+        'busybox-minimal',
+        '-t',
+        'tar',
+        '-o',
+        join(out, 'bb'),
+      ],
+      dir,
+    );
+    assert.equal(b.status, 0, b.out);
+    assert.match(b.out, /root of a user namespace that maps 1 id \(\/proc\/self\/uid_map: 0 \d+ 1\).*recorded in a fakeroot database/);
+    const list = spawnSync('tar', ['--numeric-owner', '-tvf', join(out, 'bb.tar')], { encoding: 'utf8' }).stdout;
+    assert.match(list, /^-rw-r----- 0\/42 .* \.\/etc\/shadow$/m);
+    assert.doesNotMatch(list, new RegExp(` ${uid}/`), "no file has the user's own id");
+  });
 });
