@@ -54,7 +54,7 @@ export const KILN = {
     group: 'kiln',
     scopes: ['kiln'],
     commands: ['block-device create'],
-    help: "The tree's owners, modes and device nodes as `fakeroot -s FILE` recorded them: the filesystems get those (any user; FILE is read, not changed). Without it, a user without subordinate ids gets every file root-owned.",
+    help: "The tree's owners, modes and device nodes as 'fakeroot -s FILE' recorded them: the filesystems get those (any user; FILE is read, not changed). Without it, a user without subordinate ids gets every file root-owned.",
   }),
   onlyWarnings: setting({
     long: 'quiet',
