@@ -111,7 +111,7 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
   if (req.identity.fakeroot) {
     // mmdebstrap's own fakechroot/fakeroot modes are not wired in yet: say so before it fails
     throw new KilnError(`no cached bootstrap of ${what}, and Kiln cannot run mmdebstrap without subordinate ids yet`, {
-      hint: `add a subordinate id range ('usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER'), or run as root`,
+      hint: `add a subordinate id range ('usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${req.identity.user}'), or run as root`,
     });
   }
   // mmdebstrap builds the tree in a temporary directory under TMPDIR before packing it: inside
