@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO } from '../../helpers/block-device.js';
-import { runCli } from '../../helpers/cli.js';
+import { FIXTURE_ELEMENTS, runCli } from '../../helpers/cli.js';
 import { debugfs, extract, extStat, isRoot, makeBdTree, sh } from '../block-device/bd-tree.js';
 
 const USER = 'kiln-nosub';
@@ -175,6 +175,33 @@ describe('fakeroot mode: a user without subordinate ids', { skip }, () => {
     assert.deepEqual(extStat(raw, 0, '/etc/shadow'), { mode: 0o100640, uid: 0, gid: 42 });
     assert.deepEqual(extStat(raw, 0, '/bin/busybox'), { mode: 0o100755, uid: 0, gid: 0 });
     assert.deepEqual(extStat(raw, 0, '/root'), { mode: 0o040700, uid: 0, gid: 0 });
+  });
+
+  it('owners, a setuid bit and a device node made by a host hook reach the tar, ext4 and squashfs outputs', () => {
+    const out = join(dir, 'hook');
+    assert.equal(asUser(['mkdir', '-p', out], dir).status, 0);
+    const b = runCli('disk-image-create', ['-n', 'fakeroot-owners', '-t', 'tar,raw,squash', '-o', join(out, 'fo')], {
+      env: { ELEMENTS_PATH: FIXTURE_ELEMENTS, TMP_DIR: out, HOME: `/home/${USER}` },
+      user: USER,
+    });
+    assert.equal(b.status, 0, b.stderr);
+    const tar = spawnSync('tar', ['--numeric-owner', '-tvf', join(out, 'fo.tar')], { encoding: 'utf8' }).stdout;
+    assert.match(tar, /^crw------- 0\/0\s+5,1 .* \.\/dev\/console$/m);
+    assert.match(tar, /^drwxr-xr-x 1000\/1000 .* \.\/home\/alice\/$/m);
+    assert.match(tar, /^-rw-r--r-- 1000\/1000 .* \.\/home\/alice\/notes$/m);
+    assert.match(tar, /^-rwsr-xr-x 0\/0 .* \.\/bin\/su-test$/m);
+    const raw = join(out, 'fo.raw');
+    assert.equal(sh('e2fsck', ['-fn', raw]).status, 0);
+    assert.deepEqual(extStat(raw, 0, '/home/alice/notes'), { mode: 0o100644, uid: 1000, gid: 1000 });
+    assert.deepEqual(extStat(raw, 0, '/bin/su-test'), { mode: 0o104755, uid: 0, gid: 0 });
+    assert.match(
+      debugfs(raw, 0, 'stat /dev/console'),
+      /Type: character special\s+Mode:\s+0600[\s\S]*User:\s+0\s+Group:\s+0[\s\S]*Device major\/minor number: 05:01/,
+    );
+    const squash = sh('unsquashfs', ['-lln', join(out, 'fo.squash')]).stdout;
+    assert.match(squash, /^crw------- 0\/0\s+5,\s*1 .*\/dev\/console$/m);
+    assert.match(squash, /^-rw-r--r-- 1000\/1000 .*\/home\/alice\/notes$/m);
+    assert.match(squash, /^-rw-r----- 0\/42 .*\/etc\/shadow$/m);
   });
 
   it('root of a single-uid user namespace (unshare --map-root-user, as a rootless container without a range): the same', () => {
