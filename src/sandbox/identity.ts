@@ -68,7 +68,11 @@ export function subordinateRange(file: '/etc/subuid' | '/etc/subgid', id: Identi
 export function asTreeRoot(id: Identity, opts: { mount?: boolean } = {}): string[] {
   const ns: string[] = [];
   if (opts.mount) ns.push('--mount', '--propagation', 'private');
-  if (id.fakeroot) return ['unshare', ...(id.privileged ? [] : ['--map-root-user']), ...ns, ...PID_NAMESPACE_OPTIONS, '--', ...fakerootPrefix(id.fakeroot.db)];
+  if (id.fakeroot) {
+    // an IPC namespace of its own: faked's SysV message queues go with it, even when Kiln is killed
+    const userns = id.privileged ? [] : ['--map-root-user'];
+    return ['unshare', ...userns, '--ipc', ...ns, ...PID_NAMESPACE_OPTIONS, '--', ...fakerootPrefix(id.fakeroot.db)];
+  }
   if (id.privileged && ns.length === 0) return [];
   ns.push(...PID_NAMESPACE_OPTIONS);
   if (id.privileged) return ['unshare', ...ns, '--'];

@@ -18,12 +18,22 @@ describe('asTreeRoot', () => {
     assert.deepEqual(asTreeRoot(USER), ['unshare', '--map-auto', '--map-root-user', ...PID, '--']);
   });
 
-  it('fakeroot mode: one uid mapped (no --map-auto), then fakeroot loading and saving the one database', () => {
+  it('fakeroot mode: one uid mapped (no --map-auto), a private IPC namespace for faked, then fakeroot loading and saving the one database', () => {
     const user = { ...USER, fakeroot: { db: '/w/fakeroot.db' } };
-    assert.deepEqual(asTreeRoot(user), ['unshare', '--map-root-user', ...PID, '--', ...FAKEROOT]);
-    assert.deepEqual(asTreeRoot(user, { mount: true }), ['unshare', '--map-root-user', '--mount', '--propagation', 'private', ...PID, '--', ...FAKEROOT]);
+    assert.deepEqual(asTreeRoot(user), ['unshare', '--map-root-user', '--ipc', ...PID, '--', ...FAKEROOT]);
+    assert.deepEqual(asTreeRoot(user, { mount: true }), [
+      'unshare',
+      '--map-root-user',
+      '--ipc',
+      '--mount',
+      '--propagation',
+      'private',
+      ...PID,
+      '--',
+      ...FAKEROOT,
+    ]);
     // root of a one-uid namespace is already root there: no user namespace of its own
-    assert.deepEqual(asTreeRoot({ ...ROOT, fakeroot: { db: '/w/fakeroot.db' } }), ['unshare', ...PID, '--', ...FAKEROOT]);
+    assert.deepEqual(asTreeRoot({ ...ROOT, fakeroot: { db: '/w/fakeroot.db' } }), ['unshare', '--ipc', ...PID, '--', ...FAKEROOT]);
   });
 });
 
