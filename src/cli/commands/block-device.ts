@@ -2,21 +2,19 @@
  * `kiln block-device create --config FILE [--root DIR] --output IMAGE [--image-size SIZE]`: write a
  * disk image from a DIB block-device layout and a root tree, without loop devices, as root or as an
  * unprivileged user: with a subordinate id range, or without one in fakeroot mode (owners from
- * --fakeroot-db, else root's), the ownership database a copy in a temporary directory.
+ * --fakeroot-db, else root's; tree-identity.ts).
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { checkFileTarget } from '../../build/path-checks.js';
 import { KilnError } from '../../errors.js';
 import { executeBlockDevice } from '../../block-device/execute.js';
 import { planSummary } from '../../block-device/summary.js';
 import { Runner } from '../../exec/runner.js';
-import { checkEnvironment } from '../../sandbox/environment.js';
-import { currentIdentity, withFakerootDb } from '../../sandbox/identity.js';
 import { ConsoleLogger } from '../logging.js';
 import { commandOptions } from '../yargs-options.js';
 import { blockDeviceSettings, planFromArgs, type BlockDeviceArgs } from './plan-block-device.js';
+import { withTreeIdentity } from './tree-identity.js';
 import type { KilnCommand } from './types.js';
 
 export const createCommand: KilnCommand = {
@@ -32,22 +30,8 @@ export const createCommand: KilnCommand = {
     const bad = await checkFileTarget({ path: output, where, hint });
     if (bad) throw bad;
     if (!existsSync(dirname(output))) throw new KilnError(`${dirname(output)} does not exist`, { where, hint });
-    const user = currentIdentity();
     const settings = blockDeviceSettings(a);
-    const given = a['fakeroot-db'];
-    if (given !== undefined && !existsSync(given)) {
-      throw new KilnError(`${given} does not exist`, { where: `--fakeroot-db ${given}`, hint: 'give the file fakeroot -s wrote' });
-    }
-    const env = a.root !== undefined ? checkEnvironment(user, settings.hostPath) : undefined;
-    const scratch = env?.kind === 'fakeroot' || given !== undefined ? mkdtempSync(join(tmpdir(), 'kiln-fakeroot-')) : undefined;
-    try {
-      let identity = user;
-      if (scratch) {
-        // a copy: moving the tree's subtrees aside and back is recorded too, never in the user's file
-        const db = join(scratch, 'fakeroot.db');
-        if (given !== undefined) copyFileSync(given, db);
-        identity = withFakerootDb(user, db);
-      }
+    await withTreeIdentity({ root: a.root, fakerootDb: a['fakeroot-db'], hostPath: settings.hostPath }, async (identity) => {
       const plan = await planFromArgs(a, log, identity);
       log.info(planSummary(plan));
       const epoch = settings.sourceDateEpoch;
@@ -56,9 +40,7 @@ export const createCommand: KilnCommand = {
         ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}),
         ...(epoch !== undefined ? { epoch } : {}),
       });
-    } finally {
-      if (scratch) rmSync(scratch, { recursive: true, force: true });
-    }
+    });
     process.stdout.write(`${output}\n`);
   },
 };

@@ -15,6 +15,7 @@ import type { BlockDevicePlan } from '../../block-device/common/plan-types.js';
 import { planSummary } from '../../block-device/summary.js';
 import { flagValues, readSettings } from '../../config/read-settings.js';
 import { commandOptions } from '../yargs-options.js';
+import { withTreeIdentity } from './tree-identity.js';
 import type { KilnCommand } from './types.js';
 
 export interface BlockDeviceArgs {
@@ -51,7 +52,7 @@ export const planBlockDeviceCommand: KilnCommand = {
   builder: (y) => y.options(commandOptions('plan block-device')).help().alias('h', 'help'),
   handler: async (args) => {
     const a = args as unknown as BlockDeviceArgs & { json?: boolean };
-    const plan = await planFromArgs(a);
+    const plan = await withTreeIdentity({ root: a.root, hostPath: blockDeviceSettings(a).hostPath }, (identity) => planFromArgs(a, silentLogger, identity));
     process.stdout.write(a.json ? `${JSON.stringify(plan, null, 2)}\n` : `${planSummary(plan)}\n`);
   },
 };

@@ -116,6 +116,16 @@ describe('fakeroot mode: a user without subordinate ids', { skip }, () => {
     assert.equal(statSync(join(tree, 'home/alice')).uid, uid, 'the tree keeps its owner on the host');
   });
 
+  it('plan block-device measures the tree; a missing --fakeroot-db is a user error', () => {
+    const plan = asUser([process.execPath, join(REPO, 'dist/src/cli/kiln.js'), 'plan', 'block-device', '--config', 'layout.yaml', '--root', 'plain'], dir);
+    assert.equal(plan.status, 0, plan.out);
+    assert.match(plan.stdout, /fs mkfs_root: ext4/);
+    const kiln = [process.execPath, join(REPO, 'dist/src/cli/kiln.js'), 'block-device', 'create', '--config', 'layout.yaml', '--root', 'plain'];
+    const r = asUser([...kiln, '--output', join(dir, 'none.raw'), '--fakeroot-db', 'missing.db'], dir);
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, /error: --fakeroot-db missing\.db: missing\.db does not exist\n\s+hint: give the file that fakeroot -s wrote/);
+  });
+
   it('block-device create --fakeroot-db: the owners, modes and device nodes fakeroot recorded', () => {
     const tree = join(dir, 'faked');
     makeBdTree(tree, () => uid);
