@@ -89,6 +89,18 @@ export function classifyEnvironment(f: HostFacts): Environment {
   }
   const blocked = usernsBlocked(f);
   if (blocked) throw blocked;
+  if (!inInitialNs) {
+    // a user inside a user namespace (a container run with --userns=keep-id, say) can map only ids
+    // that namespace has: with fewer than a tree's, /etc/subuid there cannot be used
+    const count = mappedIds(f.uidMap!);
+    if (count < FULL_RANGE) {
+      return fakerootMode(
+        f,
+        `${f.user} is in a user namespace that maps ${count} id${count === 1 ? '' : 's'} (/proc/self/uid_map: ${f.uidMap!.replace(/\n/g, '; ')}), fewer than a tree's ${FULL_RANGE}`,
+        'run the container with a full id range',
+      );
+    }
+  }
   for (const [file, range] of [
     ['/etc/subuid', f.subuid],
     ['/etc/subgid', f.subgid],

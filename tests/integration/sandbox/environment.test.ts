@@ -45,6 +45,12 @@ describe('environment detection in real namespaces', { skip }, () => {
   it('a user with subordinate ids, with the login PATH (newuidmap found)', () => {
     assert.equal(detect(['runuser', '-u', 'kiln-test', '--']), '{"kind":"subids"}');
   });
+  it('a user with subordinate ids, inside a user namespace that maps only that user: fakeroot mode', () => {
+    assert.match(
+      detect(['runuser', '-u', 'kiln-test', '--', 'unshare', '--user', '--map-current-user']),
+      /^\{"kind":"fakeroot","why":"kiln-test is in a user namespace that maps 1 id .*"\}$/,
+    );
+  });
   it('a user without subordinate ids: fakeroot mode', () => {
     assert.equal(detect(['runuser', '-u', 'nobody', '--']), '{"kind":"fakeroot","why":"nobody has no subordinate id range of 65536 ids in /etc/subuid"}');
   });

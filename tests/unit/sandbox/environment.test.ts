@@ -83,6 +83,13 @@ describe('classifyEnvironment', () => {
     );
   });
 
+  it('a user in a user namespace that maps fewer than 65536 ids: fakeroot mode, whatever /etc/subuid says there', () => {
+    const env = classifyEnvironment({ ...USER, uidMap: '1001 1001 1' });
+    assert.equal(env.kind, 'fakeroot');
+    assert.match(env.kind === 'fakeroot' ? env.why : '', /kiln-test is in a user namespace that maps 1 id \(\/proc\/self\/uid_map: 1001 1001 1\)/);
+    assert.deepEqual(classifyEnvironment({ ...USER, uidMap: '0 1000 1\n1 100000 65536' }), { kind: 'subids' });
+  });
+
   it('without subordinate ids, disabled user namespaces still stop the build (fakeroot mode needs one)', () => {
     const { subuid: _, ...noSub } = USER;
     fails({ ...noSub, usernsClone: '0' }, /kernel\.unprivileged_userns_clone = 0/, /sysctl/);
