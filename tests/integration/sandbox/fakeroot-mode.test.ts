@@ -158,6 +158,57 @@ describe('fakeroot mode: a user without subordinate ids', { skip }, () => {
     assert.equal(statSync(join(tree, 'home/alice')).uid, uid, 'on the host the files stay the user’s');
   });
 
+  it('block-device create --fakeroot-db with xfs (made from a protofile Kiln writes from the tree listing)', () => {
+    writeFileSync(
+      join(dir, 'xfs.yaml'),
+      `- local_loop: {name: image0, size: 400MiB}
+- partitioning:
+    base: image0
+    label: gpt
+    partitions:
+      - name: root
+        size: 100%
+        mkfs: {name: mkfs_root, type: xfs, mount: {mount_point: /, fstab: {}}}
+`,
+    );
+    const tree = join(dir, 'xfstree');
+    makeBdTree(tree, () => uid);
+    const db = join(dir, 'xfs.db');
+    const rec = asUser(
+      ['fakeroot', '-s', db, '--', 'sh', '-euc', 'chown -R 1000:1000 xfstree/home/alice; chgrp 42 xfstree/etc/shadow; mknod xfstree/etc/null c 1 3'],
+      dir,
+    );
+    assert.equal(rec.status, 0, rec.out);
+    const image = join(dir, 'xfs.raw');
+    const r = asUser(
+      [
+        process.execPath,
+        join(REPO, 'dist/src/cli/kiln.js'),
+        'block-device',
+        'create',
+        '--config',
+        'xfs.yaml',
+        '--root',
+        'xfstree',
+        '--output',
+        image,
+        '--quiet',
+        '--fakeroot-db',
+        db,
+      ],
+      dir,
+    );
+    assert.equal(r.status, 0, r.out);
+    const part = JSON.parse(sh('sfdisk', ['--json', image]).stdout).partitiontable.partitions[0] as { start: number; size: number };
+    const fs = extract(image, part.start * 512, part.size * 512, join(dir, 'root.xfs'));
+    assert.equal(sh('xfs_repair', ['-n', fs]).status, 0);
+    const stat = (path: string): string => sh('xfs_db', ['-r', '-c', `path ${path}`, '-c', 'print core.mode core.uid core.gid', fs]).stdout;
+    assert.match(stat('/home/alice/notes.txt'), /core\.mode = 0100600\ncore\.uid = 1000\ncore\.gid = 1000/);
+    assert.match(stat('/etc/shadow'), /core\.mode = 0100640\ncore\.uid = 0\ncore\.gid = 42/);
+    assert.match(stat('/etc/null'), /core\.mode = 020644\ncore\.uid = 0\ncore\.gid = 0/);
+    assert.match(stat('/etc/hostname'), /core\.uid = 0\ncore\.gid = 0/);
+  });
+
   it('a busybox-minimal build to tar and raw: root-owned files and the shadow group in both', () => {
     const out = join(dir, 'build');
     const r = asUser(['mkdir', '-p', out], dir);
