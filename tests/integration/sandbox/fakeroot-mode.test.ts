@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -236,6 +236,11 @@ describe('fakeroot mode: a user without subordinate ids', { skip }, () => {
     assert.deepEqual(extStat(raw, 0, '/etc/shadow'), { mode: 0o100640, uid: 0, gid: 42 });
     assert.deepEqual(extStat(raw, 0, '/bin/busybox'), { mode: 0o100755, uid: 0, gid: 0 });
     assert.deepEqual(extStat(raw, 0, '/root'), { mode: 0o040700, uid: 0, gid: 0 });
+    assert.deepEqual(
+      readdirSync(out).filter((f) => f.startsWith('kiln-')),
+      [],
+      'the workspace, with the fakeroot database in it, is removed after success',
+    );
   });
 
   it('owners, a setuid bit and a device node made by a host hook reach the tar, ext4 and squashfs outputs', () => {
