@@ -12,7 +12,9 @@
  * chown to any other id fails. Each of those steps then also runs under `fakeroot -i DB -s DB`:
  * chown, chmod and mknod are recorded in one database file (keyed by device and inode) instead of
  * the filesystem, and every later step that reads owners (mke2fs -d, tar, mksquashfs) loads the same
- * file and sees them. Files the database does not know read as root's.
+ * file and sees them. Files the database does not know read as root's. Each step saves the whole
+ * database when it ends, so two steps must never run with it at the same time (the build's steps run
+ * one after another): the later save would drop what the other recorded.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
