@@ -17,7 +17,7 @@ import type { PhaseEvents } from '../phases/execute.js';
 import { materializeHooks } from '../phases/hooks-dir.js';
 import type { PhaseName } from '../phases/phases.js';
 import { checkEnvironment } from '../sandbox/environment.js';
-import { currentIdentity } from '../sandbox/identity.js';
+import { currentIdentity, withFakerootDb } from '../sandbox/identity.js';
 import { unmountUnder } from '../sandbox/mounts.js';
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { Build } from './build.js';
@@ -58,8 +58,9 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const started = Date.now();
   const log = opts.log;
   for (const n of config.notices) log.info(n);
-  const identity = currentIdentity();
-  checkEnvironment(identity, config.hostPath);
+  const user = currentIdentity();
+  const environment = checkEnvironment(user, config.hostPath);
+  if (environment.kind === 'fakeroot') log.info(`${environment.why}: the tree's owners are recorded in a fakeroot database`);
   const plan: BuildPlan = planBuild(config);
   for (const o of plan.overrides) log.warn(`Element ${o.winner} overrides ${o.loser}`);
   log.info(`elements: ${plan.elements.map((e) => e.name).join(' ')}`);
@@ -80,6 +81,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   cleanup.push('release the output lock', () => lock.release());
   const ws = await orCleanUp(cleanup, () => createWorkspace(config.tmpDir));
   opts.onWorkspace?.(ws.root);
+  const identity = environment.kind === 'fakeroot' ? withFakerootDb(user, join(ws.root, 'fakeroot.db')) : user;
   // Host hooks share the host's mount table (DIB's dpkg element binds the host's apt cache into
   // the tree): whatever they leave mounted under the workspace is unmounted when the build ends,
   // however it ends, after every command is dead (LIFO), so a kept workspace never holds a mount.

@@ -108,6 +108,12 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
       hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
     });
   }
+  if (req.identity.fakeroot) {
+    // mmdebstrap's own fakechroot/fakeroot modes are not wired in yet: say so before it fails
+    throw new KilnError(`no cached bootstrap of ${what}, and Kiln cannot run mmdebstrap without subordinate ids yet`, {
+      hint: `add a subordinate id range ('usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${req.identity.user}'), or run as root`,
+    });
+  }
   // mmdebstrap builds the tree in a temporary directory under TMPDIR before packing it: inside
   // the workspace, so an interrupted bootstrap leaves nothing elsewhere (removed below when
   // mmdebstrap is done; kept in the workspace only when Kiln is killed)
@@ -169,17 +175,19 @@ export function planBootstrapCommand(identity: Identity, mmdebstrapArgv: string[
 }
 
 /**
- * Unpack as root of the tree so owners are kept. Unprivileged, /dev nodes cannot be created
- * (no mknod in a user namespace) and are not needed: the initramfs mounts devtmpfs.
+ * Unpack as root of the tree so owners are kept. In a user namespace /dev nodes cannot be created
+ * (no mknod there) and are not needed: the initramfs mounts devtmpfs. As root, and in fakeroot
+ * mode (where mknod is recorded in its database), they are kept.
  */
-export function planUnpack(privileged: boolean, tarball: string, target: string): string[] {
+export function planUnpack(canMknod: boolean, tarball: string, target: string): string[] {
   const argv = ['tar', '--zstd', '-C', target, '--numeric-owner', '-xpf', tarball, '--xattrs', '--xattrs-include=security.capability'];
-  if (!privileged) argv.push('--exclude=./dev/*');
+  if (!canMknod) argv.push('--exclude=./dev/*');
   return argv;
 }
 
 async function unpackTarball(req: BootstrapRequest, tarball: string): Promise<void> {
-  const argv = [...asTreeRoot(req.identity), ...planUnpack(req.identity.privileged, tarball, req.target)];
+  const canMknod = req.identity.privileged || req.identity.fakeroot !== undefined;
+  const argv = [...asTreeRoot(req.identity), ...planUnpack(canMknod, tarball, req.target)];
   await req.runner.run(argv[0]!, argv.slice(1), { context: 'bootstrap (unpack)' });
 }
 

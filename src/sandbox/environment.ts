@@ -34,6 +34,8 @@ export interface HostFacts {
   /** newuidmap/newgidmap: found, and setuid root (Debian's uidmap package ships them so) */
   newuidmap?: { path: string; setuidRoot: boolean };
   newgidmap?: { path: string; setuidRoot: boolean };
+  /** fakeroot, for the one-uid mode (Debian's fakeroot package) */
+  fakeroot?: string;
 }
 
 export type Environment =
@@ -42,7 +44,12 @@ export type Environment =
   /** uid 0 of a user namespace mapping `count` ids (rootless podman/docker, k8s user namespaces) */
   | { kind: 'userns-root'; count: number }
   /** a user with subordinate ids: unshare --map-auto --map-root-user */
-  | { kind: 'subids' };
+  | { kind: 'subids' }
+  /**
+   * one uid and no subordinate ids (a user without /etc/subuid entries, root of a namespace that
+   * maps fewer than 65536 ids): owners recorded in a fakeroot database (sandbox/identity.ts)
+   */
+  | { kind: 'fakeroot'; why: string };
 
 /** The total number of ids a uid_map maps. */
 export function mappedIds(uidMap: string): number {
@@ -72,25 +79,38 @@ export function classifyEnvironment(f: HostFacts): Environment {
     if (inInitialNs) return { kind: 'root' };
     const count = mappedIds(f.uidMap!);
     if (count < FULL_RANGE) {
-      throw new KilnError(
-        `running as root of a user namespace that maps ${count} id${count === 1 ? '' : 's'} (/proc/self/uid_map: ${f.uidMap!.replace(/\n/g, '; ')}): a tree's owners need ${FULL_RANGE}`,
-        {
-          hint: 'run the container with a full id range (rootless podman maps 65536 ids by default; check /etc/subuid of the user who starts it), or as real root',
-        },
+      return fakerootMode(
+        f,
+        `root of a user namespace that maps ${count} id${count === 1 ? '' : 's'} (/proc/self/uid_map: ${f.uidMap!.replace(/\n/g, '; ')}), fewer than a tree's ${FULL_RANGE}`,
+        'run the container with a full id range (rootless podman maps 65536 ids by default; check /etc/subuid of the user who starts it)',
       );
     }
     return { kind: 'userns-root', count };
   }
   const blocked = usernsBlocked(f);
   if (blocked) throw blocked;
+  if (!inInitialNs) {
+    // a user inside a user namespace (a container run with --userns=keep-id, say) can map only ids
+    // that namespace has: with fewer than a tree's, /etc/subuid there cannot be used
+    const count = mappedIds(f.uidMap!);
+    if (count < FULL_RANGE) {
+      return fakerootMode(
+        f,
+        `${f.user} is in a user namespace that maps ${count} id${count === 1 ? '' : 's'} (/proc/self/uid_map: ${f.uidMap!.replace(/\n/g, '; ')}), fewer than a tree's ${FULL_RANGE}`,
+        'run the container with a full id range',
+      );
+    }
+  }
   for (const [file, range] of [
     ['/etc/subuid', f.subuid],
     ['/etc/subgid', f.subgid],
   ] as const) {
     if (!range || range.count < FULL_RANGE - 1) {
-      throw new KilnError(`${f.user} has no subordinate id range of ${FULL_RANGE} ids in ${file}`, {
-        hint: `add one, e.g. 'usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${f.user}', or run as root`,
-      });
+      return fakerootMode(
+        f,
+        `${f.user} has no subordinate id range of ${FULL_RANGE} ids in ${file}`,
+        `add one, e.g. 'usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${f.user}'`,
+      );
     }
   }
   for (const [tool, found] of [
@@ -107,6 +127,16 @@ export function classifyEnvironment(f: HostFacts): Environment {
     }
   }
   return { kind: 'subids' };
+}
+
+/** One uid: the fakeroot mode, which needs fakeroot; `better` says how to get the full mode instead. */
+function fakerootMode(f: HostFacts, why: string, better: string): Environment {
+  if (!f.fakeroot) {
+    throw new KilnError(`${why}, and fakeroot is not installed: Kiln cannot record the tree's owners`, {
+      hint: `install Debian's fakeroot package (owners are then recorded outside the filesystem), or ${better}, or run as root`,
+    });
+  }
+  return { kind: 'fakeroot', why };
 }
 
 function usernsBlocked(f: HostFacts): KilnError | undefined {
@@ -165,6 +195,8 @@ export function readHostFacts(id: Identity, pathEnv: string): HostFacts {
   if (clone !== undefined) facts.usernsClone = clone;
   if (max !== undefined) facts.maxUserNamespaces = max;
   if (apparmor !== undefined) facts.apparmorRestrict = apparmor;
+  const fakeroot = findTool('fakeroot', pathEnv);
+  if (fakeroot) facts.fakeroot = fakeroot;
   if (id.uid !== 0) {
     const u = mapTool('newuidmap', pathEnv);
     const g = mapTool('newgidmap', pathEnv);

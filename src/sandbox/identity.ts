@@ -7,8 +7,16 @@
  * `unshare --map-auto --map-root-user` maps 0 -> the user and 1..65535 -> /etc/subuid's range.
  * Every namespace made this way has the same mapping, so the tree's owners stay consistent from
  * one step to the next.
+ *
+ * With one uid and no subordinate ids (fakeroot mode) the namespace maps only 0 -> the user, so a
+ * chown to any other id fails. Each of those steps then also runs under `fakeroot -i DB -s DB`:
+ * chown, chmod and mknod are recorded in one database file (keyed by device and inode) instead of
+ * the filesystem, and every later step that reads owners (mke2fs -d, tar, mksquashfs) loads the same
+ * file and sees them. Files the database does not know read as root's. Each step saves the whole
+ * database when it ends, so two steps must never run with it at the same time (the build's steps run
+ * one after another): the later save would drop what the other recorded.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { PID_NAMESPACE_OPTIONS } from '../exec/lifeline.js';
 
@@ -18,6 +26,8 @@ export interface Identity {
   uid: number;
   gid: number;
   user: string;
+  /** set in fakeroot mode: the ownership database every step as root of the tree loads and saves */
+  fakeroot?: { db: string };
 }
 
 export function currentIdentity(): Identity {
@@ -60,8 +70,29 @@ export function subordinateRange(file: '/etc/subuid' | '/etc/subgid', id: Identi
 export function asTreeRoot(id: Identity, opts: { mount?: boolean } = {}): string[] {
   const ns: string[] = [];
   if (opts.mount) ns.push('--mount', '--propagation', 'private');
+  if (id.fakeroot) {
+    // an IPC namespace of its own: faked's SysV message queues go with it, even when Kiln is killed
+    const userns = id.privileged ? [] : ['--map-root-user'];
+    return ['unshare', ...userns, '--ipc', ...ns, ...PID_NAMESPACE_OPTIONS, '--', ...fakerootPrefix(id.fakeroot.db)];
+  }
   if (id.privileged && ns.length === 0) return [];
   ns.push(...PID_NAMESPACE_OPTIONS);
   if (id.privileged) return ['unshare', ...ns, '--'];
   return ['unshare', '--map-auto', '--map-root-user', ...ns, '--'];
+}
+
+/**
+ * fakeroot loading and saving `db` (with -s the fakeroot script waits for faked to write it before
+ * it exits, so the save is done before the pid namespace ends). FAKEROOTDONTTRYCHOWN: libfakeroot
+ * records a chown without also trying the real one, which fails with EINVAL in a one-uid namespace
+ * (libfakeroot ignores only EPERM) and would fail `chown` in a hook.
+ */
+export function fakerootPrefix(db: string): string[] {
+  return ['env', 'FAKEROOTDONTTRYCHOWN=1', 'fakeroot', '-i', db, '-s', db, '--'];
+}
+
+/** The identity of fakeroot mode, its database at `db` (created empty if missing: fakeroot -i needs the file). */
+export function withFakerootDb(id: Identity, db: string): Identity {
+  if (!existsSync(db)) writeFileSync(db, '', { mode: 0o600 });
+  return { ...id, fakeroot: { db } };
 }

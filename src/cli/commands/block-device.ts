@@ -1,7 +1,8 @@
 /**
  * `kiln block-device create --config FILE [--root DIR] --output IMAGE [--image-size SIZE]`: write a
  * disk image from a DIB block-device layout and a root tree, without loop devices, as root or as an
- * unprivileged user (with a subordinate id range).
+ * unprivileged user: with a subordinate id range, or without one in fakeroot mode (owners from
+ * --fakeroot-db, else root's; tree-identity.ts).
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -10,11 +11,10 @@ import { KilnError } from '../../errors.js';
 import { executeBlockDevice } from '../../block-device/execute.js';
 import { planSummary } from '../../block-device/summary.js';
 import { Runner } from '../../exec/runner.js';
-import { checkEnvironment } from '../../sandbox/environment.js';
-import { currentIdentity } from '../../sandbox/identity.js';
 import { ConsoleLogger } from '../logging.js';
 import { commandOptions } from '../yargs-options.js';
 import { blockDeviceSettings, planFromArgs, type BlockDeviceArgs } from './plan-block-device.js';
+import { withTreeIdentity } from './tree-identity.js';
 import type { KilnCommand } from './types.js';
 
 export const createCommand: KilnCommand = {
@@ -22,7 +22,7 @@ export const createCommand: KilnCommand = {
   describe: 'write the image: partition tables, LVM, filesystems made from the tree',
   builder: (y) => y.options(commandOptions('block-device create')),
   handler: async (args) => {
-    const a = args as unknown as BlockDeviceArgs & { output: string; quiet?: boolean; debug?: boolean };
+    const a = args as unknown as BlockDeviceArgs & { output: string; quiet?: boolean; debug?: boolean; 'fakeroot-db'?: string };
     const log = new ConsoleLogger({ quiet: a.quiet ?? false, debug: a.debug ?? false, timestamps: false });
     const output = resolve(a.output);
     const where = `--output ${a.output}`;
@@ -30,16 +30,16 @@ export const createCommand: KilnCommand = {
     const bad = await checkFileTarget({ path: output, where, hint });
     if (bad) throw bad;
     if (!existsSync(dirname(output))) throw new KilnError(`${dirname(output)} does not exist`, { where, hint });
-    const identity = currentIdentity();
     const settings = blockDeviceSettings(a);
-    if (a.root !== undefined) checkEnvironment(identity, settings.hostPath);
-    const plan = await planFromArgs(a, log);
-    log.info(planSummary(plan));
-    const epoch = settings.sourceDateEpoch;
-    await executeBlockDevice({ runner: new Runner(log), identity, log }, plan, {
-      imagePath: output,
-      ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}),
-      ...(epoch !== undefined ? { epoch } : {}),
+    await withTreeIdentity({ root: a.root, fakerootDb: a['fakeroot-db'], hostPath: settings.hostPath }, async (identity) => {
+      const plan = await planFromArgs(a, log, identity);
+      log.info(planSummary(plan));
+      const epoch = settings.sourceDateEpoch;
+      await executeBlockDevice({ runner: new Runner(log), identity, log }, plan, {
+        imagePath: output,
+        ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}),
+        ...(epoch !== undefined ? { epoch } : {}),
+      });
     });
     process.stdout.write(`${output}\n`);
   },

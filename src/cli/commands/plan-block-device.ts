@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { KilnError } from '../../errors.js';
 import { Runner } from '../../exec/runner.js';
 import { silentLogger, type Logger } from '../../log.js';
-import { currentIdentity } from '../../sandbox/identity.js';
+import { currentIdentity, type Identity } from '../../sandbox/identity.js';
 import { measureTree } from '../../block-device/mount/tree.js';
 import { planOptionsFromSettings } from '../../block-device/env-options.js';
 import { planBlockDevice } from '../../block-device/plan.js';
@@ -15,6 +15,7 @@ import type { BlockDevicePlan } from '../../block-device/common/plan-types.js';
 import { planSummary } from '../../block-device/summary.js';
 import { flagValues, readSettings } from '../../config/read-settings.js';
 import { commandOptions } from '../yargs-options.js';
+import { withTreeIdentity } from './tree-identity.js';
 import type { KilnCommand } from './types.js';
 
 export interface BlockDeviceArgs {
@@ -24,7 +25,7 @@ export interface BlockDeviceArgs {
 }
 
 /** Shared by `kiln plan block-device` and `kiln block-device create`. */
-export async function planFromArgs(args: BlockDeviceArgs, log: Logger = silentLogger): Promise<BlockDevicePlan> {
+export async function planFromArgs(args: BlockDeviceArgs, log: Logger = silentLogger, identity: Identity = currentIdentity()): Promise<BlockDevicePlan> {
   let text: string;
   try {
     text = readFileSync(args.config, 'utf8');
@@ -34,7 +35,7 @@ export async function planFromArgs(args: BlockDeviceArgs, log: Logger = silentLo
   const opts = planOptionsFromSettings(blockDeviceSettings(args));
   if (args.root !== undefined) opts.requireRoot = true;
   if (args.root !== undefined && opts.imageSizeBytes === undefined) {
-    const usedKiB = await measureTree({ runner: new Runner(log), identity: currentIdentity(), log }, args.root);
+    const usedKiB = await measureTree({ runner: new Runner(log), identity, log }, args.root);
     opts.tree = { usedKiB };
   }
   return planBlockDevice({ text, file: args.config }, opts);
@@ -51,7 +52,7 @@ export const planBlockDeviceCommand: KilnCommand = {
   builder: (y) => y.options(commandOptions('plan block-device')).help().alias('h', 'help'),
   handler: async (args) => {
     const a = args as unknown as BlockDeviceArgs & { json?: boolean };
-    const plan = await planFromArgs(a);
+    const plan = await withTreeIdentity({ root: a.root, hostPath: blockDeviceSettings(a).hostPath }, (identity) => planFromArgs(a, silentLogger, identity));
     process.stdout.write(a.json ? `${JSON.stringify(plan, null, 2)}\n` : `${planSummary(plan)}\n`);
   },
 };

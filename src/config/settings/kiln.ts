@@ -46,6 +46,16 @@ export const KILN = {
     required: true,
     help: 'Image file to write.',
   }),
+  fakerootDb: setting({
+    long: 'fakeroot-db',
+    arg: 'value',
+    argName: 'FILE',
+    type: text(),
+    group: 'kiln',
+    scopes: ['kiln'],
+    commands: ['block-device create'],
+    help: "The tree's owners, modes and device nodes as 'fakeroot -s FILE' recorded them: the filesystems get those (any user; FILE is read, not changed). Without it, a user without subordinate ids gets every file root-owned.",
+  }),
   onlyWarnings: setting({
     long: 'quiet',
     arg: 'none',

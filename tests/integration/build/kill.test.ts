@@ -19,6 +19,7 @@ const ALL_PHASES = ['root', 'extra-data', 'pre-install', 'install', 'post-instal
 const SOME_PHASES = ALL_PHASES.filter((p) => p !== 'post-root' && p !== 'pre-finalise');
 const SIGNALS: NodeJS.Signals[] = ['SIGKILL', 'SIGHUP', 'SIGTERM', 'SIGINT'];
 const USER = 'kiln-test';
+const NOSUB = 'kiln-nosub';
 const skip = !isRoot() ? (process.env.CI === 'true' ? false : "needs root (reads every process's environment)") : false;
 
 interface Dirs {
@@ -88,9 +89,16 @@ function buildSucceeds(d: Dirs): void {
   assert.deepEqual(workspaces(d.tmp), [], 'its workspace is removed');
 }
 
-function hasTestUser(): boolean {
+/** SysV message queues of a user (fakeroot's faked talks over them). */
+function messageQueues(user: string): string[] {
+  return execFileSync('ipcs', ['-q'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.split(/\s+/)[2] === user);
+}
+
+function hasTestUser(user = USER): boolean {
   try {
-    execFileSync('id', [USER], { stdio: 'ignore' });
+    execFileSync('id', [user], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -122,5 +130,15 @@ describe('interrupting a build: nothing of it survives, only the workspace is ke
       ['install', 'SIGINT'],
     ] as const)
       await killIn(d, phase, sig, USER);
+  });
+
+  it('fakeroot mode (no subordinate ids): SIGKILL in a host and an in-tree phase leaves no process and no message queue', {
+    skip: !hasTestUser(NOSUB) && process.env.CI !== 'true' ? `no user ${NOSUB} (scripts/setup-test-user)` : false,
+  }, async () => {
+    const before = messageQueues(NOSUB);
+    for (const phase of ['root', 'install']) {
+      await killIn(d, phase, 'SIGKILL', NOSUB);
+      assert.deepEqual(messageQueues(NOSUB), before, `SIGKILL in ${phase}.d: faked's message queues are gone`);
+    }
   });
 });

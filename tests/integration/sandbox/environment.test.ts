@@ -1,7 +1,7 @@
 /**
  * Environment detection on this host, in the real environments: real root, root of a single-uid
  * and of a full-range user namespace (as rootless containers make), a user with subordinate ids
- * (kiln-test) and one without (nobody). Each prints the strategy or the KilnError it gets.
+ * (kiln-test) and one without (nobody, which gets the fakeroot mode). Each prints the strategy or the KilnError it gets.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -31,8 +31,11 @@ describe('environment detection in real namespaces', { skip }, () => {
   it('real root', () => {
     assert.equal(detect([]), '{"kind":"root"}');
   });
-  it('root of a single-uid user namespace: an error naming the map', () => {
-    assert.match(detect(['unshare', '--user', '--map-root-user']), /^error: running as root of a user namespace that maps 1 id .*need 65536/);
+  it('root of a single-uid user namespace: fakeroot mode, naming the map', () => {
+    assert.match(
+      detect(['unshare', '--user', '--map-root-user']),
+      /^\{"kind":"fakeroot","why":"root of a user namespace that maps 1 id .*fewer than a tree's 65536"\}$/,
+    );
   });
   it('root of a full-range user namespace (what rootless podman makes)', () => {
     const out = detect(['runuser', '-u', 'kiln-test', '--', 'unshare', '--user', '--map-auto', '--map-root-user']);
@@ -42,10 +45,13 @@ describe('environment detection in real namespaces', { skip }, () => {
   it('a user with subordinate ids, with the login PATH (newuidmap found)', () => {
     assert.equal(detect(['runuser', '-u', 'kiln-test', '--']), '{"kind":"subids"}');
   });
-  it('a user without subordinate ids', () => {
+  it('a user with subordinate ids, inside a user namespace that maps only that user: fakeroot mode', () => {
     assert.match(
-      detect(['runuser', '-u', 'nobody', '--']),
-      /^error: nobody has no subordinate id range of 65536 ids in \/etc\/subuid \| hint: add one, e\.g\. 'usermod/,
+      detect(['runuser', '-u', 'kiln-test', '--', 'unshare', '--user', '--map-current-user']),
+      /^\{"kind":"fakeroot","why":"kiln-test is in a user namespace that maps 1 id .*"\}$/,
     );
+  });
+  it('a user without subordinate ids: fakeroot mode', () => {
+    assert.equal(detect(['runuser', '-u', 'nobody', '--']), '{"kind":"fakeroot","why":"nobody has no subordinate id range of 65536 ids in /etc/subuid"}');
   });
 });

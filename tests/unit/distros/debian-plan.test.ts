@@ -95,7 +95,7 @@ test('cache inputs: the key follows release, mirror, components and packages, no
   assert.equal(key({ DIB_RELEASE: 'bookworm', SOURCE_DATE_EPOCH: '1700000000' }), sde);
 });
 
-test('planUnpack: owners kept; /dev excluded when unprivileged (no mknod in a user namespace)', () => {
+test('planUnpack: owners kept; /dev excluded when mknod is impossible (a user namespace without fakeroot)', () => {
   const root = planUnpack(true, '/c/k.tar.zst', '/w/tree');
   assert.deepEqual(root.slice(0, 7), ['tar', '--zstd', '-C', '/w/tree', '--numeric-owner', '-xpf', '/c/k.tar.zst']);
   assert.ok(!root.some((a) => a.startsWith('--exclude')));

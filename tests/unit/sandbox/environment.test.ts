@@ -17,6 +17,7 @@ const USER: HostFacts = {
   subgid: RANGE,
   newuidmap: TOOL,
   newgidmap: { ...TOOL, path: '/usr/bin/newgidmap' },
+  fakeroot: '/usr/bin/fakeroot',
 };
 
 function fails(f: HostFacts, message: RegExp, hint: RegExp): void {
@@ -46,18 +47,52 @@ describe('classifyEnvironment', () => {
     assert.deepEqual(classifyEnvironment({ uid: 0, user: 'root', uidMap, capEff: ALL_CAPS }), { kind: 'userns-root', count: 65537 });
   });
 
-  it('root of a single-uid user namespace: names the map and the need', () => {
-    fails({ uid: 0, user: 'root', uidMap: '0 1000 1', capEff: ALL_CAPS }, /maps 1 id \(\/proc\/self\/uid_map: 0 1000 1\).*need 65536/, /full id range/);
+  it('root of a single-uid user namespace: fakeroot mode, naming the map', () => {
+    const env = classifyEnvironment({ uid: 0, user: 'root', uidMap: '0 1000 1', capEff: ALL_CAPS, fakeroot: '/usr/bin/fakeroot' });
+    assert.equal(env.kind, 'fakeroot');
+    assert.match(env.kind === 'fakeroot' ? env.why : '', /maps 1 id \(\/proc\/self\/uid_map: 0 1000 1\), fewer than a tree's 65536/);
+    assert.equal(
+      classifyEnvironment({ uid: 0, user: 'root', uidMap: '0 1000 1\n1 100000 999', capEff: ALL_CAPS, fakeroot: '/usr/bin/fakeroot' }).kind,
+      'fakeroot',
+    );
+  });
+
+  it('root of a single-uid user namespace without fakeroot: names the map, fakeroot and the full range', () => {
+    fails({ uid: 0, user: 'root', uidMap: '0 1000 1', capEff: ALL_CAPS }, /maps 1 id .*fakeroot is not installed/, /fakeroot package.*full id range/);
   });
 
   it('a user with subordinate ids and setuid newuidmap/newgidmap', () => {
     assert.deepEqual(classifyEnvironment(USER), { kind: 'subids' });
   });
 
-  it('a user without subordinate ids: names /etc/subuid and usermod', () => {
+  it('a user without subordinate ids (or with too short a range): fakeroot mode, which needs no newuidmap', () => {
+    const { subuid: _, newuidmap: _u, newgidmap: _g, ...noSub } = USER;
+    assert.deepEqual(classifyEnvironment(noSub), { kind: 'fakeroot', why: 'kiln-test has no subordinate id range of 65536 ids in /etc/subuid' });
+    assert.deepEqual(classifyEnvironment({ ...USER, subgid: { start: 1, count: 1000 } }), {
+      kind: 'fakeroot',
+      why: 'kiln-test has no subordinate id range of 65536 ids in /etc/subgid',
+    });
+  });
+
+  it('a user without subordinate ids and without fakeroot: names /etc/subuid, fakeroot and usermod', () => {
+    const { subuid: _, fakeroot: _f, ...noSub } = USER;
+    fails(
+      noSub,
+      /kiln-test has no subordinate id range of 65536 ids in \/etc\/subuid, and fakeroot is not installed/,
+      /fakeroot package.*usermod --add-subuids/,
+    );
+  });
+
+  it('a user in a user namespace that maps fewer than 65536 ids: fakeroot mode, whatever /etc/subuid says there', () => {
+    const env = classifyEnvironment({ ...USER, uidMap: '1001 1001 1' });
+    assert.equal(env.kind, 'fakeroot');
+    assert.match(env.kind === 'fakeroot' ? env.why : '', /kiln-test is in a user namespace that maps 1 id \(\/proc\/self\/uid_map: 1001 1001 1\)/);
+    assert.deepEqual(classifyEnvironment({ ...USER, uidMap: '0 1000 1\n1 100000 65536' }), { kind: 'subids' });
+  });
+
+  it('without subordinate ids, disabled user namespaces still stop the build (fakeroot mode needs one)', () => {
     const { subuid: _, ...noSub } = USER;
-    fails(noSub, /kiln-test has no subordinate id range of 65536 ids in \/etc\/subuid/, /usermod --add-subuids/);
-    fails({ ...USER, subgid: { start: 1, count: 1000 } }, /in \/etc\/subgid/, /usermod/);
+    fails({ ...noSub, usernsClone: '0' }, /kernel\.unprivileged_userns_clone = 0/, /sysctl/);
   });
 
   it('newuidmap missing or without its setuid bit', () => {
