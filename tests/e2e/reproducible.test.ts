@@ -1,0 +1,36 @@
+/**
+ * End to end, issue 15: `debian-minimal vm` built twice with one SOURCE_DATE_EPOCH, the first with a
+ * cold bootstrap (an empty cache: mmdebstrap) and the second warm (from the cache it filled), gives
+ * the same sha256 for raw, qcow2, vhd, vmdk, tar and the manifests. kiln verify-reproducible does the
+ * two builds and the comparison.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BIN, isRoot } from '../helpers/cli.js';
+
+const skip = !isRoot() && process.env.CI !== 'true' ? 'needs root (or CI)' : false;
+
+test('debian-minimal vm, cold then warm, with SOURCE_DATE_EPOCH: every output the same bytes', { skip, timeout: 40 * 60_000 }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'kiln-e2e-repro-'));
+  try {
+    const r = spawnSync(join(BIN, 'kiln'), ['verify-reproducible', 'debian-minimal', 'vm', '-t', 'raw,qcow2,vhd,vmdk,tar', '-o', 'deb'], {
+      encoding: 'utf8',
+      env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000', DIB_IMAGE_CACHE: join(work, 'cache'), TMPDIR: work, TMP_DIR: work },
+      maxBuffer: 64 << 20,
+    });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr.slice(-4000)}`);
+    const log = r.stderr;
+    // the first build bootstraps (empty cache), the second reuses that bootstrap
+    assert.match(log, /bootstrap: debian \S+ amd64 with mmdebstrap/);
+    assert.match(log, /bootstrap: debian \S+ amd64 from the cache/);
+    for (const f of ['deb.raw', 'deb.qcow2', 'deb.vhd', 'deb.vmdk', 'deb.tar'])
+      assert.match(r.stdout, new RegExp(`^same {5}${f.replace('.', '\\.')} `, 'm'), f);
+    assert.match(r.stdout, /^reproducible: all \d+ files are the same$/m);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
