@@ -1,6 +1,6 @@
 /** `kiln verify-reproducible [--cold] [--keep] BUILD-ARGS...`: build twice, compare every output. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NO_FLAGS, readSettings } from '../../config/read-settings.js';
@@ -42,14 +42,18 @@ export const command: KilnCommand = {
     const epoch = String(readSettings(process.env, NO_FLAGS, 'kiln').sourceDateEpoch ?? Math.floor(Date.now() / 1000));
     const work = mkdtempSync(join(tmpdir(), 'kiln-verify-'));
     try {
-      for (const [run, extra] of [
-        ['first', [] as string[]],
-        ['second', cold ? ['--no-cache'] : []],
+      for (const [run, fresh] of [
+        ['first', false],
+        ['second', cold],
       ] as const) {
         process.stderr.write(`kiln verify-reproducible: ${run} build (SOURCE_DATE_EPOCH=${epoch})\n`);
-        const r = spawnSync(resolve(REPO_ROOT, 'bin/disk-image-create'), [...extra, ...rest, '-o', join(work, run, name)], {
+        // the same argv for both (DIB_ARGS and the manifests record it): each build runs in its own
+        // directory, and --cold goes through the environment (KILN_NO_CACHE), not the command line
+        mkdirSync(join(work, run));
+        const r = spawnSync(resolve(REPO_ROOT, 'bin/disk-image-create'), [...rest, '-o', name], {
+          cwd: join(work, run),
           stdio: ['ignore', 2, 2], // the report alone on stdout
-          env: { ...process.env, SOURCE_DATE_EPOCH: epoch },
+          env: { ...process.env, SOURCE_DATE_EPOCH: epoch, ...(fresh ? { KILN_NO_CACHE: '1' } : {}) },
         });
         if (r.status !== 0) throw new KilnError(`the ${run} build failed (exit ${r.status ?? r.signal})`, { hint: 'its messages are above' });
       }
