@@ -1,7 +1,7 @@
 /**
  * End to end, issue 15: `debian-minimal vm` built twice with one SOURCE_DATE_EPOCH, the first with a
  * cold bootstrap (an empty cache: mmdebstrap) and the second warm (from the cache it filled), gives
- * the same sha256 for raw, qcow2, vhd, vmdk, tar and the manifests. kiln verify-reproducible does the
+ * the same sha256 for every output format and the manifests. kiln verify-reproducible does the
  * two builds and the comparison.
  */
 import assert from 'node:assert/strict';
@@ -17,18 +17,33 @@ const skip = !isRoot() && process.env.CI !== 'true' ? 'needs root (or CI)' : fal
 test('debian-minimal vm, cold then warm, with SOURCE_DATE_EPOCH: every output the same bytes', { skip, timeout: 40 * 60_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-e2e-repro-'));
   try {
-    const r = spawnSync(join(BIN, 'kiln'), ['verify-reproducible', 'debian-minimal', 'vm', '-t', 'raw,qcow2,vhd,vmdk,tar', '-o', 'deb'], {
-      encoding: 'utf8',
-      env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000', DIB_IMAGE_CACHE: join(work, 'cache'), TMPDIR: work, TMP_DIR: work },
-      maxBuffer: 64 << 20,
-    });
+    const r = spawnSync(
+      join(BIN, 'kiln'),
+      [
+        'verify-reproducible',
+        'debian-minimal',
+        'vm',
+        '-t',
+        'raw,qcow2,vhd,vhdx,vmdk,tar,tgz,docker,oci,squash',
+        '--docker-target',
+        'kiln/debian:repro',
+        '-o',
+        'deb',
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000', DIB_IMAGE_CACHE: join(work, 'cache'), TMPDIR: work, TMP_DIR: work },
+        maxBuffer: 64 << 20,
+      },
+    );
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr.slice(-4000)}`);
     const log = r.stderr;
     // the first build bootstraps (empty cache), the second reuses that bootstrap
     assert.match(log, /bootstrap: debian \S+ amd64 with mmdebstrap/);
     assert.match(log, /bootstrap: debian \S+ amd64 from the cache/);
-    for (const f of ['deb.raw', 'deb.qcow2', 'deb.vhd', 'deb.vmdk', 'deb.tar'])
-      assert.match(r.stdout, new RegExp(`^same {5}${f.replace('.', '\\.')} `, 'm'), f);
+    for (const f of ['deb.raw', 'deb.qcow2', 'deb.vhd', 'deb.vhdx', 'deb.vmdk', 'deb.tar', 'deb.tgz', 'deb.docker.tar', 'deb.oci.tar', 'deb.squash']) {
+      assert.match(r.stdout, new RegExp(`^same {5}${f.replaceAll('.', '\\.')} `, 'm'), f);
+    }
     assert.match(r.stdout, /^reproducible: all \d+ files are the same$/m);
   } finally {
     rmSync(work, { recursive: true, force: true });
