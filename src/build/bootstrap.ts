@@ -10,10 +10,12 @@ import type { Build } from './build.js';
 import { stage, type StageStep } from './step.js';
 
 /** The driver's request; without a build (preflight asks for the tools), a request with no tree yet. */
-function request(config: BuildConfig, b: Build | undefined, env: Record<string, string>): BootstrapRequest {
+export function bootstrapRequest(config: BuildConfig, b: Build | undefined, env: Record<string, string>): BootstrapRequest {
   return {
     arch: config.arch,
-    settings: readSettings(env, config.flags, 'bootstrap'),
+    // the user's SOURCE_DATE_EPOCH, not the hooks' (always set, to the build's start when the user gave
+    // none): it is part of the cache key, so a build without one must not key on its start time
+    settings: { ...readSettings(env, config.flags, 'bootstrap'), sourceDateEpoch: config.sourceDateEpoch },
     cacheDir: config.cacheDir,
     useCache: config.useCache,
     offline: config.offline,
@@ -30,7 +32,7 @@ export function bootstrapStep(driverName: string): StageStep {
   return stage(
     'bootstrap',
     `bootstrap the tree (${driverName})`,
-    (b) => driver.bootstrap(request(b.config, b, b.env)),
-    (config) => driver.tools(request(config, undefined, { ...config.env })),
+    (b) => driver.bootstrap(bootstrapRequest(b.config, b, b.env)),
+    (config) => driver.tools(bootstrapRequest(config, undefined, { ...config.env })),
   );
 }

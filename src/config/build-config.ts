@@ -70,6 +70,8 @@ export interface BuildConfig {
   elementsPath: string[];
   /** SOURCE_DATE_EPOCH, else the build's start: the image's clock and the seed of its ids */
   epoch: number;
+  /** SOURCE_DATE_EPOCH as the user set it (the hooks see `epoch` under that name, set or not) */
+  sourceDateEpoch?: number;
   /** what the hooks see: DIB_* and friends (the host environment unless -c) */
   env: Readonly<Record<string, string>>;
   /** notices for options accepted for compatibility that do nothing in Kiln */
@@ -156,6 +158,7 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     hostPath: s.hostPath,
     elementsPath: [...s.elementsPath, builtinElements],
     epoch: s.sourceDateEpoch ?? now ?? Math.floor(Date.now() / 1000),
+    ...(s.sourceDateEpoch !== undefined ? { sourceDateEpoch: s.sourceDateEpoch } : {}),
     env,
     notices,
   };
