@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
+import { formatBytes } from '../block-device/summary.js';
 import { ExtReader, type ExtEntry } from './ext.js';
 
 export interface FieldDiff {
@@ -256,18 +257,6 @@ async function fatFiles(runner: Runner, scratch: string, a: string, aAt: number,
   return diffEntries(lists[0]!, lists[1]!, ['kind', 'size', 'sha256', 'mtime']);
 }
 
-/** 512 B, 17 KiB, 1.4 MiB, 550 MiB, 2.0 GiB */
-export function human(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 || v >= 10 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
-}
-
 function partName(p: Partition): string {
   return `partition ${p.number}${p.name ? ` (${p.name})` : ''}`;
 }
@@ -390,7 +379,7 @@ export function formatDiff(r: DiffReport, limit = 50): string {
   const lines = [`${r.a} and ${r.b} differ`];
   for (const f of r.image) lines.push(`  ${f.field}: ${f.a} -> ${f.b}`);
   for (const g of r.regions) {
-    const where = `${human(g.length)} at byte ${g.offset}`;
+    const where = `${formatBytes(g.length)} at byte ${g.offset}`;
     lines.push(
       `${g.name}${g.fsType ? `, ${g.fsType}` : ''} (${where}): ${g.bytes} byte(s) differ${g.firstAt !== undefined ? `, the first at +${g.firstAt}` : ''}`,
     );

@@ -8,12 +8,11 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { KilnError } from '../errors.js';
-import { decodeExtTime } from '../block-device/mkfs/ext-normalize.js';
+import { decodeExtTime, descriptorOffset } from '../block-device/mkfs/ext-normalize.js';
 
 const EXTENTS_FL = 0x80000;
 const INLINE_DATA_FL = 0x10000000;
 const INCOMPAT_64BIT = 0x80;
-const INCOMPAT_META_BG = 0x10;
 const EXTENT_MAGIC = 0xf30a;
 const S_IFMT = 0o170000;
 
@@ -120,27 +119,7 @@ export class ExtReader {
   }
 
   private descriptor(g: number): Buffer {
-    const firstData = this.sb.readUInt32LE(0x14);
-    const perBlock = this.blockSize / this.descSize;
-    if (this.sb.readUInt32LE(0x60) & INCOMPAT_META_BG && Math.floor(g / perBlock) >= this.sb.readUInt32LE(0x104)) {
-      // meta_bg: the descriptor block of each run of groups sits in its first group, after any superblock copy;
-      // libext2fs's ext2fs_descriptor_block_loc: the copy is there when the group has a superblock
-      const first = Math.floor(g / perBlock) * perBlock;
-      const groupBlocks = this.sb.readUInt32LE(0x20);
-      const hasSuper = this.groupHasSuper(first);
-      return this.read((first * groupBlocks + firstData + (hasSuper ? 1 : 0)) * this.blockSize + (g - first) * this.descSize, this.descSize);
-    }
-    return this.read((firstData + 1) * this.blockSize + g * this.descSize, this.descSize);
-  }
-
-  private groupHasSuper(g: number): boolean {
-    if (g <= 1 || !(this.sb.readUInt32LE(0x64) & 0x1)) return true;
-    for (const b of [3, 5, 7]) {
-      let n = g;
-      while (n % b === 0) n /= b;
-      if (n === 1) return true;
-    }
-    return false;
+    return this.read(descriptorOffset(this.sb, g, this.blockSize, this.descSize, this.groups), this.descSize);
   }
 
   inode(ino: number): Buffer {

@@ -132,7 +132,7 @@ export function setInodeChecksum(inode: Buffer, inodeSize: number, inum: number,
 }
 
 /** Byte offset (in the filesystem) of group g's descriptor. */
-function descriptorOffset(sb: Buffer, g: number, blockSize: number, descSize: number, groups: number): number {
+export function descriptorOffset(sb: Buffer, g: number, blockSize: number, descSize: number, groups: number): number {
   const firstData = sb.readUInt32LE(0x14);
   const perBlock = blockSize / descSize;
   const metaBg = (sb.readUInt32LE(0x60) & INCOMPAT_META_BG) !== 0;

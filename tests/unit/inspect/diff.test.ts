@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffEntries, formatDiff, human } from '../../../src/inspect/diff.js';
+import { formatBytes } from '../../../src/block-device/summary.js';
+import { diffEntries, formatDiff } from '../../../src/inspect/diff.js';
 
-test('human sizes', () => {
+test("region sizes: the block-device summary's formatBytes", () => {
   assert.deepEqual(
-    [human(512), human(17408), human(1441792), human(550 * 1048576), human(2 * 1024 ** 3)],
-    ['512 B', '17 KiB', '1.4 MiB', '550 MiB', '2.0 GiB'],
+    [formatBytes(512), formatBytes(17408), formatBytes(1441792), formatBytes(550 * 1048576), formatBytes(2 * 1024 ** 3)],
+    ['512 B', '17 KiB', '1.4 MiB', '550 MiB', '2 GiB'],
   );
 });
 
