@@ -36,4 +36,12 @@ describe('kiln verify-reproducible', () => {
     assert.match(r.stdout, /^ +partition 3 \(root\), ext4 .*\n +\/etc\/noise: content sha256:/m);
     assert.match(r.stdout, /^not reproducible: 2 of 2 files differ$/m);
   });
+
+  it('no elements: a one-line error before any build, exit 1', () => {
+    const r = runCli('kiln', ['verify-reproducible', '-o', 'bb']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /name the elements to build/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.doesNotMatch(r.stderr, /first build/);
+  });
 });
