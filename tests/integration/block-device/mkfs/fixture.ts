@@ -1,5 +1,18 @@
 /** Shared fixture for the mkfs integration tests: a small tree and an image with marker bytes around a region. */
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readSync, symlinkSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Runner } from '../../../../src/exec/runner.js';
 import { silentLogger } from '../../../../src/log.js';
@@ -89,6 +102,18 @@ export function readRegion(path: string, offset: number, size: number): Buffer {
 
 /** Copy the region into its own file (for tools without an offset option). */
 export function extractRegion(path: string, offset: number, size: number, out: string): string {
-  writeFileSync(out, readRegion(path, offset, size));
+  const from = openSync(path, 'r');
+  const to = openSync(out, 'w');
+  const b = Buffer.alloc(MiB);
+  try {
+    ftruncateSync(to, size); // sparse: only non-zero chunks are written
+    for (let done = 0; done < size; done += b.length) {
+      const n = readSync(from, b, 0, Math.min(b.length, size - done), offset + done);
+      if (b.subarray(0, n).some((x) => x !== 0)) writeSync(to, b, 0, n, done);
+    }
+  } finally {
+    closeSync(from);
+    closeSync(to);
+  }
   return out;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFilesystem, type MkfsRequest } from '../../../../src/block-device/mkfs/index.js';
 import { missingTools, sh, withTempDir } from '../tools.js';
@@ -102,6 +102,51 @@ test('btrfs from a tree: btrfs check clean, restore lists the files', { skip: mi
     }
   }),
 );
+
+// with 12 MiB of data, mkfs puts a data chunk over the space of its early, dropped chunks
+for (const extra of [0, 12 * MiB]) {
+  const size = 256 * MiB;
+  test(
+    `btrfs (${extra / MiB} MiB more data) from one tree twice, a second apart, is byte-identical, check-clean, times clamped`,
+    { skip: missingTools('mkfs.btrfs', 'btrfs', 'fallocate') },
+    () =>
+      withTempDir(async (dir) => {
+        // one tree: mkfs.btrfs (btrfs-progs 6.2) numbers the inodes as the source's st_ino
+        const tree = makeTree(join(dir, 'tree'));
+        const data = Buffer.alloc(extra, 'kiln data ');
+        if (extra) writeFileSync(join(tree, 'data.bin'), data);
+        const sums: string[] = [];
+        let region = '';
+        for (const n of [1, 2]) {
+          const img = join(dir, `d${n}.raw`);
+          makeImage(img, size + 3 * MiB, OFFSET, size);
+          await makeFilesystem(context(), request(img, tree, 'btrfs', size, 'broot'));
+          assert.ok(markersIntact(img, OFFSET, size));
+          region = extractRegion(img, OFFSET, size, join(dir, `region-${n}.raw`));
+          sums.push(sh('sha256sum', [region]).split(' ')[0]!);
+          rmSync(img);
+          await new Promise((r) => setTimeout(r, 1100)); // mkfs stamps the root items with "now", in seconds
+        }
+        assert.equal(sums[0], sums[1]);
+        sh('btrfs', ['check', region]);
+        const all = sh('btrfs', ['inspect-internal', 'dump-tree', region]);
+        const times = [...all.matchAll(/^\s+[acmo]time (\d+)\./gm)].map((m) => Number(m[1]));
+        assert.ok(times.length > 20, 'dump-tree lists inode and root item times');
+        assert.ok(
+          times.every((t) => t <= EPOCH),
+          `every time is at most the epoch: ${times.filter((t) => t > EPOCH).slice(0, 3)}`,
+        );
+        // ids come from the seed: the same for both, and not the all-zero uuid
+        assert.match(all, /chunk uuid (?!00000000-)[0-9a-f-]{36}/);
+        const out = join(dir, 'out');
+        mkdirSync(out);
+        sh('btrfs', ['restore', '-S', region, out]);
+        assert.equal(readFileSync(join(out, 'usr/lib/deep/a/b/c.txt'), 'utf8'), 'deep\n');
+        assert.equal(readFileSync(join(out, 'big.bin')).length, 300 * 1024);
+        if (extra) assert.ok(readFileSync(join(out, 'data.bin')).equals(data), 'file data is intact');
+      }),
+  );
+}
 
 test('swap at an offset: blkid sees label and UUID, swaplabel reads it', { skip: missingTools('mkswap', 'blkid', 'swaplabel', 'fallocate') }, () =>
   withTempDir(async (dir) => {
