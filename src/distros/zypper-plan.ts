@@ -105,9 +105,17 @@ function joinUrl(base: string, path: string): string {
 
 /** One repo file of /etc/zypp/repos.d (libzypp's .repo format: an INI section per repository). */
 export function formatRepoFile(r: ZypperRepo): string {
-  return [`[${r.name}]`, `name=${r.name}`, 'enabled=1', `autorefresh=${r.refresh ? 1 : 0}`, `baseurl=${r.url}`, 'type=rpm-md', 'gpgcheck=1', 'keeppackages=0', ''].join(
-    '\n',
-  );
+  return [
+    `[${r.name}]`,
+    `name=${r.name}`,
+    'enabled=1',
+    `autorefresh=${r.refresh ? 1 : 0}`,
+    `baseurl=${r.url}`,
+    'type=rpm-md',
+    'gpgcheck=1',
+    'keeppackages=0',
+    '',
+  ].join('\n');
 }
 
 /** The repo files, by file name: the bootstrap reads them from a private directory, the tree gets the same. */

@@ -58,7 +58,7 @@ export function zypperDriver(name: string): DistroDriver {
         packages: plan.packages,
       };
     },
-    bootstrap: (req) => bootstrapZypper(planZypperBootstrap(data(req), req.arch, req.settings), req),
+    bootstrap: async (req) => bootstrapZypper(planZypperBootstrap(data(req), req.arch, req.settings), req),
   };
 }
 
@@ -123,13 +123,18 @@ async function bootstrapZypper(plan: ZypperBootstrapPlan, req: BootstrapRequest)
   const tree = new Tree(req.target);
   try {
     const mounts = ['/proc', '/sys', '/dev'].map((p) => tree.mkdirp(p));
-    const argv = [...asTreeRoot(req.identity, { mount: true }), 'sh', join(LIBEXEC, 'kiln-zypper-root'), req.target, ...mounts, ...planZypperInstall(plan, req.target, d)];
+    const argv = [
+      ...asTreeRoot(req.identity, { mount: true }),
+      'sh',
+      join(LIBEXEC, 'kiln-zypper-root'),
+      req.target,
+      ...mounts,
+      ...planZypperInstall(plan, req.target, d),
+    ];
     req.log.info(`bootstrap: ${what} with zypper (${plan.packages.length} packages from ${plan.repos.map((r) => r.name).join(', ')})`);
-    await req.runner
-      .run(argv[0]!, argv.slice(1), { stream: true, env: planZypperEnv(d), context: 'bootstrap (zypper)' })
-      .catch((e: unknown) => {
-        throw explainZypperFailure(e, plan);
-      });
+    await req.runner.run(argv[0]!, argv.slice(1), { stream: true, env: planZypperEnv(d), context: 'bootstrap (zypper)' }).catch((e: unknown) => {
+      throw explainZypperFailure(e, plan);
+    });
     // the image's zypper finds the same repositories (DIB's zypper addrepo writes them into the tree)
     tree.mkdirp('/etc/zypp/repos.d');
     for (const [file, text] of repoFiles) tree.writeFile(`/etc/zypp/repos.d/${file}`, text);

@@ -96,10 +96,14 @@ export function buildRpmRepo(dir: string, packages: FixtureRpm[], opts: { sign?:
     const gnupg = join(dir, 'gnupg');
     mkdirSync(gnupg, { mode: 0o700 });
     const env = { ...process.env, GNUPGHOME: gnupg };
-    execFileSync('gpg', ['-q', '--batch', '--passphrase', '', '--quick-gen-key', 'Kiln zypper fixture <zypper-fixture@kiln.invalid>', 'rsa2048', 'sign', 'never'], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    execFileSync(
+      'gpg',
+      ['-q', '--batch', '--passphrase', '', '--quick-gen-key', 'Kiln zypper fixture <zypper-fixture@kiln.invalid>', 'rsa2048', 'sign', 'never'],
+      {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const repomd = join(repo, 'repodata/repomd.xml');
     execFileSync('gpg', ['-q', '--batch', '--yes', '--armor', '--detach-sign', '-o', `${repomd}.asc`, repomd], { env });
     writeFileSync(`${repomd}.key`, execFileSync('gpg', ['--armor', '--export'], { env }));

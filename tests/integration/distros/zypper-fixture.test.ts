@@ -45,7 +45,9 @@ const PACKAGES: FixtureRpm[] = [
 function fixtureData(dir: string, packages: string[]): string {
   mkdirSync(dir, { recursive: true });
   const ours = readFileSync(join(DISTROS_DIR, 'opensuse.yaml'), 'utf8');
-  const text = ours.replaceAll('kernel: kernel-default', 'kernel: null').replace(/^packages:\n(?: {2}- .*\n)+/m, `packages:\n${packages.map((p) => `  - ${p}\n`).join('')}`);
+  const text = ours
+    .replaceAll('kernel: kernel-default', 'kernel: null')
+    .replace(/^packages:\n(?: {2}- .*\n)+/m, `packages:\n${packages.map((p) => `  - ${p}\n`).join('')}`);
   assert.notEqual(text, ours);
   writeFileSync(join(dir, 'opensuse.yaml'), text);
   return dir;
@@ -80,7 +82,9 @@ test('opensuse driver: zypper --root installs from a signed fixture repository l
 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-zypper-fixture-'));
   try {
-    const repo = buildRpmRepo(join(work, 'fixture'), [...PACKAGES, { name: 'fixture-top', requires: ['fixture-base'], provides: ['fixture-top-cap'] }], { sign: true });
+    const repo = buildRpmRepo(join(work, 'fixture'), [...PACKAGES, { name: 'fixture-top', requires: ['fixture-base'], provides: ['fixture-top-cap'] }], {
+      sign: true,
+    });
     const mirror = join(work, 'mirror');
     mkdirSync(join(mirror, 'distribution/leap/16.0/repo/oss'), { recursive: true });
     cpSync(repo.dir, join(mirror, 'distribution/leap/16.0/repo/oss/x86_64'), { recursive: true });
@@ -151,7 +155,12 @@ test('opensuse driver: an unsigned repository is refused unless KILN_ZYPPER_NO_G
     assert.match(readFileSync(join(ok.target, 'etc/zypp/repos.d/repo-oss.repo'), 'utf8'), /^autorefresh=1$/m);
     assert.match(log.text(), /opensuse tumbleweed x86_64 with zypper/);
 
-    const missing = request(work, 'missing', { ...base, KILN_ZYPPER_NO_GPG_CHECKS: '1', KILN_DISTRO_DATA_DIR: fixtureData(join(work, 'data2'), ['no-such-package']) }, new MemoryLogger());
+    const missing = request(
+      work,
+      'missing',
+      { ...base, KILN_ZYPPER_NO_GPG_CHECKS: '1', KILN_DISTRO_DATA_DIR: fixtureData(join(work, 'data2'), ['no-such-package']) },
+      new MemoryLogger(),
+    );
     await assert.rejects(
       distroDriver('opensuse').bootstrap(missing),
       (e: unknown) => e instanceof KilnError && /no package providing/.test(e.message) && (e.hint ?? '').includes(repo.url),
