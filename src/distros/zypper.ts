@@ -171,7 +171,10 @@ export function explainZypperFailure(e: unknown, plan: ZypperBootstrapPlan): unk
       cause: e,
     });
   }
-  return e;
+  return new KilnError(`zypper could not install the ${plan.distro} ${plan.release} package set (exit code ${e.commandExitCode ?? 'none'})${detail}`, {
+    hint: "zypper's output above says why (a solver problem, an unreachable repository); check DIB_RELEASE and the repositories",
+    cause: e,
+  });
 }
 
 /** Pack the tree as root of the tree, so owners are kept; /proc, /sys and /dev contents are never packed. */

@@ -52,6 +52,8 @@ function spec(p: FixtureRpm): string {
     `Summary: Kiln fixture package ${p.name}`,
     'License: Apache-2.0',
     'BuildArch: noarch',
+    // only the dependencies the fixture declares (not the ELF ones of a copied host binary)
+    'AutoReqProv: no',
     ...(p.requires ?? []).map((r) => `Requires: ${r}`),
     ...(p.provides ?? []).map((r) => `Provides: ${r}`),
     ...(p.recommends ?? []).map((r) => `Recommends: ${r}`),
