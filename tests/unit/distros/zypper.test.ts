@@ -29,6 +29,7 @@ import { KilnError } from '../../../src/errors.js';
 import { Runner } from '../../../src/exec/runner.js';
 import { silentLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
+import { runCli } from '../../helpers/cli.js';
 
 const data = loadZypperData(aptDataFile('opensuse'));
 const MIRROR = 'http://mirror.invalid/opensuse';
@@ -265,4 +266,36 @@ test("GRUB's configuration finds openSUSE's initrd-<version> next to vmlinuz-<ve
   } finally {
     rmSync(tree, { recursive: true, force: true });
   }
+});
+
+test("kiln plan opensuse-minimal vm shows the opensuse driver (rpm, zypper, the repositories); element-info resolves it to Kiln's elements", () => {
+  const r = runCli('kiln', ['plan', '-a', 'amd64', '-o', '/nonexistent/x', 'opensuse-minimal', 'vm'], {
+    env: { DIB_DISTRIBUTION_MIRROR: MIRROR, DIB_RELEASE: 'tumbleweed' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const b = JSON.parse(r.stdout).bootstrap;
+  assert.equal(b.driver, 'opensuse');
+  assert.equal(b.element, 'opensuse-minimal');
+  assert.equal(b.plan.family, 'rpm');
+  assert.equal(b.plan.tool, 'zypper');
+  assert.equal(b.plan.release, 'tumbleweed');
+  assert.equal(b.plan.repos[0].url, `${MIRROR}/tumbleweed/repo/oss/`);
+  assert.ok(b.plan.packages.includes('kernel-default'));
+  const none = runCli('kiln', ['plan', '-o', '/nonexistent/x', 'opensuse-minimal'], { env: { DIB_DISTRIBUTION_MIRROR: '' } });
+  assert.match(JSON.parse(none.stdout).bootstrap.plan.error, /DIB_DISTRIBUTION_MIRROR is not set/);
+  // as in DIB, vm's block-device is provided by a block-device-* element (disk-image-create adds block-device-mbr)
+  const info = runCli('element-info', ['opensuse-minimal', 'vm', 'block-device-mbr']);
+  assert.equal(info.status, 0, info.stderr);
+  assert.deepEqual(info.stdout.trim().split(' '), [
+    'block-device-mbr',
+    'bootloader',
+    'install-bin',
+    'opensuse-minimal',
+    'package-installs',
+    'pkg-map',
+    'sysprep',
+    'vm',
+    'zypper',
+    'zypper-minimal',
+  ]);
 });
