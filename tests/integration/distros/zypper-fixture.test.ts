@@ -9,16 +9,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { NO_FLAGS, readSettings } from '../../../src/config/read-settings.js';
 import { DISTROS_DIR } from '../../../src/distros/debian-data.js';
 import { distroDriver } from '../../../src/distros/index.js';
 import { KilnError } from '../../../src/errors.js';
 import { Runner } from '../../../src/exec/runner.js';
 import { MemoryLogger } from '../../../src/log.js';
-import { currentIdentity } from '../../../src/sandbox/identity.js';
+import { currentIdentity, subordinateRange } from '../../../src/sandbox/identity.js';
 import { findTool } from '../../helpers/host-tools.js';
 import { buildRpmRepo, type FixtureRpm, missingRpmFixtureTools } from '../../helpers/rpm-fixture-zypper.js';
 
@@ -167,5 +167,78 @@ test('opensuse driver: an unsigned repository is refused unless KILN_ZYPPER_NO_G
     );
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+});
+
+/** The unprivileged test user (scripts/setup-test-user's kiln-test), or why there is none. */
+function testUser(): { uid: number; gid: number } | string {
+  if (process.getuid?.() !== 0) return process.env.CI === 'true' ? '' : 'needs root to run as the test user';
+  try {
+    const id = (flag: string): number => Number(execFileSync('id', [flag, 'kiln-test'], { encoding: 'utf8' }).trim());
+    const me = { privileged: false, uid: id('-u'), gid: id('-g'), user: 'kiln-test' };
+    if (!subordinateRange('/etc/subuid', me) || !subordinateRange('/etc/subgid', me)) return 'kiln-test has no subordinate ids (scripts/setup-test-user)';
+    return { uid: me.uid, gid: me.gid };
+  } catch {
+    if (process.env.CI === 'true') throw new Error('user kiln-test missing: run scripts/setup-test-user');
+    return 'no user kiln-test (scripts/setup-test-user)';
+  }
+}
+
+test('opensuse driver, rootless: zypper --root in the user namespace (root of the tree is the user), then a cache hit', {
+  skip: why || (typeof testUser() === 'string' && testUser() !== '' ? (testUser() as string) : false),
+  timeout: 5 * 60_000,
+}, () => {
+  const u = testUser() as { uid: number; gid: number };
+  const work = mkdtempSync(join(tmpdir(), 'kiln-zypper-rootless-'));
+  try {
+    chmodSync(work, 0o755);
+    const repo = buildRpmRepo(join(work, 'fixture'), PACKAGES, { sign: true });
+    execFileSync('chmod', ['-R', 'a+rX', work]);
+    const data = fixtureData(join(work, 'data'), ['fixture-base']);
+    const home = join(work, 'user');
+    mkdirSync(home);
+    chownSync(home, u.uid, u.gid);
+    const mod = (p: string) => resolve('dist/src', p);
+    const run = (name: string): { zypper: boolean; log: string } => {
+      const script = join(home, `${name}.mjs`);
+      writeFileSync(
+        script,
+        `
+        import { NO_FLAGS, readSettings } from '${mod('config/read-settings.js')}';
+        import { distroDriver } from '${mod('distros/index.js')}';
+        import { Runner } from '${mod('exec/runner.js')}';
+        import { MemoryLogger } from '${mod('log.js')}';
+        import { currentIdentity } from '${mod('sandbox/identity.js')}';
+        import { mkdirSync } from 'node:fs';
+        const log = new MemoryLogger();
+        const identity = currentIdentity();
+        if (identity.privileged) throw new Error('expected to be unprivileged');
+        const calls = [];
+        class R extends Runner { run(c, a, o) { calls.push(c + ' ' + a.join(' ')); return super.run(c, a, o); } }
+        mkdirSync('${join(home, name)}');
+        const env = { KILN_DISTRO_DATA_DIR: '${data}', DIB_ZYPPER_REPOS: 'oss=>${repo.url}' };
+        await distroDriver('opensuse').bootstrap({ arch: 'amd64', settings: readSettings(env, NO_FLAGS, 'bootstrap'), cacheDir: '${join(home, 'cache')}',
+          useCache: true, offline: false, target: '${join(home, name)}', tmpDir: '${join(home, `${name}-tmp`)}', runner: new R(log), log, identity });
+        process.stdout.write(JSON.stringify({ zypper: calls.some((c) => / zypper /.test(c)), log: log.text() }));
+      `,
+      );
+      return JSON.parse(execFileSync('runuser', ['-u', 'kiln-test', '--', process.execPath, script], { encoding: 'utf8', cwd: home, maxBuffer: 64 << 20 }));
+    };
+    const first = run('tree1');
+    assert.ok(first.zypper, 'the first run bootstraps with zypper');
+    const t = join(home, 'tree1');
+    assert.deepEqual(
+      rpmQa(t).filter((p) => !p.startsWith('gpg-pubkey')),
+      ['fixture-base-1.0', 'fixture-busybox-1.0', 'fixture-lib-2.1'],
+    );
+    assert.equal(statSync(join(t, 'etc/fixture-release')).uid, u.uid, 'root-owned files belong to the user (namespace root)');
+    assert.equal(statSync(join(t, 'etc/zypp/repos.d/repo-oss.repo')).uid, u.uid);
+    assert.equal(readFileSync(join(t, 'etc/fixture-post'), 'utf8'), 'post ran in NAME="Fixture"\n');
+    const second = run('tree2');
+    assert.equal(second.zypper, false, 'the second run is a cache hit');
+    assert.match(second.log, /from the cache/);
+    assert.deepEqual(rpmQa(join(home, 'tree2')), rpmQa(t));
+  } finally {
+    execFileSync('rm', ['-rf', '--one-file-system', work]);
   }
 });
