@@ -73,7 +73,7 @@ test('disk-image-create opensuse-minimal -t tar from a fixture Leap 16.0 mirror:
           deps: ['opensuse-minimal'],
           files: {
             'install.d/50-probe':
-              '#!/bin/bash\nset -eu -o pipefail\necho "$DISTRO_NAME $DIB_RELEASE $DIB_INIT_SYSTEM $EFI_BOOT_DIR $(dib-init-system)" > /etc/kiln-probe\ninstall-packages -h | head -n 1 >> /etc/kiln-probe\n',
+              '#!/bin/bash\nset -eu -o pipefail\necho "$DISTRO_NAME $DIB_RELEASE $DIB_INIT_SYSTEM $EFI_BOOT_DIR $(dib-init-system)" > /etc/kiln-probe\ninstall-packages -h > /tmp/usage\nhead -n 1 /tmp/usage >> /etc/kiln-probe\nrm /tmp/usage\n',
           },
         },
       },

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { findKernel } from '../../../src/bootloader/grub-cfg.js';
 import { NO_FLAGS, readSettings } from '../../../src/config/read-settings.js';
 import { cacheKey } from '../../../src/cache/index.js';
+import { usableEntry } from '../../../src/distros/cached-bootstrap.js';
 import { aptDataFile } from '../../../src/distros/debian-data.js';
 import { distroDriver, distroDriverNames, KILN_DISTRO_ELEMENTS, unsupportedDistroElement } from '../../../src/distros/index.js';
 import { zypperCacheInputs, planPack } from '../../../src/distros/zypper.js';
@@ -298,4 +299,13 @@ test("kiln plan opensuse-minimal vm shows the opensuse driver (rpm, zypper, the 
     'zypper',
     'zypper-minimal',
   ]);
+});
+
+test('a cached bootstrap older than KILN_BOOTSTRAP_MAX_AGE_DAYS is rebuilt online and used offline (every driver)', () => {
+  const entry = { key: 'k'.repeat(64), created: new Date(Date.now() - 10 * 86_400_000).toISOString() } as Parameters<typeof usableEntry>[1] & object;
+  const req = (env: Record<string, string>, offline: boolean) => ({ ...request(env), offline });
+  assert.equal(usableEntry(req({}, false), entry), undefined);
+  assert.equal(usableEntry(req({}, true), entry), entry);
+  assert.equal(usableEntry(req({ KILN_BOOTSTRAP_MAX_AGE_DAYS: '30' }, false), entry), entry);
+  assert.equal(usableEntry(req({}, false), undefined), undefined);
 });
