@@ -161,7 +161,7 @@ export function explainZypperFailure(e: unknown, plan: ZypperBootstrapPlan): unk
   const detail = e.stderrTail ? `:\n${e.stderrTail}` : '';
   if (e.commandExitCode === 104) {
     return new KilnError(`zypper found no package providing one of the packages to install (${plan.distro} ${plan.release})${detail}`, {
-      hint: `check DIB_RELEASE and the repositories (${repos})`,
+      hint: `check DIB_RELEASE and the repositories (${repos}); a repository zypper skipped (unsigned, unreachable) gives this too, as its output above says`,
       cause: e,
     });
   }
