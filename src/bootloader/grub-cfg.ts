@@ -91,7 +91,7 @@ export interface KernelFiles {
   version: string;
 }
 
-/** The newest /boot/vmlinuz-* and its initrd.img-* in the tree (names only; /boot resolved in the tree). */
+/** The newest /boot/vmlinuz-* and its initrd (initrd.img-*, initramfs-*.img, initrd-*) in the tree (names only; /boot resolved in the tree). */
 export function findKernel(treeDir: string): KernelFiles {
   const tree = new Tree(treeDir);
   const names = tree.isDirectory('/boot') ? tree.readdir('/boot') : [];
@@ -103,7 +103,8 @@ export function findKernel(treeDir: string): KernelFiles {
     });
   }
   const version = kernel.slice('vmlinuz-'.length);
-  const initrd = names.find((n) => n === `initrd.img-${version}`) ?? names.find((n) => n === `initramfs-${version}.img`);
+  // Debian's, Fedora's and openSUSE's names
+  const initrd = [`initrd.img-${version}`, `initramfs-${version}.img`, `initrd-${version}`].find((n) => names.includes(n));
   return initrd ? { kernel, initrd, version } : { kernel, version };
 }
 

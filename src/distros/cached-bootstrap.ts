@@ -45,3 +45,14 @@ export async function unpackCachedBootstrap(req: BootstrapRequest, entry: CacheE
     throw new KilnError(`${msg}\n  the entry was removed`, { hint: 'run the build again: it bootstraps afresh', cause: e });
   }
 }
+
+/** The entry when it is fresh enough (KILN_BOOTSTRAP_MAX_AGE_DAYS), or offline (then any age is used). */
+export function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined): CacheEntry | undefined {
+  if (!entry) return undefined;
+  // a cached bootstrap older than this misses security updates: rebuilt, unless offline
+  const maxAge = req.settings.bootstrapMaxAgeDays;
+  const ageDays = (Date.now() - Date.parse(entry.created)) / 86_400_000;
+  if (req.offline || !(ageDays > maxAge)) return entry;
+  req.log.info(`bootstrap: cached entry ${entry.key.slice(0, 12)} is ${ageDays.toFixed(1)} days old (> ${maxAge}); rebuilding`);
+  return undefined;
+}

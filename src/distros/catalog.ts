@@ -10,6 +10,8 @@ export const KILN_DISTRO_ELEMENTS: Readonly<Record<string, string>> = {
   debian: 'debian',
   'ubuntu-minimal': 'ubuntu',
   ubuntu: 'ubuntu',
+  'opensuse-minimal': 'opensuse',
+  opensuse: 'opensuse',
   'busybox-minimal': 'none (offline test OS)',
 };
 
@@ -27,9 +29,6 @@ export const DIB_DISTRO_ELEMENTS: Readonly<Record<string, string>> = {
   'almalinux-container': 'container-based elements are not supported',
   containerfile: 'container-based elements are not supported',
   'yum-minimal': 'the Red Hat family (dnf --installroot) is not supported yet',
-  'opensuse-minimal': 'openSUSE (zypper --root) is not supported yet',
-  opensuse: 'openSUSE (zypper --root) is not supported yet',
-  'zypper-minimal': 'openSUSE (zypper --root) is not supported yet',
   gentoo: 'Gentoo is not supported',
   alpine: 'Alpine is not supported',
   arch: 'Arch Linux is not supported',

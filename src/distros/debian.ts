@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
-import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheEntry, type CacheInputs } from '../cache/index.js';
+import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
 import { asCleanup } from '../exec/runner.js';
 import { asTreeRoot, type Identity } from '../sandbox/identity.js';
-import { checkCachedBootstrap, unpackCachedBootstrap } from './cached-bootstrap.js';
+import { checkCachedBootstrap, unpackCachedBootstrap, usableEntry } from './cached-bootstrap.js';
 import { aptDataFile, loadDebianData } from './debian-data.js';
 import { hostAptConfig, mmdebstrapHostAptArgs } from './host-apt.js';
 import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan } from './debian-plan.js';
@@ -146,16 +146,6 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
 function removeAsTreeRoot(id: Identity, dir: string): [string, string[]] {
   const argv = [...asTreeRoot(id), 'rm', '-rf', '--one-file-system', dir];
   return [argv[0]!, argv.slice(1)];
-}
-
-function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined): CacheEntry | undefined {
-  if (!entry) return undefined;
-  // a cached bootstrap older than this misses security updates: rebuilt, unless offline
-  const maxAge = req.settings.bootstrapMaxAgeDays;
-  const ageDays = (Date.now() - Date.parse(entry.created)) / 86_400_000;
-  if (req.offline || !(ageDays > maxAge)) return entry;
-  req.log.info(`bootstrap: cached entry ${entry.key.slice(0, 12)} is ${ageDays.toFixed(1)} days old (> ${maxAge}); rebuilding`);
-  return undefined;
 }
 
 /**

@@ -2,8 +2,9 @@
 import { KilnError } from '../errors.js';
 import { debianDriver, ubuntuDriver } from './debian.js';
 import type { DistroDriver } from './types.js';
+import { opensuseDriver } from './zypper.js';
 
-const DRIVERS: Record<string, DistroDriver> = { debian: debianDriver, ubuntu: ubuntuDriver };
+const DRIVERS: Record<string, DistroDriver> = { debian: debianDriver, ubuntu: ubuntuDriver, opensuse: opensuseDriver };
 
 export function distroDriver(name: string): DistroDriver {
   const d = DRIVERS[name];

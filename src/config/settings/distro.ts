@@ -1,5 +1,5 @@
 /** The distro drivers' variables (docs/debian.md, docs/distros/*.md) and the ones their elements' hooks read. */
-import { decimal, list, text } from '../values.js';
+import { bool, decimal, list, text } from '../values.js';
 import { setting } from './types.js';
 
 export const DISTRO = {
@@ -8,7 +8,7 @@ export const DISTRO = {
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap', 'environment.d'],
-    defaultText: 'set by the OS element; debian-minimal: stable',
+    defaultText: 'set by the OS element; debian-minimal: stable; opensuse-minimal: 16.0',
     help: 'The release to build (a codename or suite).',
   }),
   mirror: setting({
@@ -16,8 +16,8 @@ export const DISTRO = {
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap'],
-    defaultText: "Debian: mmdebstrap's (the host's apt configuration); Ubuntu: none, it must be set",
-    help: 'The package mirror. apt family: deb MIRROR SUITE COMPONENTS, and SUITE-updates when the release has it (Ubuntu: also SUITE-security).',
+    defaultText: "Debian: mmdebstrap's (the host's apt configuration); Ubuntu, openSUSE: none, it must be set",
+    help: "The package mirror. apt family: deb MIRROR SUITE COMPONENTS, and SUITE-updates when the release has it (Ubuntu: also SUITE-security). openSUSE: the root of openSUSE's download tree (the release's repositories are paths under it, as in DIB's zypper-minimal).",
   }),
   securityMirror: setting({
     env: ['DIB_DEBIAN_SECURITY_MIRROR'],
@@ -56,6 +56,23 @@ export const DISTRO = {
     group: 'distro',
     scopes: ['bootstrap'],
     help: 'Not supported (mmdebstrap has no suite scripts): setting it is an error.',
+  }),
+  zypperRepos: setting({
+    env: ['DIB_ZYPPER_REPOS'],
+    type: text(),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    defaultText: "the release's repositories under DIB_DISTRIBUTION_MIRROR",
+    help: 'openSUSE: the repositories, "NAME=>URL" separated by spaces, instead of the release\'s; DIB_DISTRIBUTION_MIRROR is then not needed.',
+  }),
+  zypperNoGpgChecks: setting({
+    env: ['KILN_ZYPPER_NO_GPG_CHECKS'],
+    type: bool('one'),
+    default: false,
+    group: 'distro',
+    scopes: ['bootstrap'],
+    kiln: true,
+    help: 'openSUSE: 1 bootstraps with zypper --no-gpg-checks (unsigned repositories); by default keys are imported (--gpg-auto-import-keys) and signatures checked.',
   }),
   bootstrapMaxAgeDays: setting({
     env: ['KILN_BOOTSTRAP_MAX_AGE_DAYS'],
