@@ -1,5 +1,5 @@
 /** The distro drivers' variables (docs/debian.md, docs/distros/*.md) and the ones their elements' hooks read. */
-import { decimal, list, text } from '../values.js';
+import { bool, decimal, list, text } from '../values.js';
 import { setting } from './types.js';
 
 export const DISTRO = {
@@ -105,5 +105,45 @@ export const DISTRO = {
     kiln: true,
     defaultText: '1 when the layout has LVM',
     help: '1: install lvm2 so the initramfs can activate a root LV (the build sets it for layouts with LVM).',
+  }),
+  // the Red Hat family (dnf driver, src/distros/dnf.ts; docs/distros/redhat.md)
+  yumRepoConf: setting({
+    env: ['DIB_YUM_REPO_CONF'],
+    type: list(/\s+/),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    help: 'Red Hat family: .repo files (space-separated paths) the bootstrap installs from, instead of or beside the mirror; copied to /etc/yum.repos.d of the tree for the build and removed at its end, as in DIB.',
+  }),
+  yumBootstrapRepos: setting({
+    env: ['DIB_YUM_MINIMAL_BOOTSTRAP_REPOS'],
+    type: text({ trim: true }),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    help: "Red Hat family: a directory of .repo files the bootstrap installs from (DIB's yum-minimal), like DIB_YUM_REPO_CONF.",
+  }),
+  yumBootstrapPackages: setting({
+    env: ['DIB_YUM_MINIMAL_BOOTSTRAP_PACKAGES'],
+    type: list(/[,\s]+/),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    help: 'Red Hat family: more packages for the bootstrap to install (space-separated).',
+  }),
+  dnfGpgKeys: setting({
+    env: ['DIB_DNF_GPG_KEYS'],
+    type: list(/\s+/),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    kiln: true,
+    defaultText: "the distro data's keys that exist on the host",
+    help: 'Red Hat family: the GPG key files (space-separated paths) that check the packages from DIB_DISTRIBUTION_MIRROR (gpgkey= of the generated repositories).',
+  }),
+  dnfNoGpgcheck: setting({
+    env: ['DIB_DNF_NO_GPGCHECK'],
+    type: bool('one'),
+    default: false,
+    group: 'distro',
+    scopes: ['bootstrap'],
+    kiln: true,
+    help: 'Red Hat family: 1 bootstraps without checking package signatures (dnf --nogpgcheck).',
   }),
 } as const;
