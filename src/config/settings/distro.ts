@@ -8,7 +8,7 @@ export const DISTRO = {
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap', 'environment.d'],
-    defaultText: 'set by the OS element; debian-minimal: stable',
+    defaultText: 'set by the OS element; debian-minimal: stable, centos-minimal: 9-stream',
     help: 'The release to build (a codename or suite).',
   }),
   mirror: setting({
@@ -16,8 +16,8 @@ export const DISTRO = {
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap'],
-    defaultText: "Debian: mmdebstrap's (the host's apt configuration); Ubuntu: none, it must be set",
-    help: 'The package mirror. apt family: deb MIRROR SUITE COMPONENTS, and SUITE-updates when the release has it (Ubuntu: also SUITE-security).',
+    defaultText: "Debian: mmdebstrap's (the host's apt configuration); Ubuntu and the Red Hat family: none, it must be set (or DIB_YUM_REPO_CONF)",
+    help: "The package mirror. apt family: deb MIRROR SUITE COMPONENTS, and SUITE-updates when the release has it (Ubuntu: also SUITE-security). Red Hat family: the root of the distro's repository tree (docs/distros/redhat.md).",
   }),
   securityMirror: setting({
     env: ['DIB_DEBIAN_SECURITY_MIRROR'],
