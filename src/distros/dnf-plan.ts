@@ -75,7 +75,10 @@ export function planDnfBootstrap(data: RpmData, arch: string, s: BootstrapSettin
   const gpgKeys = (s.dnfGpgKeys ?? []).map((k) => absolute(k));
   for (const k of gpgKeys) {
     if (!existsSync(k)) {
-      throw new KilnError(`the GPG key ${k} does not exist`, { where: 'DIB_DNF_GPG_KEYS', hint: 'give the paths of the key files (ASCII-armoured or binary), space-separated' });
+      throw new KilnError(`the GPG key ${k} does not exist`, {
+        where: 'DIB_DNF_GPG_KEYS',
+        hint: 'give the paths of the key files (ASCII-armoured or binary), space-separated',
+      });
     }
   }
   if (mirror && gpgcheck && gpgKeys.length === 0) {
@@ -86,7 +89,11 @@ export function planDnfBootstrap(data: RpmData, arch: string, s: BootstrapSettin
   }
   const vars = { release: release.name, releasever: release.releasever, arch: a.name };
   const repos = mirror
-    ? data.mirrorRepos.map((r) => ({ id: `dib-mirror-${r.id}`, name: `${data.title} ${release.name} - ${r.name} (DIB_DISTRIBUTION_MIRROR)`, baseurl: `${mirror}/${subst(r.path, vars)}` }))
+    ? data.mirrorRepos.map((r) => ({
+        id: `dib-mirror-${r.id}`,
+        name: `${data.title} ${release.name} - ${r.name} (DIB_DISTRIBUTION_MIRROR)`,
+        baseurl: `${mirror}/${subst(r.path, vars)}`,
+      }))
     : [];
   const packages = new Set([
     ...data.packages,
@@ -146,7 +153,10 @@ function userRepoFiles(s: BootstrapSettings): string[] {
   const names = files.map((f) => basename(f));
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) {
-    throw new KilnError(`two repo files are named ${twice}`, { where: 'DIB_YUM_REPO_CONF', hint: 'dnf reads one directory of repo files: give each a different name' });
+    throw new KilnError(`two repo files are named ${twice}`, {
+      where: 'DIB_YUM_REPO_CONF',
+      hint: 'dnf reads one directory of repo files: give each a different name',
+    });
   }
   return files;
 }

@@ -118,7 +118,14 @@ async function bootstrapDnf(name: string, req: BootstrapRequest): Promise<void> 
   mkdirSync(home, { recursive: true });
   writeFileSync(join(work, 'dnf.conf'), dnfConf(plan));
   writeFileSync(join(home, '.rpmmacros'), rpmMacros(plan));
-  if (plan.repos.length) writeFileSync(join(reposdir, mirrorRepoName(plan)), renderMirrorRepo(plan, plan.gpgKeys.map((k) => `file://${k}`)));
+  if (plan.repos.length)
+    writeFileSync(
+      join(reposdir, mirrorRepoName(plan)),
+      renderMirrorRepo(
+        plan,
+        plan.gpgKeys.map((k) => `file://${k}`),
+      ),
+    );
   for (const f of plan.repoFiles) copyFileSync(f, join(reposdir, basename(f)));
   // the tree's copy of the mirror's repositories, with its keys, so that dnf in the tree installs
   // from the same place (yum-minimal's cleanup.d removes them at the end, as DIB's dib-mirror repos)

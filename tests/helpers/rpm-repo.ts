@@ -48,7 +48,8 @@ export function fixtureSpec(p: FixtureRpm): string {
     install.push(`mkdir -p "$(dirname "%{buildroot}${path}")"`, `cp "%{_sourcedir}/file-${n++}" "%{buildroot}${path}"`);
   }
   for (const [path, host] of Object.entries(p.copy ?? {})) install.push(`mkdir -p "$(dirname "%{buildroot}${path}")"`, `cp -p "${host}" "%{buildroot}${path}"`);
-  for (const [path, target] of Object.entries(p.symlinks ?? {})) install.push(`mkdir -p "$(dirname "%{buildroot}${path}")"`, `ln -s "${target}" "%{buildroot}${path}"`);
+  for (const [path, target] of Object.entries(p.symlinks ?? {}))
+    install.push(`mkdir -p "$(dirname "%{buildroot}${path}")"`, `ln -s "${target}" "%{buildroot}${path}"`);
   return [
     `Name: ${p.name}`,
     `Version: ${p.version ?? '1.0'}`,
@@ -93,7 +94,7 @@ export function buildRpmRepo(dir: string, packages: FixtureRpm[], opts: { sign?:
     const top = join(work, p.name);
     const sources = join(top, 'SOURCES');
     mkdirSync(sources, { recursive: true });
-    Object.values(p.files ?? {}).forEach((content, i) => writeFileSync(join(sources, `file-${i}`), content));
+    for (const [i, content] of Object.values(p.files ?? {}).entries()) writeFileSync(join(sources, `file-${i}`), content);
     const spec = join(top, `${p.name}.spec`);
     writeFileSync(spec, fixtureSpec(p));
     run(
@@ -124,7 +125,10 @@ export function buildRpmRepo(dir: string, packages: FixtureRpm[], opts: { sign?:
     const rpms = execFileSync('find', [dir, '-name', '*.rpm'], { encoding: 'utf8' }).split('\n').filter(Boolean);
     const gpg = findTool('gpg');
     if (!gpg) throw new Error('gpg is not installed: cannot sign the fixture packages');
-    run('rpmsign', ['--define', `__gpg ${gpg}`, '--define', `_gpg_name ${opts.sign.name}`, '--define', `_gpg_path ${opts.sign.gnupg}`, '--addsign', ...rpms], { ...process.env, GNUPGHOME: opts.sign.gnupg });
+    run('rpmsign', ['--define', `__gpg ${gpg}`, '--define', `_gpg_name ${opts.sign.name}`, '--define', `_gpg_path ${opts.sign.gnupg}`, '--addsign', ...rpms], {
+      ...process.env,
+      GNUPGHOME: opts.sign.gnupg,
+    });
   }
   run('createrepo_c', ['--quiet', dir]);
   return dir;

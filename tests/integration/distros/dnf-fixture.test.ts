@@ -87,7 +87,10 @@ async function bootstrap(f: Fixture, env: Record<string, string>, name: string) 
 }
 
 function installed(target: string): string[] {
-  return execFileSync('rpm', ['-qa', '--root', target, '--dbpath', '/var/lib/rpm', '--qf', '%{NAME}\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  return execFileSync('rpm', ['-qa', '--root', target, '--dbpath', '/var/lib/rpm', '--qf', '%{NAME}\n'], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }
 
 test('centos driver: dnf --installroot bootstraps from a signed fixture mirror (BaseOS + AppStream), checked with its key; a second build unpacks the cache', {
@@ -147,7 +150,10 @@ test('centos driver: packages signed by another key are refused; DIB_DNF_NO_GPGC
   }
 });
 
-test('centos driver: DIB_YUM_REPO_CONF alone: the user\'s .repo files (with their own gpgkey) are the repositories', { skip, timeout: 10 * 60_000 }, async () => {
+test("centos driver: DIB_YUM_REPO_CONF alone: the user's .repo files (with their own gpgkey) are the repositories", {
+  skip,
+  timeout: 10 * 60_000,
+}, async () => {
   const f = fixture();
   try {
     const path = f.mirror.slice('file://'.length);

@@ -8,7 +8,7 @@ import { NO_FLAGS, readSettings } from '../../../src/config/read-settings.js';
 import { DISTROS_DIR } from '../../../src/distros/debian-data.js';
 import { dnfCacheInputs, planPack } from '../../../src/distros/dnf.js';
 import { dnfConf, mirrorRepoName, planDnf, planDnfBootstrap, renderMirrorRepo, rpmMacros, treeKeyPath } from '../../../src/distros/dnf-plan.js';
-import { distroDriver } from '../../../src/distros/index.js';
+import { distroDriver, distroDriverNames } from '../../../src/distros/index.js';
 import { loadRpmData, parseRpmData } from '../../../src/distros/rpm-data.js';
 import { KilnError } from '../../../src/errors.js';
 import { Runner } from '../../../src/exec/runner.js';
@@ -111,7 +111,10 @@ skip_if_unavailable=False
 `,
   );
   assert.equal(treeKeyPath(p, 0), '/etc/pki/rpm-gpg/dib-mirror-centos-1.key');
-  assert.equal(dnfConf(p), '[main]\ngpgcheck=1\ninstallonly_limit=3\nclean_requirements_on_remove=True\nbest=True\nskip_if_unavailable=False\ninstall_weak_deps=False\n');
+  assert.equal(
+    dnfConf(p),
+    '[main]\ngpgcheck=1\ninstallonly_limit=3\nclean_requirements_on_remove=True\nbest=True\nskip_if_unavailable=False\ninstall_weak_deps=False\n',
+  );
   const unchecked = plan('centos', { DIB_DISTRIBUTION_MIRROR: MIRROR, DIB_DNF_NO_GPGCHECK: '1' });
   assert.doesNotMatch(renderMirrorRepo(unchecked, []), /gpgkey=/);
   assert.match(renderMirrorRepo(unchecked, []), /^gpgcheck=0$/m);
@@ -160,9 +163,18 @@ test('every Red Hat family data file: EFI vendor directory, grub2 paths, dracut,
 });
 
 test('errors: no repositories, no key, missing files, bad release and arch, rhel without repo files', () => {
-  kilnError(() => plan('centos', {}), 'DIB_DISTRIBUTION_MIRROR', /centos needs package repositories/, /DIB_DISTRIBUTION_MIRROR.*DIB_YUM_REPO_CONF.*names no mirror host/);
+  kilnError(
+    () => plan('centos', {}),
+    'DIB_DISTRIBUTION_MIRROR',
+    /centos needs package repositories/,
+    /DIB_DISTRIBUTION_MIRROR.*DIB_YUM_REPO_CONF.*names no mirror host/,
+  );
   kilnError(() => plan('centos', { DIB_DISTRIBUTION_MIRROR: MIRROR }), 'DIB_DNF_GPG_KEYS', /no GPG key/, /DIB_DNF_GPG_KEYS.*DIB_DNF_NO_GPGCHECK=1/);
-  kilnError(() => plan('centos', { DIB_DISTRIBUTION_MIRROR: MIRROR, DIB_DNF_GPG_KEYS: join(work, 'nope.key') }), 'DIB_DNF_GPG_KEYS', /nope\.key does not exist/);
+  kilnError(
+    () => plan('centos', { DIB_DISTRIBUTION_MIRROR: MIRROR, DIB_DNF_GPG_KEYS: join(work, 'nope.key') }),
+    'DIB_DNF_GPG_KEYS',
+    /nope\.key does not exist/,
+  );
   kilnError(() => plan('centos', { DIB_YUM_REPO_CONF: join(work, 'missing.repo') }), 'DIB_YUM_REPO_CONF', /missing\.repo is not a yum repo configuration file/);
   kilnError(() => plan('centos', { ...withMirror, DIB_RELEASE: '7' }), 'DIB_RELEASE', /unknown CentOS Stream release '7'/, /9-stream, 10-stream/);
   kilnError(() => plan('centos', withMirror, 'ppc64le'), 'ARCH', /unsupported architecture 'ppc64le' for CentOS Stream/, /x86_64, aarch64/);
@@ -172,7 +184,11 @@ test('errors: no repositories, no key, missing files, bad release and arch, rhel
   mkdirSync(repos, { recursive: true });
   writeFileSync(join(repos, 'same.repo'), '[a]\n');
   writeFileSync(join(work, 'same.repo'), '[b]\n');
-  kilnError(() => plan('centos', { DIB_YUM_REPO_CONF: join(work, 'same.repo'), DIB_YUM_MINIMAL_BOOTSTRAP_REPOS: repos }), 'DIB_YUM_REPO_CONF', /two repo files are named same\.repo/);
+  kilnError(
+    () => plan('centos', { DIB_YUM_REPO_CONF: join(work, 'same.repo'), DIB_YUM_MINIMAL_BOOTSTRAP_REPOS: repos }),
+    'DIB_YUM_REPO_CONF',
+    /two repo files are named same\.repo/,
+  );
   assert.throws(() => parseRpmData('name: x\n', 'x.yaml'), /not a Red Hat family distro data file/);
 });
 
@@ -194,7 +210,7 @@ test('repo files alone (DIB_YUM_REPO_CONF, DIB_YUM_MINIMAL_BOOTSTRAP_REPOS): no 
   assert.ok(p.packages.includes('vim-minimal') && p.packages.includes('tmux') && p.packages.includes('redhat-release'));
 });
 
-test('cache key: changes with the packages, the mirror, a repo file\'s content, the keys and gpgcheck', () => {
+test("cache key: changes with the packages, the mirror, a repo file's content, the keys and gpgcheck", () => {
   const base = plan('centos', withMirror);
   const k = cacheKey(dnfCacheInputs(base));
   assert.equal(cacheKey(dnfCacheInputs(plan('centos', withMirror))), k);
@@ -238,6 +254,7 @@ test('the driver: describe() for kiln plan, tools, architectures, a data file fr
   );
   assert.deepEqual(d.architectures(req), ['x86_64', 'aarch64']);
   for (const name of ['fedora', 'rocky', 'almalinux', 'rhel']) assert.equal(distroDriver(name).family, 'rpm');
+  for (const name of ['centos', 'fedora', 'rocky', 'almalinux', 'rhel']) assert.ok(distroDriverNames().includes(name), name);
   const own = join(work, 'data');
   mkdirSync(own, { recursive: true });
   writeFileSync(
