@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { findArch } from '../arch/index.js';
 import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheEntry, type CacheInputs } from '../cache/index.js';
 import { KilnError } from '../errors.js';
 import { asCleanup } from '../exec/runner.js';
@@ -28,7 +29,9 @@ export function dnfDriver(name: string): DistroDriver {
     name,
     family: 'rpm',
     tools: dnfTools,
-    architectures: (req) => [...loadRpmData(aptDataFile(name, req.settings.distroDataDir || undefined)).architectures.keys()],
+    // Kiln's canonical names (amd64, arm64), as the preflight compares them with ARCH's
+    architectures: (req) =>
+      [...loadRpmData(aptDataFile(name, req.settings.distroDataDir || undefined)).architectures.keys()].map((a) => findArch(a)?.name ?? a),
     describe: (req) => {
       const plan = planFor(name, req);
       return {

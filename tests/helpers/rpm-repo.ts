@@ -20,7 +20,7 @@ export interface FixtureRpm {
   requires?: string[];
   /** Requires(post): what the %post scriptlet needs installed first */
   requiresPost?: string[];
-  /** files to create: path in the tree -> content */
+  /** files to create: path in the tree -> content (mode 0755 when it starts with #!, else 0644) */
   files?: Record<string, string>;
   /** host files to package: path in the tree -> host path (mode kept) */
   copy?: Record<string, string>;
@@ -44,8 +44,10 @@ export function fixtureSpec(p: FixtureRpm): string {
   const install: string[] = [];
   for (const d of p.dirs ?? []) install.push(`mkdir -p "%{buildroot}${d}"`);
   let n = 0;
-  for (const path of Object.keys(p.files ?? {})) {
-    install.push(`mkdir -p "$(dirname "%{buildroot}${path}")"`, `cp "%{_sourcedir}/file-${n++}" "%{buildroot}${path}"`);
+  for (const [path, content] of Object.entries(p.files ?? {})) {
+    // a script (#!) is executable, anything else 0644
+    const mode = content.startsWith('#!') ? '0755' : '0644';
+    install.push(`mkdir -p "$(dirname "%{buildroot}${path}")"`, `install -m ${mode} "%{_sourcedir}/file-${n++}" "%{buildroot}${path}"`);
   }
   for (const [path, host] of Object.entries(p.copy ?? {})) install.push(`mkdir -p "$(dirname "%{buildroot}${path}")"`, `cp -p "${host}" "%{buildroot}${path}"`);
   for (const [path, target] of Object.entries(p.symlinks ?? {}))
@@ -121,7 +123,7 @@ export function buildRpmRepo(dir: string, packages: FixtureRpm[], opts: { sign?:
     );
   }
   execFileSync('rm', ['-rf', work]);
-  if (opts.sign) {
+  if (opts.sign && packages.length > 0) {
     const rpms = execFileSync('find', [dir, '-name', '*.rpm'], { encoding: 'utf8' }).split('\n').filter(Boolean);
     const gpg = findTool('gpg');
     if (!gpg) throw new Error('gpg is not installed: cannot sign the fixture packages');
