@@ -134,7 +134,6 @@ export const DISTRO = {
     group: 'distro',
     scopes: ['bootstrap'],
     kiln: true,
-    defaultText: "the distro data's keys that exist on the host",
     help: 'Red Hat family: the GPG key files (space-separated paths) that check the packages from DIB_DISTRIBUTION_MIRROR (gpgkey= of the generated repositories).',
   }),
   dnfNoGpgcheck: setting({

@@ -265,3 +265,34 @@ test('the driver: describe() for kiln plan, tools, architectures, a data file fr
   assert.deepEqual(mine.packages, ['setup']);
   assert.deepEqual(mine.repos, [`dib-mirror-os ${MIRROR}/9-stream/os`]);
 });
+
+test('bootstrap: offline without a cached bootstrap, or without subordinate ids (fakeroot), stops before dnf with what to do', async () => {
+  const ran: string[] = [];
+  const runner = new Runner();
+  runner.run = async (cmd: string) => {
+    ran.push(cmd);
+    throw new Error('no command may run');
+  };
+  const req = {
+    arch: 'amd64',
+    settings: readSettings(withMirror, NO_FLAGS, 'bootstrap'),
+    cacheDir: join(work, 'empty-cache'),
+    useCache: true,
+    offline: true,
+    target: join(work, 'tree'),
+    runner,
+    log: silentLogger,
+    identity: currentIdentity(),
+  };
+  await assert.rejects(distroDriver('centos').bootstrap(req), (e: unknown) => {
+    assert.ok(e instanceof KilnError);
+    assert.match(e.message, /^offline, and no cached bootstrap of centos 9-stream x86_64 \(key [0-9a-f]{12}\)$/);
+    assert.match(e.hint ?? '', /build once online/);
+    return true;
+  });
+  await assert.rejects(
+    distroDriver('centos').bootstrap({ ...req, offline: false, identity: { ...req.identity, fakeroot: { db: join(work, 'db') } } }),
+    /cannot run dnf without subordinate ids/,
+  );
+  assert.deepEqual(ran, []);
+});
