@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
+import type { CommandError } from '../exec/runner.js';
 import { resolveRpmArch, resolveRpmRelease, type RpmData } from './rpm-data.js';
 import type { BootstrapSettings } from './types.js';
 
@@ -226,4 +227,40 @@ export function planDnf(req: DnfRequest): string[] {
     'install',
     ...p.packages,
   ];
+}
+
+/** dnf's failure as the user's problem: a missing package, a repository it cannot read, a failed signature check. */
+export function explainDnfFailure(plan: DnfBootstrapPlan, e: CommandError): KilnError {
+  const out = e.stderrTail;
+  const detail = out
+    ? `:\n${out
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}`
+    : '';
+  const what = `${plan.distro} ${plan.release} ${plan.arch}`;
+  const repos = [...plan.repos.map((r) => r.baseurl), ...plan.repoFiles].join(', ');
+  const where = plan.mirror ? 'DIB_DISTRIBUTION_MIRROR' : 'DIB_YUM_REPO_CONF';
+  if (/GPG check FAILED|public key .* is not installed|not correct for this package/i.test(out)) {
+    return new KilnError(`dnf: the ${what} packages failed their signature check${detail}`, {
+      where: 'DIB_DNF_GPG_KEYS',
+      hint: "give the repositories' release keys in DIB_DNF_GPG_KEYS (or the repo files' gpgkey=), or DIB_DNF_NO_GPGCHECK=1 to install unchecked packages",
+      cause: e,
+    });
+  }
+  if (/Failed to download metadata|Cannot download repomd\.xml|Curl error|Cannot find a valid baseurl/i.test(out)) {
+    return new KilnError(`dnf could not read a repository of ${what} (${repos})${detail}`, {
+      where,
+      hint: 'check the URL and that it has the layout docs/distros/redhat.md gives for this distro and release (repodata/repomd.xml under each repository)',
+      cause: e,
+    });
+  }
+  if (/No match for argument|Unable to find a match|nothing provides|conflicting requests/i.test(out)) {
+    return new KilnError(`dnf cannot install the ${what} package set from ${repos}${detail}`, {
+      where,
+      hint: 'a package (or what it requires) is not in the repositories: check DIB_RELEASE, the repositories and DIB_YUM_MINIMAL_BOOTSTRAP_PACKAGES',
+      cause: e,
+    });
+  }
+  return e;
 }

@@ -11,12 +11,22 @@ import { basename, dirname, join } from 'node:path';
 import { findArch } from '../arch/index.js';
 import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheEntry, type CacheInputs } from '../cache/index.js';
 import { KilnError } from '../errors.js';
-import { asCleanup } from '../exec/runner.js';
+import { asCleanup, CommandError } from '../exec/runner.js';
 import { asTreeRoot } from '../sandbox/identity.js';
 import { checkCachedBootstrap, unpackCachedBootstrap } from './cached-bootstrap.js';
 import { aptDataFile } from './debian-data.js';
 import { planUnpack } from './debian.js';
-import { dnfConf, mirrorRepoName, planDnf, planDnfBootstrap, renderMirrorRepo, rpmMacros, treeKeyPath, type DnfBootstrapPlan } from './dnf-plan.js';
+import {
+  dnfConf,
+  explainDnfFailure,
+  mirrorRepoName,
+  planDnf,
+  planDnfBootstrap,
+  renderMirrorRepo,
+  rpmMacros,
+  treeKeyPath,
+  type DnfBootstrapPlan,
+} from './dnf-plan.js';
 import { loadRpmData } from './rpm-data.js';
 import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
 
@@ -140,12 +150,16 @@ async function bootstrapDnf(name: string, req: BootstrapRequest): Promise<void> 
   req.log.info(`bootstrap: ${what} with dnf --installroot (${plan.packages.length} packages)`);
   const temp = req.useCache ? tempBootstrapPath(req.cacheDir, key) : undefined;
   try {
-    await req.runner.run(argv[0]!, argv.slice(1), {
-      stream: true,
-      // ~/.rpmmacros sets the rpm database path (Debian's rpm puts it under $HOME otherwise)
-      env: { HOME: home, TMPDIR: work, LC_ALL: 'C.UTF-8', ...(plan.sourceDateEpoch !== null ? { SOURCE_DATE_EPOCH: String(plan.sourceDateEpoch) } : {}) },
-      context: 'bootstrap (dnf)',
-    });
+    await req.runner
+      .run(argv[0]!, argv.slice(1), {
+        stream: true,
+        // ~/.rpmmacros sets the rpm database path (Debian's rpm puts it under $HOME otherwise)
+        env: { HOME: home, TMPDIR: work, LC_ALL: 'C.UTF-8', ...(plan.sourceDateEpoch !== null ? { SOURCE_DATE_EPOCH: String(plan.sourceDateEpoch) } : {}) },
+        context: 'bootstrap (dnf)',
+      })
+      .catch((e: unknown) => {
+        throw e instanceof CommandError && e.commandExitCode !== undefined ? explainDnfFailure(plan, e) : e;
+      });
     if (temp) {
       const pack = [...asTreeRoot(req.identity), ...planPack(req.target, temp)];
       await req.runner.run(pack[0]!, pack.slice(1), { context: 'bootstrap (pack into the cache)' });

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { NO_FLAGS, readSettings } from '../../../src/config/read-settings.js';
 import { DISTROS_DIR } from '../../../src/distros/debian-data.js';
 import { distroDriver } from '../../../src/distros/index.js';
+import { KilnError } from '../../../src/errors.js';
 import { CommandError, Runner } from '../../../src/exec/runner.js';
 import { MemoryLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
@@ -138,8 +139,10 @@ test('centos driver: packages signed by another key are refused; DIB_DNF_NO_GPGC
   try {
     const other = makeSigningKey(join(f.work, 'other'), 'Someone else <other@kiln.invalid>');
     await assert.rejects(bootstrap(f, { DIB_DISTRIBUTION_MIRROR: f.mirror, DIB_DNF_GPG_KEYS: other.publicKey }, 'wrong'), (e: unknown) => {
-      assert.ok(e instanceof CommandError, String(e));
-      assert.match(e.stderrTail, /GPG check FAILED/);
+      assert.ok(e instanceof KilnError && !(e instanceof CommandError), String(e));
+      assert.match(e.message, /^dnf: the centos 9-stream \S+ packages failed their signature check:\n[\s\S]*GPG check FAILED/);
+      assert.equal(e.where, 'DIB_DNF_GPG_KEYS');
+      assert.match(e.hint ?? '', /DIB_DNF_NO_GPGCHECK=1/);
       return true;
     });
     const unchecked = await bootstrap(f, { DIB_DISTRIBUTION_MIRROR: f.mirror, DIB_DNF_NO_GPGCHECK: '1' }, 'unchecked');
@@ -178,6 +181,32 @@ test("centos driver: DIB_YUM_REPO_CONF alone: the user's .repo files (with their
     assert.ok(installed(r.target).includes('fixture-tool'));
     // no mirror: no dib-mirror repository in the tree
     assert.ok(!existsSync(join(r.target, 'etc/yum.repos.d/dib-mirror-centos.repo')));
+  } finally {
+    rmSync(f.work, { recursive: true, force: true });
+  }
+});
+
+test('centos driver: a package no repository has, and a mirror without the layout, are KilnErrors that say where to look', {
+  skip,
+  timeout: 10 * 60_000,
+}, async () => {
+  const f = fixture();
+  try {
+    const env = { DIB_DISTRIBUTION_MIRROR: f.mirror, DIB_DNF_GPG_KEYS: f.key.publicKey };
+    await assert.rejects(bootstrap(f, { ...env, DIB_YUM_MINIMAL_BOOTSTRAP_PACKAGES: 'no-such-package' }, 'missing'), (e: unknown) => {
+      assert.ok(e instanceof KilnError && !(e instanceof CommandError), String(e));
+      assert.match(e.message, /^dnf cannot install the centos 9-stream \S+ package set from file:\/\/[\s\S]*no-such-package/);
+      assert.match(e.hint ?? '', /DIB_YUM_MINIMAL_BOOTSTRAP_PACKAGES/);
+      return true;
+    });
+    // the mirror's root one level too deep: no 9-stream/BaseOS/... under it
+    await assert.rejects(bootstrap(f, { ...env, DIB_DISTRIBUTION_MIRROR: `${f.mirror}/9-stream` }, 'layout'), (e: unknown) => {
+      assert.ok(e instanceof KilnError && !(e instanceof CommandError), String(e));
+      assert.match(e.message, /^dnf could not read a repository of centos 9-stream/);
+      assert.equal(e.where, 'DIB_DISTRIBUTION_MIRROR');
+      assert.match(e.hint ?? '', /docs\/distros\/redhat\.md/);
+      return true;
+    });
   } finally {
     rmSync(f.work, { recursive: true, force: true });
   }

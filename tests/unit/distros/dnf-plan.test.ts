@@ -7,11 +7,20 @@ import { cacheKey } from '../../../src/cache/key.js';
 import { NO_FLAGS, readSettings } from '../../../src/config/read-settings.js';
 import { DISTROS_DIR } from '../../../src/distros/debian-data.js';
 import { dnfCacheInputs, planPack } from '../../../src/distros/dnf.js';
-import { dnfConf, mirrorRepoName, planDnf, planDnfBootstrap, renderMirrorRepo, rpmMacros, treeKeyPath } from '../../../src/distros/dnf-plan.js';
+import {
+  dnfConf,
+  explainDnfFailure,
+  mirrorRepoName,
+  planDnf,
+  planDnfBootstrap,
+  renderMirrorRepo,
+  rpmMacros,
+  treeKeyPath,
+} from '../../../src/distros/dnf-plan.js';
 import { distroDriver, distroDriverNames } from '../../../src/distros/index.js';
 import { loadRpmData, parseRpmData } from '../../../src/distros/rpm-data.js';
 import { KilnError } from '../../../src/errors.js';
-import { Runner } from '../../../src/exec/runner.js';
+import { CommandError, Runner } from '../../../src/exec/runner.js';
 import { silentLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
 
@@ -295,4 +304,21 @@ test('bootstrap: offline without a cached bootstrap, or without subordinate ids 
     /cannot run dnf without subordinate ids/,
   );
   assert.deepEqual(ran, []);
+});
+
+test("explainDnfFailure: dnf's output decides the user error; anything else stays dnf's own error", () => {
+  const p = plan('centos', withMirror);
+  const fail = (stderr: string) => explainDnfFailure(p, new CommandError(['dnf', 'install'], 1, stderr, 'bootstrap (dnf)'));
+  assert.equal(fail('Error: GPG check FAILED').where, 'DIB_DNF_GPG_KEYS');
+  const meta = fail("Errors during downloading metadata for repository 'dib-mirror-baseos':\nError: Failed to download metadata for repo 'dib-mirror-baseos'");
+  assert.equal(meta.where, 'DIB_DISTRIBUTION_MIRROR');
+  assert.match(meta.message, new RegExp(`could not read a repository of centos 9-stream x86_64 \\(${MIRROR}/9-stream/BaseOS/x86_64/os, `));
+  const missing = fail('No match for argument: tmux\nError: Unable to find a match: tmux');
+  assert.match(missing.message, /^dnf cannot install the centos 9-stream x86_64 package set from /);
+  assert.match(missing.message, /\n {4}No match for argument: tmux$/m);
+  const other = new CommandError(['dnf'], 1, 'Error: something else', 'bootstrap (dnf)');
+  assert.equal(explainDnfFailure(p, other), other);
+  writeFileSync(join(work, 'rhel.repo'), '[r]\n');
+  const files = plan('rhel', { DIB_YUM_REPO_CONF: join(work, 'rhel.repo') });
+  assert.equal(explainDnfFailure(files, new CommandError(['dnf'], 1, 'Error: Unable to find a match: x')).where, 'DIB_YUM_REPO_CONF');
 });
