@@ -151,11 +151,24 @@ function buildAndCheck(f: Fixture, user?: string): void {
   const { work, mirror, publicKey, dataDir } = f;
   const dir = mkdtempSync(join(work, user ? `as-${user}-` : 'as-root-'));
   if (user) execFileSync('chown', [user, dir]);
+  // a test element that records /etc/yum.repos.d in install.d, while the build uses it
+  const elements = join(dir, 'elements');
+  mkdirSync(join(elements, 'record-repos/install.d'), { recursive: true });
+  writeFileSync(
+    join(elements, 'record-repos/install.d/50-record-repos'),
+    '#!/bin/sh\nset -eu\nls /etc/yum.repos.d > /var/lib/kiln-fixture-repos-during-build\n',
+    { mode: 0o755 },
+  );
+  // a repo file of the user's (DIB_YUM_REPO_CONF): in the bootstrap and the build, gone at the end
+  const conf = join(dir, 'extra.repo');
+  writeFileSync(conf, `[extra]\nname=extra\nbaseurl=file://${mirror}/9-stream/AppStream/${RPM_ARCH}/os\ngpgcheck=1\ngpgkey=file://${publicKey}\n`);
   const out = join(dir, 'out');
   mkdirSync(out);
   if (user) execFileSync('chown', [user, out]);
-  const r = runCli('disk-image-create', ['centos-minimal', '-t', 'tar', '-o', join(out, 'c')], {
+  const r = runCli('disk-image-create', ['centos-minimal', 'record-repos', '-t', 'tar', '-o', join(out, 'c')], {
     env: {
+      ELEMENTS_PATH: elements,
+      DIB_YUM_REPO_CONF: conf,
       KILN_DISTRO_DATA_DIR: dataDir,
       DIB_DISTRIBUTION_MIRROR: `file://${mirror}`,
       DIB_DNF_GPG_KEYS: publicKey,
@@ -199,6 +212,8 @@ function buildAndCheck(f: Fixture, user?: string): void {
   // yum-minimal: the mirror's repositories and keys are gone, the distro's own file is back
   assert.ok(!existsSync(join(tree, 'etc/yum.repos.d/dib-mirror-centos.repo')));
   assert.match(read('etc/yum.repos.d/centos.repo'), /the distro's own repository file/);
+  assert.deepEqual(read('var/lib/kiln-fixture-repos-during-build').trim().split('\n'), ['centos.repo.USING_MIRROR', 'dib-mirror-centos.repo', 'extra.repo']);
+  assert.ok(!existsSync(join(tree, 'etc/yum.repos.d/extra.repo')), "the user's repo file is removed at the end");
   assert.ok(!existsSync(join(tree, 'etc/yum.repos.d/centos.repo.USING_MIRROR')));
   assert.ok(!existsSync(join(tree, 'etc/pki/rpm-gpg/dib-mirror-centos-1.key')));
   assert.equal(read('etc/locale.conf'), 'LANG="en_US.UTF-8"\n');
