@@ -70,14 +70,16 @@ export function planFor(name: string, req: Pick<BootstrapRequest, 'arch' | 'sett
   return planDnfBootstrap(loadRpmData(aptDataFile(name, req.settings.distroDataDir || undefined)), req.arch, req.settings);
 }
 
-function dnfTools(): ToolNeed[] {
-  return [
+function dnfTools(req: BootstrapRequest): ToolNeed[] {
+  const need: ToolNeed[] = [
     { tool: 'dnf', why: 'bootstraps the root tree (Red Hat family; package dnf)' },
     { tool: 'rpm', why: "dnf's package manager" },
     { tool: 'unshare', why: 'mount and pid namespaces for dnf; a user namespace when unprivileged (util-linux)' },
     { tool: 'tar', why: 'packs the bootstrap into the cache and unpacks it' },
     { tool: 'zstd', why: 'the bootstrap tarball is zstd-compressed' },
   ];
+  if (!req.identity.privileged) need.push({ tool: 'newuidmap', why: 'dnf runs in a user namespace with the subordinate ids (package uidmap)' });
+  return need;
 }
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');

@@ -258,9 +258,10 @@ test('the driver: describe() for kiln plan, tools, architectures, a data file fr
   assert.deepEqual(desc.repos, [`dib-mirror-baseos ${MIRROR}/9-stream/BaseOS/x86_64/os`, `dib-mirror-appstream ${MIRROR}/9-stream/AppStream/x86_64/os`]);
   assert.ok(desc.packages.includes('kernel'));
   assert.deepEqual(
-    d.tools(req).map((t) => t.tool),
+    d.tools({ ...req, identity: { ...req.identity, privileged: true } }).map((t) => t.tool),
     ['dnf', 'rpm', 'unshare', 'tar', 'zstd'],
   );
+  assert.ok(d.tools({ ...req, identity: { ...req.identity, privileged: false } }).some((t) => t.tool === 'newuidmap'));
   assert.deepEqual(d.architectures(req), ['amd64', 'arm64'], "Kiln's canonical names, as the preflight compares ARCH with them");
   for (const name of ['fedora', 'rocky', 'almalinux', 'rhel']) assert.equal(distroDriver(name).family, 'rpm');
   for (const name of ['centos', 'fedora', 'rocky', 'almalinux', 'rhel']) assert.ok(distroDriverNames().includes(name), name);
