@@ -33,7 +33,7 @@ export const GROUPS: readonly { group: Group; title: string }[] = [
   { group: 'build', title: 'Build' },
   { group: 'block-device', title: 'Block device' },
   { group: 'bootloader', title: 'Bootloader' },
-  { group: 'distro', title: 'Debian' },
+  { group: 'distro', title: 'Distribution' },
   { group: 'debug', title: 'Diagnostics' },
   { group: 'info', title: 'Information' },
   { group: 'kiln', title: 'kiln commands' },

@@ -1,10 +1,20 @@
 /** Distro drivers by name (the `driver:` of an OS element's kiln-bootstrap file). */
 import { KilnError } from '../errors.js';
 import { debianDriver, ubuntuDriver } from './debian.js';
+import { almalinuxDriver, centosDriver, fedoraDriver, rhelDriver, rockyDriver } from './dnf.js';
 import type { DistroDriver } from './types.js';
 import { opensuseDriver } from './zypper.js';
 
-const DRIVERS: Record<string, DistroDriver> = { debian: debianDriver, ubuntu: ubuntuDriver, opensuse: opensuseDriver };
+const DRIVERS: Record<string, DistroDriver> = {
+  debian: debianDriver,
+  ubuntu: ubuntuDriver,
+  centos: centosDriver,
+  fedora: fedoraDriver,
+  rocky: rockyDriver,
+  almalinux: almalinuxDriver,
+  rhel: rhelDriver,
+  opensuse: opensuseDriver,
+};
 
 export function distroDriver(name: string): DistroDriver {
   const d = DRIVERS[name];

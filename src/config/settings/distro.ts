@@ -8,7 +8,7 @@ export const DISTRO = {
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap', 'environment.d'],
-    defaultText: 'set by the OS element; debian-minimal: stable; opensuse-minimal: 16.0',
+    defaultText: 'set by the OS element; debian-minimal: stable; opensuse-minimal: 16.0; centos-minimal: 9-stream',
     help: 'The release to build (a codename or suite).',
   }),
   mirror: setting({
@@ -16,8 +16,9 @@ export const DISTRO = {
     type: text({ trim: true }),
     group: 'distro',
     scopes: ['bootstrap'],
-    defaultText: "Debian: mmdebstrap's (the host's apt configuration); Ubuntu, openSUSE: none, it must be set",
-    help: "The package mirror. apt family: deb MIRROR SUITE COMPONENTS, and SUITE-updates when the release has it (Ubuntu: also SUITE-security). openSUSE: the root of openSUSE's download tree (the release's repositories are paths under it, as in DIB's zypper-minimal).",
+    defaultText:
+      "Debian: mmdebstrap's (the host's apt configuration); Ubuntu, openSUSE and the Red Hat family: none, it must be set (Red Hat family: or DIB_YUM_REPO_CONF)",
+    help: "The package mirror. apt family: deb MIRROR SUITE COMPONENTS, and SUITE-updates when the release has it (Ubuntu: also SUITE-security). openSUSE: the root of openSUSE's download tree (the release's repositories are paths under it, as in DIB's zypper-minimal). Red Hat family: the root of the distro's repository tree (docs/distros/redhat.md).",
   }),
   securityMirror: setting({
     env: ['DIB_DEBIAN_SECURITY_MIRROR'],
@@ -122,5 +123,44 @@ export const DISTRO = {
     kiln: true,
     defaultText: '1 when the layout has LVM',
     help: '1: install lvm2 so the initramfs can activate a root LV (the build sets it for layouts with LVM).',
+  }),
+  // the Red Hat family (dnf driver, src/distros/dnf.ts; docs/distros/redhat.md)
+  yumRepoConf: setting({
+    env: ['DIB_YUM_REPO_CONF'],
+    type: list(/\s+/),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    help: 'Red Hat family: .repo files (space-separated paths) the bootstrap installs from, instead of or beside the mirror; copied to /etc/yum.repos.d of the tree for the build and removed at its end, as in DIB.',
+  }),
+  yumBootstrapRepos: setting({
+    env: ['DIB_YUM_MINIMAL_BOOTSTRAP_REPOS'],
+    type: text({ trim: true }),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    help: "Red Hat family: a directory of .repo files the bootstrap installs from (DIB's yum-minimal), like DIB_YUM_REPO_CONF.",
+  }),
+  yumBootstrapPackages: setting({
+    env: ['DIB_YUM_MINIMAL_BOOTSTRAP_PACKAGES'],
+    type: list(/[,\s]+/),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    help: 'Red Hat family: more packages for the bootstrap to install (space-separated).',
+  }),
+  dnfGpgKeys: setting({
+    env: ['DIB_DNF_GPG_KEYS'],
+    type: list(/\s+/),
+    group: 'distro',
+    scopes: ['bootstrap'],
+    kiln: true,
+    help: 'Red Hat family: the GPG key files (space-separated paths) that check the packages from DIB_DISTRIBUTION_MIRROR (gpgkey= of the generated repositories).',
+  }),
+  dnfNoGpgcheck: setting({
+    env: ['DIB_DNF_NO_GPGCHECK'],
+    type: bool('one'),
+    default: false,
+    group: 'distro',
+    scopes: ['bootstrap'],
+    kiln: true,
+    help: 'Red Hat family: 1 bootstraps without checking package signatures (dnf --nogpgcheck).',
   }),
 } as const;
