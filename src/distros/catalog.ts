@@ -11,6 +11,10 @@ export const KILN_DISTRO_ELEMENTS: Readonly<Record<string, string>> = {
   'ubuntu-minimal': 'ubuntu',
   ubuntu: 'ubuntu',
   'busybox-minimal': 'none (offline test OS)',
+  containerfile: 'container',
+  'rocky-container': 'container',
+  'almalinux-container': 'container',
+  'fedora-container': 'container',
 };
 
 /** DIB distro element -> why Kiln does not build it (and what to use instead, when there is something). */
@@ -20,12 +24,8 @@ export const DIB_DISTRO_ELEMENTS: Readonly<Record<string, string>> = {
   centos7: 'CentOS 7 is end of life',
   'fedora-minimal': 'the Red Hat family (dnf --installroot) is not supported yet',
   fedora: 'the Red Hat family (dnf --installroot) is not supported yet',
-  'fedora-container': 'container-based elements are not supported',
   rhel: 'the Red Hat family (dnf --installroot) is not supported yet',
   rhel7: 'RHEL 7 is end of life',
-  'rocky-container': 'container-based elements are not supported',
-  'almalinux-container': 'container-based elements are not supported',
-  containerfile: 'container-based elements are not supported',
   'yum-minimal': 'the Red Hat family (dnf --installroot) is not supported yet',
   'opensuse-minimal': 'openSUSE (zypper --root) is not supported yet',
   opensuse: 'openSUSE (zypper --root) is not supported yet',
@@ -34,7 +34,7 @@ export const DIB_DISTRO_ELEMENTS: Readonly<Record<string, string>> = {
   alpine: 'Alpine is not supported',
   arch: 'Arch Linux is not supported',
   'openeuler-minimal': 'openEuler is not supported',
-  'ubuntu-systemd-container': 'container-based elements are not supported',
+  'ubuntu-systemd-container': 'deprecated in DIB, where it is debootstrap-based; ubuntu-minimal builds the same tree',
   'ubuntu-signed': 'signed-kernel variants are not supported',
   'debian-systemd': 'not needed: debian-minimal installs systemd',
   'debian-upstart': 'upstart is not supported',

@@ -1,9 +1,10 @@
 /** Distro drivers by name (the `driver:` of an OS element's kiln-bootstrap file). */
 import { KilnError } from '../errors.js';
+import { containerDriver } from './container.js';
 import { debianDriver, ubuntuDriver } from './debian.js';
 import type { DistroDriver } from './types.js';
 
-const DRIVERS: Record<string, DistroDriver> = { debian: debianDriver, ubuntu: ubuntuDriver };
+const DRIVERS: Record<string, DistroDriver> = { container: containerDriver, debian: debianDriver, ubuntu: ubuntuDriver };
 
 export function distroDriver(name: string): DistroDriver {
   const d = DRIVERS[name];

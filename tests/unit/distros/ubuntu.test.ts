@@ -103,7 +103,7 @@ test("KILN_DISTRO_DATA_DIR: a NAME.yaml there replaces Kiln's; other names fall 
 });
 
 test('the registry has debian and ubuntu; describe() shows the driver, mmdebstrap and the package set', () => {
-  assert.deepEqual(distroDriverNames(), ['debian', 'ubuntu']);
+  for (const n of ['debian', 'ubuntu']) assert.ok(distroDriverNames().includes(n), n);
   const d = distroDriver('ubuntu');
   const desc = d.describe({
     arch: 'amd64',
@@ -124,7 +124,7 @@ test('the registry has debian and ubuntu; describe() shows the driver, mmdebstra
 
 test('DIB distro elements Kiln lacks are refused by name, listing the supported ones; never "not found"', () => {
   const index = scanElements([resolve('elements')]);
-  for (const name of ['gentoo', 'alpine', 'arch', 'openeuler-minimal', 'opensuse-minimal', 'centos-minimal', 'fedora-minimal', 'rocky-container']) {
+  for (const name of ['gentoo', 'alpine', 'arch', 'openeuler-minimal', 'opensuse-minimal', 'centos-minimal', 'fedora-minimal', 'ubuntu-systemd-container']) {
     assert.ok(unsupportedDistroElement(name), name);
     assert.throws(
       () => resolveElementSet(index, [name, 'vm']),
