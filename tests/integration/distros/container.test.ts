@@ -38,6 +38,9 @@ function baseLayer(dir: string): void {
   writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nuser:x:1000:\n');
   writeFileSync(join(dir, 'etc/doomed'), 'removed by a whiteout\n');
   writeFileSync(join(dir, 'opt/old/stale'), 'hidden by an opaque whiteout\n');
+  // the image's "package manager": records how install-packages called it (real dnf needs a repository)
+  mkdirSync(join(dir, 'usr/bin'), { recursive: true });
+  writeFileSync(join(dir, 'usr/bin/dnf'), '#!/bin/sh\necho "$*" >> /dnf-calls\n', { mode: 0o755 });
   writeFileSync(join(dir, 'home/user/secret'), 'mine\n', { mode: 0o600 });
   chownSync(join(dir, 'home/user/secret'), 1000, 1000);
   chownSync(join(dir, 'home/user'), 1000, 1000);
@@ -124,14 +127,19 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     assert.equal(tarCat(tar, './greeting'), 'hello-from-the-image set-by-env\n');
   }
 
-  it('as root: tar and raw outputs from the pulled image and the RUN lines', () => {
+  it('as root: tar and raw outputs from the pulled image and the RUN lines; -p with the image\'s dnf', () => {
     const cache = join(dir, 'cache-root');
     const out = join(dir, 'out-root');
     mkdirSync(out);
-    const r = runCli('disk-image-create', ['-t', 'tar,raw', '-o', join(out, 'img'), 'containerfile'], { env: env(cache, dir), timeoutMs: 300_000 });
+    const r = runCli('disk-image-create', ['-t', 'tar,raw', '-o', join(out, 'img'), '-p', 'pkg-one,pkg-two', 'containerfile'], {
+      env: env(cache, dir),
+      timeoutMs: 300_000,
+    });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stderr + r.stdout, /pulling .*kiln\/busybox:1/);
     checkTar(join(out, 'img.tar'));
+    // the element's install-packages ran the image's own dnf chrooted: base's install.d update, then -p
+    assert.equal(tarCat(join(out, 'img.tar'), './dnf-calls'), '-y upgrade\n-y install pkg-one pkg-two\n');
     // the disk (without a block-device element: one ext4 filesystem, no partition table), read with debugfs
     const fs = join(out, 'img.raw');
     assert.match(sh('blkid', ['-o', 'value', '-s', 'TYPE', fs]), /^ext4$/m);
