@@ -38,7 +38,8 @@ export interface ContainerBootstrapPlan {
   plan: ContainerfilePlan;
 }
 
-const BUILDOPTS_HINT = 'DIB_CONTAINERFILE_BUILDOPTS takes --build-arg=NAME=VALUE, --from=IMAGE, --tls-verify=false, --cert-dir=DIR, --authfile=FILE (and --network=..., ignored)';
+const BUILDOPTS_HINT =
+  'DIB_CONTAINERFILE_BUILDOPTS takes --build-arg=NAME=VALUE, --from=IMAGE, --tls-verify=false, --cert-dir=DIR, --authfile=FILE (and --network=..., ignored)';
 
 /** DIB_CONTAINERFILE_BUILDOPTS: podman build's options that mean something without podman. */
 export function parseBuildOpts(text: string | undefined): BuildOpts {
@@ -68,7 +69,8 @@ export function parseBuildOpts(text: string | undefined): BuildOpts {
         break;
       case '--tls-verify': {
         const v = m[2] ?? 'true';
-        if (v !== 'true' && v !== 'false') throw new KilnError(`--tls-verify=${v}: true or false`, { where: 'DIB_CONTAINERFILE_BUILDOPTS', hint: BUILDOPTS_HINT });
+        if (v !== 'true' && v !== 'false')
+          throw new KilnError(`--tls-verify=${v}: true or false`, { where: 'DIB_CONTAINERFILE_BUILDOPTS', hint: BUILDOPTS_HINT });
         out.pull.tlsVerify = v === 'true';
         break;
       }
@@ -135,7 +137,8 @@ export function containerOptions(req: Pick<BootstrapRequest, 'elements' | 'optio
     } catch (e) {
       throw new KilnError(`cannot parse: ${(e as Error).message}`, { where: f, hint: 'kiln-container is YAML: family: rpm|apt, release: DEFAULT' });
     }
-    if (!doc || typeof doc !== 'object') throw new KilnError('not a YAML mapping', { where: f, hint: 'kiln-container is YAML: family: rpm|apt, release: DEFAULT' });
+    if (!doc || typeof doc !== 'object')
+      throw new KilnError('not a YAML mapping', { where: f, hint: 'kiln-container is YAML: family: rpm|apt, release: DEFAULT' });
     return { ...req.options, ...(doc as Record<string, unknown>) };
   }
   return { ...req.options };
@@ -164,7 +167,17 @@ export function planContainerBootstrap(req: Pick<BootstrapRequest, 'arch' | 'ele
 export function planSkopeoCopy(ref: string, platform: string, pull: PullOptions, layout: string, tag: string): string[] {
   const [os, architecture, variant] = platform.split('/');
   // the platform options are skopeo's global ones: they come before the subcommand
-  const argv = ['skopeo', '--override-os', os!, '--override-arch', architecture!, ...(variant ? ['--override-variant', variant] : []), 'copy', '--retry-times', '2'];
+  const argv = [
+    'skopeo',
+    '--override-os',
+    os!,
+    '--override-arch',
+    architecture!,
+    ...(variant ? ['--override-variant', variant] : []),
+    'copy',
+    '--retry-times',
+    '2',
+  ];
   if (pull.tlsVerify === false) argv.push('--src-tls-verify=false');
   if (pull.certDir) argv.push('--src-cert-dir', pull.certDir);
   if (pull.authfile) argv.push('--src-authfile', pull.authfile);

@@ -49,7 +49,10 @@ function containerTools(req: BootstrapRequest): ToolNeed[] {
     { tool: 'skopeo', why: "pulls the Containerfile's FROM image into Kiln's cache" },
     { tool: 'umoci', why: "unpacks the image's layers into the tree" },
   ];
-  if (!req.identity.privileged) need.push({ tool: 'unshare', why: 'unpacks and runs RUN lines as root of the tree (util-linux)' });
+  if (!req.identity.privileged) {
+    need.push({ tool: 'unshare', why: 'unpacks and runs RUN lines as root of the tree (util-linux)' });
+    need.push({ tool: 'newuidmap', why: "maps the subordinate ids that keep the image's owners (package uidmap)" });
+  }
   return need;
 }
 

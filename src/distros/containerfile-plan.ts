@@ -171,6 +171,7 @@ export function substitute(text: string, vars: Readonly<Record<string, string>>,
     if (m === '\\$') return '$';
     if (bare !== undefined) return vars[bare] ?? '';
     const b = /^([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([\s\S]*))?$/.exec(braced ?? '');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile variable syntax, not a template
     if (!b) throw containerfileError(file, line, `bad substitution \${${braced}}`, 'use ${NAME}, ${NAME:-default} or ${NAME:+value}');
     const v = vars[b[1]!];
     if (b[2] === '-') return v ? v : b[3]!;

@@ -43,7 +43,8 @@ export function splitInstructions(text: string, file: string): Instruction[] {
       const d = /^#\s*([a-zA-Z]+)\s*=\s*(.*)$/.exec(trimmed);
       if (d) {
         const name = d[1]!.toLowerCase();
-        if (name === 'escape' && d[2]!.trim() !== '\\') throw containerfileError(file, n, `parser directive escape=${d[2]!.trim()} is not supported`, "use the default escape character '\\'");
+        if (name === 'escape' && d[2]!.trim() !== '\\')
+          throw containerfileError(file, n, `parser directive escape=${d[2]!.trim()} is not supported`, "use the default escape character '\\'");
         continue;
       }
       directives = false;
@@ -93,12 +94,18 @@ export function parseContainerfile(text: string, file: string): ParsedContainerf
         globalArgs.push({ ...parseArg(ins, file), line: ins.line });
         continue;
       }
-      if (ins.keyword !== 'FROM') throw containerfileError(file, ins.line, `${ins.keyword} before FROM`, 'a Containerfile starts with FROM (only ARG may come before it)');
+      if (ins.keyword !== 'FROM')
+        throw containerfileError(file, ins.line, `${ins.keyword} before FROM`, 'a Containerfile starts with FROM (only ARG may come before it)');
       from = ins;
       continue;
     }
     if (ins.keyword === 'FROM') {
-      throw containerfileError(file, ins.line, 'a second FROM (multi-stage builds) is not supported', 'build from one FROM image; copy other stages in with an element hook');
+      throw containerfileError(
+        file,
+        ins.line,
+        'a second FROM (multi-stage builds) is not supported',
+        'build from one FROM image; copy other stages in with an element hook',
+      );
     }
     if (METADATA.has(ins.keyword)) ignored.push(ins);
     else {
@@ -127,10 +134,14 @@ function parseFrom(args: string, line: number, file: string): ParsedContainerfil
 
 function checkInstruction(ins: Instruction, file: string): void {
   if (ins.keyword === 'RUN') {
-    for (const flag of ins.args.match(/^(--\S+\s+)+/)?.[0].trim().split(/\s+/) ?? []) {
+    for (const flag of ins.args
+      .match(/^(--\S+\s+)+/)?.[0]
+      .trim()
+      .split(/\s+/) ?? []) {
       if (!/^--network=(host|default)$/.test(flag)) throw containerfileError(file, ins.line, `RUN ${flag} is not supported`);
     }
-    if (/^(--\S+\s+)*<</.test(ins.args)) throw containerfileError(file, ins.line, 'RUN with a heredoc is not supported', 'write the commands on RUN lines joined with && and \\');
+    if (/^(--\S+\s+)*<</.test(ins.args))
+      throw containerfileError(file, ins.line, 'RUN with a heredoc is not supported', 'write the commands on RUN lines joined with && and \\');
     if (runCommand(ins.args) === '') throw containerfileError(file, ins.line, 'RUN without a command');
   }
   if ((ins.keyword === 'SHELL' || isExecForm(ins)) && !jsonStrings(ins.args)) {

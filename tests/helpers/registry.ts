@@ -19,7 +19,9 @@ export async function startRegistry(dir: string): Promise<Registry> {
   const config = join(dir, 'config.yml');
   writeFileSync(
     config,
-    ['version: 0.1', 'log:', '  level: info', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'data')}`, 'http:', '  addr: 127.0.0.1:0', ''].join('\n'),
+    ['version: 0.1', 'log:', '  level: info', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'data')}`, 'http:', '  addr: 127.0.0.1:0', ''].join(
+      '\n',
+    ),
   );
   const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -47,20 +47,31 @@ function baseLayer(dir: string): void {
   chmodSync(join(dir, 'tmp'), 0o1777);
 }
 
-/** An OCI layout: layer 1 the busybox tree, layer 2 a whiteout of /etc/doomed, layer 3 /opt/old made opaque. */
-function makeImage(dir: string): string {
+/**
+ * An OCI layout: layer 1 the busybox tree (with a device node, and /escape, an absolute symlink to
+ * `hostDir`), layer 2 a whiteout of /etc/doomed, layer 3 /opt/old made opaque, layer 4 a file
+ * through /escape (which must land inside the tree, never in `hostDir`).
+ */
+function makeImage(dir: string, hostDir: string): string {
   const layout = join(dir, 'oci');
   const l1 = join(dir, 'layer1');
   const l3 = join(dir, 'layer3');
+  const l4 = join(dir, 'layer4');
   baseLayer(l1);
+  mkdirSync(join(l1, 'dev'));
+  execFileSync('mknod', [join(l1, 'dev/kiln-null'), 'c', '1', '3']);
+  symlinkSync(hostDir, join(l1, 'escape'));
   mkdirSync(l3);
   writeFileSync(join(l3, 'fresh'), 'from layer 3\n');
+  mkdirSync(l4);
+  writeFileSync(join(l4, 'pwned'), 'must stay in the tree\n');
   sh('umoci', ['init', '--layout', layout]);
   sh('umoci', ['new', '--image', `${layout}:1`]);
   sh('umoci', ['config', '--image', `${layout}:1`, '--config.env=GREETING=hello-from-the-image', '--config.env=PATH=/usr/sbin:/usr/bin:/sbin:/bin']);
   sh('umoci', ['insert', '--image', `${layout}:1`, l1, '/']);
   sh('umoci', ['insert', '--image', `${layout}:1`, '--whiteout', '/etc/doomed']);
   sh('umoci', ['insert', '--image', `${layout}:1`, '--opaque', l3, '/opt/old']);
+  sh('umoci', ['insert', '--image', `${layout}:1`, join(l4, 'pwned'), '/escape/pwned']);
   return layout;
 }
 
@@ -77,10 +88,13 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
   let registry: Registry | undefined;
   let containerfile = '';
   let ref = '';
+  let hostDir = '';
 
   before(async () => {
     chmodSync(dir, 0o755);
-    const layout = makeImage(join(dir, 'image'));
+    hostDir = join(dir, 'host-side');
+    mkdirSync(hostDir);
+    const layout = makeImage(join(dir, 'image'), hostDir);
     registry = await startRegistry(join(dir, 'registry'));
     ref = `${registry.host}/kiln/busybox:1`;
     sh('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:1`, `docker://${ref}`]);
@@ -93,6 +107,7 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
         '# the image config gives GREETING; chown works as root of the tree',
         'RUN echo "$GREETING $FROM_ENV" > /greeting && \\',
         '    chown 1000:1000 /greeting',
+        'RUN cat /escape/pwned > /through-escape',
         'WORKDIR /work',
         'RUN ["/bin/touch", "made-in-workdir"]',
         'CMD ["/bin/sh"]',
@@ -125,9 +140,13 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     assert.doesNotMatch(list, /\.\/etc\/doomed/, 'the whiteout of layer 2 removed it');
     assert.doesNotMatch(list, /\.\/opt\/old\/stale/, 'the opaque whiteout of layer 3 hid it');
     assert.equal(tarCat(tar, './greeting'), 'hello-from-the-image set-by-env\n');
+    // layer 4's /escape/pwned: inside the tree, where the tree's symlink leads (a RUN line copied it
+    // out of there, before finalise emptied the tree's /tmp), never on the host
+    assert.equal(tarCat(tar, './through-escape'), 'must stay in the tree\n');
+    assert.deepEqual(readdirSync(hostDir), [], 'nothing written through the symlink on the host');
   }
 
-  it('as root: tar and raw outputs from the pulled image and the RUN lines; -p with the image\'s dnf', () => {
+  it("as root: tar and raw outputs from the pulled image and the RUN lines; -p with the image's dnf", () => {
     const cache = join(dir, 'cache-root');
     const out = join(dir, 'out-root');
     mkdirSync(out);
@@ -138,6 +157,7 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stderr + r.stdout, /pulling .*kiln\/busybox:1/);
     checkTar(join(out, 'img.tar'));
+    assert.match(tarList(join(out, 'img.tar')), /^c\S+ 0\/0 +1,\s*3 .* \.\/dev\/kiln-null$/m, 'as root the device node is made');
     // the element's install-packages ran the image's own dnf chrooted: base's install.d update, then -p
     assert.equal(tarCat(join(out, 'img.tar'), './dnf-calls'), '-y upgrade\n-y install pkg-one pkg-two\n');
     // the disk (without a block-device element: one ext4 filesystem, no partition table), read with debugfs
@@ -161,6 +181,8 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     checkTar(join(work, 'out', 'img.tar'));
+    // no mknod in a user namespace: umoci leaves an empty file in the device node's place
+    assert.match(tarList(join(work, 'out', 'img.tar')), /^-\S+ 0\/0 +0 .* \.\/dev\/kiln-null$/m);
   });
 
   it('offline (DIB_OFFLINE) from the cache once the registry is gone; an image never pulled is an error naming FROM', async () => {
@@ -169,7 +191,10 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     const cache = join(dir, 'cache-root');
     const out = join(dir, 'out-offline');
     mkdirSync(out);
-    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(out, 'img'), 'containerfile'], { env: env(cache, dir, { DIB_OFFLINE: '1' }), timeoutMs: 300_000 });
+    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(out, 'img'), 'containerfile'], {
+      env: env(cache, dir, { DIB_OFFLINE: '1' }),
+      timeoutMs: 300_000,
+    });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.doesNotMatch(r.stderr + r.stdout, /pulling/);
     checkTar(join(out, 'img.tar'));
@@ -187,7 +212,9 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
   it('a COPY line fails before anything is pulled, naming file:line', () => {
     const f = join(dir, 'Containerfile.copy');
     writeFileSync(f, `FROM ${ref}\nRUN true\nCOPY a /a\n`);
-    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(dir, 'copy'), 'containerfile'], { env: env(join(dir, 'cache-copy'), dir, { DIB_CONTAINERFILE_DOCKERFILE: f }) });
+    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(dir, 'copy'), 'containerfile'], {
+      env: env(join(dir, 'cache-copy'), dir, { DIB_CONTAINERFILE_DOCKERFILE: f }),
+    });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /Containerfile\.copy:3/);
     assert.match(r.stderr, /COPY changes the tree/);

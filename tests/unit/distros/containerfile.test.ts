@@ -62,6 +62,7 @@ test('DIB-style file: FROM, continued RUN lines, comments; shell form runs with 
 test('ARG (global and in the stage), ENV forms, WORKDIR, SHELL, exec form, build args, base env', () => {
   const text = [
     'ARG TAG=1',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile variable syntax, not a template
     'FROM reg.invalid/img:${TAG}',
     'ARG WHO=world',
     'ENV A=1 B="two words" C=$WHO',
@@ -91,10 +92,16 @@ test('ARG (global and in the stage), ENV forms, WORKDIR, SHELL, exec form, build
   assert.equal(planContainerfile(parsed).ref, 'reg.invalid/img:1');
 });
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile variable syntax, not a template
 test('substitution: ${V:-d}, ${V:+x}, \\$, unknown is empty; a bad one names the line', () => {
   const v = { A: 'a', E: '' };
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile variable syntax, not a template
   assert.equal(substitute('${A:-d} ${E:-d} ${A:+x} ${E:+x}| \\$A $NOPE', v, F, 1), 'a d x | $A ');
-  assert.throws(() => substitute('${A%%x}', v, F, 7), (e: unknown) => e instanceof KilnError && e.where === `${F}:7`);
+  assert.throws(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile variable syntax, not a template
+    () => substitute('${A%%x}', v, F, 7),
+    (e: unknown) => e instanceof KilnError && e.where === `${F}:7`,
+  );
 });
 
 test('FROM scratch is an empty tree with nothing to pull', () => {
@@ -117,7 +124,10 @@ test('what Kiln cannot build is refused with file:line and a hint', () => {
   refuses('FROM a\nSHELL /bin/bash\n', `${F}:2`, /SHELL needs a JSON array/);
   refuses('FROM a\nENV A="x\n', `${F}:2`, /unterminated " quote/);
   refuses('# escape=`\nFROM a\n', `${F}:1`, /escape=` is not supported/);
-  assert.throws(() => parseContainerfile('# only a comment\n', F), (e: unknown) => e instanceof KilnError && e.where === F && /no FROM/.test(e.message));
+  assert.throws(
+    () => parseContainerfile('# only a comment\n', F),
+    (e: unknown) => e instanceof KilnError && e.where === F && /no FROM/.test(e.message),
+  );
   // USER root and USER after the last RUN are fine
   planContainerfile(parseContainerfile('FROM a\nUSER root\nRUN id\nUSER nobody\n', F));
 });
@@ -237,6 +247,9 @@ test('the *-container elements: their default release (kiln-container, same as e
 
 test('containerfile alone without DIB_CONTAINERFILE_DOCKERFILE: the plan says what to set', () => {
   assert.throws(() => describeWith(['containerfile'], {}), /DIB_CONTAINERFILE_DOCKERFILE not specified/);
-  const p = planContainerBootstrap({ arch: 'arm64', elements: [], options: {} }, settings({ DIB_CONTAINERFILE_DOCKERFILE: join(ELEMENTS, 'fedora-container', 'containerfiles', '43') }));
+  const p = planContainerBootstrap(
+    { arch: 'arm64', elements: [], options: {} },
+    settings({ DIB_CONTAINERFILE_DOCKERFILE: join(ELEMENTS, 'fedora-container', 'containerfiles', '43') }),
+  );
   assert.equal(p.platform, 'linux/arm64/v8');
 });
