@@ -12,7 +12,7 @@ import { ARCHES } from '../arch/index.js';
 import { imageLayout, imageTag, lookupImage, recordImage } from '../cache/images.js';
 import { KilnError } from '../errors.js';
 import { asTreeRoot } from '../sandbox/identity.js';
-import { runInTree, TARGET_PATH } from '../sandbox/sandbox.js';
+import { runInTree } from '../sandbox/sandbox.js';
 import { installHostResolvConf, restoreResolvConf } from '../tree/resolv-conf.js';
 import { Tree } from '../tree/fs.js';
 import { planContainerfile, type RunStep } from './containerfile-plan.js';
@@ -148,7 +148,7 @@ async function runSteps(req: BootstrapRequest, runs: RunStep[], tmp: string, fil
       // WORKDIR is created as Docker does, by the tree's own sh
       const argv = r.workdir === '/' ? r.argv : ['/bin/sh', '-c', 'mkdir -p "$0" && cd "$0" && exec "$@"', r.workdir, ...r.argv];
       await runInTree(req, req.target, hooks, argv, {
-        env: { HOME: '/root', ...r.env, PATH: r.env.PATH ?? TARGET_PATH },
+        env: { HOME: '/root', ...r.env },
         extendEnv: false,
         stream: true,
         context: `bootstrap (RUN, ${file}:${r.line})`,

@@ -7,6 +7,7 @@
  * USER, as in the Dockerfile reference; RUN lines are left to their shell, which gets the variables.
  */
 import { posix } from 'node:path';
+import { TARGET_PATH } from '../sandbox/sandbox.js';
 import { containerfileError, jsonStrings, parseArg, runCommand, unquote, type Instruction, type ParsedContainerfile } from './containerfile.js';
 
 export interface RunStep {
@@ -51,7 +52,8 @@ export function planContainerfile(parsed: ParsedContainerfile, inputs: PlanInput
     if (v !== undefined) globals[a.name] = v;
   }
   const ref = inputs.from ?? substitute(parsed.from.ref, globals, file, parsed.from.line);
-  const env: Record<string, string> = envOf(inputs.baseEnv ?? []);
+  // an image without PATH in its config gets the usual one, as a container runtime gives it
+  const env: Record<string, string> = { PATH: TARGET_PATH, ...envOf(inputs.baseEnv ?? []) };
   // ARG values are the RUN lines' variables too; ENV wins over ARG of the same name
   const args: Record<string, string> = {};
   const envSet = new Set<string>();

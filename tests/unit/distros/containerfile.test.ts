@@ -107,6 +107,8 @@ test('substitution: ${V:-d}, ${V:+x}, \\$, unknown is empty; a bad one names the
 test('FROM scratch is an empty tree with nothing to pull', () => {
   const plan = planContainerfile(parseContainerfile('FROM scratch\nRUN ["/bin/busybox", "true"]\n', F));
   assert.equal(plan.scratch, true);
+  // no image config: the RUN lines get the usual PATH
+  assert.equal(plan.runs[0]!.env.PATH, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
 });
 
 test('what Kiln cannot build is refused with file:line and a hint', () => {
