@@ -43,6 +43,8 @@ export interface PlanInputs {
 
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
 
+const PROXY_ARGS = new Set(['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'all_proxy'].flatMap((n) => [n, n.toUpperCase()]));
+
 export function planContainerfile(parsed: ParsedContainerfile, inputs: PlanInputs = {}): ContainerfilePlan {
   const file = parsed.file;
   const buildArgs = inputs.buildArgs ?? {};
@@ -55,7 +57,8 @@ export function planContainerfile(parsed: ParsedContainerfile, inputs: PlanInput
   // an image without PATH in its config gets the usual one, as a container runtime gives it
   const env: Record<string, string> = { PATH: TARGET_PATH, ...envOf(inputs.baseEnv ?? []) };
   // ARG values are the RUN lines' variables too; ENV wins over ARG of the same name
-  const args: Record<string, string> = {};
+  // Docker's predefined ARGs: proxies given with --build-arg reach the RUN lines without an ARG line
+  const args: Record<string, string> = Object.fromEntries(Object.entries(buildArgs).filter(([k]) => PROXY_ARGS.has(k)));
   const envSet = new Set<string>();
   let shell: string[] = [...DEFAULT_SHELL];
   let workdir = '/';

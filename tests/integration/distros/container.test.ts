@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isRoot, runCli } from '../../helpers/cli.js';
+import { makeElementTree } from '../../helpers/element-tree.js';
 import { findTool } from '../../helpers/host-tools.js';
 import { startRegistry, type Registry } from '../../helpers/registry.js';
 
@@ -183,6 +184,30 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     checkTar(join(work, 'out', 'img.tar'));
     // no mknod in a user namespace: umoci leaves an empty file in the device node's place
     assert.match(tarList(join(work, 'out', 'img.tar')), /^-\S+ 0\/0 +0 .* \.\/dev\/kiln-null$/m);
+  });
+
+  it("DIB's lookup in a build: an element's environment.d sets DIB_RELEASE, its containerfiles/RELEASE is used", () => {
+    const elements = makeElementTree(
+      {
+        'my-os': {
+          deps: ['containerfile'],
+          files: {
+            'environment.d/10-my-os.bash': 'export DIB_RELEASE=${DIB_RELEASE:-custom}\nexport DIB_INIT_SYSTEM=sysv\n',
+            'containerfiles/custom': `FROM ${ref}\nRUN echo "release $DIB_RELEASE" > /marker\n`,
+            'containerfiles/other': `FROM ${ref}\nRUN echo other > /marker\n`,
+          },
+        },
+      },
+      join(dir, 'elements'),
+    );
+    const out = join(dir, 'out-lookup');
+    mkdirSync(out);
+    const { DIB_CONTAINERFILE_DOCKERFILE: _unset, ...rest } = env(join(dir, 'cache-root'), dir);
+    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(out, 'img'), 'my-os'], { env: { ...rest, ELEMENTS_PATH: elements }, timeoutMs: 300_000 });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /my-os\/containerfiles\/custom:2/);
+    // RUN lines do not get the hooks' environment (as in a container build): DIB_RELEASE is empty there
+    assert.equal(tarCat(join(out, 'img.tar'), './marker'), 'release \n');
   });
 
   it('offline (DIB_OFFLINE) from the cache once the registry is gone; an image never pulled is an error naming FROM', async () => {

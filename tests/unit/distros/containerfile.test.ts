@@ -90,6 +90,10 @@ test('ARG (global and in the stage), ENV forms, WORKDIR, SHELL, exec form, build
   assert.equal(plain.ref, 'other:tag');
   assert.equal(plain.runs[0]!.env.C, 'world');
   assert.equal(planContainerfile(parsed).ref, 'reg.invalid/img:1');
+  // proxies are Docker's predefined ARGs: given as build args, the RUN lines get them without an ARG line
+  const proxied = planContainerfile(parsed, { buildArgs: { https_proxy: 'http://proxy.invalid:3128', OTHER: 'x' } });
+  assert.equal(proxied.runs[0]!.env.https_proxy, 'http://proxy.invalid:3128');
+  assert.equal(proxied.runs[0]!.env.OTHER, undefined, 'an undeclared build arg is not passed');
 });
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile variable syntax, not a template
