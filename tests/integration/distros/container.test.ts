@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -186,7 +186,7 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     assert.match(tarList(join(work, 'out', 'img.tar')), /^-\S+ 0\/0 +0 .* \.\/dev\/kiln-null$/m);
   });
 
-  it("DIB's lookup in a build: an element's environment.d sets DIB_RELEASE, its containerfiles/RELEASE is used", () => {
+  it("DIB's lookup in a build: an element's environment.d sets DIB_RELEASE, its containerfiles/RELEASE is used (--no-cache)", () => {
     const elements = makeElementTree(
       {
         'my-os': {
@@ -202,9 +202,16 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     );
     const out = join(dir, 'out-lookup');
     mkdirSync(out);
-    const { DIB_CONTAINERFILE_DOCKERFILE: _unset, ...rest } = env(join(dir, 'cache-root'), dir);
-    const r = runCli('disk-image-create', ['-t', 'tar', '-o', join(out, 'img'), 'my-os'], { env: { ...rest, ELEMENTS_PATH: elements }, timeoutMs: 300_000 });
+    // with --no-cache: pulled into the workspace, nothing kept in the cache
+    const cache = join(dir, 'cache-none');
+    const { DIB_CONTAINERFILE_DOCKERFILE: _unset, ...rest } = env(cache, dir);
+    const r = runCli('disk-image-create', ['--no-cache', '-t', 'tar', '-o', join(out, 'img'), 'my-os'], {
+      env: { ...rest, ELEMENTS_PATH: elements },
+      timeoutMs: 300_000,
+    });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /pulling .*kiln\/busybox:1/);
+    assert.equal(existsSync(join(cache, 'containers')), false, '--no-cache keeps no image');
     assert.match(r.stdout + r.stderr, /my-os\/containerfiles\/custom:2/);
     // RUN lines do not get the hooks' environment (as in a container build): DIB_RELEASE is empty there
     assert.equal(tarCat(join(out, 'img.tar'), './marker'), 'release \n');
