@@ -152,11 +152,12 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     const out = join(dir, 'out-root');
     mkdirSync(out);
     const r = runCli('disk-image-create', ['-t', 'tar,raw', '-o', join(out, 'img'), '-p', 'pkg-one,pkg-two', 'containerfile'], {
-      env: env(cache, dir),
+      env: env(cache, dir, { DIB_CONTAINERFILE_RUNTIME: 'podman' }),
       timeoutMs: 300_000,
     });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stderr + r.stdout, /pulling .*kiln\/busybox:1/);
+    assert.match(r.stderr + r.stdout, /DIB_CONTAINERFILE_RUNTIME=podman is ignored/);
     checkTar(join(out, 'img.tar'));
     assert.match(tarList(join(out, 'img.tar')), /^c\S+ 0\/0 +1,\s*3 .* \.\/dev\/kiln-null$/m, 'as root the device node is made');
     // the element's install-packages ran the image's own dnf chrooted: base's install.d update, then -p
