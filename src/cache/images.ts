@@ -27,6 +27,15 @@ export function imageLayout(dir: string): string {
   return join(dir, IMAGES_DIR, 'oci');
 }
 
+/**
+ * The lock file of the shared layout: skopeo rewrites the layout's index.json without a lock of
+ * its own, so two pulls at once lose each other's tags. Pulls take it exclusively (`flock`),
+ * unpacks shared.
+ */
+export function imageLayoutLock(dir: string): string {
+  return join(dir, IMAGES_DIR, 'lock');
+}
+
 /** The tag an image reference is kept under ([a-z0-9] only: any reference maps to a valid OCI tag). */
 export function imageTag(ref: string, platform: string): string {
   return `kiln-${createHash('sha256').update(`${ref}\0${platform}`).digest('hex').slice(0, 40)}`;

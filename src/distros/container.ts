@@ -9,7 +9,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARCHES } from '../arch/index.js';
-import { imageLayout, imageTag, lookupImage, recordImage } from '../cache/images.js';
+import { imageLayout, imageLayoutLock, imageTag, lookupImage, recordImage } from '../cache/images.js';
 import { KilnError } from '../errors.js';
 import { asTreeRoot } from '../sandbox/identity.js';
 import { runInTree } from '../sandbox/sandbox.js';
@@ -48,6 +48,7 @@ function containerTools(req: BootstrapRequest): ToolNeed[] {
   const need: ToolNeed[] = [
     { tool: 'skopeo', why: "pulls the Containerfile's FROM image into Kiln's cache" },
     { tool: 'umoci', why: "unpacks the image's layers into the tree" },
+    { tool: 'flock', why: 'one pull at a time into the cache (util-linux)' },
   ];
   if (!req.identity.privileged) {
     need.push({ tool: 'unshare', why: 'unpacks and runs RUN lines as root of the tree (util-linux)' });
@@ -60,6 +61,15 @@ interface PulledImage {
   layout: string;
   tag: string;
   digest: string;
+  /** the argv prefix that holds the cache layout's lock (shared or exclusive) while a command runs */
+  lock(shared: boolean): string[];
+}
+
+/** flock(1) on the shared layout's lock file; nothing for a layout of the build's own (--no-cache). */
+function layoutLock(req: BootstrapRequest): (shared: boolean) => string[] {
+  if (!req.useCache) return () => [];
+  const file = imageLayoutLock(req.cacheDir);
+  return (shared) => ['flock', ...(shared ? ['--shared'] : []), file];
 }
 
 async function bootstrapContainer(req: BootstrapRequest): Promise<void> {
@@ -83,7 +93,7 @@ async function bootstrapContainer(req: BootstrapRequest): Promise<void> {
     const image = await pullImage(req, p, tmp);
     baseEnv = imageEnv(image);
     req.log.info(`bootstrap: unpacking ${p.plan.ref} (${image.digest.slice(0, 19)}) with umoci`);
-    const argv = [...asTreeRoot(req.identity), 'umoci', 'raw', 'unpack', '--image', `${image.layout}:${image.tag}`, req.target];
+    const argv = [...asTreeRoot(req.identity), ...image.lock(true), 'umoci', 'raw', 'unpack', '--image', `${image.layout}:${image.tag}`, req.target];
     await req.runner.run(argv[0]!, argv.slice(1), { context: `bootstrap (unpack ${p.plan.ref})` });
   }
   const plan = planContainerfile(p.parsed, { buildArgs: p.opts.buildArgs, baseEnv, ...(p.opts.from ? { from: p.opts.from } : {}) });
@@ -102,12 +112,13 @@ async function pullImage(req: BootstrapRequest, p: ContainerBootstrapPlan, tmp: 
       });
     }
     req.log.info(`bootstrap: ${ref} (${p.platform}) from the cache, pulled ${hit.pulled}`);
-    return { layout: imageLayout(req.cacheDir), tag, digest: hit.digest };
+    return { layout: imageLayout(req.cacheDir), tag, digest: hit.digest, lock: layoutLock(req) };
   }
   const layout = req.useCache ? imageLayout(req.cacheDir) : join(tmp, 'oci');
   mkdirSync(layout, { recursive: true });
   req.log.info(`bootstrap: pulling ${ref} (${p.platform}) with skopeo`);
-  const argv = planSkopeoCopy(ref, p.platform, p.opts.pull, layout, tag);
+  const lock = layoutLock(req);
+  const argv = [...lock(false), ...planSkopeoCopy(ref, p.platform, p.opts.pull, layout, tag)];
   await req.runner.run(argv[0]!, argv.slice(1), {
     stream: true,
     env: { TMPDIR: tmp },
@@ -116,10 +127,10 @@ async function pullImage(req: BootstrapRequest, p: ContainerBootstrapPlan, tmp: 
   if (req.useCache) {
     const rec = recordImage(req.cacheDir, ref, p.platform);
     if (!rec) throw new Error(`skopeo left no ${tag} in ${layout}`);
-    return { layout, tag, digest: rec.digest };
+    return { layout, tag, digest: rec.digest, lock };
   }
   const digest = readJson<{ manifests: { digest: string }[] }>(join(layout, 'index.json')).manifests[0]?.digest ?? '';
-  return { layout, tag, digest };
+  return { layout, tag, digest, lock };
 }
 
 function readJson<T>(file: string): T {

@@ -7,12 +7,13 @@
  * The outputs are read with GNU tar, blkid and debugfs.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isRoot, runCli } from '../../helpers/cli.js';
+import { BIN, isRoot, runCli } from '../../helpers/cli.js';
 import { makeElementTree } from '../../helpers/element-tree.js';
 import { findTool } from '../../helpers/host-tools.js';
 import { startRegistry, type Registry } from '../../helpers/registry.js';
@@ -76,6 +77,22 @@ function makeImage(dir: string, hostDir: string): string {
   return layout;
 }
 
+/** disk-image-create in the background (runCli waits; these builds must overlap). */
+function runCliAsync(cmd: string, args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(join(BIN, cmd), args, { env: { ...process.env, CI: 'true', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
 function tarList(file: string): string {
   return sh('tar', ['--numeric-owner', '-tvf', file]);
 }
@@ -99,6 +116,14 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     registry = await startRegistry(join(dir, 'registry'));
     ref = `${registry.host}/kiln/busybox:1`;
     sh('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:1`, `docker://${ref}`]);
+    // three images with a large layer each of their own, for pulls that overlap in time
+    for (const tag of ['c1', 'c2', 'c3']) {
+      const big = join(dir, 'image', `big-${tag}`);
+      mkdirSync(big);
+      writeFileSync(join(big, 'noise'), randomBytes(16 * 1024 * 1024));
+      sh('umoci', ['insert', '--image', `${layout}:1`, '--tag', tag, big, `/big-${tag}`]);
+      sh('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:${tag}`, `docker://${registry.host}/kiln/busybox:${tag}`]);
+    }
     containerfile = join(dir, 'Containerfile');
     writeFileSync(
       containerfile,
@@ -185,6 +210,27 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
     checkTar(join(work, 'out', 'img.tar'));
     // no mknod in a user namespace: umoci leaves an empty file in the device node's place
     assert.match(tarList(join(work, 'out', 'img.tar')), /^-\S+ 0\/0 +0 .* \.\/dev\/kiln-null$/m);
+  });
+
+  it('three builds at once pulling three references into one cache: each keeps its tag (the pulls take turns)', async () => {
+    const cache = join(dir, 'cache-shared');
+    const builds = ['c1', 'c2', 'c3'].map((tag) => {
+      const f = join(dir, `Containerfile.${tag}`);
+      writeFileSync(f, `FROM ${registry!.host}/kiln/busybox:${tag}\nRUN echo ${tag} > /tag\n`);
+      const out = join(dir, `out-shared-${tag}`);
+      mkdirSync(out);
+      return runCliAsync(
+        'disk-image-create',
+        ['-t', 'tar', '-o', join(out, 'img'), 'containerfile'],
+        env(cache, dir, { DIB_CONTAINERFILE_DOCKERFILE: f }),
+      ).then((r) => ({ ...r, tag, out }));
+    });
+    for (const r of await Promise.all(builds)) {
+      assert.equal(r.status, 0, `build ${r.tag}:\n${r.stdout}\n${r.stderr}`);
+      assert.equal(tarCat(join(r.out, 'img.tar'), './tag'), `${r.tag}\n`);
+    }
+    const index = JSON.parse(readFileSync(join(cache, 'containers', 'oci', 'index.json'), 'utf8')) as { manifests: { annotations: Record<string, string> }[] };
+    assert.equal(index.manifests.length, 3, 'the layout holds the three tags');
   });
 
   it("DIB's lookup in a build: an element's environment.d sets DIB_RELEASE, its containerfiles/RELEASE is used (--no-cache)", () => {
