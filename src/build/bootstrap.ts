@@ -7,6 +7,7 @@ import { Runner } from '../exec/runner.js';
 import { silentLogger } from '../log.js';
 import { currentIdentity } from '../sandbox/identity.js';
 import type { Build } from './build.js';
+import { hooksView } from './environment-d.js';
 import { stage, type StageStep } from './step.js';
 
 /** The driver's request; without a build (preflight asks for the tools), a request with no tree yet. */
@@ -24,6 +25,16 @@ export function bootstrapRequest(config: BuildConfig, b: Build | undefined, env:
     runner: b?.runner ?? new Runner(),
     log: b?.log ?? silentLogger,
     identity: b?.identity ?? currentIdentity(),
+    ...(b
+      ? {
+          elements: b.plan.elements,
+          ...(b.plan.bootstrap ? { options: b.plan.bootstrap.settings } : {}),
+          settingsAfterEnvironmentD: async () => ({
+            ...readSettings(await hooksView(b), config.flags, 'bootstrap'),
+            sourceDateEpoch: config.sourceDateEpoch,
+          }),
+        }
+      : {}),
   };
 }
 

@@ -73,7 +73,7 @@ export function planBuild(config: BuildConfig): BuildPlan {
   const plan: BuildPlan = { requested, elements, hooks, overrides: index.overrides };
   if (needsDisk(config)) plan.layout = frameEarly(config, elements);
   const bootstrap = findBootstrap(elements);
-  if (bootstrap) plan.bootstrap = { ...bootstrap, plan: describeBootstrap(config, bootstrap.driver) };
+  if (bootstrap) plan.bootstrap = { ...bootstrap, plan: describeBootstrap(config, bootstrap, elements) };
   return plan;
 }
 
@@ -81,8 +81,12 @@ export function planBuild(config: BuildConfig): BuildPlan {
  * What the driver would bootstrap with the build's environment (before environment.d, which may
  * still set DIB_RELEASE or a mirror): its tool, release and package set, or why it cannot yet.
  */
-function describeBootstrap(config: BuildConfig, driver: string): BootstrapDescription | { error: string } {
-  const d = distroDriver(driver);
+function describeBootstrap(
+  config: BuildConfig,
+  bootstrap: { driver: string; settings: Record<string, unknown> },
+  elements: Element[],
+): BootstrapDescription | { error: string } {
+  const d = distroDriver(bootstrap.driver);
   try {
     return d.describe({
       arch: config.arch,
@@ -94,6 +98,8 @@ function describeBootstrap(config: BuildConfig, driver: string): BootstrapDescri
       runner: new Runner(),
       log: silentLogger,
       identity: currentIdentity(),
+      elements,
+      options: bootstrap.settings,
     });
   } catch (e) {
     if (e instanceof KilnError) return { error: e.message };

@@ -4,13 +4,15 @@
  * at the end restore resolv.conf, empty /tmp, truncate /var/log files and remove /root/*.log.
  * Every access goes through src/tree: symlinks in the tree are resolved inside it, never on the host.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { HOST_APT_CONF, hostAptConfig } from '../distros/host-apt.js';
 import { KilnError } from '../errors.js';
 import { Tree } from '../tree/fs.js';
 import { emptyDirectory, truncateFiles, type TreeRootContext } from '../tree/root-ops.js';
+import { installHostResolvConf, restoreResolvConf } from '../tree/resolv-conf.js';
 import type { Build } from './build.js';
 import { normaliseBuildState } from './build-state.js';
+
+export { installHostResolvConf, restoreResolvConf };
 
 /** After root.d: the tree exists; the host's resolv.conf and apt settings are lent to it. */
 export async function prepareTree(b: Build): Promise<void> {
@@ -37,28 +39,6 @@ export function checkTreeDeployed(tree: Tree): void {
       hint: 'include an operating-system element that creates the root tree (e.g. debian-minimal, busybox-minimal)',
     });
   }
-}
-
-const RESOLV = '/etc/resolv.conf';
-const ORIG = `${RESOLV}.ORIG`;
-
-/** The tree's resolv.conf (a file or a symlink) is set aside as .ORIG and the host's put in its place. */
-export function installHostResolvConf(tree: Tree, hostResolv = '/etc/resolv.conf'): void {
-  if (!tree.isDirectory('/etc')) return;
-  if (tree.exists(RESOLV) && !tree.exists(ORIG)) tree.rename(RESOLV, ORIG);
-  else tree.remove(RESOLV);
-  if (existsSync(hostResolv)) tree.writeFile(RESOLV, readFileSync(hostResolv));
-}
-
-export function restoreResolvConf(tree: Tree): void {
-  if (!tree.isDirectory('/etc')) return;
-  // DIB keeps a resolv.conf that a hook replaced with a symlink.
-  if (tree.lstat(RESOLV)?.isSymbolicLink()) {
-    tree.remove(ORIG);
-    return;
-  }
-  tree.remove(RESOLV);
-  if (tree.exists(ORIG)) tree.rename(ORIG, RESOLV);
 }
 
 /** The host's apt acquire settings, for the hooks' apt during the build (src/distros/host-apt.ts). */

@@ -20,21 +20,21 @@ export const KILN_DISTRO_ELEMENTS: Readonly<Record<string, string>> = {
   'rocky-minimal': "rocky (Kiln's; DIB has rocky-container)",
   'almalinux-minimal': "almalinux (Kiln's; DIB has almalinux-container)",
   'busybox-minimal': 'none (offline test OS)',
+  containerfile: 'container',
+  'rocky-container': 'container',
+  'almalinux-container': 'container',
+  'fedora-container': 'container',
 };
 
 /** DIB distro element -> why Kiln does not build it (and what to use instead, when there is something). */
 export const DIB_DISTRO_ELEMENTS: Readonly<Record<string, string>> = {
   centos7: 'CentOS 7 is end of life',
-  'fedora-container': 'container-based elements are not supported',
   rhel7: 'RHEL 7 is end of life',
-  'rocky-container': 'container-based elements are not supported',
-  'almalinux-container': 'container-based elements are not supported',
-  containerfile: 'container-based elements are not supported',
   gentoo: 'Gentoo is not supported',
   alpine: 'Alpine is not supported',
   arch: 'Arch Linux is not supported',
   'openeuler-minimal': 'openEuler is not supported',
-  'ubuntu-systemd-container': 'container-based elements are not supported',
+  'ubuntu-systemd-container': 'deprecated in DIB, where it is debootstrap-based; ubuntu-minimal builds the same tree',
   'ubuntu-signed': 'signed-kernel variants are not supported',
   'debian-systemd': 'not needed: debian-minimal installs systemd',
   'debian-upstart': 'upstart is not supported',

@@ -1,11 +1,13 @@
 /** Distro drivers by name (the `driver:` of an OS element's kiln-bootstrap file). */
 import { KilnError } from '../errors.js';
+import { containerDriver } from './container.js';
 import { debianDriver, ubuntuDriver } from './debian.js';
 import { almalinuxDriver, centosDriver, fedoraDriver, rhelDriver, rockyDriver } from './dnf.js';
 import type { DistroDriver } from './types.js';
 import { opensuseDriver } from './zypper.js';
 
 const DRIVERS: Record<string, DistroDriver> = {
+  container: containerDriver,
   debian: debianDriver,
   ubuntu: ubuntuDriver,
   centos: centosDriver,

@@ -26,6 +26,15 @@ export interface BootstrapRequest {
   runner: Runner;
   log: Logger;
   identity: Identity;
+  /** the build's elements, in order (the container driver looks for containerfiles/DIB_RELEASE in them) */
+  elements?: readonly { name: string; path: string }[];
+  /** the OS element's kiln-bootstrap file (driver: and the driver's own keys) */
+  options?: Readonly<Record<string, unknown>>;
+  /**
+   * In a build: the bootstrap's settings read from the environment after environment.d (where an
+   * element may set DIB_RELEASE or DIB_CONTAINERFILE_DOCKERFILE, as DIB's root.d sees them)
+   */
+  settingsAfterEnvironmentD?: () => Promise<BootstrapSettings>;
 }
 
 export type BootstrapSettings = SettingValues<'bootstrap'>;
