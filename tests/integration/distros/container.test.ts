@@ -239,6 +239,7 @@ describe('containerfile: an image from a local registry, RUN lines, whiteouts, r
         'my-os': {
           deps: ['containerfile'],
           files: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion
             'environment.d/10-my-os.bash': 'export DIB_RELEASE=${DIB_RELEASE:-custom}\nexport DIB_INIT_SYSTEM=sysv\n',
             'containerfiles/custom': `FROM ${ref}\nRUN echo "release $DIB_RELEASE" > /marker\n`,
             'containerfiles/other': `FROM ${ref}\nRUN echo other > /marker\n`,

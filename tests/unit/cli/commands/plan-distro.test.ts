@@ -23,7 +23,7 @@ test('kiln plan ubuntu-minimal without a mirror says so in the plan', () => {
 });
 
 test('kiln plan gentoo / centos7 vm: refused by name with the supported list, exit 1', () => {
-  for (const args of [['gentoo'], ['centos7', 'vm'], ['rocky-container', 'vm']]) {
+  for (const args of [['gentoo'], ['centos7', 'vm'], ['ubuntu-systemd-container', 'vm']]) {
     const r = runCli('kiln', ['plan', '-o', '/nonexistent/x', ...args]);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`${args[0]}: DIB's distro element is not supported by Kiln`));
