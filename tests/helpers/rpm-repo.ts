@@ -1,14 +1,25 @@
 /**
  * A fixture RPM repository for the rpm-family tests (dnf, zypper): tiny packages built here with
- * rpmbuild (from a spec this helper writes: Provides, Requires, files, directories, symlinks and a
- * %post scriptlet), indexed with createrepo_c, to be used as a file:// baseurl. Offline.
- * The packages are noarch unless `arch` is given; nothing of the host is packaged unless a
- * package's `copy` names a host file (e.g. a static busybox as /bin/sh, so scriptlets can run).
+ * rpmbuild (from a spec this helper writes: Provides, Requires, Recommends, files, directories,
+ * symlinks and a %post scriptlet), indexed with createrepo_c, to be used as a file:// (dnf) or
+ * dir:// (zypper) baseurl. Offline. The packages are noarch unless `arch` is given; nothing of the
+ * host is packaged unless a package's `copy` names a host file (e.g. a static busybox as /bin/sh,
+ * so scriptlets can run). A key from makeSigningKey signs the packages (rpmsign: what dnf checks)
+ * or the repository metadata (repomd.xml.asc, with the key as repomd.xml.key, where zypper
+ * --gpg-auto-import-keys finds it). The tools are required (CI has them).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTool } from './host-tools.js';
+
+/** The tools the fixture repositories and keys need. */
+const TOOLS = ['rpmbuild', 'createrepo_c', 'gpg'];
+
+/** The tools this fixture needs that are missing (CI has them: the tests fail rather than skip there). */
+export function missingRpmFixtureTools(): string[] {
+  return TOOLS.filter((t) => !findTool(t));
+}
 
 export interface FixtureRpm {
   name: string;
@@ -18,6 +29,8 @@ export interface FixtureRpm {
   arch?: string;
   provides?: string[];
   requires?: string[];
+  /** weak dependencies (Recommends:) */
+  recommends?: string[];
   /** Requires(post): what the %post scriptlet needs installed first */
   requiresPost?: string[];
   /** files to create: path in the tree -> content (mode 0755 when it starts with #!, else 0644) */
@@ -63,6 +76,7 @@ export function fixtureSpec(p: FixtureRpm): string {
     'AutoReqProv: no',
     ...(p.provides ?? []).map((x) => `Provides: ${x}`),
     ...(p.requires ?? []).map((x) => `Requires: ${x}`),
+    ...(p.recommends ?? []).map((x) => `Recommends: ${x}`),
     ...(p.requiresPost ?? []).map((x) => `Requires(post): ${x}`),
     '',
     '%description',
@@ -88,8 +102,19 @@ function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): void {
   }
 }
 
-/** Build the packages into `dir` (its RPMS and repodata); returns the repository directory. */
-export function buildRpmRepo(dir: string, packages: FixtureRpm[], opts: { sign?: SigningKey; work?: string } = {}): string {
+export interface RpmRepoOptions {
+  /** sign the packages with this key (rpmsign) */
+  sign?: SigningKey;
+  /** sign the repository metadata with this key (repodata/repomd.xml.asc and repomd.xml.key) */
+  signRepodata?: SigningKey;
+  /** rpmbuild's work directory (removed at the end); default `dir`/.rpmbuild */
+  work?: string;
+}
+
+/** Build the packages into `dir` (its <arch>/*.rpm and repodata); returns the repository directory. */
+export function buildRpmRepo(dir: string, packages: FixtureRpm[], opts: RpmRepoOptions = {}): string {
+  const missing = ['rpmbuild', 'createrepo_c', ...(opts.sign ? ['rpmsign'] : [])].filter((t) => !findTool(t));
+  if (missing.length) throw new Error(`the RPM fixture needs ${missing.join(', ')} (scripts/setup installs them)`);
   const work = opts.work ?? join(dir, '.rpmbuild');
   mkdirSync(dir, { recursive: true });
   for (const p of packages) {
@@ -113,6 +138,9 @@ export function buildRpmRepo(dir: string, packages: FixtureRpm[], opts: { sign?:
         'debug_package %{nil}',
         '--define',
         '__strip /bin/true',
+        // a noarch package may carry a host binary (a busybox as the fixture's /bin/sh)
+        '--define',
+        '_binaries_in_noarch_packages_terminate_build 0',
         // Debian's rpm keeps its database under $HOME; a build needs none
         '--define',
         `_dbpath ${join(top, 'db')}`,
@@ -133,6 +161,15 @@ export function buildRpmRepo(dir: string, packages: FixtureRpm[], opts: { sign?:
     });
   }
   run('createrepo_c', ['--quiet', dir]);
+  if (opts.signRepodata) {
+    const key = opts.signRepodata;
+    const repomd = join(dir, 'repodata/repomd.xml');
+    run('gpg', ['-q', '--batch', '--yes', '--local-user', key.name, '--armor', '--detach-sign', '-o', `${repomd}.asc`, repomd], {
+      ...process.env,
+      GNUPGHOME: key.gnupg,
+    });
+    copyFileSync(key.publicKey, `${repomd}.key`);
+  }
   return dir;
 }
 
@@ -140,8 +177,10 @@ export interface SigningKey {
   gnupg: string;
   /** the key's user id (rpmsign's _gpg_name) */
   name: string;
-  /** the public key, ASCII-armoured (what gpgkey= points at) */
+  /** the public key's file, ASCII-armoured (what gpgkey= points at) */
   publicKey: string;
+  /** the key's fingerprint (upper-case hex) */
+  fingerprint: string;
 }
 
 /** A new passphrase-less RSA signing key in `dir` (rpm's OpenPGP checks take RSA). */
@@ -152,7 +191,10 @@ export function makeSigningKey(dir: string, name = 'Kiln fixture <fixture@kiln.i
   execFileSync('gpg', ['-q', '--batch', '--passphrase', '', '--quick-gen-key', name, 'rsa2048', 'sign', 'never'], { env, stdio: 'ignore' });
   const publicKey = join(dir, 'RPM-GPG-KEY-fixture');
   writeFileSync(publicKey, execFileSync('gpg', ['--armor', '--export', name], { env }));
-  return { gnupg, name, publicKey };
+  const colons = execFileSync('gpg', ['--with-colons', '--list-keys', name], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(colons)?.[1];
+  if (!fingerprint) throw new Error(`gpg listed no fingerprint for ${name}`);
+  return { gnupg, name, publicKey, fingerprint };
 }
 
 /** A package set that makes a tree where rpm scriptlets can run: /bin/sh (the host's static busybox), a filesystem and a setup-like package. */

@@ -18,7 +18,7 @@ import { currentIdentity } from '../../../src/sandbox/identity.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeElementTree } from '../../helpers/element-tree.js';
 import { findTool } from '../../helpers/host-tools.js';
-import { buildRpmRepo, type FixtureRpm, missingRpmFixtureTools } from '../../helpers/rpm-fixture-zypper.js';
+import { buildRpmRepo, type FixtureRpm, makeSigningKey, missingRpmFixtureTools } from '../../helpers/rpm-repo.js';
 
 const skip = !currentIdentity().privileged && process.env.CI !== 'true' ? 'needs root (or CI)' : false;
 const tools = missingRpmFixtureTools();
@@ -63,10 +63,10 @@ test('disk-image-create opensuse-minimal -t tar from a fixture Leap 16.0 mirror:
   const work = mkdtempSync(join(tmpdir(), 'kiln-opensuse-build-'));
   chmodSync(work, 0o755);
   try {
-    const repo = buildRpmRepo(join(work, 'fixture'), fixturePackages(), { sign: true });
+    const repo = buildRpmRepo(join(work, 'repo'), fixturePackages(), { signRepodata: makeSigningKey(join(work, 'key')) });
     const mirror = join(work, 'mirror');
     mkdirSync(join(mirror, 'distribution/leap/16.0/repo/oss'), { recursive: true });
-    cpSync(repo.dir, join(mirror, 'distribution/leap/16.0/repo/oss/x86_64'), { recursive: true });
+    cpSync(repo, join(mirror, 'distribution/leap/16.0/repo/oss/x86_64'), { recursive: true });
     const probe = makeElementTree(
       {
         'opensuse-probe': {

@@ -1,6 +1,6 @@
 /**
  * The opensuse driver against fixture RPM repositories built by the test (rpmbuild + createrepo_c,
- * tests/helpers/rpm-fixture-zypper.ts), laid out as openSUSE's download tree under a local mirror
+ * tests/helpers/rpm-repo.ts), laid out as openSUSE's download tree under a local mirror
  * directory (DIB_DISTRIBUTION_MIRROR): real `zypper --root` installs into a tree, checked with
  * `rpm -qa --root` and the files. The data file (KILN_DISTRO_DATA_DIR) is Kiln's opensuse.yaml
  * with the fixture's package set and no kernel. A busybox package gives the tree /bin/sh, so a
@@ -20,11 +20,12 @@ import { Runner } from '../../../src/exec/runner.js';
 import { MemoryLogger } from '../../../src/log.js';
 import { currentIdentity, subordinateRange } from '../../../src/sandbox/identity.js';
 import { findTool } from '../../helpers/host-tools.js';
-import { buildRpmRepo, type FixtureRpm, missingRpmFixtureTools } from '../../helpers/rpm-fixture-zypper.js';
+import { buildRpmRepo, type FixtureRpm, makeSigningKey, missingRpmFixtureTools } from '../../helpers/rpm-repo.js';
 
 const identity = currentIdentity();
 const skip = !identity.privileged && process.env.CI !== 'true' ? 'needs root (or CI)' : false;
 const DBPATH = '/usr/lib/sysimage/rpm';
+const ZYPPER_KEY = 'Kiln zypper fixture <zypper-fixture@kiln.invalid>';
 
 const PACKAGES: FixtureRpm[] = [
   { name: 'fixture-busybox', copy: { '/usr/bin/busybox': findTool('busybox') ?? '/usr/bin/busybox' }, symlinks: { '/bin/sh': '/usr/bin/busybox' } },
@@ -82,12 +83,13 @@ test('opensuse driver: zypper --root installs from a signed fixture repository l
 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-zypper-fixture-'));
   try {
-    const repo = buildRpmRepo(join(work, 'fixture'), [...PACKAGES, { name: 'fixture-top', requires: ['fixture-base'], provides: ['fixture-top-cap'] }], {
-      sign: true,
+    const key = makeSigningKey(join(work, 'key'), ZYPPER_KEY);
+    const repo = buildRpmRepo(join(work, 'repo'), [...PACKAGES, { name: 'fixture-top', requires: ['fixture-base'], provides: ['fixture-top-cap'] }], {
+      signRepodata: key,
     });
     const mirror = join(work, 'mirror');
     mkdirSync(join(mirror, 'distribution/leap/16.0/repo/oss'), { recursive: true });
-    cpSync(repo.dir, join(mirror, 'distribution/leap/16.0/repo/oss/x86_64'), { recursive: true });
+    cpSync(repo, join(mirror, 'distribution/leap/16.0/repo/oss/x86_64'), { recursive: true });
     const env = { KILN_DISTRO_DATA_DIR: fixtureData(join(work, 'data'), ['fixture-top-cap', 'fixture-pattern-base']), DIB_DISTRIBUTION_MIRROR: mirror };
 
     const log = new MemoryLogger();
@@ -104,7 +106,7 @@ test('opensuse driver: zypper --root installs from a signed fixture repository l
       rpmQa(tree).some((p) => p.startsWith('gpg-pubkey')),
       'gpg-pubkey in the rpm database',
     );
-    const fpr = repo.fingerprint!.toLowerCase();
+    const fpr = key.fingerprint.toLowerCase();
     assert.ok(rpmQa(tree).includes(`gpg-pubkey-${fpr.slice(-8)}`), `${rpmQa(tree).join(' ')} has the key ${fpr.slice(-8)}`);
     assert.equal(readFileSync(join(tree, 'usr/lib/fixture/lib.txt'), 'utf8'), 'fixture-lib 2.1\n');
     assert.equal(readFileSync(join(tree, 'etc/fixture-post'), 'utf8'), 'post ran in NAME="Fixture"\n');
@@ -141,8 +143,8 @@ test('opensuse driver: an unsigned repository is refused unless KILN_ZYPPER_NO_G
 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-zypper-unsigned-'));
   try {
-    const repo = buildRpmRepo(join(work, 'fixture'), PACKAGES);
-    const base = { KILN_DISTRO_DATA_DIR: fixtureData(join(work, 'data'), ['fixture-base']), DIB_ZYPPER_REPOS: `oss=>${repo.url}`, DIB_RELEASE: 'Tumbleweed' };
+    const url = `dir://${buildRpmRepo(join(work, 'repo'), PACKAGES)}`;
+    const base = { KILN_DISTRO_DATA_DIR: fixtureData(join(work, 'data'), ['fixture-base']), DIB_ZYPPER_REPOS: `oss=>${url}`, DIB_RELEASE: 'Tumbleweed' };
 
     const refused = request(work, 'refused', base, new MemoryLogger());
     await assert.rejects(distroDriver('opensuse').bootstrap(refused), (e: unknown) => e instanceof KilnError && /zypper/.test(e.message));
@@ -163,7 +165,7 @@ test('opensuse driver: an unsigned repository is refused unless KILN_ZYPPER_NO_G
     );
     await assert.rejects(
       distroDriver('opensuse').bootstrap(missing),
-      (e: unknown) => e instanceof KilnError && /no package providing/.test(e.message) && (e.hint ?? '').includes(repo.url),
+      (e: unknown) => e instanceof KilnError && /no package providing/.test(e.message) && (e.hint ?? '').includes(url),
     );
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -192,7 +194,7 @@ test('opensuse driver, rootless: zypper --root in the user namespace (root of th
   const work = mkdtempSync(join(tmpdir(), 'kiln-zypper-rootless-'));
   try {
     chmodSync(work, 0o755);
-    const repo = buildRpmRepo(join(work, 'fixture'), PACKAGES, { sign: true });
+    const url = `dir://${buildRpmRepo(join(work, 'repo'), PACKAGES, { signRepodata: makeSigningKey(join(work, 'key'), ZYPPER_KEY) })}`;
     execFileSync('chmod', ['-R', 'a+rX', work]);
     const data = fixtureData(join(work, 'data'), ['fixture-base']);
     const home = join(work, 'user');
@@ -216,7 +218,7 @@ test('opensuse driver, rootless: zypper --root in the user namespace (root of th
         const calls = [];
         class R extends Runner { run(c, a, o) { calls.push(c + ' ' + a.join(' ')); return super.run(c, a, o); } }
         mkdirSync('${join(home, name)}');
-        const env = { KILN_DISTRO_DATA_DIR: '${data}', DIB_ZYPPER_REPOS: 'oss=>${repo.url}' };
+        const env = { KILN_DISTRO_DATA_DIR: '${data}', DIB_ZYPPER_REPOS: 'oss=>${url}' };
         await distroDriver('opensuse').bootstrap({ arch: 'amd64', settings: readSettings(env, NO_FLAGS, 'bootstrap'), cacheDir: '${join(home, 'cache')}',
           useCache: true, offline: false, target: '${join(home, name)}', tmpDir: '${join(home, `${name}-tmp`)}', runner: new R(log), log, identity });
         process.stdout.write(JSON.stringify({ zypper: calls.some((c) => / zypper /.test(c)), log: log.text() }));
