@@ -64,6 +64,8 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const plan: BuildPlan = planBuild(config);
   for (const o of plan.overrides) log.warn(`Element ${o.winner} overrides ${o.loser}`);
   log.info(`elements: ${plan.elements.map((e) => e.name).join(' ')}`);
+  // -x: the files in phase directories that will not run, and why (the docs promise it)
+  if (config.debugTrace > 0) for (const x of plan.hooks.ignored) log.info(`not run: ${x.element}/${x.relPath} (${x.why})`);
   if (needsDisk(config) && !plan.elements.some((e) => e.name === 'bootloader')) {
     // as in DIB, a disk image without the bootloader element holds no boot code: say so up front
     log.warn('no bootloader element: the disk image will not boot by itself (add vm, or bootloader and a block-device-* element)');
