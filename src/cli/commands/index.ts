@@ -14,6 +14,7 @@ export async function loadCommands(): Promise<KilnCommand[]> {
     import('./build.js'),
     import('./cache.js'),
     import('./diff.js'),
+    import('./doctor.js'),
     import('./elements.js'),
     import('./plan.js'),
     import('./verify-reproducible.js'),

@@ -71,8 +71,8 @@ export const KILN = {
     type: bool('one'),
     group: 'kiln',
     scopes: ['kiln'],
-    commands: ['plan block-device', 'cache', 'elements', 'diff'],
-    help: 'Print JSON (machine-readable): the plan, the cache entries, the elements, the differences.',
+    commands: ['plan block-device', 'cache', 'elements', 'diff', 'doctor'],
+    help: "Print JSON (machine-readable): the plan, the cache entries, the elements, the differences, the host's readiness.",
   }),
   uefi: setting({
     long: 'uefi',
