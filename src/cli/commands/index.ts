@@ -13,6 +13,8 @@ export async function loadCommands(): Promise<KilnCommand[]> {
     import('./boot-test.js'),
     import('./build.js'),
     import('./cache.js'),
+    import('./complete.js'),
+    import('./completion.js'),
     import('./diff.js'),
     import('./doctor.js'),
     import('./elements.js'),
