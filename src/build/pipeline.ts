@@ -37,6 +37,8 @@ export interface BuildReporter extends PhaseEvents {
 
 export interface BuildReport {
   steps: { id: string; title: string; ms: number }[];
+  /** the resolved element set, in build order */
+  elements: string[];
   outputs: string[];
   workspace: string;
   totalMs: number;
@@ -123,7 +125,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
       ...(s.kind === 'phase' ? { phase: s.phase, scripts: plan.hooks.phases[s.phase].map((h) => h.name) } : {}),
     })),
   );
-  const report: BuildReport = { steps: [], outputs: [], workspace: ws.root, totalMs: 0 };
+  const report: BuildReport = { steps: [], elements: plan.elements.map((e) => e.name), outputs: [], workspace: ws.root, totalMs: 0 };
   let ok = false;
   try {
     for (const step of steps) {
