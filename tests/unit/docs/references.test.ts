@@ -9,11 +9,11 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const files = execFileSync('git', ['ls-files', '*.md', '*.rst'], { cwd: REPO, encoding: 'utf8' })
+const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md', '*.rst'], { cwd: REPO, encoding: 'utf8' })
   .split('\n')
   .filter((f) => f && !f.startsWith('tests/'));
 const names = new Set(
-  execFileSync('git', ['ls-files'], { cwd: REPO, encoding: 'utf8' })
+  execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' })
     .split('\n')
     .map((f) => basename(f)),
 );
