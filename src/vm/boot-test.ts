@@ -160,7 +160,7 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
       signal: stop.signal,
     });
     if (r.end === 'matched') {
-      log.info(`boot-test: console matched ${expect} after ${r.seconds.toFixed(1)} s`);
+      log.debug(`boot-test: console matched ${expect} after ${r.seconds.toFixed(1)} s`);
       return { seconds: r.seconds, accel, format, uefi: uefiBoot, ...(req.logPath ? { logPath: req.logPath } : {}) };
     }
     const why =
