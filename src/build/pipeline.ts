@@ -70,7 +70,8 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   if (config.debugTrace > 0) for (const x of plan.hooks.ignored) log.info(`not run: ${x.element}/${x.relPath} (${x.why})`);
   if (needsDisk(config) && !plan.elements.some((e) => e.name === 'bootloader')) {
     // as in DIB, a disk image without the bootloader element holds no boot code: say so up front
-    log.warn('no bootloader element: the disk image will not boot by itself (add vm, or bootloader and a block-device-* element)');
+    const bare = plan.layout?.source === 'fallback' ? ' is a bare filesystem without a partition table or boot code (as in DIB) and' : '';
+    log.warn(`no bootloader element: the disk image${bare} will not boot by itself (add vm, or bootloader and a block-device-* element)`);
   }
 
   const runner = new Runner(log);
