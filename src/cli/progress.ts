@@ -42,10 +42,10 @@ export class ListrReporter implements BuildReporter {
             task: (_ctx, task) =>
               s.scripts && s.scripts.length > 0
                 ? task.newListr(
-                    s.scripts.map((n) => ({ title: n, task: () => this.wait(`${s.id}/${n}`).promise })),
+                    s.scripts.map((n) => ({ title: n, task: (_c, sub) => withElapsed(sub, n, this.wait(`${s.id}/${n}`).promise) })),
                     { exitOnError: true },
                   )
-                : this.wait(s.id).promise,
+                : withElapsed(task, s.title, this.wait(s.id).promise),
           },
     );
     const listr = new Listr(tasks, { exitOnError: true, rendererOptions: { collapseSubtasks: true, showTimer: true } as never });
@@ -72,6 +72,20 @@ export class ListrReporter implements BuildReporter {
   }
   async finished(): Promise<void> {
     await this.listrDone;
+  }
+}
+
+/** While `p` runs, the task's title shows the seconds it has taken (listr's timer shows the total after). */
+async function withElapsed(task: { title?: string }, title: string, p: Promise<void>): Promise<void> {
+  const t0 = Date.now();
+  const tick = setInterval(() => {
+    task.title = `${title} (${Math.floor((Date.now() - t0) / 1000)} s)`;
+  }, 1000);
+  try {
+    await p;
+  } finally {
+    clearInterval(tick);
+    task.title = title;
   }
 }
 

@@ -1,5 +1,6 @@
 // What an operator sees on a terminal (a pty from script(1), so the progress display is on) and
-// with -x: a failing hook's output every time, empty phases folded into one line, and the files
+// with -x: a failing hook's output every time, the elapsed time of a running script, empty phases
+// folded into one line, and the files
 // that do not run as hooks named with why.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -42,6 +43,16 @@ describe('on a terminal', { skip: !findTool('script') && process.env.CI !== 'tru
       assert.match(r.text, /^ {4}line on stdout from the hook$/m, `run ${i}`);
       assert.match(r.text, /^ {4}line on stderr from the hook$/m, `run ${i}`);
     }
+  });
+
+  it('a running script shows the seconds it has taken', () => {
+    const slow = join(els, 'slow-hook');
+    mkdirSync(join(slow, 'install.d'), { recursive: true });
+    writeFileSync(join(slow, 'install.d', '50-slow'), '#!/bin/sh\nsleep 3.5\n');
+    chmodSync(join(slow, 'install.d', '50-slow'), 0o755);
+    const r = onTerminal(`${join(BIN, 'disk-image-create')} -n busybox-minimal slow-hook -t tar -o ${join(dir, 'slow')}`, { ELEMENTS_PATH: els, TMP_DIR: dir });
+    assert.equal(r.status, 0, r.text);
+    assert.match(r.text, /50-slow \(2 s\)/);
   });
 
   it('consecutive phases without scripts are folded into one line', () => {
