@@ -88,6 +88,18 @@ describe('kiln doctor', () => {
     assert.ok(c.detail.startsWith(`kiln-test: uids ${start}-${start + count - 1} (${count} ids)`), c.detail);
   });
 
+  it('a user without subordinate ids: fakeroot mode, which cannot bootstrap Debian yet: exit 1', {
+    skip: spawnSync('id', ['kiln-nosub']).status === 0 ? false : 'no kiln-nosub user',
+  }, () => {
+    const u = runCli('kiln', ['doctor', '--json'], { user: 'kiln-nosub', env: { TMP_DIR: '/tmp' } });
+    assert.equal(u.status, 1, u.stdout);
+    const j = JSON.parse(u.stdout) as Report;
+    assert.equal(j.ready, false);
+    assert.equal(row(j, 'sandbox', 'environment').status, 'fail');
+    assert.match(row(j, 'sandbox', 'environment').detail, /^fakeroot mode/);
+    assert.equal(row(j, 'sandbox', 'subordinate ids').detail, 'kiln-nosub: uids none, gids none');
+  });
+
   it('exits 1 with the missing tools marked fail, each with what needs it', () => {
     // node run directly: no PATH, so every tool outside the sbin directories is missing
     const p = spawnSync(process.execPath, [join(REPO, 'dist/src/cli/kiln.js'), 'doctor'], { encoding: 'utf8', env: { PATH: join(dir, 'empty'), HOME: dir } });
