@@ -2,7 +2,7 @@
 // COMP_WORDS/COMP_CWORD set as bash sets them, completes commands, options and element names.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -59,15 +59,33 @@ describe('kiln completion bash', () => {
   });
 });
 
+const missing = (shell: string) => (findTool(shell) || process.env.CI === 'true' ? false : `${shell} is not installed`);
+
 describe('kiln completion zsh and fish', () => {
-  for (const shell of ['zsh', 'fish']) {
-    it(`prints a ${shell} script that parses`, { skip: findTool(shell) ? false : `${shell} is not installed` }, () => {
-      const r = runCli('kiln', ['completion', shell]);
-      assert.equal(r.status, 0, r.stderr);
-      const check = spawnSync(shell, ['-n'], { input: r.stdout, encoding: 'utf8' });
-      assert.equal(check.status, 0, check.stderr);
-    });
-  }
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-completion-sh-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints a zsh script that parses', { skip: missing('zsh') }, () => {
+    const r = runCli('kiln', ['completion', 'zsh']);
+    assert.equal(r.status, 0, r.stderr);
+    writeFileSync(join(dir, '_kiln'), r.stdout);
+    const check = spawnSync('zsh', ['-n', join(dir, '_kiln')], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
+  });
+
+  it('fish completes commands and element names with the printed script', { skip: missing('fish') }, () => {
+    const r = runCli('kiln', ['completion', 'fish']);
+    assert.equal(r.status, 0, r.stderr);
+    const file = join(dir, 'kiln.fish');
+    writeFileSync(file, r.stdout);
+    const fish = (line: string) =>
+      spawnSync('fish', ['--no-config', '-c', `source ${file}; complete -C '${line}'`], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean);
+    assert.deepEqual(fish('kiln bu'), ['build']);
+    assert.deepEqual(fish('kiln build debian-mi'), ['debian-minimal']);
+    assert.deepEqual(fish('disk-image-create --image-si'), ['--image-size']);
+  });
   it('refuses another shell with a usage error', () => {
     const r = runCli('kiln', ['completion', 'tcsh']);
     assert.equal(r.status, 2);
