@@ -79,7 +79,7 @@ export const command: KilnCommand = {
       void abortCommands(sig);
     });
     // on a terminal: one line that follows the console while waiting (cleared when the test ends)
-    const live = process.stderr.isTTY && !process.env.CI ? consoleLine(Date.now()) : undefined;
+    const live = process.stderr.isTTY ? consoleLine(Date.now()) : undefined;
     try {
       const r = await bootTest({
         image: a.image,

@@ -6,17 +6,17 @@ import { completionCandidates } from '../completion.js';
 import { elementPaths } from './elements.js';
 import type { KilnCommand } from './types.js';
 
-export const command: KilnCommand = {
+/** Made by kiln.ts from the loaded commands (not listed in index.ts: it would import itself through it). */
+export const completeCommand = (commands: KilnCommand[]): KilnCommand => ({
   command: '__complete [args..]',
   describe: false,
   builder: (y) => y.strict(false).help(false).version(false).parserConfiguration({ 'unknown-options-as-args': true }),
-  handler: async () => {
+  handler: () => {
     const rest = process.argv.slice(process.argv.indexOf('__complete') + 1);
     const cword = Number(rest[0]);
     const words = rest.slice(1);
     if (!Number.isInteger(cword) || cword < 0) return;
-    const { loadCommands } = await import('./index.js');
-    const out = completionCandidates(words, cword, { commands: await loadCommands(), elementsPath: elementPaths() });
+    const out = completionCandidates(words, cword, { commands, elementsPath: elementPaths() });
     if (out.length) process.stdout.write(`${out.join('\n')}\n`);
   },
-};
+});

@@ -13,7 +13,6 @@ export async function loadCommands(): Promise<KilnCommand[]> {
     import('./boot-test.js'),
     import('./build.js'),
     import('./cache.js'),
-    import('./complete.js'),
     import('./completion.js'),
     import('./diff.js'),
     import('./doctor.js'),
