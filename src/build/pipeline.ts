@@ -37,6 +37,8 @@ export interface BuildReporter extends PhaseEvents {
 
 export interface BuildReport {
   steps: { id: string; title: string; ms: number }[];
+  /** the resolved element set, in build order */
+  elements: string[];
   outputs: string[];
   workspace: string;
   totalMs: number;
@@ -64,9 +66,12 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const plan: BuildPlan = planBuild(config);
   for (const o of plan.overrides) log.warn(`Element ${o.winner} overrides ${o.loser}`);
   log.info(`elements: ${plan.elements.map((e) => e.name).join(' ')}`);
+  // -x: the files in phase directories that will not run, and why (the docs promise it)
+  if (config.debugTrace > 0) for (const x of plan.hooks.ignored) log.info(`not run: ${x.element}/${x.relPath} (${x.why})`);
   if (needsDisk(config) && !plan.elements.some((e) => e.name === 'bootloader')) {
     // as in DIB, a disk image without the bootloader element holds no boot code: say so up front
-    log.warn('no bootloader element: the disk image will not boot by itself (add vm, or bootloader and a block-device-* element)');
+    const bare = plan.layout?.source === 'fallback' ? ' is a bare filesystem without a partition table or boot code (as in DIB) and' : '';
+    log.warn(`no bootloader element: the disk image${bare} will not boot by itself (add vm, or bootloader and a block-device-* element)`);
   }
 
   const runner = new Runner(log);
@@ -121,7 +126,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
       ...(s.kind === 'phase' ? { phase: s.phase, scripts: plan.hooks.phases[s.phase].map((h) => h.name) } : {}),
     })),
   );
-  const report: BuildReport = { steps: [], outputs: [], workspace: ws.root, totalMs: 0 };
+  const report: BuildReport = { steps: [], elements: plan.elements.map((e) => e.name), outputs: [], workspace: ws.root, totalMs: 0 };
   let ok = false;
   try {
     for (const step of steps) {

@@ -12,6 +12,7 @@ import { formatHelp } from '../config/help.js';
 import { signalExitCode } from '../errors.js';
 import { hostArch } from '../exec/host.js';
 import { abortCommands } from '../exec/runner.js';
+import { buildResult } from './build-result.js';
 import { ConsoleLogger } from './logging.js';
 import { BUILTIN_ELEMENTS, kilnVersion } from './paths.js';
 import { formatTimings, ListrReporter, PlainReporter } from './progress.js';
@@ -76,6 +77,12 @@ export async function runBuildCli(argv: string[], prog = 'disk-image-create'): P
       },
     });
     await listr?.finished();
+    if (cfg.json) {
+      // stdout holds the JSON document only (no "wrote" lines, no DIB's last line)
+      process.stdout.write(`${JSON.stringify(await buildResult(cfg, report), null, 2)}\n`);
+      process.stderr.write(`${formatTimings(report)}\n`);
+      return 0;
+    }
     // a signal that came as the build finished: its outputs are whole, so it is a success
     process.stdout.write(`${report.outputs.map((o) => `wrote ${o}`).join('\n')}${report.outputs.length ? '\n' : ''}`);
     process.stderr.write(`${formatTimings(report)}\n`);

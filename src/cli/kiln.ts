@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { NO_FLAGS, readSettings } from '../config/read-settings.js';
 import { settingByKey } from '../config/settings.js';
 import { UsageError } from '../errors.js';
+import { completeCommand } from './commands/complete.js';
 import { loadCommands } from './commands/index.js';
 import { kilnVersion } from './paths.js';
 import { runMain } from './report.js';
@@ -30,7 +31,10 @@ await runMain(
         if (err) throw err;
         throw new UsageError(msg);
       });
-    for (const c of await loadCommands()) y = y.command(c);
+    const commands = await loadCommands();
+    for (const c of commands) y = y.command(c);
+    // hidden: what the completion scripts call (kiln completion)
+    y = y.command(completeCommand(commands));
     await y.parseAsync();
   },
   debug,

@@ -75,6 +75,7 @@ export function formatDiskImageCreateMan(): string {
 /** Every command and subcommand, with its path ('plan block-device') and its usage ('boot-test <image>'). */
 function commandsOf(cs: KilnCommand[], parent = ''): { path: string; usage: string; describe: string }[] {
   return cs.flatMap((c) => {
+    if (c.describe === false) return []; // hidden (kiln __complete)
     const usage = `${parent}${String(c.command)}`;
     const path = `${parent}${String(c.command).split(' ')[0]}`;
     return [{ path, usage, describe: String(c.describe ?? '') }, ...commandsOf(c.subcommands ?? [], `${path} `)];

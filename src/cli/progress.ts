@@ -33,17 +33,21 @@ export class ListrReporter implements BuildReporter {
     return d;
   }
   planned(steps: { id: string; title: string; scripts?: string[] }[]): void {
-    const tasks: ListrTask[] = steps.map((s) => ({
-      title: s.title,
-      skip: () => (s.scripts !== undefined && s.scripts.length === 0 ? 'no scripts' : false),
-      task: (_ctx, task) =>
-        s.scripts && s.scripts.length > 0
-          ? task.newListr(
-              s.scripts.map((n) => ({ title: n, task: () => this.wait(`${s.id}/${n}`).promise })),
-              { exitOnError: true },
-            )
-          : this.wait(s.id).promise,
-    }));
+    const tasks: ListrTask[] = foldEmptyPhases(steps).map((s) =>
+      Array.isArray(s)
+        ? // consecutive phases without scripts: one line naming them
+          { title: emptyPhasesLine(s), skip: () => emptyPhasesLine(s), task: () => undefined }
+        : {
+            title: s.title,
+            task: (_ctx, task) =>
+              s.scripts && s.scripts.length > 0
+                ? task.newListr(
+                    s.scripts.map((n) => ({ title: n, task: (_c, sub) => withElapsed(sub, n, this.wait(`${s.id}/${n}`).promise) })),
+                    { exitOnError: true },
+                  )
+                : withElapsed(task, s.title, this.wait(s.id).promise),
+          },
+    );
     const listr = new Listr(tasks, { exitOnError: true, rendererOptions: { collapseSubtasks: true, showTimer: true } as never });
     this.listrDone = listr.run().catch(() => undefined);
   }
@@ -69,6 +73,39 @@ export class ListrReporter implements BuildReporter {
   async finished(): Promise<void> {
     await this.listrDone;
   }
+}
+
+/** While `p` runs, the task's title shows the seconds it has taken (listr's timer shows the total after). */
+async function withElapsed(task: { title?: string }, title: string, p: Promise<void>): Promise<void> {
+  const t0 = Date.now();
+  const tick = setInterval(() => {
+    task.title = `${title} (${Math.floor((Date.now() - t0) / 1000)} s)`;
+  }, 1000);
+  try {
+    await p;
+  } finally {
+    clearInterval(tick);
+    task.title = title;
+  }
+}
+
+type PlannedStep = { id: string; title: string; scripts?: string[] };
+
+/** The steps, with each run of consecutive phases that have no scripts folded into one group. */
+export function foldEmptyPhases(steps: PlannedStep[]): (PlannedStep | PlannedStep[])[] {
+  const out: (PlannedStep | PlannedStep[])[] = [];
+  for (const s of steps) {
+    const empty = s.scripts !== undefined && s.scripts.length === 0;
+    const last = out[out.length - 1];
+    if (empty && Array.isArray(last)) last.push(s);
+    else out.push(empty ? [s] : s);
+  }
+  return out;
+}
+
+export function emptyPhasesLine(group: PlannedStep[]): string {
+  const names = group.map((s) => s.title).join(', ');
+  return group.length === 1 ? `${names}: no scripts` : `${group.length} phases without scripts: ${names}`;
 }
 
 export class PlainReporter implements BuildReporter {

@@ -51,6 +51,8 @@ export interface BuildConfig {
   squashCompression: 'xz' | 'zstd';
   gzipBin: string;
   bootTest: boolean;
+  /** --json: the build's result as JSON on stdout (src/cli/build-result.ts) */
+  json: boolean;
   keepWorkspace: boolean;
   /** --wait: wait for another build holding the output lock instead of failing */
   wait: boolean;
@@ -145,6 +147,7 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     gzipBin: s.gzipBin,
     useCache: !s.noCache,
     bootTest: s.bootTest,
+    json: s.json === true,
     keepWorkspace: s.keepWorkspace,
     wait: s.wait,
     debug: s.debug,

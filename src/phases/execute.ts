@@ -63,7 +63,10 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
       if (!s) return;
       if (what === 'start') {
         current = { name: inPhase(s), t: Date.now() };
-        tail.length = 0;
+        // the tail is not reset here: fd 3 and the scripts' stdout/stderr are separate pipes, read in
+        // no fixed order, so a script's first lines can arrive before its start line (on a TTY the
+        // failing script's output was lost that way). The phase stops at the first failure, so the
+        // tail ends with the failing script's output.
         ctx.log.debug(`${name}: running ${s.element}/${s.relPath}`);
         ctx.events?.scriptStart?.(name, s.name, s.element);
       } else if (what === 'end' && current) {

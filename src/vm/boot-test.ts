@@ -43,6 +43,8 @@ export interface BootTestRequest {
   /** where the temporary directory (firmware variables, firmware log, KVM probe) is made: a
    * build's workspace; default the system's temp directory (see removeDeadBootTestDirs) */
   tmpDir?: string;
+  /** the console's last line as it changes (the CLI shows it while waiting) */
+  onConsoleLine?: (line: string) => void;
 }
 
 export interface BootTestResult {
@@ -157,10 +159,11 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
       timeoutMs: req.timeoutSec * 1000,
       log,
       ...(req.logPath ? { logFile: req.logPath } : {}),
+      ...(req.onConsoleLine ? { onLine: req.onConsoleLine } : {}),
       signal: stop.signal,
     });
     if (r.end === 'matched') {
-      log.info(`boot-test: console matched ${expect} after ${r.seconds.toFixed(1)} s`);
+      log.debug(`boot-test: console matched ${expect} after ${r.seconds.toFixed(1)} s`);
       return { seconds: r.seconds, accel, format, uefi: uefiBoot, ...(req.logPath ? { logPath: req.logPath } : {}) };
     }
     const why =

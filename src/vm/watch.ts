@@ -26,6 +26,8 @@ export interface WatchRequest {
   logFile?: string;
   signal?: AbortSignal;
   qemu?: string;
+  /** the console's last non-empty line, escapes removed, each time it changes (progress display) */
+  onLine?: (line: string) => void;
 }
 
 // CSI sequences (colours, cursor moves) and other ESC sequences the firmware and GRUB print
@@ -57,6 +59,7 @@ export async function runWatching(req: WatchRequest): Promise<WatchResult> {
     void runner.killOwn();
   };
   if (req.logFile) writeFileSync(req.logFile, '');
+  let shown: string | undefined;
   const watcher: Logger = {
     debug: (m) => req.log.debug(m),
     info: (m) => req.log.info(m),
@@ -66,7 +69,15 @@ export async function runWatching(req: WatchRequest): Promise<WatchResult> {
       raw += chunk;
       if (req.logFile) appendFileSync(req.logFile, chunk);
       // match on the last 64 KiB only: a line of interest is never that long
-      if (!end && expect.test(cleanConsole(raw.slice(-65536)))) stop('matched');
+      const recent = cleanConsole(raw.slice(-65536));
+      if (!end && expect.test(recent)) stop('matched');
+      if (req.onLine) {
+        const last = lastLines(recent, 1)[0];
+        if (last !== undefined && last !== shown) {
+          shown = last;
+          req.onLine(last);
+        }
+      }
     },
   };
   const runner = new Runner(watcher);

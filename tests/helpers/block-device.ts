@@ -9,7 +9,7 @@ import { bytes } from '../../src/units.js';
 /** dist/tests/helpers -> repo root */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BD_FIXTURES = join(REPO, 'tests/fixtures/block-device');
-export const DIB_PY = '/usr/lib/python3/dist-packages/diskimage_builder';
+export { DIB_PY } from './dib-oracle.js';
 
 export const GiB = 1024 ** 3;
 export const MiB = 1024 ** 2;

@@ -5,7 +5,7 @@
  * disk_free shrinks by the unfloored size. The backup GPT (array + header) stays free at the end.
  */
 import { KilnError } from '../../errors.js';
-import { MiB, type Bytes } from '../../units.js';
+import { GiB, MiB, type Bytes } from '../../units.js';
 import { deriveGuid } from '../common/guid.js';
 import type { PartitionPlan, PartitionTablePlan } from '../common/plan-types.js';
 import { sectorBytes } from '../common/sectors.js';
@@ -42,7 +42,8 @@ export function planGpt(t: PartitioningNode, diskBytes: Bytes, sectorSize: 512 |
       problems.push(
         new KilnError(`partition ${p.name} does not fit: ${bytes} bytes asked, ${Math.max(diskFree, 0)} left (GPT keeps 2 MiB for its tables)`, {
           where: p.where,
-          hint: 'make the partitions smaller or the image bigger (local_loop size / --image-size)',
+          // the size that holds this partition and the ones before it (tables, 1 MiB alignment each)
+          hint: `the partitions up to ${p.name} need an image of at least ${Math.ceil((diskBytes - diskFree + bytes + (i + 2) * MiB) / GiB)} GiB: give --image-size (or local_loop size) that big, or make the partitions smaller`,
         }),
       );
     } else if (mib === 0) {

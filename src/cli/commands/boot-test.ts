@@ -31,6 +31,32 @@ function parseExpect(s: string): RegExp {
   }
 }
 
+/** A status line on stderr: `boot-test [12 s] <the console's last line>`, rewritten in place every second. */
+function consoleLine(t0: number): { show(line: string): void; clear(): void } {
+  let last = '';
+  let drawn = false;
+  const draw = () => {
+    const head = `boot-test [${Math.floor((Date.now() - t0) / 1000)} s] `;
+    const width = (process.stderr.columns || 80) - 1;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: what a console line may still hold
+    const text = `${head}${last.replace(/[\x00-\x1f\x7f]/g, ' ')}`.slice(0, width);
+    process.stderr.write(`\r\x1b[K${text}`);
+    drawn = true;
+  };
+  const tick = setInterval(draw, 1000);
+  return {
+    show(line) {
+      last = line;
+      draw();
+    },
+    clear() {
+      clearInterval(tick);
+      if (drawn) process.stderr.write('\r\x1b[K');
+      drawn = false;
+    },
+  };
+}
+
 export const command: KilnCommand = {
   command: 'boot-test <image>',
   describe: 'boot a disk image in QEMU (BIOS or UEFI) and wait for its console to show a login prompt',
@@ -52,6 +78,8 @@ export const command: KilnCommand = {
       ac.abort();
       void abortCommands(sig);
     });
+    // on a terminal: one line that follows the console while waiting (cleared when the test ends)
+    const live = process.stderr.isTTY ? consoleLine(Date.now()) : undefined;
     try {
       const r = await bootTest({
         image: a.image,
@@ -65,15 +93,19 @@ export const command: KilnCommand = {
         log,
         signal: ac.signal,
         ...(a.format ? { format: a.format } : {}),
+        ...(live ? { onConsoleLine: live.show } : {}),
       });
+      live?.clear();
       process.stdout.write(
         `boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${r.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`,
       );
       if (!a.log) rmSync(logPath, { force: true });
     } catch (e) {
+      live?.clear();
       if (interrupted) throw new InterruptedError(interrupted, `boot-test interrupted by ${interrupted}; console log: ${logPath}`);
       throw e;
     } finally {
+      live?.clear();
       stopHandling();
     }
   },

@@ -49,7 +49,7 @@ export function blockDeviceSettings(args: BlockDeviceArgs) {
 export const planBlockDeviceCommand: KilnCommand = {
   command: 'block-device',
   describe: 'validate a block-device layout and print its plan (nothing is written)',
-  builder: (y) => y.options(commandOptions('plan block-device')).help().alias('h', 'help'),
+  builder: (y) => y.options(commandOptions('plan block-device')).help(),
   handler: async (args) => {
     const a = args as unknown as BlockDeviceArgs & { json?: boolean };
     const plan = await withTreeIdentity({ root: a.root, hostPath: blockDeviceSettings(a).hostPath }, (identity) => planFromArgs(a, silentLogger, identity));

@@ -64,7 +64,10 @@ describe('busybox-minimal build to tar', () => {
   it('a disk image without the bootloader element is written, with a warning that it will not boot', () => {
     const r = runCli('disk-image-create', ['-n', 'busybox-minimal', '-t', 'raw', '-o', join(out, 'noboot')], { env: { TMP_DIR: out } });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /WARNING: no bootloader element: the disk image will not boot by itself \(add vm/);
+    assert.match(
+      r.stderr,
+      /WARNING: no bootloader element: the disk image is a bare filesystem without a partition table or boot code \(as in DIB\) and will not boot by itself \(add vm/,
+    );
     assert.ok(existsSync(join(out, 'noboot.raw')));
   });
 

@@ -13,9 +13,10 @@ import { BIN, isRoot, processesMentioning } from '../../helpers/cli.js';
 import { makeElementTree } from '../../helpers/element-tree.js';
 import { workspaceTree } from '../../helpers/interrupt.js';
 import { interruptInMountNs, runInMountNs, type NsResult } from '../../helpers/mount-ns.js';
+import { DIB_PY, dibOracleSkip } from '../../helpers/dib-oracle.js';
 
 const skip = !isRoot() ? 'needs root: the hooks mount' : false;
-const DIB_APT_HOOK = '/usr/lib/python3/dist-packages/diskimage_builder/elements/dpkg/root.d/50-shared-apt-cache';
+const DIB_APT_HOOK = join(DIB_PY, 'elements/dpkg/root.d/50-shared-apt-cache');
 const bash = (body: string) => `#!/bin/bash\nset -eu -o pipefail\n${body}\n`;
 
 describe('mounts made by host-phase hooks', { skip }, () => {
@@ -208,7 +209,7 @@ describe('mounts made by host-phase hooks', { skip }, () => {
   });
 
   it("DIB's own dpkg root.d/50-shared-apt-cache, unmodified: the host apt cache serves install.d and keeps its files", {
-    skip: existsSync(DIB_APT_HOOK) ? false : 'diskimage-builder is not installed',
+    skip: dibOracleSkip(),
   }, () => {
     const cache = join(tmp, 'image-cache');
     const archives = join(cache, 'apt/busybox'); // $DIB_IMAGE_CACHE/apt/$DISTRO_NAME

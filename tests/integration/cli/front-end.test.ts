@@ -28,11 +28,15 @@ describe('kiln front end', () => {
     ['cache', '-h'],
     ['block-device', 'create', '-h'],
     ['plan', 'block-device', '--help'],
+    ['plan', 'block-device', '-h'],
+    ['doctor', '-h'],
+    ['completion', '--help'],
   ]) {
     it(`kiln ${args.join(' ')} prints help and exits 0`, () => {
       const r = runCli('kiln', args);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /^kiln /m);
+      assert.doesNotMatch(r.stdout, /--help, --help/, 'the help option listed once');
       assert.equal(r.stderr, '');
     });
   }

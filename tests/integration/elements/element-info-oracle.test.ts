@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { DIB_PY, dibEnv, PYTHON } from '../../helpers/dib-oracle.js';
 
-const DIB_ELEMENTS = '/usr/lib/python3/dist-packages/diskimage_builder/elements';
-const PYTHON = '/usr/bin/python3';
+const DIB_ELEMENTS = join(DIB_PY, 'elements');
 const CLI = fileURLToPath(new URL('../../../../bin/element-info', import.meta.url));
 const missing = [PYTHON, DIB_ELEMENTS, CLI].filter((p) => !existsSync(p));
 const skip = missing.length > 0 && process.env.CI !== 'true' ? `needs ${missing.join(', ')}` : false;
@@ -65,7 +65,11 @@ function runDib(combos: string[][], dir: string): Outcome[] {
   const input = join(dir, 'combos.json');
   writeFileSync(driver, DRIVER);
   writeFileSync(input, JSON.stringify(combos));
-  const r = spawnSync(PYTHON, [driver, DIB_ELEMENTS, input], { encoding: 'utf8', maxBuffer: 256 << 20, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const r = spawnSync(PYTHON, [driver, DIB_ELEMENTS, input], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    env: dibEnv({ PATH: process.env.PATH ?? '/usr/bin:/bin' }),
+  });
   assert.equal(r.status, 0, r.stderr);
   return (JSON.parse(r.stdout) as { kind: Kind; env: string }[]).map((o) =>
     o.kind === 'ok' ? { kind: 'ok', detail: o.env, ...parseEnvOutput(o.env) } : { kind: o.kind, detail: o.env },

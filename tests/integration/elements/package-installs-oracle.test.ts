@@ -11,9 +11,8 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { formatSquashedJson, squashPackageInstalls } from '../../../src/elements/package-installs.js';
 import { mapPackages, parsePkgMap } from '../../../src/elements/pkg-map.js';
+import { DIB_PY as DIB, dibEnv, PYTHON } from '../../helpers/dib-oracle.js';
 
-const DIB = '/usr/lib/python3/dist-packages/diskimage_builder';
-const PYTHON = '/usr/bin/python3';
 const SQUASH = `${DIB}/elements/package-installs/bin/package-installs-squash`;
 const PKG_MAP = `${DIB}/elements/pkg-map/bin/pkg-map`;
 const FIX = fileURLToPath(new URL('../../../../tests/fixtures/package-installs/', import.meta.url));
@@ -76,7 +75,7 @@ const SCENARIOS: Scenario[] = [
 function dibSquash(elements: string[], path: string[], arch: string, env: Record<string, string>): { ok: boolean; json: string; stderr: string } {
   const out = join(tmp, `dib-${Math.random().toString(36).slice(2)}.json`);
   const r = spawnSync(PYTHON, [SQUASH, `--elements=${elements.join(' ')}`, `--path=${path.join(':')}`, out], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ARCH: arch, ...env },
+    env: dibEnv({ PATH: process.env.PATH ?? '/usr/bin:/bin', ARCH: arch, ...env }),
     encoding: 'utf8',
   });
   return { ok: r.status === 0, json: r.status === 0 ? readFileSync(out, 'utf8') : '', stderr: `${r.stderr}${r.stdout}` };
@@ -155,7 +154,7 @@ describe('pkg-map oracle (DIB 3.13 bin/pkg-map)', { skip }, () => {
           ...(missingOk ? ['--missing-ok'] : []),
           ...names,
         ];
-        const r = spawnSync(PYTHON, args, { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+        const r = spawnSync(PYTHON, args, { encoding: 'utf8', env: dibEnv({ PATH: process.env.PATH ?? '' }) });
         const dibOut = r.stdout
           .split('\n')
           .filter((l) => l.startsWith('-'))

@@ -3,7 +3,6 @@
  * the same entries, in the same order, with the same auto-names, for every layout we ship or test.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,6 +10,7 @@ import type { KilnError } from '../../../../src/errors.js';
 import { parseYamlWithLines } from '../../../../src/block-device/graph/parse-yaml.js';
 import { configTreeToGraph, formatGraph } from '../../../../src/block-device/graph/tree-to-graph.js';
 import { DIB_PY, REPO } from '../../../helpers/block-device.js';
+import { dibPython } from '../../../helpers/dib-oracle.js';
 
 const have = existsSync(join(DIB_PY, 'block_device/config.py'));
 const skip = !have && process.env.CI !== 'true' ? 'python3-diskimage-builder not installed' : false;
@@ -29,7 +29,7 @@ const files = dirs.flatMap((d) =>
 describe('configTreeToGraph = DIB config_tree_to_graph', { skip }, () => {
   for (const f of files) {
     it(f, () => {
-      const r = spawnSync('/usr/bin/python3', ['-c', PY, join(REPO, f)], { encoding: 'utf8' });
+      const r = dibPython(['-c', PY, join(REPO, f)]);
       assert.equal(r.status, 0, r.stderr);
       const dib = JSON.parse(r.stdout) as unknown[];
       const problems: KilnError[] = [];

@@ -5,11 +5,11 @@
  * DIB prints Python reprs, we print JSON).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BD_FIXTURES, DIB_PY, errorOf, GiB, planFile } from '../../../helpers/block-device.js';
+import { dibPython } from '../../../helpers/dib-oracle.js';
 
 const skip = !existsSync(join(DIB_PY, 'block_device/config.py')) && process.env.CI !== 'true' ? 'python3-diskimage-builder not installed' : false;
 const PY = `import sys, yaml
@@ -33,7 +33,7 @@ describe("our messages contain DIB's", { skip }, () => {
   let compared = 0;
   for (const f of files) {
     it(f, () => {
-      const out = spawnSync('/usr/bin/python3', ['-c', PY, join(dir, f)], { encoding: 'utf8' }).stdout.trim();
+      const out = dibPython(['-c', PY, join(dir, f)]).stdout.trim();
       // `# options:` in the header: planner options the fixture's rule needs (validate.test.ts)
       const options = JSON.parse(/^# options: (.*)$/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? '{}') as object;
       const ours = errorOf(() =>

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { encodeMbr } from '../../../../src/block-device/partitioning/encode-mbr.js';
 import { writeSectors } from '../../../../src/block-device/common/sectors.js';
 import { dibMbrLayout, type DibPart } from '../../../unit/block-device/partitioning/dib-mbr-layout.js';
+import { dibEnv, dibOracleSkip, PYTHON } from '../../../helpers/dib-oracle.js';
 import { missingTools, sh, withTempDir } from '../tools.js';
 
 const MiB = 1024 * 1024;
@@ -49,9 +50,7 @@ function readSector(file: string, lba: number): Buffer {
   return b;
 }
 
-const skipDib =
-  missingTools('sfdisk', 'partx') ??
-  (sh('/usr/bin/python3', ['-c', 'import diskimage_builder'], { ok: [1] }).includes('Error') ? 'no python3-diskimage-builder' : undefined);
+const skipDib = missingTools('sfdisk', 'partx') ?? (dibOracleSkip() || undefined);
 
 for (const [name, parts] of Object.entries(LAYOUTS)) {
   test(`MBR '${name}' equals DIB's mbr.py bytes and reads back with partx/sfdisk`, { skip: skipDib }, () =>
@@ -65,7 +64,7 @@ for (const [name, parts] of Object.entries(LAYOUTS)) {
       const table = dibMbrLayout(GiB, parts);
       const writes = encodeMbr(table);
       writeSectors(ours, 512, writes);
-      sh('/usr/bin/python3', ['-c', DIB_SCRIPT, dib, JSON.stringify({ size: GiB, align: MiB, parts })]);
+      sh(PYTHON, ['-c', DIB_SCRIPT, dib, JSON.stringify({ size: GiB, align: MiB, parts })], { env: dibEnv() });
       for (const w of writes) {
         const a = readSector(ours, w.lba);
         const b = readSector(dib, w.lba);

@@ -4,7 +4,6 @@
  * (MBR and every EBR), given the same disk signature.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { describe, it } from 'node:test';
 import { encodeMbr } from '../../../../src/block-device/partitioning/encode-mbr.js';
 import { mbrTableOf } from '../../../../src/block-device/partitioning/plan-mbr.js';
 import { DIB_PY, REPO, mbrTestTable as table, type MbrTestPartition as P } from '../../../helpers/block-device.js';
+import { dibPython } from '../../../helpers/dib-oracle.js';
 
 const ten = (primary: boolean): P => ({ primary, size: '10MiB' });
 const oracle = join(REPO, 'tests/integration/block-device/partitioning/oracle-mbr.py');
@@ -42,7 +42,7 @@ describe("MBR bytes equal DIB's writer", { skip: !haveDib && process.env.CI !== 
         const specs = t.partitions.map((p, i) => `${parts[i]!.primary ? 'P' : 'L'}:${parts[i]!.boot ? 1 : 0}:${p.sectors * 512}:${p.type.slice(2)}`);
         // DIB takes sizes in bytes and resolves % itself: pass our resolved sizes, and check the layout too
         const ref = join(dir, 'dib.raw');
-        const py = spawnSync('/usr/bin/python3', [oracle, ref, String(256 * 1024 * 1024), String(1024 * 1024), String(diskId), ...specs], { encoding: 'utf8' });
+        const py = dibPython([oracle, ref, String(256 * 1024 * 1024), String(1024 * 1024), String(diskId), ...specs]);
         assert.equal(py.status, 0, py.stderr);
         const dib = readFileSync(ref);
         const mine = Buffer.alloc(dib.length);
