@@ -5,7 +5,8 @@ import { distroDriver } from '../distros/index.js';
 import type { BootstrapRequest } from '../distros/types.js';
 import { Runner } from '../exec/runner.js';
 import { silentLogger } from '../log.js';
-import { currentIdentity } from '../sandbox/identity.js';
+import { checkEnvironment } from '../sandbox/environment.js';
+import { currentIdentity, type Identity } from '../sandbox/identity.js';
 import type { Build } from './build.js';
 import { stage, type StageStep } from './step.js';
 
@@ -23,8 +24,23 @@ export function bootstrapRequest(config: BuildConfig, b: Build | undefined, env:
     ...(b ? { tmpDir: b.ws.tmp } : {}),
     runner: b?.runner ?? new Runner(),
     log: b?.log ?? silentLogger,
-    identity: b?.identity ?? currentIdentity(),
+    identity: b?.identity ?? identityBeforeBuild(config),
   };
+}
+
+/**
+ * Without a build (preflight, kiln plan): the identity the build will have, so the driver names the
+ * tools of its mode. Fakeroot mode is told from the environment; its database is made with the
+ * workspace, so none is named yet.
+ */
+function identityBeforeBuild(config: BuildConfig): Identity {
+  const id = currentIdentity();
+  try {
+    if (checkEnvironment(id, config.hostPath).kind === 'fakeroot') return { ...id, fakeroot: { db: '' } };
+  } catch {
+    /* the build reports the environment's problem itself, before preflight */
+  }
+  return id;
 }
 
 export function bootstrapStep(driverName: string): StageStep {
