@@ -114,7 +114,11 @@ export async function checkInputs(config: BuildConfig, plan: BuildPlan, runner: 
 
   const outputs = planOutputs(config.imageTypes);
   try {
-    checkOutputRequest({ imageName: config.imageName, ...(config.dockerTarget ? { dockerTarget: config.dockerTarget } : {}) }, outputs, needsDisk(config));
+    checkOutputRequest(
+      { imageName: config.imageName, ...(config.dockerTarget ? { dockerTarget: config.dockerTarget } : {}), ...(config.push ? { push: config.push } : {}) },
+      outputs,
+      needsDisk(config),
+    );
   } catch (e) {
     if (!(e instanceof KilnError)) throw e;
     problems.push(...(e instanceof ValidationErrors ? e.problems : [e]));
