@@ -127,6 +127,69 @@ describe('shared cache in an OCI registry', () => {
     assert.ok(bytes.equals(one) || bytes.equals(two), 'the tag names one writer’s entry');
   });
 
+  it('a registry behind a token service: the Bearer challenge is answered with KILN_CACHE_USER/PASSWORD; wrong ones are a clear error', async () => {
+    const TOKEN = 'kiln-test-token';
+    const creds = `Basic ${Buffer.from('builder:s3cret').toString('base64')}`;
+    let port = 0;
+    let tokensIssued = 0;
+    let uploadsSeen = 0;
+    // in front of the registry: every /v2/ request needs the token, which /token gives for the right credentials
+    const proxy: Server = createServer(async (req, res) => {
+      if (req.url!.startsWith('/token')) {
+        const q = new URL(req.url!, 'http://x').searchParams;
+        if (req.headers.authorization !== creds || q.get('scope') !== 'repository:kiln/private:pull,push' || q.get('service') !== 'test-registry') {
+          res.writeHead(401).end();
+          return;
+        }
+        tokensIssued++;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: TOKEN }));
+        return;
+      }
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        req.resume();
+        res
+          .writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="test-registry",scope="repository:kiln/private:pull"` })
+          .end();
+        return;
+      }
+      if (req.method === 'PUT' && req.url!.includes('/blobs/uploads/')) uploadsSeen++;
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const headers: Record<string, string> = {};
+      for (const h of ['accept', 'content-type', 'content-length']) if (req.headers[h]) headers[h] = String(req.headers[h]);
+      const r = await fetch(`http://${registry.host}${req.url}`, {
+        method: req.method!,
+        headers,
+        redirect: 'manual',
+        ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+      });
+      const out: Record<string, string> = {};
+      // upload URLs name the registry: rewritten, so that every request comes through here
+      for (const [k, v] of r.headers) if (k !== 'content-length' && k !== 'transfer-encoding') out[k] = v.replace(registry.host, `127.0.0.1:${port}`);
+      res.writeHead(r.status, out);
+      res.end(Buffer.from(await r.arrayBuffer()));
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    port = (proxy.address() as { port: number }).port;
+    try {
+      const at = `oci://127.0.0.1:${port}/kiln/private`;
+      const entry = localEntry(join(work, 'auth-src'), { driver: 'test-layer-4' }, randomBytes(300_000));
+      await new RemoteCache(parseCacheUrl(at), { user: 'builder', password: 's3cret' }).push(entry);
+      const pulled = await new RemoteCache(parseCacheUrl(at), { user: 'builder', password: 's3cret' }).pull(join(work, 'auth-dst'), entry.key);
+      assert.ok(pulled && readFileSync(pulled.file).equals(readFileSync(entry.file)));
+      assert.equal(tokensIssued, 2, 'one token per client, reused for every request');
+      assert.ok(uploadsSeen > 0, 'the uploads came through the proxy');
+      await assert.rejects(
+        new RemoteCache(parseCacheUrl(at), { user: 'builder', password: 'wrong' }).pull(join(work, 'auth-bad'), entry.key),
+        (e: unknown) =>
+          e instanceof KilnError && /could not get a token \(HTTP 401/.test(e.message) && /KILN_CACHE_USER and KILN_CACHE_PASSWORD/.test(e.hint ?? ''),
+      );
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  });
+
   it('an unreachable registry is a KilnError naming KILN_CACHE_URL, not a stack trace', async () => {
     // a port that was free a moment ago: nothing listens there
     const s = createServer();
