@@ -87,11 +87,15 @@ export async function pullSharedBootstrap(req: BootstrapRequest, key: string, wh
   }
 }
 
-/** Push a bootstrap made here to the shared cache; a failure is a warning. */
-export async function pushSharedBootstrap(req: BootstrapRequest, entry: CacheEntry, what: string): Promise<void> {
+/**
+ * Push a bootstrap to the shared cache: one made here, or (`ifMissing`) one found in the local cache
+ * that the shared one lacks, so local caches fill the shared one. A failure is a warning.
+ */
+export async function pushSharedBootstrap(req: BootstrapRequest, entry: CacheEntry, what: string, opts: { ifMissing?: boolean } = {}): Promise<void> {
   const shared = sharedCache(req);
   if (!shared) return;
   try {
+    if (opts.ifMissing && (await shared.manifest(entry.key))) return;
     await shared.push(entry);
     req.log.info(`bootstrap: pushed ${what} (${entry.key.slice(0, 12)}) to the shared cache ${shared.loc.url}`);
   } catch (e) {

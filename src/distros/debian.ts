@@ -116,8 +116,10 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
     // reference one), before one made in fakechroot mode
     const keys = mode === 'fakechroot' ? [cacheKey(debianCacheInputs(plan)), key] : [key];
     for (const k of keys) {
-      const hit = usableEntry(req, lookupBootstrap(req.cacheDir, k)) ?? usableEntry(req, await pullSharedBootstrap(req, k, what));
+      const local = usableEntry(req, lookupBootstrap(req.cacheDir, k));
+      const hit = local ?? usableEntry(req, await pullSharedBootstrap(req, k, what));
       if (hit && (await checkCachedBootstrap(req, hit, what))) {
+        if (local) await pushSharedBootstrap(req, hit, what, { ifMissing: true });
         req.log.info(`bootstrap: ${what} from the cache (${k.slice(0, 12)}, ${hit.created}, ${mib(hit.size)} MiB)`);
         await unpackCachedBootstrap(req, hit, what, () => unpackTarball(req, hit.file));
         return;

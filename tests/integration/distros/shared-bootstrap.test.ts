@@ -76,6 +76,23 @@ describe('debian driver: the shared cache and fakeroot mode', { skip }, () => {
     assert.equal(listCache(join(root, 'cache-b'))[0]?.sha256, listCache(join(root, 'cache-a'))[0]?.sha256);
   });
 
+  it('a bootstrap in the local cache that the shared cache lacks is pushed to it', async () => {
+    const cacheDir = join(root, 'cache-f');
+    const plan = planDebianBootstrap(loadDebianData(), 'amd64', readSettings({ DIB_RELEASE: 'trixie' }, NO_FLAGS, 'bootstrap'));
+    const key = cacheKey(debianCacheInputs(plan));
+    const tmp = tempBootstrapPath(cacheDir, key);
+    makeTarball(tmp, 'local-only');
+    storeBootstrap(cacheDir, key, tmp, debianCacheInputs(plan), new Date(), await sha256File(tmp));
+    const url = `oci://${registry.host}/kiln/fill`;
+    const r = await bootstrap(cacheDir, { KILN_CACHE_URL: url, DIB_RELEASE: 'trixie' });
+    assert.equal(r.runner.argvs.length, 0);
+    assert.match(r.text, /bootstrap: pushed debian trixie amd64/);
+    const tags = JSON.parse(spawnSync('skopeo', ['list-tags', '--tls-verify=false', `docker://${registry.host}/kiln/fill`], { encoding: 'utf8' }).stdout).Tags;
+    assert.deepEqual(tags, [key]);
+    const again = await bootstrap(cacheDir, { KILN_CACHE_URL: url, DIB_RELEASE: 'trixie' });
+    assert.doesNotMatch(again.text, /pushed/, 'not pushed twice');
+  });
+
   it('an unreachable shared cache is a warning: the build bootstraps and goes on', async () => {
     const s = createServer();
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
