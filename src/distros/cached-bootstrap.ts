@@ -81,8 +81,8 @@ export async function pullSharedBootstrap(req: BootstrapRequest, key: string, wh
       req.log.info(`bootstrap: pulled ${what} (${key.slice(0, 12)}) from the shared cache ${shared.loc.url} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     return entry;
   } catch (e) {
-    if (!(e instanceof KilnError)) throw e;
-    req.log.warn(`${e.message}; building without it${e.hint ? ` (${e.hint})` : ''}`);
+    // a download cut off midway, an answer that is not what a registry sends: the build goes on
+    req.log.warn(sharedProblem(e, shared.loc.url, 'building without it'));
     return undefined;
   }
 }
@@ -99,7 +99,12 @@ export async function pushSharedBootstrap(req: BootstrapRequest, entry: CacheEnt
     await shared.push(entry);
     req.log.info(`bootstrap: pushed ${what} (${entry.key.slice(0, 12)}) to the shared cache ${shared.loc.url}`);
   } catch (e) {
-    if (!(e instanceof KilnError)) throw e;
-    req.log.warn(`${e.message}; the bootstrap stays in the local cache only${e.hint ? ` (${e.hint})` : ''}`);
+    req.log.warn(sharedProblem(e, shared.loc.url, 'the bootstrap stays in the local cache only'));
   }
+}
+
+/** The warning for a shared cache that failed: what happened; what the build does instead (the hint). */
+function sharedProblem(e: unknown, url: string, instead: string): string {
+  if (e instanceof KilnError) return `${e.message}; ${instead}${e.hint ? ` (${e.hint})` : ''}`;
+  return `the shared cache ${url}: ${(e as Error).message}; ${instead}`;
 }

@@ -103,6 +103,33 @@ describe('shared cache in an OCI registry', () => {
     }
   });
 
+  it('a download cut off midway fails the pull and leaves neither an entry nor a temporary file', async () => {
+    const entry = localEntry(join(work, 'src-cut'), { driver: 'test-layer-5' }, randomBytes(2_000_000));
+    await new RemoteCache(parseCacheUrl(url())).push(entry);
+    // in front of the registry: a blob's answer stops after half its bytes, and the connection drops
+    const proxy: Server = createServer(async (req, res) => {
+      const r = await fetch(`http://${registry.host}${req.url}`, { method: req.method!, headers: { accept: String(req.headers.accept ?? '*/*') } });
+      const body = Buffer.from(await r.arrayBuffer());
+      const blob = req.url!.includes('/blobs/') && body.length > 1_000_000;
+      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/octet-stream', 'content-length': String(body.length) });
+      if (!blob) {
+        res.end(body);
+        return;
+      }
+      res.write(body.subarray(0, body.length / 2), () => res.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const port = (proxy.address() as { port: number }).port;
+    try {
+      const dst = join(work, 'dst-cut');
+      await assert.rejects(new RemoteCache(parseCacheUrl(`oci://127.0.0.1:${port}/kiln/cache`)).pull(dst, entry.key));
+      assert.deepEqual(readdirSync(join(dst, 'bootstrap')), []);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  });
+
   it('concurrent writers of one key (same and different bytes) and readers: every pull is a whole, matching entry', async () => {
     const inputs = { driver: 'test-layer-3', race: 1 };
     const one = randomBytes(1_500_000);
