@@ -284,7 +284,7 @@ describe('fakeroot mode: a user without subordinate ids', { skip }, () => {
     assert.match(list, /^drwxr-xr-x 1001\/1001 .* \.\/home\/bob\/$/m);
     assert.match(list, /^-rw-r--r-- 1001\/1001 .* \.\/home\/bob\/greeting$/m);
     assert.equal(spawnSync('tar', ['-xOf', tar, './home/bob-owner'], { encoding: 'utf8' }).stdout, '1001:1001\n', 'stat in the tree saw the owner');
-    assert.doesNotMatch(list, /\.kiln-fakeroot/, 'the library is not in the image');
+    assert.doesNotMatch(list, /\.kiln-fakeroot|libfakeroot/, 'the library is not in the image');
   });
 
   it('root of a single-uid user namespace (unshare --map-root-user, as a rootless container without a range): the same', () => {
