@@ -1,6 +1,7 @@
 /** The bootstrap: the OS element's distro driver fills the empty tree before root.d (src/distros). */
 import type { BuildConfig } from '../config/build-config.js';
 import { readSettings } from '../config/read-settings.js';
+import { sharedCache } from '../distros/cached-bootstrap.js';
 import { distroDriver } from '../distros/index.js';
 import type { BootstrapRequest } from '../distros/types.js';
 import { Runner } from '../exec/runner.js';
@@ -49,6 +50,10 @@ export function bootstrapStep(driverName: string): StageStep {
     'bootstrap',
     `bootstrap the tree (${driverName})`,
     (b) => driver.bootstrap(bootstrapRequest(b.config, b, b.env)),
-    (config) => driver.tools(bootstrapRequest(config, undefined, { ...config.env })),
+    (config) => {
+      const req = bootstrapRequest(config, undefined, { ...config.env });
+      sharedCache(req); // a KILN_CACHE_URL Kiln cannot use is refused before any work
+      return driver.tools(req);
+    },
   );
 }

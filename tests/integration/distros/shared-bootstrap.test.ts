@@ -18,6 +18,7 @@ import { planDebianBootstrap } from '../../../src/distros/debian-plan.js';
 import { Runner, type RunOptions, type RunResult } from '../../../src/exec/runner.js';
 import { MemoryLogger } from '../../../src/log.js';
 import { currentIdentity, type Identity, withFakerootDb } from '../../../src/sandbox/identity.js';
+import { runCli } from '../../helpers/cli.js';
 import { startRegistry } from '../../helpers/registry.js';
 
 const skip = process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'needs root (the unpack keeps owners)' : false;
@@ -91,6 +92,17 @@ describe('debian driver: the shared cache and fakeroot mode', { skip }, () => {
     assert.deepEqual(tags, [key]);
     const again = await bootstrap(cacheDir, { KILN_CACHE_URL: url, DIB_RELEASE: 'trixie' });
     assert.doesNotMatch(again.text, /pushed/, 'not pushed twice');
+  });
+
+  it('a KILN_CACHE_URL Kiln cannot use is refused before any work', () => {
+    const out = mkdtempSync(join(root, 'bad-url-'));
+    const r = runCli('disk-image-create', ['debian-minimal', '-t', 'tar', '-o', join(out, 'x')], {
+      env: { KILN_CACHE_URL: 'http://cache.invalid/kiln', TMP_DIR: out },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /KILN_CACHE_URL 'http:\/\/cache\.invalid\/kiln' is not a cache Kiln can use/);
+    assert.match(r.stderr, /hint: give an OCI registry repository: oci:\/\/HOST\[:PORT\]\/REPO/);
+    assert.doesNotMatch(r.stderr, /==> |\n\s+at /, 'no step ran, no stack trace');
   });
 
   it('an unreachable shared cache is a warning: the build bootstraps and goes on', async () => {
