@@ -1,11 +1,13 @@
 /** The bootstrap: the OS element's distro driver fills the empty tree before root.d (src/distros). */
 import type { BuildConfig } from '../config/build-config.js';
 import { readSettings } from '../config/read-settings.js';
+import { sharedCache } from '../distros/cached-bootstrap.js';
 import { distroDriver } from '../distros/index.js';
 import type { BootstrapRequest } from '../distros/types.js';
 import { Runner } from '../exec/runner.js';
 import { silentLogger } from '../log.js';
-import { currentIdentity } from '../sandbox/identity.js';
+import { checkEnvironment } from '../sandbox/environment.js';
+import { currentIdentity, type Identity } from '../sandbox/identity.js';
 import type { Build } from './build.js';
 import { hooksView } from './environment-d.js';
 import { stage, type StageStep } from './step.js';
@@ -24,7 +26,7 @@ export function bootstrapRequest(config: BuildConfig, b: Build | undefined, env:
     ...(b ? { tmpDir: b.ws.tmp } : {}),
     runner: b?.runner ?? new Runner(),
     log: b?.log ?? silentLogger,
-    identity: b?.identity ?? currentIdentity(),
+    identity: b?.identity ?? identityBeforeBuild(config),
     ...(b
       ? {
           elements: b.plan.elements,
@@ -38,12 +40,31 @@ export function bootstrapRequest(config: BuildConfig, b: Build | undefined, env:
   };
 }
 
+/**
+ * Without a build (preflight, kiln plan): the identity the build will have, so the driver names the
+ * tools of its mode. Fakeroot mode is told from the environment; its database is made with the
+ * workspace, so none is named yet.
+ */
+function identityBeforeBuild(config: BuildConfig): Identity {
+  const id = currentIdentity();
+  try {
+    if (checkEnvironment(id, config.hostPath).kind === 'fakeroot') return { ...id, fakeroot: { db: '' } };
+  } catch {
+    /* the build reports the environment's problem itself, before preflight */
+  }
+  return id;
+}
+
 export function bootstrapStep(driverName: string): StageStep {
   const driver = distroDriver(driverName);
   return stage(
     'bootstrap',
     `bootstrap the tree (${driverName})`,
     (b) => driver.bootstrap(bootstrapRequest(b.config, b, b.env)),
-    (config) => driver.tools(bootstrapRequest(config, undefined, { ...config.env })),
+    (config) => {
+      const req = bootstrapRequest(config, undefined, { ...config.env });
+      sharedCache(req); // a KILN_CACHE_URL Kiln cannot use is refused before any work
+      return driver.tools(req);
+    },
   );
 }

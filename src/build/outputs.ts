@@ -32,6 +32,7 @@ export function outputRequest(config: BuildConfig, ctx?: Build, rawImage?: strin
     ...(rawImage ? { rawImage, moveRaw: true } : {}),
     ...(config.qemuImgOptions ? { qemuImgOptions: config.qemuImgOptions } : {}),
     ...(config.dockerTarget ? { dockerTarget: config.dockerTarget } : {}),
+    ...(config.push ? { push: config.push } : {}),
     ...(config.compression ? { compression: config.compression } : {}),
     ...(config.shrink ? { shrink: true } : {}),
   };

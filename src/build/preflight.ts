@@ -21,14 +21,14 @@ import type { Step, ToolNeed } from './step.js';
 
 /**
  * What every command needs, whatever the steps: the Runner starts each through setpriv in a pid
- * namespace (src/exec/lifeline.ts), and a rootless build maps its subordinate ids.
+ * namespace (src/exec/lifeline.ts). newuidmap is not among them: only a user with subordinate ids
+ * needs it (sandbox/environment.ts checks it there, with its setuid bit), not fakeroot mode.
  */
 export function baseTools(): ToolNeed[] {
   const tools: ToolNeed[] = [
     { tool: 'unshare', why: 'sandboxes the in-target phases; gives every command a pid namespace that dies with Kiln (util-linux)' },
     { tool: 'setpriv', why: "ties every command to Kiln's life (--pdeathsig; util-linux)" },
   ];
-  if ((process.getuid?.() ?? 0) !== 0) tools.push({ tool: 'newuidmap', why: 'maps subordinate ids for a rootless build (uidmap)' });
   return tools;
 }
 
@@ -114,7 +114,11 @@ export async function checkInputs(config: BuildConfig, plan: BuildPlan, runner: 
 
   const outputs = planOutputs(config.imageTypes);
   try {
-    checkOutputRequest({ imageName: config.imageName, ...(config.dockerTarget ? { dockerTarget: config.dockerTarget } : {}) }, outputs, needsDisk(config));
+    checkOutputRequest(
+      { imageName: config.imageName, ...(config.dockerTarget ? { dockerTarget: config.dockerTarget } : {}), ...(config.push ? { push: config.push } : {}) },
+      outputs,
+      needsDisk(config),
+    );
   } catch (e) {
     if (!(e instanceof KilnError)) throw e;
     problems.push(...(e instanceof ValidationErrors ? e.problems : [e]));

@@ -40,6 +40,8 @@ export interface BuildConfig {
   rootLabel?: string;
   installType: 'source' | 'package';
   dockerTarget?: string;
+  /** --push REGISTRY/NAME:TAG: the container output copied to a registry after the build */
+  push?: string;
   logfile?: string;
   useCache: boolean;
   compression?: 'zstd' | 'xz';
@@ -137,6 +139,7 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     ...(s.rootLabel !== undefined ? { rootLabel: s.rootLabel } : {}),
     installType: s.installType,
     ...(s.dockerTarget !== undefined ? { dockerTarget: s.dockerTarget } : {}),
+    ...(s.push ? { push: s.push } : {}),
     ...(s.logfile !== undefined ? { logfile: s.logfile } : {}),
     ...(s.compression !== undefined ? { compression: s.compression } : {}),
     shrink: s.shrink,

@@ -2,9 +2,12 @@
  * Using a cached bootstrap safely (any driver): verify the entry before unpacking it, and say
  * "corrupt cache entry" (naming it) instead of passing on a raw zstd or tar error. Online, a
  * corrupt entry is removed and the caller bootstraps again; offline there is no way to rebuild it,
- * so the build fails with what to do.
+ * so the build fails with what to do. With KILN_CACHE_URL, an entry missing here is pulled from the
+ * shared cache, and one made here is pushed to it (cache/remote.ts); the shared cache being
+ * unreachable is a warning, never a failed build.
  */
 import { looksCorrupt, removeBootstrap, verifyBootstrap, type CacheEntry } from '../cache/index.js';
+import { remoteCache, type RemoteCache } from '../cache/remote.js';
 import { KilnError } from '../errors.js';
 import { CommandError } from '../exec/runner.js';
 import type { BootstrapRequest } from './types.js';
@@ -55,4 +58,53 @@ export function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined
   if (req.offline || !(ageDays > maxAge)) return entry;
   req.log.info(`bootstrap: cached entry ${entry.key.slice(0, 12)} is ${ageDays.toFixed(1)} days old (> ${maxAge}); rebuilding`);
   return undefined;
+}
+
+/** The shared cache of this request (KILN_CACHE_URL), unless offline or without a cache. */
+export function sharedCache(req: BootstrapRequest): RemoteCache | undefined {
+  if (req.offline || !req.useCache) return undefined;
+  const s = req.settings;
+  return remoteCache(s.cacheUrl, {
+    ...(s.cacheUser !== undefined ? { user: s.cacheUser } : {}),
+    ...(s.cachePassword !== undefined ? { password: s.cachePassword } : {}),
+  });
+}
+
+/** The entry `key` pulled from the shared cache into the local one, or undefined (none there, or unreachable). */
+export async function pullSharedBootstrap(req: BootstrapRequest, key: string, what: string): Promise<CacheEntry | undefined> {
+  const shared = sharedCache(req);
+  if (!shared) return undefined;
+  try {
+    const t = Date.now();
+    const entry = await shared.pull(req.cacheDir, key);
+    if (entry)
+      req.log.info(`bootstrap: pulled ${what} (${key.slice(0, 12)}) from the shared cache ${shared.loc.url} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    return entry;
+  } catch (e) {
+    // a download cut off midway, an answer that is not what a registry sends: the build goes on
+    req.log.warn(sharedProblem(e, shared.loc.url, 'building without it'));
+    return undefined;
+  }
+}
+
+/**
+ * Push a bootstrap to the shared cache: one made here, or (`ifMissing`) one found in the local cache
+ * that the shared one lacks, so local caches fill the shared one. A failure is a warning.
+ */
+export async function pushSharedBootstrap(req: BootstrapRequest, entry: CacheEntry, what: string, opts: { ifMissing?: boolean } = {}): Promise<void> {
+  const shared = sharedCache(req);
+  if (!shared) return;
+  try {
+    if (opts.ifMissing && (await shared.manifest(entry.key))) return;
+    await shared.push(entry);
+    req.log.info(`bootstrap: pushed ${what} (${entry.key.slice(0, 12)}) to the shared cache ${shared.loc.url}`);
+  } catch (e) {
+    req.log.warn(sharedProblem(e, shared.loc.url, 'the bootstrap stays in the local cache only'));
+  }
+}
+
+/** The warning for a shared cache that failed: what happened; what the build does instead (the hint). */
+function sharedProblem(e: unknown, url: string, instead: string): string {
+  if (e instanceof KilnError) return `${e.message}; ${instead}${e.hint ? ` (${e.hint})` : ''}`;
+  return `the shared cache ${url}: ${(e as Error).message}; ${instead}`;
 }

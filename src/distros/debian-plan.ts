@@ -28,7 +28,12 @@ export interface DebianBootstrapPlan {
   sourceDateEpoch: number | null;
 }
 
-export type MmdebstrapMode = 'root' | 'unshare';
+/**
+ * root: as real root; unshare: as root of the user namespace with the subordinate ids; fakechroot:
+ * with one uid (Kiln's fakeroot mode), under mmdebstrap's own `fakechroot fakeroot`, whose tar
+ * records the owners, modes and device nodes the way the other modes' tarballs have them.
+ */
+export type MmdebstrapMode = 'root' | 'unshare' | 'fakechroot';
 export interface MmdebstrapRequest {
   plan: DebianBootstrapPlan;
   mode: MmdebstrapMode;

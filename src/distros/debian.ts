@@ -9,12 +9,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
+import { PID_NAMESPACE_OPTIONS } from '../exec/lifeline.js';
 import { asCleanup } from '../exec/runner.js';
 import { asTreeRoot, type Identity } from '../sandbox/identity.js';
-import { checkCachedBootstrap, unpackCachedBootstrap, usableEntry } from './cached-bootstrap.js';
+import { checkCachedBootstrap, pullSharedBootstrap, pushSharedBootstrap, unpackCachedBootstrap, usableEntry } from './cached-bootstrap.js';
 import { aptDataFile, loadDebianData } from './debian-data.js';
 import { hostAptConfig, mmdebstrapHostAptArgs } from './host-apt.js';
-import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan } from './debian-plan.js';
+import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan, type MmdebstrapMode } from './debian-plan.js';
 import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
 
 /** Bump when the bootstrap's content changes for the same inputs (hooks, options). */
@@ -59,14 +60,28 @@ function aptTools(req: BootstrapRequest): ToolNeed[] {
     { tool: 'tar', why: 'unpacks the bootstrap tarball into the tree' },
     { tool: 'zstd', why: 'the bootstrap tarball is zstd-compressed' },
   ];
-  if (!req.identity.privileged) {
+  if (req.identity.fakeroot) {
+    need.push({ tool: 'fakechroot', why: 'mmdebstrap --mode=fakechroot bootstraps without subordinate ids (package fakechroot)' });
+  } else if (!req.identity.privileged) {
     need.push({ tool: 'newuidmap', why: 'mmdebstrap --mode=unshare maps the subordinate ids (package uidmap)' });
   }
   return need;
 }
 
-export function debianCacheInputs(plan: DebianBootstrapPlan): CacheInputs {
+/** How this identity runs mmdebstrap (debian-plan.ts MmdebstrapMode). */
+export function mmdebstrapMode(identity: Identity): MmdebstrapMode {
+  if (identity.fakeroot) return 'fakechroot';
+  return identity.privileged ? 'root' : 'unshare';
+}
+
+/**
+ * The cache inputs of a bootstrap made in `mode`. root and unshare give the same tarball (mmdebstrap
+ * says bit for bit), so they share one key; fakechroot's differs (ldconfig and maintainer scripts run
+ * under fakechroot) and keys on its mode.
+ */
+export function debianCacheInputs(plan: DebianBootstrapPlan, mode: MmdebstrapMode = 'root'): CacheInputs {
   return {
+    ...(mode === 'fakechroot' ? { mode } : {}),
     driver: DEBIAN_DRIVER_VERSION,
     distro: plan.distro,
     release: plan.release.suite,
@@ -92,26 +107,28 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
       hint: `set DIB_APT_KEYRING to the ${name} archive keyring (a .gpg or .asc file)${name === 'ubuntu' ? ', or install a host package that ships it (ubuntu-keyring)' : ''}`,
     });
   }
-  const inputs = debianCacheInputs(plan);
+  const mode = mmdebstrapMode(req.identity);
+  const inputs = debianCacheInputs(plan, mode);
   const key = cacheKey(inputs);
   const what = `${plan.distro} ${plan.release.suite} ${plan.arch}`;
   if (req.useCache) {
-    const hit = usableEntry(req, lookupBootstrap(req.cacheDir, key));
-    if (hit && (await checkCachedBootstrap(req, hit, what))) {
-      req.log.info(`bootstrap: ${what} from the cache (${key.slice(0, 12)}, ${hit.created}, ${mib(hit.size)} MiB)`);
-      await unpackCachedBootstrap(req, hit, what, () => unpackTarball(req, hit.file));
-      return;
+    // in fakechroot mode a bootstrap made as root or with subordinate ids is used too (it is the
+    // reference one), before one made in fakechroot mode
+    const keys = mode === 'fakechroot' ? [cacheKey(debianCacheInputs(plan)), key] : [key];
+    for (const k of keys) {
+      const local = usableEntry(req, lookupBootstrap(req.cacheDir, k));
+      const hit = local ?? usableEntry(req, await pullSharedBootstrap(req, k, what));
+      if (hit && (await checkCachedBootstrap(req, hit, what))) {
+        if (local) await pushSharedBootstrap(req, hit, what, { ifMissing: true });
+        req.log.info(`bootstrap: ${what} from the cache (${k.slice(0, 12)}, ${hit.created}, ${mib(hit.size)} MiB)`);
+        await unpackCachedBootstrap(req, hit, what, () => unpackTarball(req, hit.file));
+        return;
+      }
     }
   }
   if (req.offline) {
     throw new KilnError(`offline, and no cached bootstrap of ${what} (key ${key.slice(0, 12)})`, {
       hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
-    });
-  }
-  if (req.identity.fakeroot) {
-    // mmdebstrap's own fakechroot/fakeroot modes are not wired in yet: say so before it fails
-    throw new KilnError(`no cached bootstrap of ${what}, and Kiln cannot run mmdebstrap without subordinate ids yet`, {
-      hint: `add a subordinate id range ('usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${req.identity.user}'), or run as root`,
     });
   }
   // mmdebstrap builds the tree in a temporary directory under TMPDIR before packing it: inside
@@ -120,10 +137,10 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
   const tmp = join(req.tmpDir ?? join(dirname(req.target), 'tmp'), 'bootstrap');
   mkdirSync(tmp, { recursive: true });
   const temp = req.useCache ? tempBootstrapPath(req.cacheDir, key) : join(tmp, 'kiln-bootstrap.tar.zst');
-  const argv = planMmdebstrap({ plan, mode: req.identity.privileged ? 'root' : 'unshare', output: temp });
+  const argv = planMmdebstrap({ plan, mode, output: temp });
   // the host's proxy and Release-date settings reach the archive as the host's apt does
   argv.splice(1, 0, ...mmdebstrapHostAptArgs(await hostAptConfig(req.runner)));
-  req.log.info(`bootstrap: ${what} with mmdebstrap (${plan.packages.length} packages)`);
+  req.log.info(`bootstrap: ${what} with mmdebstrap (${plan.packages.length} packages${mode === 'fakechroot' ? ', fakechroot mode' : ''})`);
   try {
     const cmd = planBootstrapCommand(req.identity, argv);
     await req.runner.run(cmd[0]!, cmd.slice(1), {
@@ -132,8 +149,9 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
       context: 'bootstrap (mmdebstrap)',
     });
     // hashed right after mmdebstrap wrote it: later lookups check the tarball against this
-    const tarball = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs, new Date(), await sha256File(temp)).file : temp;
-    await unpackTarball(req, tarball);
+    const stored = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs, new Date(), await sha256File(temp)) : undefined;
+    if (stored) await pushSharedBootstrap(req, stored, what);
+    await unpackTarball(req, stored?.file ?? temp);
   } finally {
     rmSync(temp, { force: true });
     // mmdebstrap's temporary tree, left when it was killed; its files belong to the tree's owners
@@ -159,8 +177,17 @@ function removeAsTreeRoot(id: Identity, dir: string): [string, string[]] {
  *   namespace (mmdebstrap supports unshare mode as root), with the same id mapping it would make.
  * - Session (setsid): when writing the tarball fails, mmdebstrap tears down its children with
  *   `kill HUP => -getpgrp()`, which must not reach Kiln or whatever shares its process group.
+ * In fakeroot mode (one uid) mmdebstrap runs in its fakechroot mode instead: see below.
  */
 export function planBootstrapCommand(identity: Identity, mmdebstrapArgv: string[]): string[] {
+  if (identity.fakeroot) {
+    // --mode=fakechroot: mmdebstrap starts its own `fakechroot fakeroot` as the user (no mounts, no
+    // user namespace of the tree); an IPC namespace of its own takes faked's message queues along
+    // when it is killed, and a pid namespace every process of it. FAKEROOTDONTTRYCHOWN: libfakeroot
+    // then records a chown without the real one, which fails with EINVAL where only one uid is mapped
+    const userns = identity.privileged ? [] : ['--map-current-user'];
+    return ['unshare', ...userns, '--ipc', ...PID_NAMESPACE_OPTIONS, '--', 'env', 'FAKEROOTDONTTRYCHOWN=1', 'setsid', ...mmdebstrapArgv];
+  }
   return [...asTreeRoot(identity, { mount: true }), 'setsid', ...mmdebstrapArgv];
 }
 

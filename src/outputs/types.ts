@@ -27,6 +27,8 @@ export interface OutputRequest {
   qemuImgOptions?: string;
   /** NAME:TAG, required by docker; also the OCI ref name (default NAME:latest) */
   dockerTarget?: string;
+  /** --push REGISTRY/NAME:TAG: the oci (else docker) output copied there with skopeo (push.ts) */
+  push?: string;
   checksums: ChecksumAlgorithm[];
   /** OVERWRITE_OLD_IMAGE: replace an existing output instead of keeping it under a dated name */
   overwrite?: boolean;

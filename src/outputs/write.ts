@@ -13,6 +13,7 @@ import { commitOutput } from './commit.js';
 import { COMPRESSIBLE_FORMATS, compressOutput, compressionSuffix } from './compress.js';
 import { ociRefName, parseImageRef } from './image-config.js';
 import { outputPath } from './paths.js';
+import { parsePushTarget, pushImage, pushSource } from './push.js';
 import { planOutputs } from './registry.js';
 import { shrinkRawImage } from './shrink.js';
 import { TempFiles } from './temp.js';
@@ -32,6 +33,7 @@ export function outputTools(req: OutputRequest, types: string[]): ToolNeed[] {
     for (const tool of ['e2fsck', 'resize2fs', 'dumpe2fs', 'sfdisk', 'dd']) needs.push({ tool, why: 'shrink the raw image' });
   }
   if (req.compression) needs.push({ tool: req.compression, why: `compress raw/tar outputs (${req.compression})` });
+  if (req.push) needs.push({ tool: 'skopeo', why: `--push: copies the image to ${req.push}` });
   const seen = new Set<string>();
   return needs.filter((n) => {
     if (seen.has(n.tool)) return false;
@@ -44,7 +46,11 @@ export function outputTools(req: OutputRequest, types: string[]): ToolNeed[] {
  * What can be checked of the outputs without writing them: a disk for disk formats, the docker
  * and OCI names. `hasDisk`: the build makes a disk image (before it exists, preflight says so).
  */
-export function checkOutputRequest(req: Pick<OutputRequest, 'rawImage' | 'dockerTarget' | 'imageName'>, plan: OutputFormat[], hasDisk = !!req.rawImage): void {
+export function checkOutputRequest(
+  req: Pick<OutputRequest, 'rawImage' | 'dockerTarget' | 'imageName' | 'push'>,
+  plan: OutputFormat[],
+  hasDisk = !!req.rawImage,
+): void {
   const problems: KilnError[] = [];
   const disk = plan.filter((f) => f.needs === 'disk').map((f) => f.name);
   if (disk.length > 0 && !hasDisk) {
@@ -64,6 +70,16 @@ export function checkOutputRequest(req: Pick<OutputRequest, 'rawImage' | 'docker
   if (plan.some((f) => f.name === 'oci')) {
     try {
       parseImageRef(ociRefName(req), 'oci');
+    } catch (e) {
+      problems.push(e as KilnError);
+    }
+  }
+  if (req.push !== undefined) {
+    try {
+      parsePushTarget(req.push);
+      if (!pushSource(plan)) {
+        throw new KilnError(`--push ${req.push} copies a container image, but the build writes none`, { where: '--push', hint: 'add -t oci (or -t docker)' });
+      }
     } catch (e) {
       problems.push(e as KilnError);
     }
@@ -92,6 +108,13 @@ export async function writeOutputs(req: OutputRequest, types: string[], now: Dat
   }
   const results: OutputResult[] = [];
   for (const f of plan) results.push(await writeOne(req, f, now));
+  if (req.push !== undefined) {
+    const format = pushSource(plan)!;
+    const file = results.find((r) => r.format === format)!.files[0]!;
+    const target = parsePushTarget(req.push);
+    await pushImage(req.runner, format, file, ociRefName(req), target);
+    req.log.info(`pushed ${file} to ${target.ref}`);
+  }
   return results;
 }
 

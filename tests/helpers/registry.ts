@@ -1,56 +1,91 @@
 /**
- * A container registry of the test's own: Debian's docker-registry on 127.0.0.1 with a port the
- * kernel picks, its storage and config in a directory of the test. stop() kills it (and waits).
- * Never the package's own service (which may be running on :5000).
+ * A throwaway OCI registry for tests: Debian's docker-registry (distribution) on 127.0.0.1 at a
+ * free port, plain HTTP, its storage and config file in a temporary directory. Never the
+ * package's own service (on :5000). The registry dies with the test process (pdeathsig) and with
+ * stop(), which also removes its storage.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findTool } from './host-tools.js';
 
 export interface Registry {
-  port: number;
+  /** 127.0.0.1:PORT */
   host: string;
-  process: ChildProcess;
   stop(): Promise<void>;
 }
 
-export async function startRegistry(dir: string): Promise<Registry> {
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  const config = join(dir, 'config.yml');
-  writeFileSync(
-    config,
-    ['version: 0.1', 'log:', '  level: info', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'data')}`, 'http:', '  addr: 127.0.0.1:0', ''].join(
-      '\n',
-    ),
-  );
-  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`docker-registry did not start:\n${log}`)), 20_000);
-    const onData = (b: Buffer) => {
-      log += b.toString();
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`docker-registry exited (${code}):\n${log}`));
+/** A port nobody listens on now (the kernel's pick for port 0). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGKILL');
-    await gone;
-  };
-  return { port, host: `127.0.0.1:${port}`, process: child, stop };
+}
+
+async function waitUntilServing(host: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}):\n${log()}`);
+    try {
+      const r = await fetch(`http://${host}/v2/`);
+      if (r.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`docker-registry did not answer on ${host}:\n${log()}`);
+}
+
+export async function startRegistry(): Promise<Registry> {
+  const bin = findTool('docker-registry', `${process.env.PATH ?? ''}:/usr/bin:/usr/sbin`);
+  assert.ok(bin, "docker-registry is missing: install Debian's docker-registry package (scripts/setup --test does)");
+  for (let attempt = 0; ; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-registry-'));
+    const port = await freePort();
+    const host = `127.0.0.1:${port}`;
+    const config = join(dir, 'config.yml');
+    writeFileSync(
+      config,
+      [
+        'version: 0.1',
+        'log: {level: error, accesslog: {disabled: true}}',
+        `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
+        `http: {addr: "${host}"}`,
+        '',
+      ].join('\n'),
+    );
+    let out = '';
+    // setpriv --pdeathsig: the registry dies with this process even when the test is killed
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', bin, 'serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const stop = async (): Promise<void> => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+      await waitUntilServing(host, child, () => out);
+      return { host, stop };
+    } catch (e) {
+      await stop();
+      // another process took the port between freePort and the registry's listen: try another
+      if (attempt < 3 && /address already in use/.test(out)) continue;
+      throw e;
+    }
+  }
 }

@@ -82,6 +82,17 @@ export const OUTPUT = {
     scopes: ['build'],
     help: 'Repository and tag of the docker output (required with -t docker).',
   }),
+  push: setting({
+    long: 'push',
+    arg: 'value',
+    argName: 'REGISTRY/NAME:TAG',
+    env: ['KILN_PUSH'],
+    type: text({ trim: true }),
+    group: 'output',
+    scopes: ['build'],
+    kiln: true,
+    help: 'After the build, copy the container image (the oci output, else the docker one) to a registry with skopeo copy; skopeo login gives the credentials.',
+  }),
   compression: setting({
     long: 'compression',
     arg: 'value',

@@ -270,6 +270,23 @@ describe('fakeroot mode: a user without subordinate ids', { skip }, () => {
     assert.match(squash, /^-rw-r----- 0\/42 .*\/etc\/shadow$/m);
   });
 
+  it("a hook inside the tree gets fakeroot too (the host's library beside the hooks): its chown to 1001 reaches the tar", () => {
+    const out = join(dir, 'in-tree');
+    assert.equal(asUser(['mkdir', '-p', out], dir).status, 0);
+    const b = runCli('disk-image-create', ['-n', 'fakeroot-in-tree', '-t', 'tar', '-o', join(out, 'it')], {
+      env: { ELEMENTS_PATH: FIXTURE_ELEMENTS, TMP_DIR: out, HOME: `/home/${USER}` },
+      user: USER,
+    });
+    assert.equal(b.status, 0, b.stderr);
+    assert.doesNotMatch(b.stderr, /install\.d[\s\S]*cannot be preloaded/, 'the in-tree hooks found the library');
+    const tar = join(out, 'it.tar');
+    const list = spawnSync('tar', ['--numeric-owner', '-tvf', tar], { encoding: 'utf8' }).stdout;
+    assert.match(list, /^drwxr-xr-x 1001\/1001 .* \.\/home\/bob\/$/m);
+    assert.match(list, /^-rw-r--r-- 1001\/1001 .* \.\/home\/bob\/greeting$/m);
+    assert.equal(spawnSync('tar', ['-xOf', tar, './home/bob-owner'], { encoding: 'utf8' }).stdout, '1001:1001\n', 'stat in the tree saw the owner');
+    assert.doesNotMatch(list, /\.kiln-fakeroot|libfakeroot/, 'the library is not in the image');
+  });
+
   it('root of a single-uid user namespace (unshare --map-root-user, as a rootless container without a range): the same', () => {
     const out = join(dir, 'userns');
     assert.equal(asUser(['mkdir', '-p', out], dir).status, 0);

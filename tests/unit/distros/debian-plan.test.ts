@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cacheKey } from '../../../src/cache/key.js';
-import { debianCacheInputs, planBootstrapCommand, planUnpack } from '../../../src/distros/debian.js';
+import { baseTools } from '../../../src/build/preflight.js';
+import { debianCacheInputs, debianDriver, mmdebstrapMode, planBootstrapCommand, planUnpack } from '../../../src/distros/debian.js';
+import type { BootstrapRequest } from '../../../src/distros/types.js';
+import type { Identity } from '../../../src/sandbox/identity.js';
 import { NO_FLAGS, readSettings } from '../../../src/config/read-settings.js';
 import { loadDebianData } from '../../../src/distros/debian-data.js';
 import { INITRAMFS_DIVERT, planDebianBootstrap, planMmdebstrap } from '../../../src/distros/debian-plan.js';
@@ -133,4 +136,59 @@ test('planBootstrapCommand: private mount and pid namespaces that die with Kiln,
     'mmdebstrap',
     'x',
   ]);
+});
+
+test('fakeroot mode: mmdebstrap --mode=fakechroot as the user, in IPC and pid namespaces of its own (no mounts, no tree namespace)', () => {
+  const nosub = { privileged: false, uid: 1002, gid: 1002, user: 'n', fakeroot: { db: '/w/fakeroot.db' } };
+  assert.equal(mmdebstrapMode(nosub), 'fakechroot');
+  assert.equal(mmdebstrapMode({ privileged: false, uid: 1000, gid: 1000, user: 'u' }), 'unshare');
+  assert.equal(mmdebstrapMode({ privileged: true, uid: 0, gid: 0, user: 'root' }), 'root');
+  assert.deepEqual(planBootstrapCommand(nosub, ['mmdebstrap', 'x']), [
+    'unshare',
+    '--map-current-user',
+    '--ipc',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    '--',
+    'env',
+    'FAKEROOTDONTTRYCHOWN=1',
+    'setsid',
+    'mmdebstrap',
+    'x',
+  ]);
+  // root of a one-uid namespace: already in a user namespace, none is added
+  const nsRoot = { privileged: true, uid: 0, gid: 0, user: 'root', fakeroot: { db: '/w/fakeroot.db' } };
+  assert.deepEqual(planBootstrapCommand(nsRoot, ['m']).slice(0, 3), ['unshare', '--ipc', '--pid']);
+  assert.ok(planMmdebstrap({ plan: plan({ DIB_RELEASE: 'bookworm' }), mode: 'fakechroot', output: 'o' }).includes('--mode=fakechroot'));
+});
+
+test('cache inputs: a fakechroot bootstrap keys on its mode; root and unshare share one key', () => {
+  const p = plan({ DIB_RELEASE: 'bookworm' });
+  assert.equal(cacheKey(debianCacheInputs(p, 'unshare')), cacheKey(debianCacheInputs(p, 'root')));
+  assert.equal(cacheKey(debianCacheInputs(p)), cacheKey(debianCacheInputs(p, 'root')));
+  assert.notEqual(cacheKey(debianCacheInputs(p, 'fakechroot')), cacheKey(debianCacheInputs(p)));
+  assert.equal(debianCacheInputs(p, 'fakechroot').mode, 'fakechroot');
+  assert.ok(!('mode' in debianCacheInputs(p, 'unshare')), 'keys of bootstraps cached before the mode existed stay valid');
+});
+
+test('tools: fakeroot mode needs fakechroot and no newuidmap; a user with subordinate ids needs newuidmap', () => {
+  const req = (identity: Identity) =>
+    ({
+      arch: 'amd64',
+      settings: readSettings({}, NO_FLAGS, 'bootstrap'),
+      cacheDir: '',
+      useCache: true,
+      offline: false,
+      target: '',
+      runner: undefined,
+      log: undefined,
+      identity,
+    }) as unknown as BootstrapRequest;
+  const names = (identity: Identity) => debianDriver.tools(req(identity)).map((t) => t.tool);
+  const nosub = names({ privileged: false, uid: 1002, gid: 1002, user: 'n', fakeroot: { db: '' } });
+  assert.ok(nosub.includes('fakechroot'));
+  assert.ok(!nosub.includes('newuidmap'));
+  assert.ok(names({ privileged: false, uid: 1000, gid: 1000, user: 'u' }).includes('newuidmap'));
+  assert.ok(!baseTools().some((t) => t.tool === 'newuidmap'), 'not needed by every build: the environment check asks for it with subordinate ids');
 });
