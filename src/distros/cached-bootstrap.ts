@@ -6,7 +6,16 @@
  * shared cache, and one made here is pushed to it (cache/remote.ts); the shared cache being
  * unreachable is a warning, never a failed build.
  */
-import { looksCorrupt, removeBootstrap, verifyBootstrap, type CacheEntry } from '../cache/index.js';
+import {
+  type CacheEntry,
+  type CacheInputs,
+  looksCorrupt,
+  lookupBootstrap,
+  removeBootstrap,
+  sha256File,
+  storeBootstrap,
+  verifyBootstrap,
+} from '../cache/index.js';
 import { remoteCache, type RemoteCache } from '../cache/remote.js';
 import { KilnError } from '../errors.js';
 import { CommandError } from '../exec/runner.js';
@@ -58,6 +67,32 @@ export function usableEntry(req: BootstrapRequest, entry: CacheEntry | undefined
   if (req.offline || !(ageDays > maxAge)) return entry;
   req.log.info(`bootstrap: cached entry ${entry.key.slice(0, 12)} is ${ageDays.toFixed(1)} days old (> ${maxAge}); rebuilding`);
   return undefined;
+}
+
+/**
+ * A cached bootstrap for one of `keys` (in order), checked: from the local cache (and then pushed to the
+ * shared one if it lacks it), else pulled from the shared cache. Unpacked with `unpack`; false when
+ * there is none (the caller bootstraps, then calls storeAndShareBootstrap).
+ */
+export async function useCachedBootstrap(req: BootstrapRequest, keys: string[], what: string, unpack: (tarball: string) => Promise<void>): Promise<boolean> {
+  if (!req.useCache) return false;
+  for (const k of keys) {
+    const local = usableEntry(req, lookupBootstrap(req.cacheDir, k));
+    const hit = local ?? usableEntry(req, await pullSharedBootstrap(req, k, what));
+    if (!hit || !(await checkCachedBootstrap(req, hit, what))) continue;
+    if (local) await pushSharedBootstrap(req, hit, what, { ifMissing: true });
+    req.log.info(`bootstrap: ${what} from the cache (${k.slice(0, 12)}, ${hit.created}, ${(hit.size / 1048576).toFixed(0)} MiB)`);
+    await unpackCachedBootstrap(req, hit, what, () => unpack(hit.file));
+    return true;
+  }
+  return false;
+}
+
+/** Store a bootstrap tarball just made (hashed now: later lookups check it) and push it to the shared cache. */
+export async function storeAndShareBootstrap(req: BootstrapRequest, key: string, tarball: string, inputs: CacheInputs, what: string): Promise<CacheEntry> {
+  const stored = storeBootstrap(req.cacheDir, key, tarball, inputs, new Date(), await sha256File(tarball));
+  await pushSharedBootstrap(req, stored, what);
+  return stored;
 }
 
 /** The shared cache of this request (KILN_CACHE_URL), unless offline or without a cache. */

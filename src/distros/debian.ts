@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KilnError } from '../errors.js';
-import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
+import { cacheKey, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
 import { PID_NAMESPACE_OPTIONS } from '../exec/lifeline.js';
 import { asCleanup } from '../exec/runner.js';
 import { asTreeRoot, type Identity } from '../sandbox/identity.js';
-import { checkCachedBootstrap, pullSharedBootstrap, pushSharedBootstrap, unpackCachedBootstrap, usableEntry } from './cached-bootstrap.js';
+import { storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
 import { aptDataFile, loadDebianData } from './debian-data.js';
 import { hostAptConfig, mmdebstrapHostAptArgs } from './host-apt.js';
 import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan, type MmdebstrapMode } from './debian-plan.js';
@@ -111,21 +111,10 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
   const inputs = debianCacheInputs(plan, mode);
   const key = cacheKey(inputs);
   const what = `${plan.distro} ${plan.release.suite} ${plan.arch}`;
-  if (req.useCache) {
-    // in fakechroot mode a bootstrap made as root or with subordinate ids is used too (it is the
-    // reference one), before one made in fakechroot mode
-    const keys = mode === 'fakechroot' ? [cacheKey(debianCacheInputs(plan)), key] : [key];
-    for (const k of keys) {
-      const local = usableEntry(req, lookupBootstrap(req.cacheDir, k));
-      const hit = local ?? usableEntry(req, await pullSharedBootstrap(req, k, what));
-      if (hit && (await checkCachedBootstrap(req, hit, what))) {
-        if (local) await pushSharedBootstrap(req, hit, what, { ifMissing: true });
-        req.log.info(`bootstrap: ${what} from the cache (${k.slice(0, 12)}, ${hit.created}, ${mib(hit.size)} MiB)`);
-        await unpackCachedBootstrap(req, hit, what, () => unpackTarball(req, hit.file));
-        return;
-      }
-    }
-  }
+  // in fakechroot mode a bootstrap made as root or with subordinate ids is used too (it is the
+  // reference one), before one made in fakechroot mode
+  const keys = mode === 'fakechroot' ? [cacheKey(debianCacheInputs(plan)), key] : [key];
+  if (await useCachedBootstrap(req, keys, what, (file) => unpackTarball(req, file))) return;
   if (req.offline) {
     throw new KilnError(`offline, and no cached bootstrap of ${what} (key ${key.slice(0, 12)})`, {
       hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
@@ -149,8 +138,7 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
       context: 'bootstrap (mmdebstrap)',
     });
     // hashed right after mmdebstrap wrote it: later lookups check the tarball against this
-    const stored = req.useCache ? storeBootstrap(req.cacheDir, key, temp, inputs, new Date(), await sha256File(temp)) : undefined;
-    if (stored) await pushSharedBootstrap(req, stored, what);
+    const stored = req.useCache ? await storeAndShareBootstrap(req, key, temp, inputs, what) : undefined;
     await unpackTarball(req, stored?.file ?? temp);
   } finally {
     rmSync(temp, { force: true });
@@ -212,6 +200,6 @@ function fileSha256(path: string): string | null {
   return existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : null;
 }
 
-function mib(n: number): string {
+function _mib(n: number): string {
   return (n / 1048576).toFixed(0);
 }

@@ -9,11 +9,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { findArch } from '../arch/index.js';
-import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
+import { cacheKey, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
 import { KilnError } from '../errors.js';
 import { asCleanup, CommandError } from '../exec/runner.js';
 import { asTreeRoot } from '../sandbox/identity.js';
-import { checkCachedBootstrap, unpackCachedBootstrap, usableEntry } from './cached-bootstrap.js';
+import { storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
 import { aptDataFile } from './debian-data.js';
 import { planUnpack } from './debian.js';
 import {
@@ -107,14 +107,7 @@ async function bootstrapDnf(name: string, req: BootstrapRequest): Promise<void> 
   const inputs = dnfCacheInputs(plan);
   const key = cacheKey(inputs);
   const what = `${plan.distro} ${plan.release} ${plan.arch}`;
-  if (req.useCache) {
-    const hit = usableEntry(req, lookupBootstrap(req.cacheDir, key));
-    if (hit && (await checkCachedBootstrap(req, hit, what))) {
-      req.log.info(`bootstrap: ${what} from the cache (${key.slice(0, 12)}, ${hit.created})`);
-      await unpackCachedBootstrap(req, hit, what, () => unpack(req, hit.file));
-      return;
-    }
-  }
+  if (await useCachedBootstrap(req, [key], what, (file) => unpack(req, file))) return;
   if (req.offline) {
     throw new KilnError(`offline, and no cached bootstrap of ${what} (key ${key.slice(0, 12)})`, {
       hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
@@ -165,7 +158,7 @@ async function bootstrapDnf(name: string, req: BootstrapRequest): Promise<void> 
     if (temp) {
       const pack = [...asTreeRoot(req.identity), ...planPack(req.target, temp)];
       await req.runner.run(pack[0]!, pack.slice(1), { context: 'bootstrap (pack into the cache)' });
-      storeBootstrap(req.cacheDir, key, temp, inputs, new Date(), await sha256File(temp));
+      await storeAndShareBootstrap(req, key, temp, inputs, what);
     }
   } finally {
     if (temp) rmSync(temp, { force: true });

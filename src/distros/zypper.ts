@@ -8,14 +8,14 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findArch } from '../arch/index.js';
-import { cacheKey, lookupBootstrap, sha256File, storeBootstrap, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
+import { cacheKey, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
 import { KilnError } from '../errors.js';
 import { asCleanup, CommandError } from '../exec/runner.js';
 import { asTreeRoot } from '../sandbox/identity.js';
 import { LIBEXEC } from '../sandbox/sandbox.js';
 import { Tree } from '../tree/fs.js';
 import { emptyDirectory } from '../tree/root-ops.js';
-import { checkCachedBootstrap, unpackCachedBootstrap, usableEntry } from './cached-bootstrap.js';
+import { storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
 import { aptDataFile } from './debian-data.js';
 import { planUnpack } from './debian.js';
 import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
@@ -93,14 +93,7 @@ async function bootstrapZypper(plan: ZypperBootstrapPlan, req: BootstrapRequest)
   const inputs = zypperCacheInputs(plan);
   const key = cacheKey(inputs);
   const what = `${plan.distro} ${plan.release} ${plan.arch}`;
-  if (req.useCache) {
-    const hit = usableEntry(req, lookupBootstrap(req.cacheDir, key));
-    if (hit && (await checkCachedBootstrap(req, hit, what))) {
-      req.log.info(`bootstrap: ${what} from the cache (${key.slice(0, 12)}, ${hit.created}, ${(hit.size / 1048576).toFixed(0)} MiB)`);
-      await unpackCachedBootstrap(req, hit, what, () => unpackTarball(req, hit.file));
-      return;
-    }
-  }
+  if (await useCachedBootstrap(req, [key], what, (file) => unpackTarball(req, file))) return;
   if (req.offline) {
     throw new KilnError(`offline, and no cached bootstrap of ${what} (key ${key.slice(0, 12)})`, {
       hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
@@ -142,7 +135,7 @@ async function bootstrapZypper(plan: ZypperBootstrapPlan, req: BootstrapRequest)
     tree.remove(SOLV_CACHE);
     if (temp) {
       await packTree(req, temp);
-      storeBootstrap(req.cacheDir, key, temp, inputs, new Date(), await sha256File(temp));
+      await storeAndShareBootstrap(req, key, temp, inputs, what);
     }
   } finally {
     if (temp) rmSync(temp, { force: true });

@@ -20,6 +20,7 @@ import { CommandError, Runner } from '../../../src/exec/runner.js';
 import { MemoryLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
 import { findTool } from '../../helpers/host-tools.js';
+import { startRegistry } from '../../helpers/registry.js';
 import { baseFixturePackages, buildRpmRepo, makeSigningKey, type SigningKey } from '../../helpers/rpm-repo.js';
 
 const identity = currentIdentity();
@@ -68,14 +69,14 @@ function fixture(): Fixture {
   return { work, mirror: `file://${mirror}`, key, dataDir };
 }
 
-async function bootstrap(f: Fixture, env: Record<string, string>, name: string) {
+async function bootstrap(f: Fixture, env: Record<string, string>, name: string, cacheDir = join(f.work, 'cache')) {
   const target = join(f.work, name);
   mkdirSync(target);
   const log = new MemoryLogger();
   await distroDriver('centos').bootstrap({
     arch: process.arch === 'x64' ? 'amd64' : RPM_ARCH,
     settings: readSettings({ KILN_DISTRO_DATA_DIR: f.dataDir, ...env }, NO_FLAGS, 'bootstrap'),
-    cacheDir: join(f.work, 'cache'),
+    cacheDir,
     useCache: true,
     offline: false,
     target,
@@ -130,6 +131,29 @@ test('centos driver: dnf --installroot bootstraps from a signed fixture mirror (
     assert.deepEqual(installed(second.target), pkgs);
     assert.equal(readFileSync(join(second.target, 'var/lib/setup-post'), 'utf8'), 'setup %post ran with 1\n');
   } finally {
+    rmSync(f.work, { recursive: true, force: true });
+  }
+});
+
+test('centos driver with a shared cache (KILN_CACHE_URL): a bootstrap made with one local cache is pulled into another, with no dnf run', {
+  skip,
+  timeout: 10 * 60_000,
+}, async () => {
+  const f = fixture();
+  const registry = await startRegistry();
+  try {
+    const env = { DIB_DISTRIBUTION_MIRROR: f.mirror, DIB_DNF_GPG_KEYS: f.key.publicKey, KILN_CACHE_URL: `oci://${registry.host}/kiln/cache` };
+    const first = await bootstrap(f, env, 'tree', join(f.work, 'cache-a'));
+    assert.match(first.log, /with dnf --installroot/);
+    assert.match(first.log, /pushed centos 9-stream .* to the shared cache/);
+    // the mirror is gone: only the shared cache can give the second bootstrap its tree
+    rmSync(f.mirror.replace('file://', ''), { recursive: true });
+    const second = await bootstrap(f, env, 'tree2', join(f.work, 'cache-b'));
+    assert.match(second.log, /pulled centos 9-stream .* from the shared cache/);
+    assert.doesNotMatch(second.log, /with dnf --installroot/);
+    assert.deepEqual(installed(second.target), installed(first.target));
+  } finally {
+    await registry.stop();
     rmSync(f.work, { recursive: true, force: true });
   }
 });
