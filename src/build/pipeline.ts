@@ -63,6 +63,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   if (environment.kind === 'fakeroot') log.info(`${environment.why}: the tree's owners are recorded in a fakeroot database`);
   const plan: BuildPlan = planBuild(config);
   for (const o of plan.overrides) log.warn(`Element ${o.winner} overrides ${o.loser}`);
+  for (const s of plan.substitutions) log.info(`Element ${s.name}: Kiln's ${s.by} runs in place of ${s.replaced} (${s.why})`);
   log.info(`elements: ${plan.elements.map((e) => e.name).join(' ')}`);
   if (needsDisk(config) && !plan.elements.some((e) => e.name === 'bootloader')) {
     // as in DIB, a disk image without the bootloader element holds no boot code: say so up front

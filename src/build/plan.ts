@@ -13,6 +13,7 @@ import { Runner } from '../exec/runner.js';
 import { silentLogger } from '../log.js';
 import { currentIdentity } from '../sandbox/identity.js';
 import type { Element } from '../elements/element.js';
+import { type ElementSubstitution, substituteDibBootloader } from '../elements/dib-bootloader.js';
 import { expandRequestedElements } from '../elements/expand.js';
 import { parsePackageInstalls } from '../elements/package-installs.js';
 import { resolveElementSet } from '../elements/resolve.js';
@@ -30,6 +31,8 @@ export interface BuildPlan {
   /** the distro driver an OS element selected with its `kiln-bootstrap` file */
   bootstrap?: { driver: string; element: string; settings: Record<string, unknown>; plan?: BootstrapDescription | { error: string } };
   overrides: { name: string; winner: string; loser: string }[];
+  /** elements of DIB's that Kiln runs its own in place of (DIB's bootloader: no block device) */
+  substitutions: ElementSubstitution[];
   /**
    * the block-device layout's frame from the build's environment, checked before the build starts
    * (absent when no disk is made); the build frames it again from the hooks' view (environment.d)
@@ -67,10 +70,14 @@ export function checkPackageInstalls(elements: Element[]): void {
 export function planBuild(config: BuildConfig): BuildPlan {
   const index = scanElements(config.elementsPath);
   const requested = expandRequestedElements(config.elements, { skipBase: config.skipBase, arch: config.arch });
-  const { elements } = resolveElementSet(index, requested);
+  const { elements, substitutions } = substituteDibBootloader(
+    resolveElementSet(index, requested).elements,
+    // createBuildConfig appends Kiln's own elements last to ELEMENTS_PATH
+    config.elementsPath[config.elementsPath.length - 1] ?? '',
+  );
   const hooks = planHooks(elements, { defaultInstallType: config.installType, env: config.env });
   checkPackageInstalls(elements);
-  const plan: BuildPlan = { requested, elements, hooks, overrides: index.overrides };
+  const plan: BuildPlan = { requested, elements, hooks, overrides: index.overrides, substitutions };
   if (needsDisk(config)) plan.layout = frameEarly(config, elements);
   const bootstrap = findBootstrap(elements);
   if (bootstrap) plan.bootstrap = { ...bootstrap, plan: describeBootstrap(config, bootstrap.driver) };
@@ -132,6 +139,7 @@ export function formatBuildPlan(plan: BuildPlan, hookJson: Record<string, string
     requested: plan.requested,
     elements: plan.elements.map((e) => ({ name: e.name, path: e.path, deps: e.deps, provides: e.provides })),
     bootstrap: plan.bootstrap ?? null,
+    ...(plan.substitutions.length > 0 ? { substitutions: plan.substitutions } : {}),
     hooks: hookJson,
   };
 }
