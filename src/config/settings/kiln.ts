@@ -74,6 +74,15 @@ export const KILN = {
     commands: ['plan block-device', 'cache', 'elements', 'diff'],
     help: 'Print JSON (machine-readable): the plan, the cache entries, the elements, the differences.',
   }),
+  repos: setting({
+    long: 'repos',
+    arg: 'none',
+    type: bool('one'),
+    group: 'kiln',
+    scopes: ['kiln'],
+    commands: ['elements'],
+    help: 'List the versioned element repositories on ELEMENTS_PATH (kiln-repo.yaml): name, version, requirements and whether they are met.',
+  }),
   uefi: setting({
     long: 'uefi',
     arg: 'none',
