@@ -68,6 +68,15 @@ describe('versioned element repositories', () => {
     assert.doesNotMatch(noRepos.stdout, /KILN_ELEMENT_REPOS/, "without versioned repositories, DIB's output only");
   });
 
+  it("DIB's own element-info reads a repository that carries kiln-repo.yaml as any other", () => {
+    const withOs = makeElementTree({ 'some-os': { provides: ['operating-system'] } }, join(out, 'with-os'));
+    manifest(withOs, 'name: with-os\nversion: 0.1.0\n');
+    const driver = "import sys; sys.argv = ['element-info', 'some-os']; from diskimage_builder import element_dependencies as ed; ed.main()";
+    const r = spawnSync('/usr/bin/python3', ['-c', driver], { encoding: 'utf8', env: { ...process.env, ELEMENTS_PATH: withOs } });
+    assert.equal(r.status, 0, `DIB (python3-diskimage-builder) must be installed: ${r.stderr}`);
+    assert.equal(r.stdout, 'some-os\n');
+  });
+
   it('an incompatible requirement is refused before the build, naming both sides', () => {
     const lib2 = makeElementTree({ 'lib-el': { deps: ['busybox-minimal'] } }, join(out, 'lib2'));
     manifest(lib2, 'name: lib\nversion: 2.0.0\n');
