@@ -1,7 +1,7 @@
 /**
  * End to end: Kiln's elements that need a real distribution (packages, bash, GNU tools), in one
  * debian-minimal build to a tar: stable-interface-names, cloud-init-growpart, dynamic-login,
- * select-boot-kernel-initrd, dib-python and svc-map. What each leaves is read back from the tar
+ * select-boot-kernel-initrd, dib-python, svc-map and ensure-venv. What each leaves is read back from the tar
  * (and dpkg's status file in it). Run under the Debian build lock.
  */
 import assert from 'node:assert/strict';
@@ -29,11 +29,11 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
   after(() => rmSync(out, { recursive: true, force: true }));
   const elements = makeElementTree({
     'uses-them': {
-      deps: ['debian-minimal', 'select-boot-kernel-initrd', 'dib-python', 'svc-map'],
+      deps: ['debian-minimal', 'select-boot-kernel-initrd', 'dib-python', 'svc-map', 'ensure-venv'],
       files: {
         'svc-map': 'ssh-server:\n  default: sshd\n  debian: ssh\n',
         'install.d/90-use':
-          '#!/bin/bash\nset -eu\nselect-boot-kernel-initrd > /root/selected\nsvc-map ssh-server > /root/svc\ndib-python -c "print(1 + 1)" > /root/dib-python\n',
+          '#!/bin/bash\nset -eu\nselect-boot-kernel-initrd > /root/selected\nsvc-map ssh-server > /root/svc\ndib-python -c "print(1 + 1)" > /root/dib-python\npython3 -m venv /root/venv\n',
       },
     },
   });
@@ -82,6 +82,14 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
     assert.equal(ramdisk, `initrd.img-${kernel?.slice('vmlinuz-'.length)}`);
     assert.ok(tarFile(tar, `./boot/${kernel}`) !== undefined, 'the kernel it names is there');
     assert.ok(!tarList(tar).some((l) => l.includes('./lib/diskimage-builder') || l.includes('./usr/lib/diskimage-builder')));
+  });
+  it('ensure-venv: python3 -m venv works', () => {
+    build();
+    assert.ok(installed('python3-venv'));
+    assert.ok(
+      tarList(tar).some((l) => / \.\/root\/venv\/bin\/python3 -> /.test(l)),
+      'the venv was made',
+    );
   });
   it("dib-python runs the tree's python3 during the build; svc-map maps for debian", () => {
     build();

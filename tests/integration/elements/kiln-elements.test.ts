@@ -99,6 +99,10 @@ for v in 6.1.0-9-amd64 6.1.0-10-amd64; do for f in vmlinuz initrd.img config Sys
 `,
       },
     },
+    'uses-pip-cache': {
+      deps: ['busybox-minimal', 'pip-cache'],
+      files: { 'install.d/50-pip': `${SH}cat "$PIP_CACHE_DIR/seed" > /seen; echo "$PIP_DOWNLOAD_CACHE" >> /seen; echo fetched > /tmp/pip/new\n` },
+    },
     'has-apt-dir': { deps: ['busybox-minimal'], files: { 'pre-install.d/01-apt': `${SH}mkdir -p /etc/apt/apt.conf.d\n` } },
   });
   after(() => removeTree(elements));
@@ -278,6 +282,21 @@ for v in 6.1.0-9-amd64 6.1.0-10-amd64; do for f in vmlinuz initrd.img config Sys
     assert.equal(tarFile(r.tar, './etc/apt/apt.conf.d/02-no-proxy'), 'Acquire::http::Proxy::localhost "DIRECT";\nAcquire::http::Proxy::192.0.2.1 "DIRECT";\n');
     const mode = spawnSync('tar', ['-tvf', r.tar, './root/.ssh/authorized_keys'], { encoding: 'utf8' }).stdout;
     assert.match(mode, /^-rw------- /);
+  });
+
+  it('pip-cache: the cache is in the tree at /tmp/pip during the build, what was added goes back, none of it in the image', () => {
+    mkdirSync(join(cache, 'pip'), { recursive: true });
+    writeFileSync(join(cache, 'pip', 'seed'), 'from an earlier build\n');
+    const r = build('pip-cache', ['uses-pip-cache']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(tarFile(r.tar, './seen'), 'from an earlier build\n/tmp/pip\n');
+    assert.equal(sh(`cat ${join(cache, 'pip', 'new')}`), 'fetched');
+    assert.ok(
+      !tarList(r.tar).some((p) => p.startsWith('./tmp/pip')),
+      tarList(r.tar)
+        .filter((p) => p.startsWith('./tmp'))
+        .join(' '),
+    );
   });
 
   it('cleanup-kernel-initrd: only the newest kernel and its files stay in /boot', () => {
