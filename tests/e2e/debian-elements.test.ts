@@ -1,8 +1,9 @@
 /**
  * End to end: Kiln's elements that need a real distribution (packages, bash, GNU tools), in one
  * debian-minimal build to a tar: stable-interface-names, cloud-init-growpart, dynamic-login,
- * select-boot-kernel-initrd, dib-python, svc-map and ensure-venv. What each leaves is read back from the tar
+ * select-boot-kernel-initrd, dib-python, svc-map, ensure-venv and pip-and-virtualenv. What each leaves is read back from the tar
  * (and dpkg's status file in it). Run under the Debian build lock.
+ * stable-interface-names is checked as far as Debian goes: Debian 12 no longer packages biosdevname.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -29,11 +30,11 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
   after(() => rmSync(out, { recursive: true, force: true }));
   const elements = makeElementTree({
     'uses-them': {
-      deps: ['debian-minimal', 'select-boot-kernel-initrd', 'dib-python', 'svc-map', 'ensure-venv'],
+      deps: ['debian-minimal', 'select-boot-kernel-initrd', 'dib-python', 'svc-map', 'ensure-venv', 'pip-and-virtualenv'],
       files: {
         'svc-map': 'ssh-server:\n  default: sshd\n  debian: ssh\n',
         'install.d/90-use':
-          '#!/bin/bash\nset -eu\nselect-boot-kernel-initrd > /root/selected\nsvc-map ssh-server > /root/svc\ndib-python -c "print(1 + 1)" > /root/dib-python\npython3 -m venv /root/venv\n',
+          '#!/bin/bash\nset -eu\nselect-boot-kernel-initrd > /root/selected\nsvc-map ssh-server > /root/svc\ndib-python -c "print(1 + 1)" > /root/dib-python\npython3 -m venv /root/venv\necho "$DIB_PYTHON_PIP|$DIB_PYTHON_VIRTUALENV" > /root/pip-vars\n$DIB_PYTHON_PIP --version > /root/pip-version\n',
       },
     },
   });
@@ -53,9 +54,11 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
   };
   const installed = (pkg: string) => new RegExp(`^Package: ${pkg}\\nStatus: install ok installed$`, 'm').test(tarFile(tar, './var/lib/dpkg/status') ?? '');
 
-  it('stable-interface-names installs biosdevname (amd64)', () => {
+  it("stable-interface-names: udev's naming rules are not turned off; Debian has no biosdevname to install", () => {
     build();
-    assert.ok(installed('biosdevname'));
+    assert.ok(!installed('biosdevname'));
+    assert.ok(!tarList(tar).some((l) => l.includes('./etc/udev/rules.d/80-net-name-slot.rules')));
+    assert.match(`${built?.stdout}${built?.stderr}`, /Map install for stable-interface-names: *\n/, 'mapped to nothing on debian');
   });
   it('cloud-init-growpart: growpart installed, the devices as a YAML list in cloud.cfg.d', () => {
     build();
@@ -90,6 +93,12 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
       tarList(tar).some((l) => / \.\/root\/venv\/bin\/python3 -> /.test(l)),
       'the venv was made',
     );
+  });
+  it('pip-and-virtualenv: the packages, and DIB_PYTHON_PIP / DIB_PYTHON_VIRTUALENV through the real interpreter', () => {
+    build();
+    assert.ok(installed('python3-pip') && installed('python3-virtualenv'));
+    assert.match(tarFile(tar, './root/pip-vars') ?? '', /^\/usr\/bin\/python3 -m pip\|\/usr\/bin\/python3 -m venv\n$/);
+    assert.match(tarFile(tar, './root/pip-version') ?? '', /^pip \d/);
   });
   it("dib-python runs the tree's python3 during the build; svc-map maps for debian", () => {
     build();
