@@ -1,13 +1,13 @@
 /**
  * End to end: Kiln's elements that need a real distribution (packages, bash, GNU tools), in one
  * debian-minimal build to a tar: stable-interface-names, cloud-init-growpart, dynamic-login,
- * select-boot-kernel-initrd, dib-python, svc-map, ensure-venv and pip-and-virtualenv. What each leaves is read back from the tar
+ * select-boot-kernel-initrd, dib-python, svc-map, ensure-venv, pip-and-virtualenv and fail2ban. What each leaves is read back from the tar
  * (and dpkg's status file in it). Run under the Debian build lock.
  * stable-interface-names is checked as far as Debian goes: Debian 12 no longer packages biosdevname.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -40,13 +40,27 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
   });
   after(() => removeTree(elements));
   const tar = join(out, 'img.tar');
+  const jail = join(out, 'jail.local');
+  writeFileSync(jail, '[sshd]\nenabled = true\nmaxretry = 7\n');
   let built: { status: number; stdout: string; stderr: string } | undefined;
   const build = () => {
     built ??= runCli(
       'disk-image-create',
-      ['-t', 'tar', '-o', join(out, 'img'), 'uses-them', 'stable-interface-names', 'cloud-init', 'cloud-init-growpart', 'dynamic-login', 'journal-to-console'],
+      [
+        '-t',
+        'tar',
+        '-o',
+        join(out, 'img'),
+        'uses-them',
+        'stable-interface-names',
+        'cloud-init',
+        'cloud-init-growpart',
+        'dynamic-login',
+        'journal-to-console',
+        'fail2ban',
+      ],
       {
-        env: { ELEMENTS_PATH: elements, TMP_DIR: out, DIB_RELEASE: 'bookworm', DIB_CLOUD_INIT_GROWPART_DEVICES: '/dev/vda1, /' },
+        env: { ELEMENTS_PATH: elements, TMP_DIR: out, DIB_RELEASE: 'bookworm', DIB_CLOUD_INIT_GROWPART_DEVICES: '/dev/vda1, /', DIB_FAIL2BAN_CONF: jail },
         timeoutMs: 50 * 60_000,
       },
     );
@@ -85,6 +99,15 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
     assert.equal(ramdisk, `initrd.img-${kernel?.slice('vmlinuz-'.length)}`);
     assert.ok(tarFile(tar, `./boot/${kernel}`) !== undefined, 'the kernel it names is there');
     assert.ok(!tarList(tar).some((l) => l.includes('./lib/diskimage-builder') || l.includes('./usr/lib/diskimage-builder')));
+  });
+  it('fail2ban: installed, enabled, with the jail.local given', () => {
+    build();
+    assert.ok(installed('fail2ban'));
+    assert.equal(tarFile(tar, './etc/fail2ban/jail.local'), '[sshd]\nenabled = true\nmaxretry = 7\n');
+    assert.ok(
+      tarList(tar).some((l) => l.includes('./etc/systemd/system/multi-user.target.wants/fail2ban.service -> ')),
+      'enabled',
+    );
   });
   it('ensure-venv: python3 -m venv works', () => {
     build();
