@@ -55,13 +55,15 @@ test("DIB's own debian-minimal vm, source-repositories, svc-map, dib-python, ins
     'disk-image-create',
     ['-t', 'tar,qcow2', '-o', join(out, 'img'), 'debian-minimal', 'vm', 'source-repositories', 'svc-map', 'dib-python', 'demo'],
     {
-      // DIB's dib-python picks Python 2 for Debian, which bookworm lacks: DIB needs this too
+      // DIB 3.13 needs these for bookworm too: its dib-python picks Python 2 for Debian, which bookworm
+      // lacks, and its debian-minimal knows the "-security" suite name only for bullseye
       env: {
         PATH: `${shim}:${process.env.PATH}`,
         ELEMENTS_PATH: `${DIB_ELEMENTS}:${elements}`,
         TMP_DIR: out,
         DIB_RELEASE: 'bookworm',
         DIB_PYTHON_VERSION: '3',
+        DIB_DEBIAN_SECURITY_SUBPATH: '-security',
         DIB_GRUB_TIMEOUT: '0',
       },
       timeoutMs: 50 * 60_000,
