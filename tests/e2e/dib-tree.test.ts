@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -23,6 +23,27 @@ const sh = (cmd: string) => {
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 };
+
+/**
+ * The security archive of the host's apt configuration (deb822 .sources or one-line .list): DIB 3.13
+ * defaults to a security mirror path that bookworm does not have, so the test passes the host's.
+ */
+function hostSecurityMirror(): string {
+  const dir = '/etc/apt/sources.list.d';
+  const files = ['/etc/apt/sources.list', ...(existsSync(dir) ? readdirSync(dir).map((f) => join(dir, f)) : [])].filter(
+    (f) => /\.(list|sources)$/.test(f) && existsSync(f),
+  );
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    for (const stanza of text.split(/\n\s*\n/)) {
+      const uri = /^URIs:\s*(\S+)/m.exec(stanza)?.[1];
+      if (uri && /^Suites:.*-security/m.test(stanza)) return uri;
+    }
+    const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+-security\b/m.exec(text)?.[1];
+    if (line) return line;
+  }
+  throw new Error("the host's apt configuration names no -security suite");
+}
 
 test("DIB's own debian-minimal vm, source-repositories, svc-map, dib-python, install-types, package-installs: build and boot", {
   skip,
@@ -56,7 +77,7 @@ test("DIB's own debian-minimal vm, source-repositories, svc-map, dib-python, ins
     ['-t', 'tar,qcow2', '-o', join(out, 'img'), 'debian-minimal', 'vm', 'source-repositories', 'svc-map', 'dib-python', 'demo'],
     {
       // DIB 3.13 needs these for bookworm too: its dib-python picks Python 2 for Debian, which bookworm
-      // lacks, and its debian-minimal knows the "-security" suite name only for bullseye
+      // lacks, and its debian-minimal knows the "-security" suite and archive path only for bullseye
       env: {
         PATH: `${shim}:${process.env.PATH}`,
         ELEMENTS_PATH: `${DIB_ELEMENTS}:${elements}`,
@@ -64,6 +85,7 @@ test("DIB's own debian-minimal vm, source-repositories, svc-map, dib-python, ins
         DIB_RELEASE: 'bookworm',
         DIB_PYTHON_VERSION: '3',
         DIB_DEBIAN_SECURITY_SUBPATH: '-security',
+        DIB_DEBIAN_SECURITY_MIRROR: hostSecurityMirror(),
         DIB_GRUB_TIMEOUT: '0',
       },
       timeoutMs: 50 * 60_000,
