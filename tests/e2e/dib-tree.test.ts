@@ -57,7 +57,10 @@ test("DIB's own debian-minimal vm, source-repositories, svc-map, dib-python, ins
   // DIB's hooks call sudo; as root it only runs the command (the host may have no sudo)
   const shim = join(out, 'shim');
   mkdirSync(shim);
-  writeFileSync(join(shim, 'sudo'), '#!/bin/sh\nexec "$@"\n', { mode: 0o755 });
+  // (sudo's options such as -E dropped; VAR=value words go through env, as sudo takes them)
+  writeFileSync(join(shim, 'sudo'), '#!/bin/sh\nwhile :; do case $1 in -u | -g) shift 2 ;; -*) shift ;; *) break ;; esac; done\nexec env "$@"\n', {
+    mode: 0o755,
+  });
   const sha = sh(`git -C ${out}/demo rev-parse HEAD`);
   const elements = makeElementTree({
     demo: {
