@@ -90,6 +90,9 @@ test("DIB's own debian-minimal vm, source-repositories, svc-map, dib-python, ins
         DIB_DEBIAN_SECURITY_SUBPATH: '-security',
         DIB_DEBIAN_SECURITY_MIRROR: hostSecurityMirror(),
         DIB_GRUB_TIMEOUT: '0',
+        // DIB's hooks import DIB's Python modules: the interpreter that has them (DIB's own entry point
+        // exports its interpreter; a python3 earlier on PATH, such as a pyenv shim, lacks them)
+        DIB_PYTHON_EXEC: '/usr/bin/python3',
       },
       timeoutMs: 50 * 60_000,
     },
