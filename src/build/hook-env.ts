@@ -6,6 +6,8 @@ import type { BuildConfig } from '../config/build-config.js';
 import type { Workspace } from './workspace.js';
 import type { Element } from '../elements/element.js';
 import { formatElementArray, formatElementNames, formatElementYaml } from '../elements/env.js';
+import { elementSources, formatElementSources, readElementRepos } from '../elements/repos.js';
+import { kilnVersion } from '../version.js';
 import { toolPath } from '../exec/tools.js';
 import { LIBEXEC } from '../sandbox/sandbox.js';
 import { join } from 'node:path';
@@ -46,6 +48,14 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     IMAGE_ELEMENT_YAML: formatElementYaml(elements),
     // bash reads exported functions from BASH_FUNC_name%% (what `export -f` produces)
     'BASH_FUNC_get_image_element_array%%': `() {  echo "${formatElementArray(elements)}"\n}`,
+    // Kiln's: "ELEMENT REPO VERSION PATH" per element (versioned element repositories); the
+    // manifests element records it
+    KILN_ELEMENT_REPOS: formatElementSources(
+      elementSources(elements, readElementRepos(config.elementsPath), {
+        path: config.elementsPath[config.elementsPath.length - 1] ?? '',
+        version: kilnVersion(),
+      }),
+    ),
     ...extra,
   };
   if (config.rootLabel) env.ROOT_LABEL = config.rootLabel;

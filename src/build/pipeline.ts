@@ -65,6 +65,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   if (environment.kind === 'fakeroot') log.info(`${environment.why}: the tree's owners are recorded in a fakeroot database`);
   const plan: BuildPlan = planBuild(config);
   for (const o of plan.overrides) log.warn(`Element ${o.winner} overrides ${o.loser}`);
+  for (const s of plan.substitutions) log.info(`Element ${s.name}: Kiln's ${s.by} runs in place of ${s.replaced} (${s.why})`);
   log.info(`elements: ${plan.elements.map((e) => e.name).join(' ')}`);
   // -x: the files in phase directories that will not run, and why (the docs promise it)
   if (config.debugTrace > 0) for (const x of plan.hooks.ignored) log.info(`not run: ${x.element}/${x.relPath} (${x.why})`);

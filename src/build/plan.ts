@@ -13,7 +13,10 @@ import { Runner } from '../exec/runner.js';
 import { silentLogger } from '../log.js';
 import { currentIdentity } from '../sandbox/identity.js';
 import type { Element } from '../elements/element.js';
+import { type ElementSubstitution, substituteDibBootloader } from '../elements/dib-bootloader.js';
 import { expandRequestedElements } from '../elements/expand.js';
+import { checkRepoRequirements, type ElementSource, elementSources, readElementRepos } from '../elements/repos.js';
+import { kilnVersion } from '../version.js';
 import { parsePackageInstalls } from '../elements/package-installs.js';
 import { resolveElementSet } from '../elements/resolve.js';
 import { scanElements } from '../elements/scan.js';
@@ -30,11 +33,20 @@ export interface BuildPlan {
   /** the distro driver an OS element selected with its `kiln-bootstrap` file */
   bootstrap?: { driver: string; element: string; settings: Record<string, unknown>; plan?: BootstrapDescription | { error: string } };
   overrides: { name: string; winner: string; loser: string }[];
+  /** which element repository (and version) each element came from */
+  sources: ElementSource[];
+  /** elements of DIB's that Kiln runs its own in place of (DIB's bootloader: no block device) */
+  substitutions: ElementSubstitution[];
   /**
    * the block-device layout's frame from the build's environment, checked before the build starts
    * (absent when no disk is made); the build frames it again from the hooks' view (environment.d)
    */
   layout?: BlockDeviceFrame;
+}
+
+/** Kiln's own elements: createBuildConfig appends them last to ELEMENTS_PATH. */
+export function builtinElements(config: BuildConfig): string {
+  return config.elementsPath[config.elementsPath.length - 1] ?? '';
 }
 
 /** A disk image is made when a disk format is asked for (or a boot test). */
@@ -66,11 +78,21 @@ export function checkPackageInstalls(elements: Element[]): void {
 
 export function planBuild(config: BuildConfig): BuildPlan {
   const index = scanElements(config.elementsPath);
+  // versioned element repositories: an incompatible requirement stops the build before any work
+  const repos = readElementRepos(config.elementsPath);
+  checkRepoRequirements(repos, kilnVersion());
   const requested = expandRequestedElements(config.elements, { skipBase: config.skipBase, arch: config.arch });
-  const { elements } = resolveElementSet(index, requested);
+  const { elements, substitutions } = substituteDibBootloader(resolveElementSet(index, requested).elements, builtinElements(config));
   const hooks = planHooks(elements, { defaultInstallType: config.installType, env: config.env });
   checkPackageInstalls(elements);
-  const plan: BuildPlan = { requested, elements, hooks, overrides: index.overrides };
+  const plan: BuildPlan = {
+    requested,
+    elements,
+    hooks,
+    overrides: index.overrides,
+    substitutions,
+    sources: elementSources(elements, repos, { path: builtinElements(config), version: kilnVersion() }),
+  };
   if (needsDisk(config)) plan.layout = frameEarly(config, elements);
   const bootstrap = findBootstrap(elements);
   if (bootstrap) plan.bootstrap = { ...bootstrap, plan: describeBootstrap(config, bootstrap, elements) };
@@ -138,6 +160,8 @@ export function formatBuildPlan(plan: BuildPlan, hookJson: Record<string, string
     requested: plan.requested,
     elements: plan.elements.map((e) => ({ name: e.name, path: e.path, deps: e.deps, provides: e.provides })),
     bootstrap: plan.bootstrap ?? null,
+    ...(plan.substitutions.length > 0 ? { substitutions: plan.substitutions } : {}),
+    sources: plan.sources,
     hooks: hookJson,
   };
 }

@@ -2,9 +2,10 @@
 import { NO_FLAGS, readSettings } from '../config/read-settings.js';
 import { UsageError } from '../errors.js';
 import { formatElementEnv, formatElementNames } from '../elements/env.js';
+import { checkRepoRequirements, elementSources, formatElementSources, readElementRepos } from '../elements/repos.js';
 import { resolveElements } from '../elements/resolve.js';
 import { scanElements } from '../elements/scan.js';
-import { BUILTIN_ELEMENTS } from './paths.js';
+import { BUILTIN_ELEMENTS, kilnVersion } from './paths.js';
 import { runMain } from './report.js';
 
 const argv = process.argv.slice(2);
@@ -15,6 +16,8 @@ await runMain(
       process.stdout.write(
         'usage: element-info [--env|-e] ELEMENT...\n\nPrint the elements the given ones expand to along ELEMENTS_PATH.\n' +
           'With --env, print eval-able bash (IMAGE_ELEMENT, IMAGE_ELEMENT_YAML, get_image_element_array) as DIB does.\n' +
+          'With versioned element repositories (kiln-repo.yaml) on the path, --env also exports KILN_ELEMENT_REPOS:\n' +
+          'one "ELEMENT REPOSITORY VERSION PATH" line per element. An unmet repository requirement is an error.\n' +
           "KILN_NO_BUILTIN_ELEMENTS=1 leaves Kiln's own elements out of the path.\n",
       );
       return 0;
@@ -26,8 +29,15 @@ await runMain(
     if (names.length === 0) throw new UsageError('the following arguments are required: elements', { hint: 'usage: element-info [--env|-e] ELEMENT...' });
     const s = readSettings(process.env, NO_FLAGS, 'kiln');
     const paths = [...s.elementsPath, ...(s.noBuiltinElements ? [] : [BUILTIN_ELEMENTS])];
+    const repos = readElementRepos(paths);
+    checkRepoRequirements(repos, kilnVersion());
     const elements = resolveElements(scanElements(paths), names);
-    process.stdout.write(`${env ? formatElementEnv(elements) : formatElementNames(elements)}\n`);
+    // with versioned element repositories on the path, --env also says where each element came from
+    const sources =
+      repos.length > 0
+        ? `\nexport KILN_ELEMENT_REPOS='${formatElementSources(elementSources(elements, repos, { path: BUILTIN_ELEMENTS, version: kilnVersion() })).replace(/'/g, "'\\''")}'`
+        : '';
+    process.stdout.write(`${env ? formatElementEnv(elements) + sources : formatElementNames(elements)}\n`);
     return 0;
   },
   () => argv.includes('--debug'),

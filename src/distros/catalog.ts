@@ -36,8 +36,7 @@ export const DIB_DISTRO_ELEMENTS: Readonly<Record<string, string>> = {
   'openeuler-minimal': 'openEuler is not supported',
   'ubuntu-systemd-container': 'deprecated in DIB, where it is debootstrap-based; ubuntu-minimal builds the same tree',
   'ubuntu-signed': 'signed-kernel variants are not supported',
-  'debian-systemd': 'not needed: debian-minimal installs systemd',
-  'debian-upstart': 'upstart is not supported',
+  'debian-upstart': "upstart left Debian after jessie; Kiln's Debian images boot with systemd (debian-minimal)",
 };
 
 /** The refusal for a DIB distro element name Kiln does not have, or undefined when the name is not one. */

@@ -2,11 +2,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../../errors.js';
+import { readElementRepos, repoRequirementProblems } from '../../elements/repos.js';
 import { scanElements } from '../../elements/scan.js';
 import { didYouMean } from '../../elements/suggest.js';
 import { PHASES } from '../../phases/phases.js';
 import { planHooks } from '../../phases/plan.js';
-import { BUILTIN_ELEMENTS } from '../paths.js';
+import { BUILTIN_ELEMENTS, kilnVersion } from '../paths.js';
 import { NO_FLAGS, readSettings } from '../../config/read-settings.js';
 import { commandOptions } from '../yargs-options.js';
 import type { KilnCommand } from './types.js';
@@ -38,7 +39,11 @@ export const command: KilnCommand = {
   describe: "list the available elements (ELEMENTS_PATH and Kiln's own), or show one",
   builder: (y) => y.positional('name', { type: 'string', describe: 'element to inspect' }).options(commandOptions('elements')),
   handler: (args) => {
-    const argv = args as { name?: string; json?: boolean };
+    const argv = args as { name?: string; json?: boolean; repos?: boolean };
+    if (argv.repos) {
+      listRepos(argv.json === true);
+      return;
+    }
     const index = scanElements(elementPaths());
     if (argv.name) {
       const el = index.elements.get(argv.name);
@@ -86,6 +91,31 @@ export const command: KilnCommand = {
     for (const e of all) process.stdout.write(`${e.name.padEnd(w)}  ${truncate(readmeSummary(e.path), 100 - w)}\n`);
   },
 };
+
+/** `kiln elements --repos`: the versioned element repositories on the path and whether their requirements are met. */
+function listRepos(json: boolean): void {
+  const repos = readElementRepos(elementPaths());
+  const problems = repoRequirementProblems(repos, kilnVersion());
+  const rows = repos.map((r) => ({
+    name: r.name,
+    version: r.version,
+    path: r.path,
+    requires: r.requires,
+    problems: problems.filter((p) => p.repo === r).map((p) => p.error.message),
+  }));
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ kiln: kilnVersion(), repos: rows }, null, 2)}\n`);
+    return;
+  }
+  const lines = [`kiln ${kilnVersion()}  (${BUILTIN_ELEMENTS})`];
+  for (const r of rows) {
+    const req = Object.entries(r.requires).map(([k, v]) => `${k} ${v}`);
+    lines.push(`${r.name} ${r.version}  (${r.path})${req.length ? `  requires ${req.join(', ')}` : ''}`);
+    for (const p of r.problems) lines.push(`  unmet: ${p}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (problems.length > 0) process.exitCode = 1;
+}
 
 function envOf(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

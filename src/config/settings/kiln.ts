@@ -75,6 +75,15 @@ export const KILN = {
     commands: ['plan block-device', 'cache', 'elements', 'diff', 'doctor'],
     help: "Print JSON (machine-readable) on stdout: a build's result (outputs with sizes and sha256, elements, timings, manifests; schemas/build-result.json), the plan, the cache entries, the elements, the differences, the host's readiness.",
   }),
+  repos: setting({
+    long: 'repos',
+    arg: 'none',
+    type: bool('one'),
+    group: 'kiln',
+    scopes: ['kiln'],
+    commands: ['elements'],
+    help: 'List the versioned element repositories on ELEMENTS_PATH (kiln-repo.yaml): name, version, requirements and whether they are met.',
+  }),
   uefi: setting({
     long: 'uefi',
     arg: 'none',
