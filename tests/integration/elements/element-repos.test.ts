@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO, runCli } from '../../helpers/cli.js';
 import { makeElementTree } from '../../helpers/element-tree.js';
+import { dibPython } from '../../helpers/dib-oracle.js';
 
 function tarFile(tar: string, path: string): string | undefined {
   const r = spawnSync('tar', ['-xOf', tar, path], { encoding: 'utf8' });
@@ -72,8 +73,8 @@ describe('versioned element repositories', () => {
     const withOs = makeElementTree({ 'some-os': { provides: ['operating-system'] } }, join(out, 'with-os'));
     manifest(withOs, 'name: with-os\nversion: 0.1.0\n');
     const driver = "import sys; sys.argv = ['element-info', 'some-os']; from diskimage_builder import element_dependencies as ed; ed.main()";
-    const r = spawnSync('/usr/bin/python3', ['-c', driver], { encoding: 'utf8', env: { ...process.env, ELEMENTS_PATH: withOs } });
-    assert.equal(r.status, 0, `DIB (python3-diskimage-builder) must be installed: ${r.stderr}`);
+    const r = dibPython(['-c', driver], { env: { ...process.env, ELEMENTS_PATH: withOs } });
+    assert.equal(r.status, 0, `DIB's oracle (scripts/setup --test unpacks it) must be there: ${r.stderr}`);
     assert.equal(r.stdout, 'some-os\n');
   });
 

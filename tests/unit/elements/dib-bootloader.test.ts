@@ -5,9 +5,10 @@ import { after, describe, it } from 'node:test';
 import { substituteDibBootloader } from '../../../src/elements/dib-bootloader.js';
 import { REPO, runCli } from '../../helpers/cli.js';
 import { makeElementTree, removeTree } from '../../helpers/element-tree.js';
+import { DIB_PY } from '../../helpers/dib-oracle.js';
 
 // DIB's own element tree (Debian's python3-diskimage-builder, installed by scripts/setup --test)
-const DIB_ELEMENTS = '/usr/lib/python3/dist-packages/diskimage_builder/elements';
+const DIB_ELEMENTS = join(DIB_PY, 'elements');
 const KILN_ELEMENTS = join(REPO, 'elements');
 const el = (name: string, path: string) => ({ name, path, deps: [], provides: [] });
 
@@ -19,7 +20,7 @@ describe("DIB's bootloader element: Kiln's runs in its place", () => {
   after(() => removeTree(tree));
 
   it("DIB's bootloader (grub-install on IMAGE_BLOCK_DEVICE) is replaced by Kiln's, with the reason", () => {
-    assert.ok(existsSync(join(DIB_ELEMENTS, 'bootloader')), `DIB's element tree is missing (${DIB_ELEMENTS}): install python3-diskimage-builder`);
+    assert.ok(existsSync(join(DIB_ELEMENTS, 'bootloader')), `DIB's element tree is missing (${DIB_ELEMENTS}): scripts/setup --test unpacks it (scripts/setup-test-oracle)`);
     const dib = el('bootloader', join(DIB_ELEMENTS, 'bootloader'));
     const { elements, substitutions } = substituteDibBootloader([el('base', '/x/base'), dib], KILN_ELEMENTS);
     assert.deepEqual(elements, [el('base', '/x/base'), el('bootloader', realpathSync(join(KILN_ELEMENTS, 'bootloader')))]);

@@ -6,9 +6,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO } from '../../helpers/cli.js';
+import { DIB_PY } from '../../helpers/dib-oracle.js';
 
 // DIB's own element tree (Debian's python3-diskimage-builder, installed by scripts/setup --test)
-const DIB_ELEMENTS = '/usr/lib/python3/dist-packages/diskimage_builder/elements';
+const DIB_ELEMENTS = join(DIB_PY, 'elements');
 
 function inventory(): Map<string, string> {
   const rows = new Map<string, string>();
@@ -41,7 +42,7 @@ describe('docs/elements.md (the element inventory)', () => {
   });
 
   it("every element of DIB's tree is listed", () => {
-    assert.ok(existsSync(DIB_ELEMENTS), `DIB's element tree is missing (${DIB_ELEMENTS}): install python3-diskimage-builder`);
+    assert.ok(existsSync(DIB_ELEMENTS), `DIB's element tree is missing (${DIB_ELEMENTS}): scripts/setup --test unpacks it (scripts/setup-test-oracle)`);
     const missing = dirs(DIB_ELEMENTS).filter((n) => !rows.has(n));
     assert.deepEqual(missing, [], 'elements of DIB that docs/elements.md does not list');
     assert.ok(rows.size >= 128, `${rows.size} rows`);
