@@ -1,6 +1,7 @@
 /** `element-info [--env|-e] ELEMENT...`: DIB's element-info over ELEMENTS_PATH (plus Kiln's elements). */
 import { NO_FLAGS, readSettings } from '../config/read-settings.js';
-import { UsageError } from '../errors.js';
+import { KilnError, UsageError } from '../errors.js';
+import { expandRequestedElements } from '../elements/expand.js';
 import { formatElementEnv, formatElementNames } from '../elements/env.js';
 import { checkRepoRequirements, elementSources, formatElementSources, readElementRepos } from '../elements/repos.js';
 import { resolveElements } from '../elements/resolve.js';
@@ -9,6 +10,23 @@ import { BUILTIN_ELEMENTS, kilnVersion } from './paths.js';
 import { runMain } from './report.js';
 
 const argv = process.argv.slice(2);
+
+/**
+ * DIB's element-info fails on `vm` without a block-device element; disk-image-create adds one (its
+ * _arg_defaults_hack). Where DIB would fail, Kiln resolves as disk-image-create does and says so
+ * on stderr, so `element-info debian-minimal vm` shows what a build gets. Elsewhere the output is DIB's.
+ */
+function resolveWithVmDefault(index: ReturnType<typeof scanElements>, names: string[]): ReturnType<typeof resolveElements> {
+  try {
+    return resolveElements(index, names);
+  } catch (e) {
+    const expanded = expandRequestedElements(names, { skipBase: true, arch: process.env.ARCH ?? '' });
+    if (!(e instanceof KilnError) || !/'block-device' not found/.test(e.message) || expanded.length === names.length) throw e;
+    const added = expanded.slice(names.length);
+    process.stderr.write(`element-info: vm needs a block-device element; resolving with ${added.join(' ')}, as disk-image-create adds it\n`);
+    return resolveElements(index, expanded);
+  }
+}
 await runMain(
   'element-info',
   async () => {
@@ -31,7 +49,8 @@ await runMain(
     const paths = [...s.elementsPath, ...(s.noBuiltinElements ? [] : [BUILTIN_ELEMENTS])];
     const repos = readElementRepos(paths);
     checkRepoRequirements(repos, kilnVersion());
-    const elements = resolveElements(scanElements(paths), names);
+    const index = scanElements(paths);
+    const elements = resolveWithVmDefault(index, names);
     // with versioned element repositories on the path, --env also says where each element came from
     const sources =
       repos.length > 0
