@@ -2,6 +2,7 @@
 import { NO_FLAGS, readSettings } from '../config/read-settings.js';
 import { KilnError, UsageError } from '../errors.js';
 import { expandRequestedElements } from '../elements/expand.js';
+import { hostArch } from '../exec/host.js';
 import { formatElementEnv, formatElementNames } from '../elements/env.js';
 import { checkRepoRequirements, elementSources, formatElementSources, readElementRepos } from '../elements/repos.js';
 import { resolveElements } from '../elements/resolve.js';
@@ -20,7 +21,8 @@ function resolveWithVmDefault(index: ReturnType<typeof scanElements>, names: str
   try {
     return resolveElements(index, names);
   } catch (e) {
-    const expanded = expandRequestedElements(names, { skipBase: true, arch: process.env.ARCH ?? '' });
+    const { arch } = readSettings(process.env, NO_FLAGS, 'build', { hostArch: hostArch() });
+    const expanded = expandRequestedElements(names, { skipBase: true, arch });
     if (!(e instanceof KilnError) || !/'block-device' not found/.test(e.message) || expanded.length === names.length) throw e;
     const added = expanded.slice(names.length);
     process.stderr.write(`element-info: vm needs a block-device element; resolving with ${added.join(' ')}, as disk-image-create adds it\n`);
