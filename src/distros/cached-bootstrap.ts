@@ -88,6 +88,23 @@ export async function useCachedBootstrap(req: BootstrapRequest, keys: string[], 
   return false;
 }
 
+/**
+ * Where no cached bootstrap was found: offline, nothing can be fetched; in fakeroot mode (no
+ * subordinate ids) a driver whose `tool` cannot run there has nothing to build with. Each is a KilnError.
+ */
+export function refuseWithoutCache(req: BootstrapRequest, what: string, key: string, opts: { toolNeedsSubids?: string } = {}): void {
+  if (req.offline) {
+    throw new KilnError(`offline, and no cached bootstrap of ${what} (key ${key.slice(0, 12)})`, {
+      hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
+    });
+  }
+  if (opts.toolNeedsSubids && req.identity.fakeroot) {
+    throw new KilnError(`no cached bootstrap of ${what}, and Kiln cannot run ${opts.toolNeedsSubids} without subordinate ids`, {
+      hint: `add a subordinate id range ('usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${req.identity.user}'), or run as root`,
+    });
+  }
+}
+
 /** Store a bootstrap tarball just made (hashed now: later lookups check it) and push it to the shared cache. */
 export async function storeAndShareBootstrap(req: BootstrapRequest, key: string, tarball: string, inputs: CacheInputs, what: string): Promise<CacheEntry> {
   const stored = storeBootstrap(req.cacheDir, key, tarball, inputs, new Date(), await sha256File(tarball));

@@ -12,7 +12,7 @@ import { cacheKey, tempBootstrapPath, type CacheInputs } from '../cache/index.js
 import { PID_NAMESPACE_OPTIONS } from '../exec/lifeline.js';
 import { asCleanup } from '../exec/runner.js';
 import { asTreeRoot, type Identity } from '../sandbox/identity.js';
-import { storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
+import { refuseWithoutCache, storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
 import { aptDataFile, loadDebianData } from './debian-data.js';
 import { hostAptConfig, mmdebstrapHostAptArgs } from './host-apt.js';
 import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan, type MmdebstrapMode } from './debian-plan.js';
@@ -115,11 +115,7 @@ async function bootstrapApt(name: string, req: BootstrapRequest): Promise<void> 
   // reference one), before one made in fakechroot mode
   const keys = mode === 'fakechroot' ? [cacheKey(debianCacheInputs(plan)), key] : [key];
   if (await useCachedBootstrap(req, keys, what, (file) => unpackTarball(req, file))) return;
-  if (req.offline) {
-    throw new KilnError(`offline, and no cached bootstrap of ${what} (key ${key.slice(0, 12)})`, {
-      hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
-    });
-  }
+  refuseWithoutCache(req, what, key);
   // mmdebstrap builds the tree in a temporary directory under TMPDIR before packing it: inside
   // the workspace, so an interrupted bootstrap leaves nothing elsewhere (removed below when
   // mmdebstrap is done; kept in the workspace only when Kiln is killed)

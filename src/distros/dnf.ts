@@ -13,7 +13,7 @@ import { cacheKey, tempBootstrapPath, type CacheInputs } from '../cache/index.js
 import { KilnError } from '../errors.js';
 import { asCleanup, CommandError } from '../exec/runner.js';
 import { asTreeRoot } from '../sandbox/identity.js';
-import { storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
+import { refuseWithoutCache, storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
 import { aptDataFile } from './debian-data.js';
 import { planUnpack } from './debian.js';
 import {
@@ -108,16 +108,7 @@ async function bootstrapDnf(name: string, req: BootstrapRequest): Promise<void> 
   const key = cacheKey(inputs);
   const what = `${plan.distro} ${plan.release} ${plan.arch}`;
   if (await useCachedBootstrap(req, [key], what, (file) => unpack(req, file))) return;
-  if (req.offline) {
-    throw new KilnError(`offline, and no cached bootstrap of ${what} (key ${key.slice(0, 12)})`, {
-      hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
-    });
-  }
-  if (req.identity.fakeroot) {
-    throw new KilnError(`no cached bootstrap of ${what}, and Kiln cannot run dnf without subordinate ids`, {
-      hint: `add a subordinate id range ('usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${req.identity.user}'), or run as root`,
-    });
-  }
+  refuseWithoutCache(req, what, key, { toolNeedsSubids: 'dnf' });
   const work = join(req.tmpDir ?? join(dirname(req.target), 'tmp'), 'bootstrap-dnf');
   rmSync(work, { recursive: true, force: true });
   const reposdir = join(work, 'repos.d');

@@ -15,7 +15,7 @@ import { asTreeRoot } from '../sandbox/identity.js';
 import { LIBEXEC } from '../sandbox/sandbox.js';
 import { Tree } from '../tree/fs.js';
 import { emptyDirectory } from '../tree/root-ops.js';
-import { storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
+import { refuseWithoutCache, storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
 import { aptDataFile } from './debian-data.js';
 import { planUnpack } from './debian.js';
 import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
@@ -94,16 +94,7 @@ async function bootstrapZypper(plan: ZypperBootstrapPlan, req: BootstrapRequest)
   const key = cacheKey(inputs);
   const what = `${plan.distro} ${plan.release} ${plan.arch}`;
   if (await useCachedBootstrap(req, [key], what, (file) => unpackTarball(req, file))) return;
-  if (req.offline) {
-    throw new KilnError(`offline, and no cached bootstrap of ${what} (key ${key.slice(0, 12)})`, {
-      hint: 'build once online with the same DIB_* settings, or unset DIB_OFFLINE',
-    });
-  }
-  if (req.identity.fakeroot) {
-    throw new KilnError(`no cached bootstrap of ${what}, and Kiln cannot run zypper without subordinate ids`, {
-      hint: `add a subordinate id range ('usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${req.identity.user}'), or run as root`,
-    });
-  }
+  refuseWithoutCache(req, what, key, { toolNeedsSubids: 'zypper' });
   // zypper's repo files, caches, lock and log: in the workspace, removed when the bootstrap is done
   const tmp = join(req.tmpDir ?? join(dirname(req.target), 'tmp'), 'zypper');
   const d = privateDirLayout(tmp);
