@@ -10,7 +10,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'no
 import { basename, dirname, join } from 'node:path';
 import { findArch } from '../arch/index.js';
 import { cacheKey, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
-import { KilnError } from '../errors.js';
 import { asCleanup, CommandError } from '../exec/runner.js';
 import { asTreeRoot } from '../sandbox/identity.js';
 import { refuseWithoutCache, storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';

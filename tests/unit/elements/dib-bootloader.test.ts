@@ -20,7 +20,10 @@ describe("DIB's bootloader element: Kiln's runs in its place", () => {
   after(() => removeTree(tree));
 
   it("DIB's bootloader (grub-install on IMAGE_BLOCK_DEVICE) is replaced by Kiln's, with the reason", () => {
-    assert.ok(existsSync(join(DIB_ELEMENTS, 'bootloader')), `DIB's element tree is missing (${DIB_ELEMENTS}): scripts/setup --test unpacks it (scripts/setup-test-oracle)`);
+    assert.ok(
+      existsSync(join(DIB_ELEMENTS, 'bootloader')),
+      `DIB's element tree is missing (${DIB_ELEMENTS}): scripts/setup --test unpacks it (scripts/setup-test-oracle)`,
+    );
     const dib = el('bootloader', join(DIB_ELEMENTS, 'bootloader'));
     const { elements, substitutions } = substituteDibBootloader([el('base', '/x/base'), dib], KILN_ELEMENTS);
     assert.deepEqual(elements, [el('base', '/x/base'), el('bootloader', realpathSync(join(KILN_ELEMENTS, 'bootloader')))]);
