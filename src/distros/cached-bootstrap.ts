@@ -19,6 +19,7 @@ import {
 import { remoteCache, type RemoteCache } from '../cache/remote.js';
 import { KilnError } from '../errors.js';
 import { CommandError } from '../exec/runner.js';
+import { asTreeRoot } from '../sandbox/identity.js';
 import type { BootstrapRequest } from './types.js';
 
 const PRUNE = 'kiln cache prune --corrupt';
@@ -159,4 +160,22 @@ export async function pushSharedBootstrap(req: BootstrapRequest, entry: CacheEnt
 function sharedProblem(e: unknown, url: string, instead: string): string {
   if (e instanceof KilnError) return `${e.message}; ${instead}${e.hint ? ` (${e.hint})` : ''}`;
   return `the shared cache ${url}: ${(e as Error).message}; ${instead}`;
+}
+
+/**
+ * Unpack as root of the tree so owners are kept. In a user namespace /dev nodes cannot be created
+ * (no mknod there) and are not needed: the initramfs mounts devtmpfs. As root, and in fakeroot
+ * mode (where mknod is recorded in its database), they are kept.
+ */
+export function planUnpack(canMknod: boolean, tarball: string, target: string): string[] {
+  const argv = ['tar', '--zstd', '-C', target, '--numeric-owner', '-xpf', tarball, '--xattrs', '--xattrs-include=security.capability'];
+  if (!canMknod) argv.push('--exclude=./dev/*');
+  return argv;
+}
+
+/** Unpack a bootstrap tarball (cached or just made) into the request's tree, as root of the tree. */
+export async function unpackTarball(req: BootstrapRequest, tarball: string): Promise<void> {
+  const canMknod = req.identity.privileged || req.identity.fakeroot !== undefined;
+  const argv = [...asTreeRoot(req.identity), ...planUnpack(canMknod, tarball, req.target)];
+  await req.runner.run(argv[0]!, argv.slice(1), { context: 'bootstrap (unpack)' });
 }

@@ -12,7 +12,9 @@ import { cacheKey, tempBootstrapPath, type CacheInputs } from '../cache/index.js
 import { PID_NAMESPACE_OPTIONS } from '../exec/lifeline.js';
 import { asCleanup } from '../exec/runner.js';
 import { asTreeRoot, type Identity } from '../sandbox/identity.js';
-import { refuseWithoutCache, storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
+import { refuseWithoutCache, storeAndShareBootstrap, unpackTarball, useCachedBootstrap } from './cached-bootstrap.js';
+
+export { planUnpack } from './cached-bootstrap.js';
 import { aptDataFile, loadDebianData } from './debian-data.js';
 import { hostAptConfig, mmdebstrapHostAptArgs } from './host-apt.js';
 import { planDebianBootstrap, planMmdebstrap, type DebianBootstrapPlan, type MmdebstrapMode } from './debian-plan.js';
@@ -173,23 +175,6 @@ export function planBootstrapCommand(identity: Identity, mmdebstrapArgv: string[
     return ['unshare', ...userns, '--ipc', ...PID_NAMESPACE_OPTIONS, '--', 'env', 'FAKEROOTDONTTRYCHOWN=1', 'setsid', ...mmdebstrapArgv];
   }
   return [...asTreeRoot(identity, { mount: true }), 'setsid', ...mmdebstrapArgv];
-}
-
-/**
- * Unpack as root of the tree so owners are kept. In a user namespace /dev nodes cannot be created
- * (no mknod there) and are not needed: the initramfs mounts devtmpfs. As root, and in fakeroot
- * mode (where mknod is recorded in its database), they are kept.
- */
-export function planUnpack(canMknod: boolean, tarball: string, target: string): string[] {
-  const argv = ['tar', '--zstd', '-C', target, '--numeric-owner', '-xpf', tarball, '--xattrs', '--xattrs-include=security.capability'];
-  if (!canMknod) argv.push('--exclude=./dev/*');
-  return argv;
-}
-
-async function unpackTarball(req: BootstrapRequest, tarball: string): Promise<void> {
-  const canMknod = req.identity.privileged || req.identity.fakeroot !== undefined;
-  const argv = [...asTreeRoot(req.identity), ...planUnpack(canMknod, tarball, req.target)];
-  await req.runner.run(argv[0]!, argv.slice(1), { context: 'bootstrap (unpack)' });
 }
 
 function fileSha256(path: string): string | null {

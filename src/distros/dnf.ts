@@ -12,9 +12,8 @@ import { findArch } from '../arch/index.js';
 import { cacheKey, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
 import { asCleanup, CommandError } from '../exec/runner.js';
 import { asTreeRoot } from '../sandbox/identity.js';
-import { refuseWithoutCache, storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
+import { refuseWithoutCache, storeAndShareBootstrap, unpackTarball, useCachedBootstrap } from './cached-bootstrap.js';
 import { aptDataFile } from './debian-data.js';
-import { planUnpack } from './debian.js';
 import {
   dnfConf,
   explainDnfFailure,
@@ -106,7 +105,7 @@ async function bootstrapDnf(name: string, req: BootstrapRequest): Promise<void> 
   const inputs = dnfCacheInputs(plan);
   const key = cacheKey(inputs);
   const what = `${plan.distro} ${plan.release} ${plan.arch}`;
-  if (await useCachedBootstrap(req, [key], what, (file) => unpack(req, file))) return;
+  if (await useCachedBootstrap(req, [key], what, (file) => unpackTarball(req, file))) return;
   refuseWithoutCache(req, what, key, { toolNeedsSubids: 'dnf' });
   const work = join(req.tmpDir ?? join(dirname(req.target), 'tmp'), 'bootstrap-dnf');
   rmSync(work, { recursive: true, force: true });
@@ -179,10 +178,4 @@ export function planPack(target: string, tarball: string): string[] {
 function removeAsTreeRoot(req: BootstrapRequest, dir: string): [string, string[]] {
   const argv = [...asTreeRoot(req.identity), 'rm', '-rf', '--one-file-system', dir];
   return [argv[0]!, argv.slice(1)];
-}
-
-async function unpack(req: BootstrapRequest, tarball: string): Promise<void> {
-  const canMknod = req.identity.privileged || req.identity.fakeroot !== undefined;
-  const argv = [...asTreeRoot(req.identity), ...planUnpack(canMknod, tarball, req.target)];
-  await req.runner.run(argv[0]!, argv.slice(1), { context: 'bootstrap (unpack)' });
 }

@@ -15,9 +15,8 @@ import { asTreeRoot } from '../sandbox/identity.js';
 import { LIBEXEC } from '../sandbox/sandbox.js';
 import { Tree } from '../tree/fs.js';
 import { emptyDirectory } from '../tree/root-ops.js';
-import { refuseWithoutCache, storeAndShareBootstrap, useCachedBootstrap } from './cached-bootstrap.js';
+import { refuseWithoutCache, storeAndShareBootstrap, unpackTarball, useCachedBootstrap } from './cached-bootstrap.js';
 import { aptDataFile } from './debian-data.js';
-import { planUnpack } from './debian.js';
 import type { BootstrapRequest, DistroDriver, ToolNeed } from './types.js';
 import { loadZypperData } from './zypper-data.js';
 import {
@@ -184,10 +183,4 @@ export function planPack(tarball: string, target: string): string[] {
 async function packTree(req: BootstrapRequest, tarball: string): Promise<void> {
   const argv = [...asTreeRoot(req.identity), ...planPack(tarball, req.target)];
   await req.runner.run(argv[0]!, argv.slice(1), { context: 'bootstrap (pack)' });
-}
-
-async function unpackTarball(req: BootstrapRequest, tarball: string): Promise<void> {
-  const canMknod = req.identity.privileged || req.identity.fakeroot !== undefined;
-  const argv = [...asTreeRoot(req.identity), ...planUnpack(canMknod, tarball, req.target)];
-  await req.runner.run(argv[0]!, argv.slice(1), { context: 'bootstrap (unpack)' });
 }
