@@ -17,6 +17,7 @@ export async function loadCommands(): Promise<KilnCommand[]> {
     import('./diff.js'),
     import('./doctor.js'),
     import('./elements.js'),
+    import('./lint.js'),
     import('./plan.js'),
     import('./verify-reproducible.js'),
   ] as Promise<{ command: KilnCommand }>[]);

@@ -72,7 +72,7 @@ export const KILN = {
     group: 'output',
     scopes: ['build', 'kiln'],
     kiln: true,
-    commands: ['plan block-device', 'cache', 'elements', 'diff', 'doctor'],
+    commands: ['plan block-device', 'cache', 'elements', 'diff', 'doctor', 'lint'],
     help: "Print JSON (machine-readable) on stdout: a build's result (outputs with sizes and sha256, elements, timings, manifests; schemas/build-result.json), the plan, the cache entries, the elements, the differences, the host's readiness.",
   }),
   repos: setting({
