@@ -1,0 +1,54 @@
+/**
+ * The command lines that run build files: `diskimage-builder [OPTIONS] FILE.yaml...` (DIB's
+ * command, with Kiln's --jobs and --json) and `kiln build -f FILE.yaml [OPTIONS]`.
+ */
+import yargs from 'yargs';
+import { UsageError } from '../errors.js';
+import { propertiesHelp } from './build-file.js';
+import { runBuildFiles } from './build-file-run.js';
+import { kilnVersion } from './paths.js';
+
+const DESCRIPTION =
+  'Builds the images of DIB build files: YAML lists of image definitions, each a map of ' +
+  "disk-image-create's options. The whole file is checked first; then each image is built as " +
+  '`kiln build` with those options would build it, up to --jobs at a time, and a summary follows. ' +
+  'Exit status: 0 when every image was built, 1 when one failed.';
+
+export async function runBuildFileCli(argv: string[], prog: 'diskimage-builder' | 'kiln build'): Promise<number> {
+  const fileFlag = prog === 'kiln build';
+  let y = yargs(argv)
+    .scriptName(prog)
+    .usage(fileFlag ? `${prog} -f FILE.yaml [-f FILE.yaml...] [OPTIONS]\n\n${DESCRIPTION}` : `${prog} [OPTIONS] FILE.yaml...\n\n${DESCRIPTION}`)
+    .option('jobs', { alias: 'j', type: 'number', default: 1, requiresArg: true, describe: 'Build up to N images at once (they share the bootstrap cache).' })
+    .option('stop-on-failure', { type: 'boolean', default: false, describe: 'Start no more images after one fails (those running finish).' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'Check the files and print the command that builds each image; build nothing.' })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print the results as JSON on stdout: one record per image (schemas/build-file-result.json), with its build result.',
+    })
+    .epilog(`Keys of an image definition (as diskimage-builder's):\n${propertiesHelp()}`)
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(kilnVersion())
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg, { hint: `see ${prog} --help` });
+    });
+  if (fileFlag) y = y.option('file', { alias: 'f', type: 'string', array: true, demandOption: 'name a build file: -f FILE.yaml', describe: 'A build file (repeatable).' });
+  else y = y.command('$0 <files..>', false, (c) => c.positional('files', { type: 'string', array: true, describe: 'Build files' }));
+  const a = (await y.parseAsync()) as unknown as { jobs: number; stopOnFailure: boolean; dryRun: boolean; json: boolean; file?: string[]; files?: string[]; help?: boolean };
+  if (a.help) return 0;
+  const files = (fileFlag ? a.file : a.files) ?? [];
+  if (files.length === 0) throw new UsageError('name a build file', { hint: fileFlag ? `${prog} -f FILE.yaml` : `${prog} FILE.yaml` });
+  if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new UsageError(`--jobs ${a.jobs}: expected a whole number of 1 or more`, { hint: '--jobs 2 builds two images at once' });
+  return runBuildFiles({ files, jobs: a.jobs, stopOnFailure: a.stopOnFailure, dryRun: a.dryRun, json: a.json, prog });
+}
+
+/** Does a `kiln build` command line name a build file (-f/--file)? disk-image-create has no -f. */
+export function namesBuildFile(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '-f' || a === '--file' || a.startsWith('--file=') || (/^-f./.test(a) && !a.startsWith('--')));
+}
