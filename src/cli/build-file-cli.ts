@@ -37,13 +37,23 @@ export async function runBuildFileCli(argv: string[], prog: 'diskimage-builder' 
       if (err) throw err;
       throw new UsageError(msg, { hint: `see ${prog} --help` });
     });
-  if (fileFlag) y = y.option('file', { alias: 'f', type: 'string', array: true, demandOption: 'name a build file: -f FILE.yaml', describe: 'A build file (repeatable).' });
+  if (fileFlag)
+    y = y.option('file', { alias: 'f', type: 'string', array: true, demandOption: 'name a build file: -f FILE.yaml', describe: 'A build file (repeatable).' });
   else y = y.command('$0 <files..>', false, (c) => c.positional('files', { type: 'string', array: true, describe: 'Build files' }));
-  const a = (await y.parseAsync()) as unknown as { jobs: number; stopOnFailure: boolean; dryRun: boolean; json: boolean; file?: string[]; files?: string[]; help?: boolean };
+  const a = (await y.parseAsync()) as unknown as {
+    jobs: number;
+    stopOnFailure: boolean;
+    dryRun: boolean;
+    json: boolean;
+    file?: string[];
+    files?: string[];
+    help?: boolean;
+  };
   if (a.help) return 0;
   const files = (fileFlag ? a.file : a.files) ?? [];
   if (files.length === 0) throw new UsageError('name a build file', { hint: fileFlag ? `${prog} -f FILE.yaml` : `${prog} FILE.yaml` });
-  if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new UsageError(`--jobs ${a.jobs}: expected a whole number of 1 or more`, { hint: '--jobs 2 builds two images at once' });
+  if (!Number.isInteger(a.jobs) || a.jobs < 1)
+    throw new UsageError(`--jobs ${a.jobs}: expected a whole number of 1 or more`, { hint: '--jobs 2 builds two images at once' });
   return runBuildFiles({ files, jobs: a.jobs, stopOnFailure: a.stopOnFailure, dryRun: a.dryRun, json: a.json, prog });
 }
 

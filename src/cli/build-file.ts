@@ -126,7 +126,8 @@ function checkValue(prop: Property, node: Node | null, value: unknown, where: (n
       if (k.enum && !k.enum.includes(value)) return bad(`'${value}' is not one of ${k.enum.join(', ')}`, `use one of: ${k.enum.join(', ')}`);
       return [];
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return bad(`expected ${want}, got ${describe(value)}`, `write a whole number without quotes, e.g. ${prop.key}: ${k.min ?? 1}`);
+      if (typeof value !== 'number' || !Number.isInteger(value))
+        return bad(`expected ${want}, got ${describe(value)}`, `write a whole number without quotes, e.g. ${prop.key}: ${k.min ?? 1}`);
       if (k.enum && !k.enum.includes(value)) return bad(`${value} is not one of ${k.enum.join(', ')}`, `use one of: ${k.enum.join(', ')}`);
       if (k.min !== undefined && value < k.min) return bad(`${value} is less than ${k.min}`, `give ${prop.key} a value of ${k.min} or more`);
       return [];
@@ -135,7 +136,13 @@ function checkValue(prop: Property, node: Node | null, value: unknown, where: (n
       return [];
     case 'list': {
       if (!Array.isArray(value)) {
-        const example = typeof value === 'string' ? `[${value.split(/[\s,]+/).filter(Boolean).join(', ')}]` : '[a, b]';
+        const example =
+          typeof value === 'string'
+            ? `[${value
+                .split(/[\s,]+/)
+                .filter(Boolean)
+                .join(', ')}]`
+            : '[a, b]';
         return bad(`expected ${want}, got ${describe(value)}`, `write a YAML list, e.g. ${prop.key}: ${example}`);
       }
       const items = isSeq(node) ? node.items : [];
@@ -151,7 +158,8 @@ function checkValue(prop: Property, node: Node | null, value: unknown, where: (n
       );
     }
     case 'map': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad(`expected ${want}, got ${describe(value)}`, `write a YAML map, e.g. ${prop.key}: {KEY: 'value'}`);
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        return bad(`expected ${want}, got ${describe(value)}`, `write a YAML map, e.g. ${prop.key}: {KEY: 'value'}`);
       const pairs = isMap(node) ? (node.items as Pair<Node, Node>[]) : [];
       return Object.entries(value as Record<string, unknown>).flatMap(([name, v]) => {
         if (typeof v === 'string') return [];
@@ -174,7 +182,9 @@ function readEntries(file: string, text: string, problems: KilnError[]): Located
   const where = (n: Node | null | undefined) => `${file}:${n?.range ? lines.linePos(n.range[0]).line : 1}`;
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      problems.push(new KilnError(`not valid YAML: ${e.message.split('\n')[0]}`, { where: `${file}:${e.linePos?.[0].line ?? 1}`, hint: 'fix the YAML syntax' }));
+      problems.push(
+        new KilnError(`not valid YAML: ${e.message.split('\n')[0]}`, { where: `${file}:${e.linePos?.[0].line ?? 1}`, hint: 'fix the YAML syntax' }),
+      );
     }
     return [];
   }
@@ -191,7 +201,12 @@ function readEntries(file: string, text: string, problems: KilnError[]): Located
   const out: Located[] = [];
   for (const item of root.items as Node[]) {
     if (!isMap(item)) {
-      problems.push(new KilnError(`an image is a map of options; got ${describe((item as Node & { toJSON(): unknown }).toJSON?.())}`, { where: where(item), hint: 'e.g. - imagename: NAME\\n  elements: [ELEMENT]' }));
+      problems.push(
+        new KilnError(`an image is a map of options; got ${describe((item as Node & { toJSON(): unknown }).toJSON?.())}`, {
+          where: where(item),
+          hint: 'e.g. - imagename: NAME\\n  elements: [ELEMENT]',
+        }),
+      );
       continue;
     }
     const entry: Record<string, unknown> = {};
@@ -281,7 +296,12 @@ export function readBuildFiles(files: string[], read: (f: string) => string = (f
     try {
       text = read(file);
     } catch (e) {
-      problems.push(new KilnError(`cannot read the build file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file, hint: 'give the path of a YAML build file' }));
+      problems.push(
+        new KilnError(`cannot read the build file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+          where: file,
+          hint: 'give the path of a YAML build file',
+        }),
+      );
       continue;
     }
     const found = readEntries(file, text, problems);
@@ -312,7 +332,9 @@ export function readBuildFiles(files: string[], read: (f: string) => string = (f
       );
     }
     if (!Array.isArray(e.entry.elements) || e.entry.elements.length === 0) {
-      problems.push(new KilnError(`image ${name}: no elements`, { where: e.where, hint: 'add elements: [DISTRO-ELEMENT, ...], e.g. elements: [debian-minimal, vm]' }));
+      problems.push(
+        new KilnError(`image ${name}: no elements`, { where: e.where, hint: 'add elements: [DISTRO-ELEMENT, ...], e.g. elements: [debian-minimal, vm]' }),
+      );
     }
     images.push({
       name,
@@ -335,8 +357,8 @@ export function placeProblem(image: BuildFileImage, e: unknown): unknown {
   const prop = PROPERTIES.find((x) => text.includes(x.arg ?? `--${x.key}`) && image.keyWhere[x.key]);
   const where = (prop && image.keyWhere[prop.key]) ?? image.where;
   const message = `image ${image.name}: ${e.where ? `${e.where}: ` : ''}${e.message}`;
-  const Ctor = e.constructor as new (m: string, d: { where: string; hint?: string; cause?: unknown }) => KilnError;
-  return new Ctor(message, { where, ...(e.hint !== undefined ? { hint: e.hint } : {}), cause: e });
+  // a usage error of the command line is the build file's problem: exit 1, as any problem of the file
+  return new KilnError(message, { where, ...(e.hint !== undefined ? { hint: e.hint } : {}), cause: e });
 }
 
 /** `diskimage-builder --help`: every key, its type and what it does. */
