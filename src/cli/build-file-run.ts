@@ -69,13 +69,20 @@ export function shellLine(env: Record<string, string>, argv: string[]): string {
   return [...Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`), ...argv.map(quote)].join(' ');
 }
 
-/** Check every image as its build will (arguments, elements, layout); all problems at once. */
-export function checkImages(images: BuildFileImage[], env: NodeJS.ProcessEnv = process.env): void {
+/**
+ * Check every image as its build will (arguments, elements, layout); all problems at once.
+ * Returns notes: what the build's environment lacks so far (a distro driver that needs a mirror),
+ * which an element's environment.d may still set, so they do not stop the build.
+ */
+export function checkImages(images: BuildFileImage[], env: NodeJS.ProcessEnv = process.env): string[] {
   const problems: KilnError[] = [];
+  const notes: string[] = [];
   for (const image of images) {
     try {
       const { config } = parseBuildArgs(image.args, { ...env, ...image.environment });
-      if (config) planBuild(config);
+      const plan = config ? planBuild(config) : undefined;
+      const boot = plan?.bootstrap?.plan;
+      if (boot && 'error' in boot) notes.push(`${image.where}: image ${image.name}: ${boot.error}`);
     } catch (e) {
       const placed = placeProblem(image, e);
       if ((placed as KilnError).exitCode === undefined) throw placed;
@@ -83,6 +90,7 @@ export function checkImages(images: BuildFileImage[], env: NodeJS.ProcessEnv = p
     }
   }
   throwIfProblems('the build files have problems', problems);
+  return notes;
 }
 
 /** The image's output lines, for the progress view and the failure report. */
@@ -133,7 +141,7 @@ export function summaryTable(runs: ImageRun[]): string {
 
 export async function runBuildFiles(o: BuildFileOptions): Promise<number> {
   const images = readBuildFiles(o.files);
-  checkImages(images);
+  for (const n of checkImages(images)) process.stderr.write(`${o.prog}: warning: ${n}\n`);
   if (o.dryRun) {
     if (o.json) {
       const plan = images.map((i) => ({ imageName: i.name, definedAt: i.where, command: imageCommand(i), environment: i.environment }));
