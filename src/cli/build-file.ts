@@ -363,5 +363,5 @@ export function placeProblem(image: BuildFileImage, e: unknown): unknown {
 
 /** `diskimage-builder --help`: every key, its type and what it does. */
 export function propertiesHelp(): string {
-  return PROPERTIES.map((x) => `  ${x.key.padEnd(18)} ${KIND_TEXT[x.kind.t].padEnd(17)} ${x.help}`).join('\n');
+  return PROPERTIES.map((x) => `  ${x.key.padEnd(18)} ${KIND_TEXT[x.kind.t].padEnd(18)} ${x.help}`).join('\n');
 }
