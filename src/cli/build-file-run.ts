@@ -250,8 +250,10 @@ export async function runBuildFiles(o: BuildFileOptions): Promise<number> {
         images.map((image, i) => ({
           title: image.name,
           task: async (_ctx: unknown, task: { output: string; title: string; skip(m?: string): void }) => {
-            outputs[i] = (l) => {
-              if (l.trim()) task.output = l.length > 120 ? `${l.slice(0, 117)}...` : l;
+            outputs[i] = (line) => {
+              // the build's line without its timestamp, shortened to one terminal line
+              const l = line.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \| /, '').trim();
+              if (l) task.output = l.length > 100 ? `${l.slice(0, 97)}...` : l;
             };
             await starts[i]!.gate;
             if (runs[i]!.status === 'skipped') {

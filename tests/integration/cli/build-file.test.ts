@@ -2,7 +2,7 @@
 // different types built with --jobs 3 (each output read back with tar, sfdisk and debugfs, skopeo;
 // the builds overlapped, by their recorded times; --json validates against the schemas), the
 // problems of a file reported with file:line before anything is built, --dry-run, --stop-on-failure,
-// and an interrupt that stops every build and leaves no process behind.
+// the progress view on a terminal, and an interrupt that stops every build and leaves no process behind.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
-import { FIXTURE_ELEMENTS, REPO, runCli } from '../../helpers/cli.js';
+import { BIN, FIXTURE_ELEMENTS, REPO, runCli } from '../../helpers/cli.js';
 import { markedProcesses, sleep, startKiln, waitFor, workspaces, workspaceTree } from '../../helpers/interrupt.js';
 import { validate } from '../../helpers/json-schema.js';
 
@@ -179,7 +179,7 @@ describe('build files', () => {
       f,
       `- imagename: ${o}/first\n  elements: [fails]\n  skip-base: true\n  types: [tar]\n  environment: {ELEMENTS_PATH: ${els}}\n- imagename: ${o}/second\n  elements: [busybox-minimal]\n  skip-base: true\n  types: [tar]\n`,
     );
-    const r = runCli('diskimage-builder', ['--json', f], { env });
+    const r = runCli('diskimage-builder', ['--json', '--jobs', '2', f], { env });
     assert.equal(r.status, 1, r.stderr);
     const runs = JSON.parse(r.stdout) as Run[];
     assert.deepEqual(validate(schema('build-file-result.json'), runs), []);
@@ -202,6 +202,23 @@ describe('build files', () => {
     );
     assert.equal(existsSync(`${o}/second.tar`), false);
     assert.match(s.stderr, /second +- +- +skipped/);
+
+    // on a terminal: one line per image, then the failed build's last lines and the table
+    const e = { ...process.env, ...env } as Record<string, string>;
+    delete e.CI; // CI=true turns the progress display off
+    const t = spawnSync('script', ['-qec', `stty cols 120 rows 50; ${join(BIN, 'kiln')} build -f ${f} --jobs 2`, '/dev/null'], {
+      env: e,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes
+    const text = (t.stdout ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+    assert.equal(t.status, 1, text);
+    assert.match(text, new RegExp(`✖ ${o}/first`));
+    assert.match(text, new RegExp(`✔ ${o}/second \\([0-9.]+s\\)`));
+    assert.match(text, new RegExp(`--- ${o}/first \\(${f}:1\\): last lines ---\n[\\s\\S]*this hook fails on purpose`));
+    assert.match(text, /first +- +[0-9.]+s +failed\n.*second +\S+second\.tar +[0-9.]+s +ok/);
+    assert.doesNotMatch(text, /\[.*second\] /, 'no plain prefixed lines on a terminal');
   });
 
   for (const sig of ['SIGINT', 'SIGKILL'] as const) {
