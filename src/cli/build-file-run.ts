@@ -14,7 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Listr } from 'listr2';
 import { planBuild } from '../build/plan.js';
-import { signalExitCode, throwIfProblems, type KilnError } from '../errors.js';
+import { isKilnError, KilnError, signalExitCode, throwIfProblems } from '../errors.js';
 import { PDEATHSIG_PREFIX } from '../exec/lifeline.js';
 import type { BuildResult } from './build-result.js';
 import { type BuildFileImage, placeProblem, readBuildFiles } from './build-file.js';
@@ -77,16 +77,28 @@ export function shellLine(env: Record<string, string>, argv: string[]): string {
 export function checkImages(images: BuildFileImage[], env: NodeJS.ProcessEnv = process.env): string[] {
   const problems: KilnError[] = [];
   const notes: string[] = [];
+  const outputs = new Map<string, BuildFileImage>();
   for (const image of images) {
     try {
       const { config } = parseBuildArgs(image.args, { ...env, ...image.environment });
+      const out = config ? join(config.outDir, config.imageName) : '';
+      const other = outputs.get(out);
+      if (other) {
+        problems.push(
+          new KilnError(`images ${other.name} and ${image.name} write the same outputs (${out}.*)`, {
+            where: image.keyWhere.imagename ?? image.where,
+            hint: 'give each image its own imagename',
+          }),
+        );
+      }
+      outputs.set(out, image);
       const plan = config ? planBuild(config) : undefined;
       const boot = plan?.bootstrap?.plan;
       if (boot && 'error' in boot) notes.push(`${image.where}: image ${image.name}: ${boot.error}`);
     } catch (e) {
       const placed = placeProblem(image, e);
-      if ((placed as KilnError).exitCode === undefined) throw placed;
-      problems.push(placed as KilnError);
+      if (!isKilnError(placed)) throw placed;
+      problems.push(placed);
     }
   }
   throwIfProblems('the build files have problems', problems);
@@ -188,10 +200,12 @@ export async function runBuildFiles(o: BuildFileOptions): Promise<number> {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
+    child.stdout!.setEncoding('utf8');
+    child.stderr!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      stdout += d;
     });
-    child.stderr!.on('data', (d: Buffer) => tail.push(d.toString()));
+    child.stderr!.on('data', (d: string) => tail.push(d));
     const done = new Promise<void>((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null, err?: Error) => {
         const t1 = Date.now();

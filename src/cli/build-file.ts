@@ -354,7 +354,8 @@ export function placeProblem(image: BuildFileImage, e: unknown): unknown {
   if (!isKilnError(e)) return e;
   const text = `${e.where ?? ''} ${e.message}`;
   // the option the message names (--image-size, -t ...), back to its key
-  const prop = PROPERTIES.find((x) => text.includes(x.arg ?? `--${x.key}`) && image.keyWhere[x.key]);
+  const names = (x: Property) => new RegExp(`(^|[\\s'"(])${x.arg ?? `--${x.key}`}($|[\\s'"=:),])`);
+  const prop = PROPERTIES.find((x) => image.keyWhere[x.key] && names(x).test(text));
   const where = (prop && image.keyWhere[prop.key]) ?? image.where;
   const message = `image ${image.name}: ${e.where ? `${e.where}: ` : ''}${e.message}`;
   // a usage error of the command line is the build file's problem: exit 1, as any problem of the file

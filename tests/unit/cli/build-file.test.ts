@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseArgv } from '../../../src/config/argv.js';
-import { entryArgs, PROPERTIES, readBuildFiles } from '../../../src/cli/build-file.js';
+import { entryArgs, placeProblem, PROPERTIES, readBuildFiles } from '../../../src/cli/build-file.js';
 import { checkImages, shellLine, summaryTable, type ImageRun } from '../../../src/cli/build-file-run.js';
-import { ValidationErrors, type KilnError } from '../../../src/errors.js';
+import { KilnError, ValidationErrors } from '../../../src/errors.js';
 
 const files = (texts: Record<string, string>) => (f: string) => {
   const t = texts[f];
@@ -176,6 +176,8 @@ describe('build files: problems, each at its file:line, all at once', () => {
   elements: [busybox-minimal]
   skip-base: true
   types: [tar, floppy]
+- imagename: /tmp/kiln-bf-unit//a
+  elements: [busybox-minimal]
 `);
     try {
       checkImages(images, { PATH: process.env.PATH });
@@ -183,10 +185,25 @@ describe('build files: problems, each at its file:line, all at once', () => {
     } catch (e) {
       assert.ok(e instanceof ValidationErrors, String(e));
       const p = e.problems.map((x) => `${x.where}: ${x.message}`);
-      assert.equal(p.length, 2, p.join('\n'));
+      assert.equal(p.length, 3, p.join('\n'));
       assert.match(p[0]!, /^b\.yaml:1: image \/tmp\/kiln-bf-unit\/a: .*busybox-minimla.*did you mean busybox-minimal/s);
       assert.match(p[1]!, /^b\.yaml:7: image \/tmp\/kiln-bf-unit\/b: .*floppy/s);
+      assert.match(p[2]!, /^b\.yaml:8: images \/tmp\/kiln-bf-unit\/a and \/tmp\/kiln-bf-unit\/\/a write the same outputs \(\/tmp\/kiln-bf-unit\/a\.\*\)/);
     }
+  });
+});
+
+describe('build files: placing a problem found later', () => {
+  const [image] = read('- imagename: x\n  elements: [busybox-minimal]\n  types: [tar]\n');
+  it('at the key whose option the message names, as a whole word', () => {
+    const at = (msg: string) => (placeProblem(image!, new KilnError(msg)) as KilnError).where;
+    assert.equal(at("-t: unknown output type 'floppy'"), 'b.yaml:3');
+    // "--mkfs-options" holds "-o" (imagename's option), but not as a word: the image, not imagename's line
+    assert.equal(at('--mkfs-options: bad'), 'b.yaml:1');
+    assert.equal(at("option '-o' needs a value"), 'b.yaml:1', 'imagename is the first key: its line is the image line');
+    assert.match((placeProblem(image!, new KilnError('m')) as KilnError).message, /^image x: m$/);
+    const internal = new Error('a bug');
+    assert.equal(placeProblem(image!, internal), internal, 'an internal error stays one');
   });
 });
 
