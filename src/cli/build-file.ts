@@ -76,6 +76,14 @@ export const PROPERTIES: readonly Property[] = [
 
 const BY_KEY = new Map(PROPERTIES.map((x) => [x.key, x]));
 
+/** Keys people try that are variables, not options, in DIB's format. */
+const VARIABLE_KEYS: Record<string, string> = {
+  release: 'DIB_RELEASE',
+  debug: 'KILN_DEBUG',
+  mirror: 'DIB_DISTRIBUTION_MIRROR',
+  'elements-path': 'ELEMENTS_PATH',
+};
+
 /** One image of a build file, merged, as disk-image-create arguments. */
 export interface BuildFileImage {
   /** the imagename (DIB's default: image) */
@@ -216,10 +224,14 @@ function readEntries(file: string, text: string, problems: KilnError[]): Located
       const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
       const prop = BY_KEY.get(key);
       if (!prop) {
+        // a variable (DIB_RELEASE) or a setting DIB reads from one (release, debug): environment's
+        const variable = /^[A-Z_][A-Z0-9_]*$/.test(key) ? key : VARIABLE_KEYS[key];
         problems.push(
           new KilnError(`unknown key '${key}'${didYouMean(key, BY_KEY.keys())}`, {
             where: where(keyNode),
-            hint: `the keys are disk-image-create's options: ${PROPERTIES.map((x) => x.key).join(', ')} (diskimage-builder --help)`,
+            hint: variable
+              ? `variables go in environment: environment: {${variable}: '...'}`
+              : `the keys are disk-image-create's options: ${PROPERTIES.map((x) => x.key).join(', ')} (diskimage-builder --help)`,
           }),
         );
         continue;

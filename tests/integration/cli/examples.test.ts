@@ -41,7 +41,11 @@ describe('examples/', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '', 'no warning');
     const plan = JSON.parse(r.stdout) as { imageName: string; definedAt: string; command: string[] }[];
-    for (const f of files) assert.ok(plan.some((p) => p.definedAt.startsWith(`${f}:`)), `${f} has an image`);
+    for (const f of files)
+      assert.ok(
+        plan.some((p) => p.definedAt.startsWith(`${f}:`)),
+        `${f} has an image`,
+      );
     for (const p of plan) assert.deepEqual(p.command.slice(0, 4), ['kiln', 'build', '--json', '-o'], p.imageName);
     const command = (name: string) => plan.find((p) => p.imageName === name)!.command.join(' ');
     assert.match(command('debian-arm64'), / -a arm64 /);

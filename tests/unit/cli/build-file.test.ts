@@ -122,7 +122,10 @@ describe('build files: problems, each at its file:line, all at once', () => {
     assert.equal(p.length, 2, p.join('\n'));
     assert.match(p[0]!, /^b\.yaml:3: unknown key 'image_size'; did you mean image-size\?/);
     assert.match(p[1]!, /^b\.yaml:4: unknown key 'release'/);
-    assert.match(p[1]!, /\| the keys are disk-image-create's options: imagename, arch/);
+    assert.match(p[1]!, /\| variables go in environment: environment: \{DIB_RELEASE: '\.\.\.'\}/);
+    const q = problems('- elements: [x]\n  DIB_RELEASE: trixie\n  colour: red\n');
+    assert.match(q[0]!, /^b\.yaml:2: unknown key 'DIB_RELEASE' \| variables go in environment: environment: \{DIB_RELEASE/);
+    assert.match(q[1]!, /^b\.yaml:3: unknown key 'colour' \| the keys are disk-image-create's options: imagename, arch/);
   });
 
   it('wrong types, each with a hint that says how to write it', () => {
