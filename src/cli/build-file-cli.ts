@@ -27,6 +27,7 @@ export async function runBuildFileCli(argv: string[], prog: 'diskimage-builder' 
       default: false,
       describe: 'Print the results as JSON on stdout: one record per image (schemas/build-file-result.json), with its build result.',
     })
+    .option('debug', { type: 'boolean', default: false, describe: 'Show debug logging and stack traces (the builds get KILN_DEBUG=1).' })
     .epilog(`Keys of an image definition (as diskimage-builder's):\n${propertiesHelp()}`)
     .strict()
     .help()
@@ -45,6 +46,7 @@ export async function runBuildFileCli(argv: string[], prog: 'diskimage-builder' 
     stopOnFailure: boolean;
     dryRun: boolean;
     json: boolean;
+    debug: boolean;
     file?: string[];
     files?: string[];
     help?: boolean;
@@ -54,7 +56,7 @@ export async function runBuildFileCli(argv: string[], prog: 'diskimage-builder' 
   if (files.length === 0) throw new UsageError('name a build file', { hint: fileFlag ? `${prog} -f FILE.yaml` : `${prog} FILE.yaml` });
   if (!Number.isInteger(a.jobs) || a.jobs < 1)
     throw new UsageError(`--jobs ${a.jobs}: expected a whole number of 1 or more`, { hint: '--jobs 2 builds two images at once' });
-  return runBuildFiles({ files, jobs: a.jobs, stopOnFailure: a.stopOnFailure, dryRun: a.dryRun, json: a.json, prog });
+  return runBuildFiles({ files, jobs: a.jobs, stopOnFailure: a.stopOnFailure, dryRun: a.dryRun, json: a.json, debug: a.debug, prog });
 }
 
 /** Does a `kiln build` command line name a build file (-f/--file)? disk-image-create has no -f. */

@@ -30,6 +30,8 @@ export interface BuildFileOptions {
   json: boolean;
   /** the program name in messages */
   prog: string;
+  /** --debug: the builds log at debug level (KILN_DEBUG=1) */
+  debug?: boolean;
 }
 
 export type ImageStatus = 'ok' | 'failed' | 'skipped' | 'interrupted';
@@ -196,7 +198,7 @@ export async function runBuildFiles(o: BuildFileOptions): Promise<number> {
     run.status = 'failed';
     const [, ...args] = imageCommand(image);
     const child = spawn(PDEATHSIG_PREFIX[0]!, [...PDEATHSIG_PREFIX.slice(1), process.execPath, KILN, ...args], {
-      env: { ...process.env, ...image.environment },
+      env: { ...process.env, ...(o.debug ? { KILN_DEBUG: '1' } : {}), ...image.environment },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -269,7 +271,9 @@ export async function runBuildFiles(o: BuildFileOptions): Promise<number> {
               const l = line.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \| /, '').trim();
               if (l) task.output = l.length > 100 ? `${l.slice(0, 97)}...` : l;
             };
+            task.title = `${image.name} (waiting)`;
             await starts[i]!.gate;
+            task.title = image.name;
             if (runs[i]!.status === 'skipped') {
               task.skip(`${image.name}: not started`);
               return;
