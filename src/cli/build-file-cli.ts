@@ -14,20 +14,22 @@ const DESCRIPTION =
   '`kiln build` with those options would build it, up to --jobs at a time, and a summary follows. ' +
   'Exit status: 0 when every image was built, 1 when one failed.';
 
+/** The options of diskimage-builder and kiln build -f (yargs options and the man page). */
+export const BUILD_FILE_OPTIONS = [
+  { name: 'jobs', alias: 'j', arg: 'N', describe: 'Build up to N images at once (they share the bootstrap cache). Default: 1.' },
+  { name: 'stop-on-failure', describe: 'Start no more images after one fails (those running finish).' },
+  { name: 'dry-run', describe: 'Check the files and print the command that builds each image; build nothing.' },
+  { name: 'json', describe: 'Print the results as JSON on stdout: one record per image (schemas/build-file-result.json), with its build result.' },
+  { name: 'debug', describe: 'Show debug logging and stack traces (the builds get KILN_DEBUG=1).' },
+] as const;
+
+export const BUILD_FILE_DESCRIPTION = DESCRIPTION;
+
 export async function runBuildFileCli(argv: string[], prog: 'diskimage-builder' | 'kiln build'): Promise<number> {
   const fileFlag = prog === 'kiln build';
   let y = yargs(argv)
     .scriptName(prog)
     .usage(fileFlag ? `${prog} -f FILE.yaml [-f FILE.yaml...] [OPTIONS]\n\n${DESCRIPTION}` : `${prog} [OPTIONS] FILE.yaml...\n\n${DESCRIPTION}`)
-    .option('jobs', { alias: 'j', type: 'number', default: 1, requiresArg: true, describe: 'Build up to N images at once (they share the bootstrap cache).' })
-    .option('stop-on-failure', { type: 'boolean', default: false, describe: 'Start no more images after one fails (those running finish).' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'Check the files and print the command that builds each image; build nothing.' })
-    .option('json', {
-      type: 'boolean',
-      default: false,
-      describe: 'Print the results as JSON on stdout: one record per image (schemas/build-file-result.json), with its build result.',
-    })
-    .option('debug', { type: 'boolean', default: false, describe: 'Show debug logging and stack traces (the builds get KILN_DEBUG=1).' })
     .epilog(`Keys of an image definition (as diskimage-builder's):\n${propertiesHelp()}`)
     .strict()
     .help()
@@ -38,6 +40,12 @@ export async function runBuildFileCli(argv: string[], prog: 'diskimage-builder' 
       if (err) throw err;
       throw new UsageError(msg, { hint: `see ${prog} --help` });
     });
+  for (const o of BUILD_FILE_OPTIONS) {
+    y = y.option(o.name, {
+      describe: o.describe,
+      ...('arg' in o ? { alias: o.alias, type: 'number', default: 1, requiresArg: true } : { type: 'boolean', default: false }),
+    });
+  }
   if (fileFlag)
     y = y.option('file', { alias: 'f', type: 'string', array: true, demandOption: 'name a build file: -f FILE.yaml', describe: 'A build file (repeatable).' });
   else y = y.command('$0 <files..>', false, (c) => c.positional('files', { type: 'string', array: true, describe: 'Build files' }));
