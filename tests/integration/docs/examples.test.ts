@@ -45,7 +45,7 @@ function mdFiles(): string[] {
   return out;
 }
 
-export function shellBlocks(file: string, text: string): Block[] {
+function shellBlocks(file: string, text: string): Block[] {
   const blocks: Block[] = [];
   const re = /^```(sh|bash)\n([\s\S]*?)^```/gm;
   for (let m = re.exec(text); m; m = re.exec(text)) blocks.push({ file, line: text.slice(0, m.index).split('\n').length, text: m[2]! });
@@ -250,6 +250,15 @@ describe('the docs examples run as written', () => {
       });
     }
   }
+
+  it('a command of no known kind fails the test, and so does a boot no e2e test runs', () => {
+    assert.throws(() => classify('frobnicate --all', base), /no class for the command: frobnicate --all/);
+    assert.throws(() => classify('kiln boot-test x.qcow2 --memory 64', base), /no e2e test is known to run/);
+    assert.deepEqual(classify('DIB_RELEASE=trixie disk-image-create debian-minimal vm -o x', base), { kind: 'plan', args: 'debian-minimal vm -o x' });
+    assert.deepEqual(classify('disk-image-create -n busybox-minimal -t tar -o t', base), { kind: 'run' });
+    assert.deepEqual(classify('disk-image-create -a arm64 -n busybox-minimal -o t', base).kind, 'plan');
+    assert.equal(stripComment("echo '# not a comment' # a comment"), "echo '# not a comment'");
+  });
 
   it('found examples of every kind (the extraction works)', () => {
     assert.ok(seen.run >= 10 && seen.plan >= 10 && seen.boot >= 3, JSON.stringify(seen));
