@@ -30,7 +30,9 @@ export function parseBuildArgs(
 }
 
 export async function runBuildCli(argv: string[], prog = 'disk-image-create'): Promise<number> {
-  const { config, info } = parseBuildArgs(argv, process.env, () => formatHelp(prog));
+  // kiln build also builds DIB build files (build-file-cli.ts): its synopsis says so
+  const page = prog === 'kiln build' ? { synopsis: ['kiln build -f FILE.yaml [--jobs N] [--dry-run] [--json] (kiln build -f --help)'] } : {};
+  const { config, info } = parseBuildArgs(argv, process.env, () => formatHelp(prog, page));
   if (info !== undefined) {
     process.stdout.write(`${info}\n`);
     return 0;

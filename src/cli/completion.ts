@@ -23,11 +23,13 @@ const FIXED: Record<string, string[]> = {
   'block-device': ['create'],
 };
 const COMMON = ['--help', '-h', '--version', '--debug'];
+/** diskimage-builder's options (build-file-cli.ts); kiln build takes them after -f FILE */
+const BUILD_FILE_FLAGS = ['--jobs', '-j', '--stop-on-failure', '--dry-run', '--json', ...COMMON];
 
 function flagsOf(command: string): string[] {
   if (BUILD_LIKE.has(command)) {
     const fromSettings = buildFlags().flatMap((s) => [...(s.short ? [`-${s.short}`] : []), ...(s.long ? [`--${s.long}`] : [])]);
-    const own = command === 'verify-reproducible' ? ['--cold', '--keep'] : [];
+    const own = command === 'verify-reproducible' ? ['--cold', '--keep'] : command === 'build' ? ['-f', '--file'] : [];
     return [...own, ...fromSettings, '--help', '-h', '--version'];
   }
   const declared = SETTINGS.filter((s) => s.commands?.includes(command) && s.long).map((s) => `--${s.long}`);
@@ -55,6 +57,10 @@ export function completionCandidates(words: string[], cword: number, ctx: Comple
   const prog = (words[0] ?? 'kiln').split('/').pop()!;
   const done = words.slice(1, cword);
   let candidates: string[];
+  // diskimage-builder: its options, else build files (the shell completes file names)
+  if (prog === 'diskimage-builder') return current.startsWith('-') ? BUILD_FILE_FLAGS.filter((c) => c.startsWith(current)).sort() : [];
+  // kiln build -f FILE: a file
+  if (done[done.length - 1] === '-f' || done[done.length - 1] === '--file') return [];
   // disk-image-create: the build's options and elements from the first word on
   const command = prog === 'disk-image-create' ? 'disk-image-create' : done.find((w) => !w.startsWith('-'));
   if (command === undefined) {
@@ -85,17 +91,17 @@ export function completionScript(shell: string): string {
   const kiln = sq(launcher());
   switch (shell) {
     case 'bash':
-      return `# kiln and disk-image-create completion for bash: eval "$(kiln completion bash)", or save it in
+      return `# kiln, disk-image-create and diskimage-builder completion for bash: eval "$(kiln completion bash)", or save it in
 # ~/.local/share/bash-completion/completions/kiln
 _kiln_complete() {
   local IFS=$'\\n'
   COMPREPLY=($(${kiln} __complete "$COMP_CWORD" "\${COMP_WORDS[@]}" 2>/dev/null))
 }
-complete -o default -F _kiln_complete kiln disk-image-create
+complete -o default -F _kiln_complete kiln disk-image-create diskimage-builder
 `;
     case 'zsh':
-      return `#compdef kiln disk-image-create
-# kiln and disk-image-create completion for zsh: eval "$(kiln completion zsh)" after compinit, or save
+      return `#compdef kiln disk-image-create diskimage-builder
+# kiln, disk-image-create and diskimage-builder completion for zsh: eval "$(kiln completion zsh)" after compinit, or save
 # it as _kiln in a directory of $fpath
 _kiln() {
   local -a candidates
@@ -106,10 +112,10 @@ _kiln() {
     _files
   fi
 }
-compdef _kiln kiln disk-image-create
+compdef _kiln kiln disk-image-create diskimage-builder
 `;
     case 'fish':
-      return `# kiln and disk-image-create completion for fish: kiln completion fish | source, or save it in
+      return `# kiln, disk-image-create and diskimage-builder completion for fish: kiln completion fish | source, or save it in
 # ~/.config/fish/completions/kiln.fish
 function __kiln_complete
   set -l words (commandline -opc)
@@ -117,6 +123,7 @@ function __kiln_complete
 end
 complete -c kiln -a '(__kiln_complete)'
 complete -c disk-image-create -a '(__kiln_complete)'
+complete -c diskimage-builder -a '(__kiln_complete)'
 `;
     default:
       throw new UsageError(`kiln completion: no script for '${shell}'; choose one of ${SHELLS.join(', ')}`);

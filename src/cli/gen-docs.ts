@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { updateSettingsBlocks } from '../config/docs-tables.js';
-import { formatDiskImageCreateMan, formatKilnMan } from './man-pages.js';
+import { formatDiskImageCreateMan, formatDiskimageBuilderMan, formatKilnMan } from './man-pages.js';
 
 export interface GeneratedFile {
   path: string;
@@ -20,5 +20,10 @@ export async function generatedFiles(root: string): Promise<GeneratedFile[]> {
     .map((f) => ({ path: `docs/${f}`, text: readFileSync(join(root, 'docs', f), 'utf8') }))
     .filter((d) => d.text.includes('<!-- settings:begin '))
     .map((d) => ({ path: d.path, content: updateSettingsBlocks(d.text, d.path) }));
-  return [...docs, { path: 'man/disk-image-create.1', content: formatDiskImageCreateMan() }, { path: 'man/kiln.1', content: await formatKilnMan() }];
+  return [
+    ...docs,
+    { path: 'man/disk-image-create.1', content: formatDiskImageCreateMan() },
+    { path: 'man/diskimage-builder.1', content: formatDiskimageBuilderMan() },
+    { path: 'man/kiln.1', content: await formatKilnMan() },
+  ];
 }

@@ -1,9 +1,12 @@
 /**
- * man/disk-image-create.1 and man/kiln.1 (roff, man macros), generated from the settings
- * declaration and the kiln command modules; `npm run gen-docs` writes them.
+ * man/disk-image-create.1, man/diskimage-builder.1 and man/kiln.1 (roff, man macros), generated
+ * from the settings declaration, the build-file keys and the kiln command modules; `npm run
+ * gen-docs` writes them.
  */
 import { defaultText, flagText, PAGE } from '../config/help.js';
 import { buildFlags, GROUPS, SCOPES, SETTINGS, type DeclaredSetting } from '../config/settings.js';
+import { BUILD_FILE_DESCRIPTION, BUILD_FILE_OPTIONS } from './build-file-cli.js';
+import { PROPERTIES } from './build-file.js';
 import { loadCommands, type KilnCommand } from './commands/index.js';
 import { kilnVersion } from './paths.js';
 
@@ -116,6 +119,37 @@ export async function formatKilnMan(): Promise<string> {
     esc(PAGE.exitStatus.replace('the build', 'the command')),
     '.SH SEE ALSO',
     `${bold('disk-image-create')}(1), ${bold('element-info')}(1); docs/ in the Kiln repository`,
+    '',
+  );
+  return out.join('\n');
+}
+
+export function formatDiskimageBuilderMan(): string {
+  const out = [
+    ...header('diskimage-builder', "build the images of DIB's YAML build files"),
+    '.SH SYNOPSIS',
+    `${bold('diskimage-builder')} [\\fIOPTIONS\\fR] \\fIFILE.yaml\\fR...`,
+    '.br',
+    `${bold('kiln build -f')} \\fIFILE.yaml\\fR [\\fIOPTIONS\\fR]`,
+    '.SH DESCRIPTION',
+    esc(BUILD_FILE_DESCRIPTION),
+    '.SH OPTIONS',
+  ];
+  for (const o of BUILD_FILE_OPTIONS)
+    out.push('.TP', bold(`${'alias' in o ? `-${o.alias}, ` : ''}--${o.name}${'arg' in o ? ` ${o.arg}` : ''}`), esc(o.describe));
+  out.push(
+    '.SH FILE FORMAT',
+    esc(
+      "A list of image definitions, each a map of these keys (diskimage-builder's). An entry without imagename continues the one " +
+        'before it; an entry that repeats an imagename is merged into the first (lists appended, maps updated, other values replaced).',
+    ),
+  );
+  for (const p of PROPERTIES) out.push('.TP', bold(p.key), esc(p.help));
+  out.push(
+    '.SH EXIT STATUS',
+    esc('0 every image was built; 1 an image failed, or the files have problems; 2 usage error; 128 + N interrupted by signal N'),
+    '.SH SEE ALSO',
+    `${bold('disk-image-create')}(1), ${bold('kiln')}(1); docs/user-guide.md (Build files) and examples/ in the Kiln repository`,
     '',
   );
   return out.join('\n');
