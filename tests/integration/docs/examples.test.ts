@@ -52,6 +52,11 @@ function shellBlocks(file: string, text: string): Block[] {
   return blocks;
 }
 
+/** Pages whose shell blocks are one session, in order, and the test that runs them so. */
+const RUN_AS_ONE_SCRIPT: Record<string, string> = {
+  'docs/tutorial-elements.md': 'tests/integration/elements/tutorial.test.ts',
+};
+
 /** Boot tests of the docs and the e2e test that runs each (by its flags), with what that file must contain. */
 const BOOTS: { flags: RegExp; test: string; needle: string }[] = [
   { flags: /^$/, test: 'tests/e2e/debian.test.ts', needle: "'boot-test'" },
@@ -133,6 +138,12 @@ describe('the docs examples run as written', () => {
   const seen = { run: 0, plan: 0, boot: 0, other: 0 };
 
   for (const file of mdFiles()) {
+    const own = RUN_AS_ONE_SCRIPT[file];
+    if (own) {
+      // a page whose blocks build on each other (a tutorial): its own test runs them in order
+      it(`${file}: run in order by ${own}`, () => assert.ok(readFileSync(join(REPO, own), 'utf8').includes(file), `${own} runs ${file}`));
+      continue;
+    }
     const blocks = shellBlocks(file, readFileSync(join(REPO, file), 'utf8'));
     for (const [bi, block] of blocks.entries()) {
       it(`${file}:${block.line}`, () => {
