@@ -154,11 +154,6 @@ export function summaryTable(runs: ImageRun[]): string {
 }
 
 export async function runBuildFiles(o: BuildFileOptions): Promise<number> {
-  // `--dry-run | head`: a reader that stops early is not an error
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
   const images = readBuildFiles(o.files);
   for (const n of checkImages(images)) process.stderr.write(`${o.prog}: warning: ${n}\n`);
   if (o.dryRun) {

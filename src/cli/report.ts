@@ -32,6 +32,11 @@ export function formatError(prog: string, e: unknown, debug: boolean): string {
 /** Run a CLI main function: report errors, set the exit code. No stack trace unless debug. */
 // biome-ignore lint/suspicious/noConfusingVoidType: handlers that return nothing are the common case
 export async function runMain(prog: string, main: () => Promise<number | void>, isDebug: () => boolean): Promise<void> {
+  // `kiln plan | head`: a reader that stops early is not an error (a build goes on writing its log)
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   try {
     const code = await main();
     // a subcommand handler (kiln build) may have set the code itself

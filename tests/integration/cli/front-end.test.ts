@@ -2,6 +2,7 @@
 // options under `kiln build --help` and `kiln plan --help`, and `kiln elements NAME` showing only
 // the scripts a build runs, with the files it does not run and why.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,13 @@ describe('kiln front end', () => {
     }
   }
 
+  it('a reader that stops early (kiln plan | head -c 1) is not an error: no stack trace, exit 0', () => {
+    for (const cmd of ['kiln plan busybox-minimal', 'kiln elements', 'element-info busybox-minimal']) {
+      const r = spawnSync('bash', ['-c', `set -o pipefail; ${join(REPO, 'bin')}/${cmd} | head -c 1 >/dev/null`], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /EPIPE|at .*\.js:\d+/, cmd);
+    }
+  });
   it('kiln plan still prints JSON for elements', () => {
     const r = runCli('kiln', ['plan', '-n', 'busybox-minimal']);
     assert.equal(r.status, 0, r.stderr);
