@@ -20,7 +20,6 @@ const DIR = join(REPO, 'examples/ci');
 const scratch = mkdtempSync(join(tmpdir(), 'kiln-ci-examples-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-// biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked by key
 type Doc = any;
 
 function load(file: string): Doc[] {
@@ -212,7 +211,18 @@ describe('examples/ci: the job templates', () => {
       parseCacheUrl(d['env-vars'].KILN_CACHE_URL);
       // nodepool's builder: DIB_RELEASE from `release`, then
       // '<dib-cmd> -x -t <formats> --checksum --no-tmpfs --qemu-img-options compat=0.10 -o <dir>/<name>-<build id> <elements>'
-      const args = ['-x', '-t', d.formats.join(','), '--checksum', '--no-tmpfs', '--qemu-img-options', 'compat=0.10', '-o', `images/${d.name}-0000000001`, ...d.elements];
+      const args = [
+        '-x',
+        '-t',
+        d.formats.join(','),
+        '--checksum',
+        '--no-tmpfs',
+        '--qemu-img-options',
+        'compat=0.10',
+        '-o',
+        `images/${d.name}-0000000001`,
+        ...d.elements,
+      ];
       assertPlans(args, `nodepool.yaml ${d.name}`, { DIB_RELEASE: d.release });
     }
   });
