@@ -11,8 +11,9 @@ import { DIB_ORACLE_PREFIX, dibPython, haveDibOracle } from '../../helpers/dib-o
 describe('the DIB test oracle', () => {
   it('scripts/setup installs no diskimage-builder on PATH; setup --test installs the private copy', () => {
     const setup = readFileSync(join(REPO, 'scripts/setup'), 'utf8');
-    const packages = setup.slice(setup.indexOf('PACKAGES=('), setup.indexOf('\n)\n'));
-    assert.doesNotMatch(packages.replace(/#.*$/gm, ''), /diskimage-builder/, 'no system-wide DIB in PACKAGES');
+    assert.match(setup, /scripts\/packages\/kiln scripts\/packages\/test/, 'setup installs the packages these files list');
+    const packages = ['kiln', 'test'].map((f) => readFileSync(join(REPO, 'scripts/packages', f), 'utf8')).join('\n');
+    assert.doesNotMatch(packages.replace(/#.*$/gm, ''), /diskimage-builder/, 'no system-wide DIB in the package lists');
     assert.match(setup, /--test[\s\S]*scripts\/setup-test-oracle/);
   });
 
