@@ -65,8 +65,16 @@ const BOOTS: { flags: RegExp; test: string; needle: string }[] = [
   { flags: /^--arch i386$/, test: 'tests/e2e/cross-arch.test.ts', needle: "'i386'" },
 ];
 
+/** Commands of the docs that an e2e test runs (too slow for this test), with what that file must contain. */
+const E2E_COMMANDS: { command: RegExp; test: string; needle: string }[] = [
+  { command: /^scripts\/build-kiln-image\b/, test: 'tests/e2e/podman.test.ts', needle: "'scripts/build-kiln-image'" },
+  { command: /^podman load\b/, test: 'tests/e2e/podman.test.ts', needle: "'load'" },
+  { command: /^podman run\b.* disk-image-create /, test: 'tests/e2e/podman.test.ts', needle: "'run'" },
+];
+
 type Kind =
   | { kind: 'run' }
+  | { kind: 'e2e'; test: string; needle: string }
   | { kind: 'plan'; args: string }
   | { kind: 'dry-run'; command: string; args: string }
   | { kind: 'ci' }
@@ -96,6 +104,8 @@ function classify(segment: string, cwd: string): Kind {
     assert.ok(b, `no e2e test is known to run: ${cmd} (add it to BOOTS)`);
     return { kind: 'boot', test: b.test, needle: b.needle };
   }
+  const e2e = E2E_COMMANDS.find((x) => x.command.test(cmd));
+  if (e2e) return { kind: 'e2e', test: e2e.test, needle: e2e.needle };
   const file = /^((?:bin\/)?(?:diskimage-builder|kiln build(?= -f))) (.*)$/.exec(first);
   if (file) {
     const args = file[2]!.split(/\s+/);
@@ -199,6 +209,12 @@ describe('the docs examples run as written', () => {
               case 'ci':
                 out.push(': CI runs this itself');
                 break;
+              case 'e2e': {
+                const test = readFileSync(join(REPO, k.test), 'utf8');
+                checks.push(() => assert.ok(test.includes(k.needle), `${k.test} runs ${segment}`));
+                out.push(`: run by ${k.test}`);
+                break;
+              }
               case 'apt':
                 out.push(`apt-cache show ${k.packages.join(' ')} > /dev/null`);
                 break;
