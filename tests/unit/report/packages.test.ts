@@ -61,6 +61,7 @@ describe('dpkg status', () => {
   it("this host's status file: the same list as dpkg-query shows", {
     skip: !existsSync('/var/lib/dpkg/status') || !findTool('dpkg-query') ? 'not a dpkg host' : false,
   }, () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format, not a template
     const q = spawnSync(
       'dpkg-query',
       ['-W', '-f', '${db:Status-Status}\\t${Package}\\t${Version}\\t${Architecture}\\t${source:Package}\\t${source:Version}\\n'],
