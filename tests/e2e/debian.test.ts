@@ -134,7 +134,7 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
       assert.deepEqual(page.problems, []);
       const data = readReportData(readFileSync(join(work, 'lvm.d', 'report.html'), 'utf8'))!;
       const segments = data.layout!.lvm.flatMap((l) => l.lvs.flatMap((lv) => lv.segments)).length;
-      assert.equal(data.layout!.lvm[0]!.lvs.length, 3, "lv_root, lv_var, lv_home");
+      assert.equal(data.layout!.lvm[0]!.lvs.length, 3, 'lv_root, lv_var, lv_home');
       assert.deepEqual(page.measured, { lv: segments, partitions: data.layout!.partitionTables[0]!.partitions.length, boot: 'true' });
     });
     const seen = watch.stop();
