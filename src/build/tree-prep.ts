@@ -31,9 +31,14 @@ export async function finaliseTree(b: Build): Promise<void> {
   const tree = new Tree(b.ws.tree);
   await finaliseBase(b, tree);
   await normaliseBuildState(b, tree, b.config.epoch);
-  // the final tree's packages, for the build report and the SBOM
-  b.facts.packages = readInstalledPackages(tree);
-  b.facts.os = readOsRelease(tree);
+  // the final tree's packages, for the build report and the SBOM; a database Kiln cannot read
+  // (its mode) costs the report its package list, not the build
+  try {
+    b.facts.packages = readInstalledPackages(tree);
+    b.facts.os = readOsRelease(tree);
+  } catch (e) {
+    b.log.warn(`the build report has no package list: ${(e as Error).message}`);
+  }
 }
 
 export function checkTreeDeployed(tree: Tree): void {
