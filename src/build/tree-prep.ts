@@ -34,7 +34,7 @@ export async function finaliseTree(b: Build): Promise<void> {
   // the final tree's packages, for the build report and the SBOM; a database Kiln cannot read
   // (its mode) costs the report its package list, not the build
   try {
-    b.facts.packages = readInstalledPackages(tree);
+    b.facts.packages = await readInstalledPackages(b, tree);
     b.facts.os = readOsRelease(tree);
   } catch (e) {
     b.log.warn(`the build report has no package list: ${(e as Error).message}`);

@@ -197,7 +197,7 @@ function timelineSection(d: ReportData): string {
 function packagesSection(d: ReportData): string {
   const links = [`<a href="${esc(d.sbom)}">SBOM (SPDX 2.3 JSON)</a>`, ...d.manifests.map((m) => `<a href="${esc(m)}">${esc(m)}</a>`)];
   const head = `<p>${links.join(' · ')}</p>`;
-  if (!d.packages) return `${head}<p class="muted">The image has no package database Kiln reads (dpkg): no package list.</p>`;
+  if (!d.packages) return `${head}<p class="muted">The image has no package database Kiln reads (dpkg or RPM): no package list.</p>`;
   const rows = d.packages.packages.map(
     (p) =>
       `<tr><td>${esc(p.name)}</td><td>${esc(p.version)}</td><td>${esc(p.arch)}</td><td>${esc(p.source)}${p.sourceVersion !== p.version ? ` ${esc(p.sourceVersion)}` : ''}</td></tr>`,

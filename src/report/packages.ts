@@ -1,9 +1,12 @@
 /**
  * The packages installed in the final tree, read from the package database the tree holds: dpkg's
- * status file (/var/lib/dpkg/status, parsed here; the fields dpkg-query shows). What the build
- * report and the SBOM list. Reads go through src/tree (symlinks resolved inside the tree).
+ * status file (/var/lib/dpkg/status, parsed here; the fields dpkg-query shows), else the RPM database
+ * (/usr/lib/sysimage/rpm or /var/lib/rpm, queried with the host's rpm --root as root of the tree).
+ * What the build report and the SBOM list. Reads go through src/tree (symlinks resolved inside the tree).
  */
+import { asTreeRoot } from '../sandbox/identity.js';
 import type { Tree } from '../tree/fs.js';
+import type { TreeRootContext } from '../tree/root-ops.js';
 
 export interface InstalledPackage {
   name: string;
@@ -16,7 +19,7 @@ export interface InstalledPackage {
 
 export interface PackageList {
   /** the package database it was read from */
-  format: 'dpkg';
+  format: 'dpkg' | 'rpm';
   packages: InstalledPackage[];
 }
 
@@ -43,10 +46,41 @@ export function parseDpkgStatus(text: string): InstalledPackage[] {
   return out.sort((a, b) => (a.name === b.name ? a.arch.localeCompare(b.arch) : a.name < b.name ? -1 : 1));
 }
 
-/** The tree's installed packages, or null when it has no package database Kiln reads. */
-export function readInstalledPackages(tree: Tree): PackageList | null {
+/** The tree's dpkg packages, or null when it has no dpkg database. */
+export function readDpkgPackages(tree: Tree): PackageList | null {
   if (!tree.isFile(DPKG_STATUS)) return null;
   return { format: 'dpkg', packages: parseDpkgStatus(tree.readFile(DPKG_STATUS).toString('utf8')) };
+}
+
+/** Where RPM keeps its database in the tree (rpm 4.16+: /usr/lib/sysimage/rpm; before: /var/lib/rpm). */
+export const RPM_DB_PATHS = ['/usr/lib/sysimage/rpm', '/var/lib/rpm'] as const;
+
+/** rpm --queryformat: name, [epoch:]version-release, arch, source rpm; one line each. */
+export const RPM_QUERY_FORMAT = '%{NAME}\\t%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n';
+
+/** rpm -qa --queryformat RPM_QUERY_FORMAT's lines; gpg-pubkey entries (imported keys) are not packages. */
+export function parseRpmQuery(text: string): InstalledPackage[] {
+  const out: InstalledPackage[] = [];
+  for (const line of text.split('\n')) {
+    const [name, version, arch, srpm] = line.split('\t');
+    if (!name || version === undefined || name === 'gpg-pubkey') continue;
+    // NAME-VERSION-RELEASE.src.rpm
+    const m = /^(.+)-([^-]+)-([^-]+)\.(?:no)?src\.rpm$/.exec(srpm ?? '');
+    out.push({ name, version, arch: arch ?? '', source: m?.[1] ?? name, sourceVersion: m ? `${m[2]}-${m[3]}` : version });
+  }
+  return out.sort((a, b) => (a.name === b.name ? a.arch.localeCompare(b.arch) : a.name < b.name ? -1 : 1));
+}
+
+/** The tree's installed packages (dpkg, else RPM), or null when it has no package database Kiln reads. */
+export async function readInstalledPackages(ctx: TreeRootContext, tree: Tree): Promise<PackageList | null> {
+  const dpkg = readDpkgPackages(tree);
+  if (dpkg) return dpkg;
+  const db = RPM_DB_PATHS.find((p) => tree.isDirectory(p) && tree.readdir(p).length > 0);
+  if (!db) return null;
+  // as root of the tree: its files are the tree's owners'; rpm reads <root><dbpath>
+  const argv = [...asTreeRoot(ctx.identity), 'rpm', '--root', tree.root, '--dbpath', db, '-qa', '--queryformat', RPM_QUERY_FORMAT];
+  const r = await ctx.runner.run(argv[0]!, argv.slice(1), { context: 'list the RPM packages of the tree' });
+  return { format: 'rpm', packages: parseRpmQuery(r.stdout) };
 }
 
 /** ID, VERSION_ID and PRETTY_NAME of the tree's os-release (etc, else usr/lib), or null. */

@@ -54,13 +54,24 @@ function spdxId(prefix: string, i: number, name: string): string {
   return `SPDXRef-${prefix}-${i}-${name.replace(/[^A-Za-z0-9.-]/g, '-')}`;
 }
 
-/** purl (package-url.org) of a Debian package: pkg:deb/NAMESPACE/NAME@VERSION?arch=ARCH[&distro=...][&upstream=SOURCE] */
-export function debPurl(p: InstalledPackage, distroId: string, distroVersion?: string): string {
+/**
+ * purl (package-url.org) of a package: pkg:deb/NAMESPACE/NAME@VERSION?arch=ARCH[&distro=...][&upstream=SOURCE],
+ * pkg:rpm/NAMESPACE/NAME@VERSION-RELEASE?arch=ARCH[&epoch=E][&distro=...][&upstream=SOURCE.src.rpm]
+ */
+export function packagePurl(format: PackageList['format'], p: InstalledPackage, distroId: string, distroVersion?: string): string {
   const enc = (s: string) => encodeURIComponent(s).replace(/%3A/g, ':');
   const q = [`arch=${enc(p.arch)}`];
+  let version = p.version;
+  if (format === 'rpm') {
+    const e = /^(\d+):(.*)$/.exec(version);
+    if (e) {
+      version = e[2]!;
+      q.push(`epoch=${e[1]}`);
+    }
+  }
   if (distroVersion) q.push(`distro=${enc(`${distroId}-${distroVersion}`)}`);
-  if (p.source !== p.name) q.push(`upstream=${enc(p.source)}`);
-  return `pkg:deb/${enc(distroId)}/${enc(p.name)}@${enc(p.version)}?${q.join('&')}`;
+  if (p.source !== p.name) q.push(`upstream=${enc(format === 'rpm' ? `${p.source}-${p.sourceVersion}.src.rpm` : p.source)}`);
+  return `pkg:${format === 'rpm' ? 'rpm' : 'deb'}/${enc(distroId)}/${enc(p.name)}@${enc(version)}?${q.join('&')}`;
 }
 
 export function makeSbom(i: SbomInput): SpdxDocument {
@@ -75,9 +86,10 @@ export function makeSbom(i: SbomInput): SpdxDocument {
     primaryPackagePurpose: 'OPERATING-SYSTEM',
     comment: `disk image built by Kiln ${i.kilnVersion} for ${i.arch}`,
   };
-  const distro = i.distroId || 'debian';
+  const format = i.packages?.format ?? 'dpkg';
+  const distro = i.distroId || (format === 'rpm' ? 'rpm' : 'debian');
   const pkgs: SpdxPackage[] = (i.packages?.packages ?? []).map((p, n) => ({
-    SPDXID: spdxId('Package-deb', n + 1, p.name),
+    SPDXID: spdxId(format === 'rpm' ? 'Package-rpm' : 'Package-deb', n + 1, p.name),
     name: p.name,
     versionInfo: p.version,
     downloadLocation: 'NOASSERTION',
@@ -87,7 +99,7 @@ export function makeSbom(i: SbomInput): SpdxDocument {
     copyrightText: 'NOASSERTION',
     sourceInfo: `built from source package ${p.source} ${p.sourceVersion}`,
     comment: `architecture ${p.arch}`,
-    externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: debPurl(p, distro, i.distroVersion) }],
+    externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: packagePurl(format, p, distro, i.distroVersion) }],
   }));
   const relationships = [
     { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: image.SPDXID },

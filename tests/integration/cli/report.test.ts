@@ -14,6 +14,7 @@ import { chromiumSkip, renderInChromium } from '../../helpers/chromium.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeElementTree } from '../../helpers/element-tree.js';
 import { findTool } from '../../helpers/host-tools.js';
+import { buildRpmRepo, missingRpmFixtureTools } from '../../helpers/rpm-repo.js';
 import { spdxProblems } from '../../helpers/spdx.js';
 
 const STATUS = `Package: busybox
@@ -132,6 +133,49 @@ describe('build report and SBOM', { skip: chromiumSkip }, () => {
       r.problems.some((p) => /csp: img-src/.test(p)),
       r.problems.join('\n'),
     );
+  });
+
+  it('an RPM database: the packages rpm reads from the packages themselves; a report without a disk renders too', (t) => {
+    const missing = missingRpmFixtureTools();
+    if (missing.length && process.env.CI !== 'true') return t.skip(`${missing.join(', ')} not installed`);
+    const repo = buildRpmRepo(join(work, 'rpms'), [
+      { name: 'kiln-fixture-tools', version: '1.2', release: '3', files: { '/usr/share/kiln-fixture/a': 'a\n' } },
+      { name: 'kiln-fixture-lib', version: '0.9', release: '1.fc40', files: { '/usr/share/kiln-fixture/b': 'b\n' } },
+    ]);
+    const rpms = spawnSync('find', [repo, '-name', '*.rpm'], { encoding: 'utf8' }).stdout.trim().split('\n').sort();
+    const rpmElements = makeElementTree(
+      {
+        'with-rpm': {
+          deps: ['busybox-minimal'],
+          files: {
+            'extra-data.d/10-rpmdb': `#!/bin/sh\nset -eu\nrpm --root "$TARGET_ROOT" --dbpath /var/lib/rpm --initdb\nrpm --root "$TARGET_ROOT" --dbpath /var/lib/rpm -i --justdb --nodeps --noscripts --nosignature ${rpms.join(' ')}\n`,
+          },
+        },
+      },
+      join(work, 'rpm-elements'),
+    );
+    const r = runCli('kiln', ['build', '-n', 'with-rpm', '-t', 'tar', '-o', join(out, 'rp'), '--json'], { env: { ELEMENTS_PATH: rpmElements, TMP_DIR: work } });
+    assert.equal(r.status, 0, r.stderr);
+    const sbom = JSON.parse(readFileSync(join(out, 'rp.d', 'sbom.spdx.json'), 'utf8')) as SpdxDocument;
+    assert.deepEqual(spdxProblems(sbom), []);
+    // what rpm says of the package files
+    const want = rpms
+      .map((f) => spawnSync('rpm', ['-qp', '--qf', '%{NAME} %{VERSION}-%{RELEASE} %{ARCH} %{SOURCERPM}', f], { encoding: 'utf8' }).stdout)
+      .sort();
+    assert.deepEqual(
+      sbom.packages
+        .slice(1)
+        .map((p) => `${p.name} ${p.versionInfo} ${/arch=([^&]+)/.exec(p.externalRefs![0]!.referenceLocator)![1]} ${p.name}-${p.versionInfo}.src.rpm`)
+        .sort(),
+      want,
+    );
+    assert.match(sbom.packages[1]!.externalRefs![0]!.referenceLocator, /^pkg:rpm\/[^/]+\/kiln-fixture-lib@0\.9-1\.fc40\?arch=noarch/);
+    const page = renderInChromium(
+      join(out, 'rp.d', 'report.html'),
+      "{ packages: document.querySelectorAll('#packages tbody tr').length, layout: !!document.getElementById('layout') }",
+    );
+    assert.deepEqual(page.problems, []);
+    assert.deepEqual(page.measured, { packages: 2, layout: false });
   });
 
   it('kiln boot-test IMAGE puts its result into NAME.d/report.html beside it', {

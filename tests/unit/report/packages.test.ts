@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parseDpkgStatus, readInstalledPackages, readOsRelease } from '../../../src/report/index.js';
+import { parseDpkgStatus, parseRpmQuery, readOsRelease } from '../../../src/report/index.js';
+import { readDpkgPackages } from '../../../src/report/packages.js';
 import { Tree } from '../../../src/tree/fs.js';
 import { findTool } from '../../helpers/host-tools.js';
 
@@ -47,6 +48,15 @@ describe('dpkg status', () => {
     ]);
   });
 
+  it('rpm -qa lines: epoch kept in the version, the source rpm split, imported keys left out', () => {
+    const text =
+      'bash\t5.2.26-3.fc40\tx86_64\tbash-5.2.26-3.fc40.src.rpm\ngpg-pubkey\ta15b79cc-63d04c2c\t(none)\t(none)\nopenssl-libs\t1:3.2.1-2.fc40\tx86_64\topenssl-3.2.1-2.fc40.src.rpm\n';
+    assert.deepEqual(parseRpmQuery(text), [
+      { name: 'bash', version: '5.2.26-3.fc40', arch: 'x86_64', source: 'bash', sourceVersion: '5.2.26-3.fc40' },
+      { name: 'openssl-libs', version: '1:3.2.1-2.fc40', arch: 'x86_64', source: 'openssl', sourceVersion: '3.2.1-2.fc40' },
+    ]);
+  });
+
   it("reads the tree's database and os-release through the tree; none: null", () => {
     const tree = join(dir, 'tree');
     mkdirSync(join(tree, 'var/lib/dpkg'), { recursive: true });
@@ -54,10 +64,10 @@ describe('dpkg status', () => {
     writeFileSync(join(tree, 'var/lib/dpkg/status'), STATUS);
     writeFileSync(join(tree, 'usr/lib/os-release'), 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n');
     const t = new Tree(tree);
-    assert.equal(readInstalledPackages(t)?.packages.length, 2);
+    assert.equal(readDpkgPackages(t)?.packages.length, 2);
     assert.deepEqual(readOsRelease(t), { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
     mkdirSync(join(dir, 'empty'));
-    assert.equal(readInstalledPackages(new Tree(join(dir, 'empty'))), null);
+    assert.equal(readDpkgPackages(new Tree(join(dir, 'empty'))), null);
     assert.equal(readOsRelease(new Tree(join(dir, 'empty'))), null);
   });
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { makeSbom, parseDpkgStatus, type SpdxDocument } from '../../../src/report/index.js';
+import { makeSbom, packagePurl, parseDpkgStatus, type SpdxDocument } from '../../../src/report/index.js';
 import { spdxProblems } from '../../helpers/spdx.js';
 
 const STATUS = existsSync('/var/lib/dpkg/status') ? readFileSync('/var/lib/dpkg/status', 'utf8') : '';
@@ -44,6 +44,17 @@ describe('SPDX 2.3 SBOM', () => {
     assert.equal(d.packages[1]!.SPDXID, 'SPDXRef-Package-deb-1-g---12');
     assert.equal(d.packages[1]!.externalRefs![0]!.referenceLocator, 'pkg:deb/debian/g%2B%2B-12@12.2.0-14?arch=amd64&distro=debian-12&upstream=gcc-12');
     assert.match(d.packages[1]!.sourceInfo!, /gcc-12 12\.2\.0-14/);
+  });
+
+  it('an RPM package: pkg:rpm purl with the epoch as a qualifier and the source rpm as upstream', () => {
+    const p = { name: 'openssl-libs', version: '1:3.2.1-2.fc40', arch: 'x86_64', source: 'openssl', sourceVersion: '3.2.1-2.fc40' };
+    assert.equal(
+      packagePurl('rpm', p, 'fedora', '40'),
+      'pkg:rpm/fedora/openssl-libs@3.2.1-2.fc40?arch=x86_64&epoch=1&distro=fedora-40&upstream=openssl-3.2.1-2.fc40.src.rpm',
+    );
+    const d = makeSbom({ ...input, distroId: 'fedora', distroVersion: '40', packages: { format: 'rpm', packages: [p] } });
+    assert.deepEqual(spdxProblems(d), []);
+    assert.equal(d.packages[1]!.SPDXID, 'SPDXRef-Package-rpm-1-openssl-libs');
   });
 
   it('without a package database: the image alone, still valid', () => {
