@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadCommands } from '../../../src/cli/commands/index.js';
 import { encodeProbeBootSector, PROBE_MARKER } from '../../../src/vm/probe-image.js';
-import { REPO, runCli } from '../../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { signalExitCode } from '../../../src/errors.js';
+import { BIN, processesMentioning, REPO, runCli } from '../../helpers/cli.js';
+import { waitFor } from '../../helpers/interrupt.js';
 import { findTool } from '../../helpers/host-tools.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-json-all-'));
@@ -161,5 +164,24 @@ describe('--json on every command', () => {
       assert.match(r.stderr, /error: /);
       assert.ok(r.stderr.includes(j.error.message.split('\n')[0]!), 'the same message on stderr');
     }
+  });
+
+  it('interrupted with --json: kind "interrupted", exit 128 + the signal', { skip: noQemu ? 'qemu-system-x86_64 is not installed' : false }, async () => {
+    const image = join(work, 'unbootable.img');
+    writeFileSync(image, Buffer.alloc(1 << 20));
+    const child = spawn(process.execPath, [join(BIN, 'kiln'), 'boot-test', image, '--json', '--timeout', '60', '--accel', 'tcg'], {
+      env: { ...process.env, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    await waitFor(() => processesMentioning(image).some((l) => l.includes('qemu-system')), 30_000, 'QEMU to start');
+    child.kill('SIGTERM');
+    assert.equal(await exited, signalExitCode('SIGTERM'));
+    const j = JSON.parse(stdout) as { error: { kind: string; exitCode: number } };
+    assert.deepEqual([j.error.kind, j.error.exitCode], ['interrupted', signalExitCode('SIGTERM')]);
   });
 });
