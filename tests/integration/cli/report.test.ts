@@ -198,5 +198,11 @@ describe('build report and SBOM', { skip: chromiumSkip }, () => {
     assert.equal(m.partitions.length, 3, 'the rest of the page is as it was');
     assert.equal(readReportData(readFileSync(reportHtml, 'utf8'))!.bootTest!.by, 'kiln boot-test');
     assert.ok(existsSync(join(out, 'bb.d', 'sbom.spdx.json')));
+    // a later boot test that fails replaces the result
+    const failed = runCli('kiln', ['boot-test', booting, '--expect', 'never-printed', '--accel', 'tcg', '--timeout', '3', '--format', 'raw']);
+    assert.equal(failed.status, 1, failed.stderr);
+    const after = readReportData(readFileSync(reportHtml, 'utf8'))!.bootTest!;
+    assert.deepEqual([after.ok, after.expect], [false, 'never-printed']);
+    assert.match(after.error ?? '', /no match for \/never-printed\/ within 3 s/);
   });
 });
