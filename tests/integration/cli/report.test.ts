@@ -42,6 +42,7 @@ interface Measured {
   filesystems: number;
   packages: number;
   sbomHref: string | null;
+  manifests: string[];
   bootTest: string | null;
 }
 
@@ -50,6 +51,7 @@ const MEASURE = `{
   filesystems: document.querySelectorAll('svg#layout rect.fs').length,
   packages: document.querySelectorAll('#packages tbody tr').length,
   sbomHref: (document.querySelector('a[href="sbom.spdx.json"]') || {}).href || null,
+  manifests: [].map.call(document.querySelectorAll('a[href^="dib-manifests/"]'), function (a) { return a.getAttribute('href'); }),
   bootTest: (document.getElementById('boot-test') || {}).textContent || null
 }`;
 
@@ -107,6 +109,7 @@ describe('build report and SBOM', { skip: chromiumSkip }, () => {
     assert.equal(m.packages, 2);
     assert.ok(m.sbomHref?.endsWith('/bb.d/sbom.spdx.json'), String(m.sbomHref));
     assert.match(m.bootTest ?? '', /Not run/);
+    assert.ok(m.manifests.includes('dib-manifests/dib_arguments'), `the manifests element's files are linked: ${m.manifests.join(' ')}`);
     // to scale: the ESP (550 MiB) is drawn wider than root in proportion to the sizes in the plan
     const data = readReportData(readFileSync(reportHtml, 'utf8'))!;
     const parts = data.layout!.partitionTables[0]!.partitions;
