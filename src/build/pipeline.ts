@@ -45,6 +45,8 @@ export interface BuildReport {
   outputs: string[];
   workspace: string;
   totalMs: number;
+  /** each hook that ran, in order, with its phase and element (startMs: from the build's start) */
+  hooks: HookTiming[];
   /** NAME.d/report.html and NAME.d/sbom.spdx.json (src/report); absent when they could not be written */
   report?: ReportFiles;
 }
@@ -134,7 +136,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
       ...(s.kind === 'phase' ? { phase: s.phase, scripts: plan.hooks.phases[s.phase].map((h) => h.name) } : {}),
     })),
   );
-  const report: BuildReport = { steps: [], elements: plan.elements.map((e) => e.name), outputs: [], workspace: ws.root, totalMs: 0 };
+  const report: BuildReport = { steps: [], hooks: timeline.hooks, elements: plan.elements.map((e) => e.name), outputs: [], workspace: ws.root, totalMs: 0 };
   let ok = false;
   try {
     for (const step of steps) {

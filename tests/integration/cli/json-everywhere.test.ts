@@ -2,7 +2,7 @@
 // stdout (JSON.parse takes the whole of it), and a failure prints {"error": {...}} with the exit code.
 // Every kiln command is in the table below, so a new one cannot be added without its --json here.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -12,6 +12,10 @@ import { spawn } from 'node:child_process';
 import { signalExitCode } from '../../../src/errors.js';
 import { BIN, processesMentioning, REPO, runCli } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/interrupt.js';
+import { validate } from '../../helpers/json-schema.js';
+
+const schema = (name: string) => JSON.parse(readFileSync(join(REPO, 'schemas', name), 'utf8')) as Record<string, unknown>;
+const ERROR_SCHEMA = schema('error.json');
 import { findTool } from '../../helpers/host-tools.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-json-all-'));
@@ -73,7 +77,7 @@ const CASES: Record<string, Case[]> = {
       cmd: 'kiln',
       args: ['boot-test', probe, '--expect', PROBE_MARKER, '--accel', 'tcg', '--timeout', '60', '--format', 'raw', '--json'],
       check: (j) => {
-        has(j, 'ok', 'seconds', 'firmware', 'accel', 'format', 'report');
+        assert.deepEqual(validate(schema('boot-test-result.json'), j), []);
         assert.equal((j as { report: unknown }).report, null, 'no build report beside this image');
       },
       skip: noQemu,
@@ -83,7 +87,7 @@ const CASES: Record<string, Case[]> = {
     {
       cmd: 'kiln',
       args: ['build', '--json', '-n', 'busybox-minimal', '-t', 'tar', '-o', join(work, 'k')],
-      check: (j) => has(j, 'outputs', 'steps', 'report'),
+      check: (j) => assert.deepEqual(validate(schema('build-result.json'), j), []),
     },
   ],
   'verify-reproducible': [
@@ -103,7 +107,10 @@ const CASES: Record<string, Case[]> = {
       cmd: 'kiln',
       args: ['completion', 'bash', '--json'],
       status: [2],
-      check: (j) => assert.equal((j as { error: { kind: string } }).error.kind, 'usage'),
+      check: (j) => {
+        assert.deepEqual(validate(ERROR_SCHEMA, j), []);
+        assert.equal((j as { error: { kind: string } }).error.kind, 'usage');
+      },
     },
   ],
 };
@@ -158,7 +165,7 @@ describe('--json on every command', () => {
       const r = runCli(cmd, [...args], { env });
       assert.equal(r.status, status, `${cmd} ${args.join(' ')}: ${r.stderr}`);
       const j = JSON.parse(r.stdout) as { error: { kind: string; message: string; where: unknown; hint: unknown; exitCode: number } };
-      assert.deepEqual(Object.keys(j.error).sort(), ['exitCode', 'hint', 'kind', 'message', 'where']);
+      assert.deepEqual(validate(ERROR_SCHEMA, j), []);
       assert.equal(j.error.kind, kind);
       assert.equal(j.error.exitCode, status);
       assert.match(r.stderr, /error: /);
@@ -182,6 +189,7 @@ describe('--json on every command', () => {
     child.kill('SIGTERM');
     assert.equal(await exited, signalExitCode('SIGTERM'));
     const j = JSON.parse(stdout) as { error: { kind: string; exitCode: number } };
+    assert.deepEqual(validate(ERROR_SCHEMA, j), []);
     assert.deepEqual([j.error.kind, j.error.exitCode], ['interrupted', signalExitCode('SIGTERM')]);
   });
 });
