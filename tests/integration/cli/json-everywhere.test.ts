@@ -2,7 +2,7 @@
 // stdout (JSON.parse takes the whole of it), and a failure prints {"error": {...}} with the exit code.
 // Every kiln command is in the table below, so a new one cannot be added without its --json here.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import { encodeProbeBootSector, PROBE_MARKER } from '../../../src/vm/probe-image
 import { spawn } from 'node:child_process';
 import { signalExitCode } from '../../../src/errors.js';
 import { BIN, processesMentioning, REPO, runCli } from '../../helpers/cli.js';
+import { makeElementTree } from '../../helpers/element-tree.js';
 import { waitFor } from '../../helpers/interrupt.js';
 import { validate } from '../../helpers/json-schema.js';
 
@@ -30,6 +31,9 @@ encodeProbeBootSector(10).copy(disk, 0);
 writeFileSync(probe, disk);
 const env = { DIB_IMAGE_CACHE: cache, TMP_DIR: work };
 const noQemu = !findTool('qemu-system-x86_64') && process.env.CI !== 'true';
+// the commands of this tree: a case for one that another branch adds waits for it (see LATER)
+const LOADED = new Set((await loadCommands()).map((c) => String(c.command).split(' ')[0]!));
+const lintMe = makeElementTree({ tiny: { files: { 'install.d/10-tiny': '#!/bin/bash\nset -eu\nset -o pipefail\necho tiny\n' } } }, join(work, 'lint'));
 
 interface Case {
   cmd: string;
@@ -101,6 +105,7 @@ const CASES: Record<string, Case[]> = {
       },
     },
   ],
+  lint: [{ cmd: 'kiln', args: ['lint', '--json', lintMe], status: [0, 1], check: (j) => has(j, 'errors', 'warnings', 'problems') }],
   // prints a shell script, not a result: --json is refused (a usage error, as JSON)
   completion: [
     {
@@ -117,6 +122,12 @@ const CASES: Record<string, Case[]> = {
 
 const OTHER: Case[] = [
   { cmd: 'element-info', args: ['--json', 'busybox-minimal'], check: (j) => has(j, 'elements') },
+  {
+    cmd: 'diskimage-builder',
+    args: ['--json', '--dry-run', join(REPO, 'examples/container/busybox.yaml')],
+    check: (j) => assert.ok(Array.isArray(j)),
+    skip: !existsSync(join(BIN, 'diskimage-builder')),
+  },
   // disk-image-create --json: the same code as kiln build --json (tests/integration/cli/build-json.test.ts runs both)
 ];
 
@@ -150,10 +161,13 @@ describe('--json on every command', () => {
 
   for (const [name, cases] of Object.entries(CASES)) {
     if (name === 'block-device') continue;
-    for (const c of cases)
-      it(`${c.cmd} ${c.args.filter((x) => !x.startsWith('/')).join(' ')}`, { skip: c.skip ? 'qemu-system-x86_64 is not installed' : false }, () => run(c));
+    for (const c of cases) {
+      const why = !LOADED.has(name) ? `kiln ${name} is not in this tree yet` : c.skip ? 'qemu-system-x86_64 is not installed' : false;
+      it(`${c.cmd} ${c.args.filter((x) => !x.startsWith('/')).join(' ')}`, { skip: why }, () => run(c));
+    }
   }
-  for (const c of OTHER) it(`${c.cmd} ${c.args.filter((x) => !x.startsWith('/')).join(' ')}`, () => run(c));
+  for (const c of OTHER)
+    it(`${c.cmd} ${c.args.filter((x) => !x.startsWith('/')).join(' ')}`, { skip: c.skip ? `${c.cmd} is not in this tree yet` : false }, () => run(c));
 
   it('a failure with --json: {"error": {kind, message, where, hint, exitCode}} on stdout, the message on stderr too', () => {
     for (const [cmd, args, kind, status] of [
