@@ -15,7 +15,7 @@ import { lvmVgOf } from './lvm/execute.js';
 import { writeLvm } from './lvm/write.js';
 import { copyRanges } from './mkfs/copy.js';
 import { makeFilesystem } from './mkfs/index.js';
-import { splitTree, writeFstab, type TreeContext } from './mount/tree.js';
+import { measureTree, splitTree, writeFstab, type TreeContext } from './mount/tree.js';
 import { encodeGpt } from './partitioning/encode-gpt.js';
 import { encodeMbr } from './partitioning/encode-mbr.js';
 import { gptTableOf } from './partitioning/plan-gpt.js';
@@ -33,11 +33,17 @@ export interface ExecuteOptions {
   writeFstab?: boolean;
 }
 
-export async function executeBlockDevice(ctx: TreeContext, plan: BlockDevicePlan, o: ExecuteOptions): Promise<void> {
+export interface ExecuteResult {
+  /** KiB of files each filesystem was made from (du -s -x -k of its part of the tree), by mkfs node name */
+  usedKiB: Record<string, number>;
+}
+
+export async function executeBlockDevice(ctx: TreeContext, plan: BlockDevicePlan, o: ExecuteOptions): Promise<ExecuteResult> {
   const cleanup = new CleanupStack(ctx.log);
   const epoch = o.epoch ?? Math.floor(Date.now() / 1000);
   const seed = o.seed ?? `${plan.source}:${plan.image.name}`;
   let ok = false;
+  const usedKiB: Record<string, number> = {};
   try {
     const fd = openSync(o.imagePath, 'w');
     cleanup.push('remove the unfinished image', () => {
@@ -75,12 +81,17 @@ export async function executeBlockDevice(ctx: TreeContext, plan: BlockDevicePlan
       sources = split.sources;
       restore = split.restore;
     }
+    for (const fs of plan.filesystems) {
+      const src = sources.get(fs.name);
+      usedKiB[fs.name] = src ? await measureTree(ctx, src) : 0;
+    }
     for (const fs of plan.filesystems) await makeOne(ctx, fs, o.imagePath, sources.get(fs.name), epoch, `${seed}:${fs.name}`, cleanup);
     await restore(); // on success a failed restore is an error, not a logged cleanup warning
     ok = true;
   } finally {
     await cleanup.run();
   }
+  return { usedKiB };
 }
 
 async function makeOne(

@@ -19,7 +19,7 @@ export async function assemble(b: Build, bootable: boolean): Promise<void> {
   b.log.info(planSummary(b.layout));
   if (bootable) writeBootConfig(b, b.layout, env);
   const image = join(b.ws.image, `${b.config.imageName}.raw`);
-  await executeBlockDevice(b, b.layout, {
+  const made = await executeBlockDevice(b, b.layout, {
     treeDir: b.ws.tree,
     imagePath: image,
     epoch: b.config.epoch,
@@ -27,5 +27,7 @@ export async function assemble(b: Build, bootable: boolean): Promise<void> {
     writeFstab: false,
   });
   b.rawImage = image;
+  b.facts.layout = b.layout;
+  b.facts.filesystemUsedKiB = made.usedKiB;
   if (bootable) await installBootCode(b, b.layout, image);
 }

@@ -11,6 +11,7 @@ import type { BuildConfig } from '../config/build-config.js';
 import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import type { PhaseContext, PhaseEvents } from '../phases/execute.js';
+import type { BuildFacts } from '../report/index.js';
 import type { Identity } from '../sandbox/identity.js';
 import type { BuildPlan } from './plan.js';
 import type { Workspace } from './workspace.js';
@@ -56,6 +57,8 @@ export class Build implements BuildBase {
   readonly phases: PhaseOptions;
   /** every file written to the output directory (images and checksums), in order */
   readonly outputs: string[] = [];
+  /** what the build report shows (src/report), recorded by the steps that know it */
+  readonly facts: BuildFacts = {};
 
   #frame?: BlockDeviceFrame;
   #tree?: MeasuredTree;

@@ -19,7 +19,9 @@ import type { PhaseName } from '../phases/phases.js';
 import { checkEnvironment } from '../sandbox/environment.js';
 import { currentIdentity, withFakerootDb } from '../sandbox/identity.js';
 import { unmountUnder } from '../sandbox/mounts.js';
+import { hookRecorder, type HookTiming, type ReportFiles, writeBuildReport } from '../report/index.js';
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
+import { kilnVersion } from '../version.js';
 import { Build } from './build.js';
 import { hookEnvironment } from './hook-env.js';
 import { needsDisk, planBuild, type BuildPlan } from './plan.js';
@@ -36,12 +38,17 @@ export interface BuildReporter extends PhaseEvents {
 }
 
 export interface BuildReport {
-  steps: { id: string; title: string; ms: number }[];
+  /** startMs: from the build's start */
+  steps: { id: string; title: string; startMs: number; ms: number }[];
   /** the resolved element set, in build order */
   elements: string[];
   outputs: string[];
   workspace: string;
   totalMs: number;
+  /** each hook that ran, in order, with its phase and element (startMs: from the build's start) */
+  hooks: HookTiming[];
+  /** NAME.d/report.html and NAME.d/sbom.spdx.json (src/report); absent when they could not be written */
+  report?: ReportFiles;
 }
 
 export interface BuildOptions {
@@ -102,6 +109,8 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
     copyFileSync(join(LIBEXEC, 'kiln-run-parts'), join(ws.hooks, 'kiln-run-parts'));
   });
   // tells the OS element to put LVM tools in the image (and its initramfs)
+  // each hook's timing for the build report, the events passed on to the progress view
+  const timeline = hookRecorder(started, opts.reporter);
   const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});
   const b = new Build({
     config,
@@ -116,7 +125,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
       breaks: opts.breaks ?? new Set<string>(),
       breakOutsideTarget: !!opts.breakOutsideTarget,
       ...(opts.breakCmd ? { breakCmd: opts.breakCmd } : {}),
-      ...(opts.reporter ? { events: opts.reporter } : {}),
+      events: timeline.events,
     },
   });
 
@@ -127,7 +136,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
       ...(s.kind === 'phase' ? { phase: s.phase, scripts: plan.hooks.phases[s.phase].map((h) => h.name) } : {}),
     })),
   );
-  const report: BuildReport = { steps: [], elements: plan.elements.map((e) => e.name), outputs: [], workspace: ws.root, totalMs: 0 };
+  const report: BuildReport = { steps: [], hooks: timeline.hooks, elements: plan.elements.map((e) => e.name), outputs: [], workspace: ws.root, totalMs: 0 };
   let ok = false;
   try {
     for (const step of steps) {
@@ -141,8 +150,9 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
       }
       const ms = Date.now() - t;
       opts.reporter?.stepEnd?.(step.id, true, ms);
-      report.steps.push({ id: step.id, title: step.title, ms });
+      report.steps.push({ id: step.id, title: step.title, startMs: t - started, ms });
     }
+    report.report = writeReport(config, b, report, timeline.hooks, Date.now() - started);
     ok = true;
   } catch (e) {
     // an interrupt is reported by the CLI, which names the workspace too
@@ -157,6 +167,29 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   report.outputs = b.outputs;
   report.totalMs = Date.now() - started;
   return report;
+}
+
+/** NAME.d/report.html and sbom.spdx.json, under the output lock; the outputs are whole, so a failure here is a warning. */
+function writeReport(config: BuildConfig, b: Build, report: BuildReport, hooks: HookTiming[], totalMs: number): ReportFiles | undefined {
+  try {
+    return writeBuildReport({
+      kilnVersion: kilnVersion(),
+      imageName: config.imageName,
+      outDir: config.outDir,
+      arch: config.arch,
+      epoch: config.epoch,
+      requestedElements: [...config.elements],
+      elements: report.elements,
+      outputs: b.outputs,
+      steps: report.steps,
+      hooks,
+      totalMs,
+      facts: b.facts,
+    });
+  } catch (e) {
+    b.log.warn(`the build report was not written: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 /** A setup step before the steps' try: if it throws, clean up (release the output lock) first. */

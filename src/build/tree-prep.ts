@@ -9,6 +9,7 @@ import { KilnError } from '../errors.js';
 import { Tree } from '../tree/fs.js';
 import { emptyDirectory, truncateFiles, type TreeRootContext } from '../tree/root-ops.js';
 import { installHostResolvConf, restoreResolvConf } from '../tree/resolv-conf.js';
+import { readInstalledPackages, readOsRelease } from '../report/index.js';
 import type { Build } from './build.js';
 import { normaliseBuildState } from './build-state.js';
 
@@ -30,6 +31,14 @@ export async function finaliseTree(b: Build): Promise<void> {
   const tree = new Tree(b.ws.tree);
   await finaliseBase(b, tree);
   await normaliseBuildState(b, tree, b.config.epoch);
+  // the final tree's packages, for the build report and the SBOM; a database Kiln cannot read
+  // (its mode) costs the report its package list, not the build
+  try {
+    b.facts.packages = await readInstalledPackages(b, tree);
+    b.facts.os = readOsRelease(tree);
+  } catch (e) {
+    b.log.warn(`the build report has no package list: ${(e as Error).message}`);
+  }
 }
 
 export function checkTreeDeployed(tree: Tree): void {

@@ -9,13 +9,14 @@ import { CleanupStack } from '../cleanup.js';
 import { parseArgv } from '../config/argv.js';
 import { createBuildConfig, type BuildConfig } from '../config/build-config.js';
 import { formatHelp } from '../config/help.js';
-import { signalExitCode } from '../errors.js';
+import { InterruptedError, signalExitCode } from '../errors.js';
 import { hostArch } from '../exec/host.js';
 import { abortCommands } from '../exec/runner.js';
 import { buildResult } from './build-result.js';
 import { ConsoleLogger } from './logging.js';
 import { BUILTIN_ELEMENTS, kilnVersion } from './paths.js';
 import { formatTimings, ListrReporter, PlainReporter } from './progress.js';
+import { jsonError } from './report.js';
 import { handleInterrupts } from './signals.js';
 
 export function parseBuildArgs(
@@ -56,6 +57,8 @@ export async function runBuildCli(argv: string[], prog = 'disk-image-create'): P
   const exitInterrupted = async (sig: NodeJS.Signals): Promise<number> => {
     await cleanup.run(); // joins the build's own cleanup when it is under way
     process.stderr.write(`disk-image-create: interrupted by ${sig}${kept()}\n`);
+    // --json: stdout holds a document whatever happens (the error object of runMain)
+    if (cfg.json) process.stdout.write(`${JSON.stringify(jsonError(new InterruptedError(sig, `interrupted by ${sig}${kept()}`)), null, 2)}\n`);
     return signalExitCode(sig);
   };
   const stopHandling = handleInterrupts('disk-image-create', (sig) => {

@@ -21,10 +21,13 @@ export interface BuildResult {
   requestedElements: string[];
   elements: string[];
   outputs: { path: string; type: string; sizeBytes: number; allocatedBytes: number; sha256: string }[];
-  steps: { id: string; title: string; seconds: number }[];
+  steps: { id: string; title: string; startSeconds: number; seconds: number }[];
+  hooks: { phase: string; script: string; element: string; startSeconds: number; seconds: number; ok: boolean }[];
   totalSeconds: number;
   /** NAME.d/dib-manifests, when the manifests element saved it (null otherwise) */
   manifests: { dir: string; files: string[]; packages: string | null } | null;
+  /** NAME.d/report.html and NAME.d/sbom.spdx.json (null when they could not be written) */
+  report: { html: string; sbom: string } | null;
 }
 
 async function sha256(path: string): Promise<string> {
@@ -57,8 +60,10 @@ export async function buildResult(config: BuildConfig, report: BuildReport): Pro
     requestedElements: [...config.elements],
     elements: report.elements,
     outputs,
-    steps: report.steps.map((s) => ({ id: s.id, title: s.title, seconds: s.ms / 1000 })),
+    steps: report.steps.map((s) => ({ id: s.id, title: s.title, startSeconds: s.startMs / 1000, seconds: s.ms / 1000 })),
+    hooks: report.hooks.map((h) => ({ phase: h.phase, script: h.script, element: h.element, startSeconds: h.startMs / 1000, seconds: h.ms / 1000, ok: h.ok })),
     totalSeconds: report.totalMs / 1000,
     manifests: existsSync(dir) ? { dir, files, packages: packages ? join(dir, packages) : null } : null,
+    report: report.report ? { html: report.report.report, sbom: report.report.sbom } : null,
   };
 }

@@ -8,4 +8,5 @@ await runMain(
   'disk-image-create',
   () => runBuildCli(argv),
   () => argv.includes('--debug') || readSettings(process.env, NO_FLAGS, 'kiln').debug,
+  () => argv.includes('--json'),
 );

@@ -8,4 +8,5 @@ await runMain(
   'diskimage-builder',
   () => runBuildFileCli(argv, 'diskimage-builder'),
   () => argv.includes('--debug') || readSettings(process.env, NO_FLAGS, 'kiln').debug,
+  () => argv.includes('--json'),
 );

@@ -34,18 +34,20 @@ await runMain(
   async () => {
     if (argv.includes('-h') || argv.includes('--help')) {
       process.stdout.write(
-        'usage: element-info [--env|-e] ELEMENT...\n\nPrint the elements the given ones expand to along ELEMENTS_PATH.\n' +
+        'usage: element-info [--env|-e] [--json] ELEMENT...\n\nPrint the elements the given ones expand to along ELEMENTS_PATH.\n' +
           'With --env, print eval-able bash (IMAGE_ELEMENT, IMAGE_ELEMENT_YAML, get_image_element_array) as DIB does.\n' +
           'With versioned element repositories (kiln-repo.yaml) on the path, --env also exports KILN_ELEMENT_REPOS:\n' +
           'one "ELEMENT REPOSITORY VERSION PATH" line per element. An unmet repository requirement is an error.\n' +
-          "KILN_NO_BUILTIN_ELEMENTS=1 leaves Kiln's own elements out of the path.\n",
+          "KILN_NO_BUILTIN_ELEMENTS=1 leaves Kiln's own elements out of the path.\n" +
+          'With --json (Kiln only), print {"elements": [{"name", "path", "repo", "version"}]}, in build order.\n',
       );
       return 0;
     }
     const env = argv.includes('--env') || argv.includes('-e');
-    const names = argv.filter((a) => a !== '--env' && a !== '-e' && a !== '--debug');
+    const json = argv.includes('--json');
+    const names = argv.filter((a) => a !== '--env' && a !== '-e' && a !== '--debug' && a !== '--json');
     const bad = names.find((a) => a.startsWith('-'));
-    if (bad) throw new UsageError(`unrecognized argument: ${bad}`, { hint: 'usage: element-info [--env|-e] ELEMENT...' });
+    if (bad) throw new UsageError(`unrecognized argument: ${bad}`, { hint: 'usage: element-info [--env|-e] [--json] ELEMENT...' });
     if (names.length === 0) throw new UsageError('the following arguments are required: elements', { hint: 'usage: element-info [--env|-e] ELEMENT...' });
     const s = readSettings(process.env, NO_FLAGS, 'kiln');
     const paths = [...s.elementsPath, ...(s.noBuiltinElements ? [] : [BUILTIN_ELEMENTS])];
@@ -53,6 +55,12 @@ await runMain(
     checkRepoRequirements(repos, kilnVersion());
     const index = scanElements(paths);
     const elements = resolveWithVmDefault(index, names);
+    if (json) {
+      const sources = elementSources(elements, repos, { path: BUILTIN_ELEMENTS, version: kilnVersion() });
+      const rows = sources.map((s) => ({ name: s.element, path: s.path, repo: s.repo ?? null, version: s.version ?? null }));
+      process.stdout.write(`${JSON.stringify({ elements: rows }, null, 2)}\n`);
+      return 0;
+    }
     // with versioned element repositories on the path, --env also says where each element came from
     const sources =
       repos.length > 0
@@ -62,4 +70,5 @@ await runMain(
     return 0;
   },
   () => argv.includes('--debug'),
+  () => argv.includes('--json'),
 );

@@ -38,4 +38,5 @@ await runMain(
     await y.parseAsync();
   },
   debug,
+  () => argv.includes('--json'),
 );

@@ -34,8 +34,16 @@ export function listOutputs(dir: string): string[] {
 
 const hash = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
+/** Files that record the build's run (its times), not its inputs: NAME.d/report.html. Not compared. */
+export const RUN_RECORD = /(^|\/)[^/]+\.d\/report\.html$/;
+
+/** The run records below dir (relative, sorted): what compareOutputDirs leaves out. */
+export function runRecords(dir: string): string[] {
+  return listOutputs(dir).filter((f) => RUN_RECORD.test(f));
+}
+
 export function compareOutputDirs(a: string, b: string): FileComparison[] {
-  const names = [...new Set([...listOutputs(a), ...listOutputs(b)])].sort();
+  const names = [...new Set([...listOutputs(a), ...listOutputs(b)])].filter((f) => !RUN_RECORD.test(f)).sort();
   return names.map((file) => {
     const ha = existsSync(join(a, file)) ? hash(join(a, file)) : undefined;
     const hb = existsSync(join(b, file)) ? hash(join(b, file)) : undefined;

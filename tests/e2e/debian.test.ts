@@ -2,7 +2,9 @@
  * End to end: build Debian images with the real CLI (disk-image-create debian-minimal vm -t qcow2)
  * and boot them to a login prompt on the serial console (kiln boot-test), BIOS and UEFI. The
  * second build must reuse the cached bootstrap, and no build may leave a loop device or a mount
- * behind on the host.
+ * behind on the host. Each build's report and SBOM hold what the image holds: the packages dpkg-query
+ * listed in the image (the dpkg manifest), the boot test's result, the LVM layout (drawn; rendered in
+ * headless Chromium without errors).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listCache } from '../../src/cache/index.js';
+import { readReportData, type SpdxDocument } from '../../src/report/index.js';
+import { renderInChromium } from '../helpers/chromium.js';
 import { watchHost } from '../helpers/host-watch.js';
+import { spdxProblems } from '../helpers/spdx.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DIC = join(REPO, 'bin/disk-image-create');
@@ -56,6 +61,28 @@ function bootTest(image: string, uefi: boolean): void {
   assert.match(r.stdout, /boot-test: OK/);
 }
 
+/** NAME.d/sbom.spdx.json lists the packages dpkg-query listed in the image (dib-manifest-dpkg-NAME, written in the image by the dpkg element). */
+function checkSbom(work: string, name: string): void {
+  const sbom = JSON.parse(readFileSync(join(work, `${name}.d`, 'sbom.spdx.json'), 'utf8')) as SpdxDocument;
+  assert.deepEqual(spdxProblems(sbom), []);
+  const manifest = JSON.parse(readFileSync(join(work, `${name}.d`, 'dib-manifests', `dib-manifest-dpkg-${name}`), 'utf8')) as {
+    packages: { package: string; version: string; status: string }[];
+  };
+  const inImage = manifest.packages
+    .filter((p) => p.status[1] === 'i') // db:Status-Abbrev: want, state (i: installed), error
+    .map((p) => `${p.package.replace(/:.*/, '')} ${p.version}`)
+    .sort();
+  assert.ok(inImage.length > 100, `${inImage.length} packages`);
+  assert.deepEqual(
+    sbom.packages
+      .slice(1)
+      .map((p) => `${p.name} ${p.versionInfo}`)
+      .sort(),
+    inImage,
+  );
+  assert.ok(sbom.packages.some((p) => p.name === 'linux-image-amd64'));
+}
+
 test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and boot UEFI and root on LVM', { skip, timeout: 90 * 60_000 }, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-e2e-debian-'));
   const cache = join(work, 'cache');
@@ -73,6 +100,10 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
       assert.equal(JSON.parse(info.stdout).format, 'qcow2');
       assert.equal(listCache(cache).length, 1, 'the bootstrap is cached');
       bootTest(image, false);
+      checkSbom(work, 'bios');
+      const data = readReportData(readFileSync(join(work, 'bios.d', 'report.html'), 'utf8'))!;
+      assert.deepEqual([data.bootTest?.ok, data.bootTest?.by, data.bootTest?.firmware], [true, 'kiln boot-test', 'BIOS'], 'the boot test is in the report');
+      assert.equal(data.packages?.packages.length, JSON.parse(readFileSync(join(work, 'bios.d', 'sbom.spdx.json'), 'utf8')).packages.length - 1);
     });
     await t.test('a second build reuses the cached bootstrap', () => {
       const created = listCache(cache).map((e) => `${e.key}@${e.created}`);
@@ -94,6 +125,17 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
       const b = build(work, cache, 'lvm', ['debian-minimal', 'vm', 'block-device-efi-lvm'], { DIB_IMAGE_SIZE: '42' });
       assert.match(b.out, /lvm2/, 'lvm2 installed for the initramfs');
       bootTest(join(work, 'lvm.qcow2'), true);
+      checkSbom(work, 'lvm');
+      // the LVs drawn to scale, in a page Chromium renders without an error
+      const page = renderInChromium(
+        join(work, 'lvm.d', 'report.html'),
+        "{ lv: document.querySelectorAll('svg#layout rect.lv').length, partitions: document.querySelectorAll('svg#layout rect.partition').length, boot: document.getElementById('boot-test').getAttribute('data-ok') }",
+      );
+      assert.deepEqual(page.problems, []);
+      const data = readReportData(readFileSync(join(work, 'lvm.d', 'report.html'), 'utf8'))!;
+      const segments = data.layout!.lvm.flatMap((l) => l.lvs.flatMap((lv) => lv.segments)).length;
+      assert.equal(data.layout!.lvm[0]!.lvs.length, 3, 'lv_root, lv_var, lv_home');
+      assert.deepEqual(page.measured, { lv: segments, partitions: data.layout!.partitionTables[0]!.partitions.length, boot: 'true' });
     });
     const seen = watch.stop();
     // CI runs test files one at a time: anything new on the host came from these builds

@@ -44,6 +44,9 @@ test('debian-minimal vm, cold then warm, with SOURCE_DATE_EPOCH: every output th
     for (const f of ['deb.raw', 'deb.qcow2', 'deb.vhd', 'deb.vhdx', 'deb.vmdk', 'deb.tar', 'deb.tgz', 'deb.docker.tar', 'deb.oci.tar', 'deb.squash']) {
       assert.match(r.stdout, new RegExp(`^same {5}${f.replaceAll('.', '\\.')} `, 'm'), f);
     }
+    // the SBOM (every package of the image) is the same; the report records the run and is not compared
+    assert.match(r.stdout, /^same {5}deb\.d\/sbom\.spdx\.json /m);
+    assert.match(r.stdout, /^skipped {2}deb\.d\/report\.html: /m);
     assert.match(r.stdout, /^reproducible: all \d+ files are the same$/m);
   } finally {
     rmSync(work, { recursive: true, force: true });

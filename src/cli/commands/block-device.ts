@@ -22,7 +22,8 @@ export const createCommand: KilnCommand = {
   describe: 'write the image: partition tables, LVM, filesystems made from the tree',
   builder: (y) => y.options(commandOptions('block-device create')),
   handler: async (args) => {
-    const a = args as unknown as BlockDeviceArgs & { output: string; quiet?: boolean; debug?: boolean; 'fakeroot-db'?: string };
+    const a = args as unknown as BlockDeviceArgs & { output: string; quiet?: boolean; debug?: boolean; json?: boolean; 'fakeroot-db'?: string };
+    // with --json the log lines stay on stderr and stdout holds the result alone
     const log = new ConsoleLogger({ quiet: a.quiet ?? false, debug: a.debug ?? false, timestamps: false });
     const output = resolve(a.output);
     const where = `--output ${a.output}`;
@@ -31,17 +32,18 @@ export const createCommand: KilnCommand = {
     if (bad) throw bad;
     if (!existsSync(dirname(output))) throw new KilnError(`${dirname(output)} does not exist`, { where, hint });
     const settings = blockDeviceSettings(a);
-    await withTreeIdentity({ root: a.root, fakerootDb: a['fakeroot-db'], hostPath: settings.hostPath }, async (identity) => {
+    const result = await withTreeIdentity({ root: a.root, fakerootDb: a['fakeroot-db'], hostPath: settings.hostPath }, async (identity) => {
       const plan = await planFromArgs(a, log, identity);
       log.info(planSummary(plan));
       const epoch = settings.sourceDateEpoch;
-      await executeBlockDevice({ runner: new Runner(log), identity, log }, plan, {
+      const made = await executeBlockDevice({ runner: new Runner(log), identity, log }, plan, {
         imagePath: output,
         ...(a.root !== undefined ? { treeDir: resolve(a.root) } : {}),
         ...(epoch !== undefined ? { epoch } : {}),
       });
+      return { image: output, sizeBytes: plan.image.sizeBytes, filesystemUsedKiB: made.usedKiB, plan };
     });
-    process.stdout.write(`${output}\n`);
+    process.stdout.write(a.json ? `${JSON.stringify(result, null, 2)}\n` : `${output}\n`);
   },
 };
 

@@ -2,8 +2,9 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { InterruptedError, UsageError } from '../../errors.js';
+import { InterruptedError, isKilnError, UsageError } from '../../errors.js';
 import { abortCommands } from '../../exec/runner.js';
+import { recordBootTest, reportOfImage, type BootTestRecord } from '../../report/index.js';
 import { bootTest, removeDeadBootTestDirs } from '../../vm/index.js';
 import { ConsoleLogger } from '../logging.js';
 import { commandOptions } from '../yargs-options.js';
@@ -21,6 +22,7 @@ interface BootTestArgs {
   accel: 'auto' | 'kvm' | 'tcg';
   format?: string;
   debug?: boolean;
+  json?: boolean;
 }
 
 function parseExpect(s: string): RegExp {
@@ -55,6 +57,21 @@ function consoleLine(t0: number): { show(line: string): void; clear(): void } {
       drawn = false;
     },
   };
+}
+
+/**
+ * The image's build report (NAME.d/report.html beside it), when it has one, gets the result; its
+ * path, or undefined. A report that cannot be written is a warning: the boot test's result stands.
+ */
+function addToReport(image: string, r: Omit<BootTestRecord, 'image' | 'at' | 'by'>): string | undefined {
+  const report = reportOfImage(image);
+  if (!report) return undefined;
+  try {
+    return recordBootTest(report, { ...r, image: basename(image), at: new Date().toISOString(), by: 'kiln boot-test' }) ? report : undefined;
+  } catch (e) {
+    process.stderr.write(`kiln boot-test: warning: the result was not added to ${report}: ${(e as Error).message}\n`);
+    return undefined;
+  }
 }
 
 export const command: KilnCommand = {
@@ -96,13 +113,30 @@ export const command: KilnCommand = {
         ...(live ? { onConsoleLine: live.show } : {}),
       });
       live?.clear();
-      process.stdout.write(
-        `boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${r.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`,
-      );
+      const firmware = r.uefi ? 'UEFI' : 'BIOS';
+      const report = addToReport(a.image, { ok: true, seconds: r.seconds, firmware, accel: r.accel, format: r.format, expect: a.expect });
+      if (a.json) {
+        const result = {
+          ok: true,
+          image: a.image,
+          seconds: r.seconds,
+          firmware,
+          accel: r.accel,
+          format: r.format,
+          expect: a.expect,
+          log: a.log ?? null,
+          report: report ?? null,
+        };
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } else {
+        process.stdout.write(`boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${firmware}, ${r.accel.toUpperCase()}, ${r.format})\n`);
+      }
       if (!a.log) rmSync(logPath, { force: true });
     } catch (e) {
       live?.clear();
       if (interrupted) throw new InterruptedError(interrupted, `boot-test interrupted by ${interrupted}; console log: ${logPath}`);
+      // a boot that failed is a result too: the image's report says so
+      if (isKilnError(e)) addToReport(a.image, { ok: false, seconds: 0, expect: a.expect, error: e.message });
       throw e;
     } finally {
       live?.clear();

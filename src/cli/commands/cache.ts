@@ -44,15 +44,22 @@ export const command: KilnCommand = {
     if (!a.all && a.olderThan === undefined && !a.corrupt) {
       throw new UsageError('kiln cache prune needs --all, --older-than DAYS or --corrupt');
     }
-    if (a.corrupt) {
-      const bad = await pruneCorrupt(dir);
-      for (const b of bad) process.stdout.write(`removed ${formatEntry(b.entry)}: corrupt, ${b.problem}\n`);
-      process.stdout.write(`${bad.length} corrupt entr${bad.length === 1 ? 'y' : 'ies'} removed from ${dir}\n`);
-      if (!a.all && a.olderThan === undefined) return;
-    }
     if (a.olderThan !== undefined && !(a.olderThan >= 0)) throw new UsageError('--older-than needs a number of days >= 0');
-    const removed = pruneCache(dir, a.all ? { all: true } : { olderThanDays: a.olderThan! });
-    for (const e of removed) process.stdout.write(`removed ${formatEntry(e)}\n`);
-    process.stdout.write(`${removed.length} entr${removed.length === 1 ? 'y' : 'ies'} removed from ${dir}\n`);
+    // --json: {dir, corrupt: [{entry, problem}], removed: [entry]} once everything is done
+    const say = (line: string) => {
+      if (!a.json) process.stdout.write(`${line}\n`);
+    };
+    const result: { dir: string; corrupt: { entry: CacheEntry; problem: string }[]; removed: CacheEntry[] } = { dir, corrupt: [], removed: [] };
+    if (a.corrupt) {
+      result.corrupt = (await pruneCorrupt(dir)).map((b) => ({ entry: b.entry, problem: b.problem }));
+      for (const b of result.corrupt) say(`removed ${formatEntry(b.entry)}: corrupt, ${b.problem}`);
+      say(`${result.corrupt.length} corrupt entr${result.corrupt.length === 1 ? 'y' : 'ies'} removed from ${dir}`);
+    }
+    if (a.all || a.olderThan !== undefined) {
+      result.removed = pruneCache(dir, a.all ? { all: true } : { olderThanDays: a.olderThan! });
+      for (const e of result.removed) say(`removed ${formatEntry(e)}`);
+      say(`${result.removed.length} entr${result.removed.length === 1 ? 'y' : 'ies'} removed from ${dir}`);
+    }
+    if (a.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   },
 };

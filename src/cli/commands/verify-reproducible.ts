@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { NO_FLAGS, readSettings } from '../../config/read-settings.js';
 import { KilnError } from '../../errors.js';
 import { Runner } from '../../exec/runner.js';
-import { compareOutputDirs, formatComparison, splitOutputName } from '../../inspect/verify.js';
+import { compareOutputDirs, formatComparison, runRecords, splitOutputName } from '../../inspect/verify.js';
 import { REPO_ROOT } from '../paths.js';
 import type { KilnCommand } from './types.js';
 
@@ -28,6 +28,9 @@ export const command: KilnCommand = {
           '',
           '  --cold   the second build bootstraps afresh (--no-cache): a cold and a warm build must agree',
           "  --keep   keep both builds' outputs (their directory is printed)",
+          '  --json   print the comparison as JSON: {reproducible, files: [{file, same, a, b}], notCompared, kept}',
+          '',
+          "NAME.d/report.html records the build's run (its times): it is not compared.",
           '',
         ].join('\n'),
       );
@@ -35,7 +38,8 @@ export const command: KilnCommand = {
     }
     const cold = args.includes('--cold');
     const keep = args.includes('--keep');
-    args = args.filter((a) => a !== '--cold' && a !== '--keep');
+    const json = args.includes('--json');
+    args = args.filter((a) => a !== '--cold' && a !== '--keep' && a !== '--json');
     const [rest, name] = splitOutputName(args);
     if (!rest.some((a) => !a.startsWith('-')))
       throw new KilnError('name the elements to build', { hint: 'kiln verify-reproducible -o NAME debian-minimal vm' });
@@ -58,10 +62,17 @@ export const command: KilnCommand = {
         if (r.status !== 0) throw new KilnError(`the ${run} build failed (exit ${r.status ?? r.signal})`, { hint: 'its messages are above' });
       }
       const files = compareOutputDirs(join(work, 'first'), join(work, 'second'));
-      process.stdout.write(await formatComparison(new Runner(), join(work, 'first'), join(work, 'second'), files));
       const bad = files.filter((f) => !f.same).length;
-      process.stdout.write(bad ? `not reproducible: ${bad} of ${files.length} files differ\n` : `reproducible: all ${files.length} files are the same\n`);
-      if (keep) process.stdout.write(`the builds are kept in ${work}\n`);
+      const notCompared = runRecords(join(work, 'first'));
+      if (json) {
+        const result = { reproducible: bad === 0, files, notCompared, kept: keep ? work : null };
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } else {
+        process.stdout.write(await formatComparison(new Runner(), join(work, 'first'), join(work, 'second'), files));
+        for (const f of notCompared) process.stdout.write(`skipped  ${f}: records the build's run (its times)\n`);
+        process.stdout.write(bad ? `not reproducible: ${bad} of ${files.length} files differ\n` : `reproducible: all ${files.length} files are the same\n`);
+        if (keep) process.stdout.write(`the builds are kept in ${work}\n`);
+      }
       if (bad) process.exitCode = 1;
     } finally {
       if (!keep) rmSync(work, { recursive: true, force: true });

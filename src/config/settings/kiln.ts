@@ -72,8 +72,8 @@ export const KILN = {
     group: 'output',
     scopes: ['build', 'kiln'],
     kiln: true,
-    commands: ['plan block-device', 'cache', 'elements', 'diff', 'doctor', 'lint'],
-    help: "Print JSON (machine-readable) on stdout: a build's result (outputs with sizes and sha256, elements, timings, manifests; schemas/build-result.json), the plan, the cache entries, the elements, the differences, the host's readiness.",
+    commands: ['plan block-device', 'block-device create', 'boot-test', 'cache', 'elements', 'diff', 'doctor', 'lint'],
+    help: "Print JSON (machine-readable) on stdout: a build's result (outputs with sizes and sha256, elements, timings, manifests, report; schemas/build-result.json), the plan, the written image, the boot test's result, the cache entries, the elements, the differences, the host's readiness. A failure prints {\"error\": {kind, message, where, hint, exitCode}}.",
   }),
   repos: setting({
     long: 'repos',

@@ -14,7 +14,8 @@ const schema = JSON.parse(readFileSync(join(REPO, 'schemas/build-result.json'), 
 interface Result {
   elements: string[];
   outputs: { path: string; type: string; sizeBytes: number; allocatedBytes: number; sha256: string }[];
-  steps: { id: string; seconds: number }[];
+  steps: { id: string; startSeconds: number; seconds: number }[];
+  hooks: { phase: string; script: string; element: string; startSeconds: number; seconds: number; ok: boolean }[];
   totalSeconds: number;
   manifests: { dir: string; files: string[] } | null;
 }
@@ -42,6 +43,14 @@ describe('--json build result', () => {
     assert.equal((JSON.parse(spawnSync('qemu-img', ['info', '--output=json', qcow2.path], { encoding: 'utf8' }).stdout) as { format: string }).format, 'qcow2');
     assert.ok(j.elements.includes('busybox-minimal') && j.elements.includes('manifests'), j.elements.join(' '));
     assert.ok(j.steps.some((s) => s.id === 'install.d') && j.steps.some((s) => s.id === 'outputs'));
+    // busybox-minimal's root.d hook, timed within its phase
+    const rootd = j.steps.find((s) => s.id === 'root.d')!;
+    const hook = j.hooks.find((h) => h.phase === 'root.d' && h.element === 'busybox-minimal');
+    assert.ok(hook?.ok, JSON.stringify(j.hooks));
+    assert.ok(
+      hook.startSeconds >= rootd.startSeconds - 0.01 && hook.startSeconds + hook.seconds <= rootd.startSeconds + rootd.seconds + 0.01,
+      JSON.stringify([rootd, hook]),
+    );
     const sum = j.steps.reduce((a, s) => a + s.seconds, 0);
     assert.ok(sum <= j.totalSeconds + 0.01, `steps ${sum} s within the total ${j.totalSeconds} s`);
     assert.ok(j.manifests, 'the manifests element saved NAME.d/dib-manifests');

@@ -62,10 +62,12 @@ function checkSums(out: string): string[] {
   const images = names.filter((n) => n.endsWith('.tar'));
   for (const i of images) assert.ok(names.includes(`${i}.md5`) && names.includes(`${i}.sha256`), `${i} has its checksums`);
   assert.deepEqual(
-    names.filter((n) => !images.includes(n) && !/\.tar\.(md5|sha256)$/.test(n)),
+    names.filter((n) => !images.includes(n) && !/\.tar\.(md5|sha256)$/.test(n) && !/\.d$/.test(n)),
     [],
     'nothing else: no temp file, no lock',
   );
+  // NAME.d: the build report and the SBOM, whole (written to a temporary name and renamed, under the lock)
+  for (const d of names.filter((n) => /\.d$/.test(n))) assert.deepEqual(readdirSync(join(out, d)).sort(), ['report.html', 'sbom.spdx.json'], d);
   return images;
 }
 
