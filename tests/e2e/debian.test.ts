@@ -2,7 +2,8 @@
  * End to end: build Debian images with the real CLI (disk-image-create debian-minimal vm -t qcow2)
  * and boot them to a login prompt on the serial console (kiln boot-test), BIOS and UEFI. The
  * second build must reuse the cached bootstrap, and no build may leave a loop device or a mount
- * behind on the host.
+ * behind on the host. The BIOS image's dpkg manifest is checked against what Kiln's element files
+ * ask for.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listCache } from '../../src/cache/index.js';
 import { watchHost } from '../helpers/host-watch.js';
+import { aptSimulate } from '../helpers/apt-sim.js';
+import { kilnDebianMinimalVmRequests } from '../helpers/kiln-package-requests.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DIC = join(REPO, 'bin/disk-image-create');
@@ -73,6 +76,15 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
       assert.equal(JSON.parse(info.stdout).format, 'qcow2');
       assert.equal(listCache(cache).length, 1, 'the bootstrap is cached');
       bootTest(image, false);
+    });
+    await t.test("its packages (dpkg manifest) are those Kiln's element files ask for, as apt resolves them", () => {
+      // tests/integration/distros/dib-package-parity.test.ts compares the same request lists with DIB's
+      const manifest = JSON.parse(readFileSync(join(work, 'bios.d', 'dib-manifest-dpkg-bios'), 'utf8')) as { packages: { package: string; status: string }[] };
+      const real = manifest.packages.filter((p) => p.status.startsWith('ii')).map((p) => p.package.replace(/:.*$/, ''));
+      const req = kilnDebianMinimalVmRequests('bookworm');
+      const expected = aptSimulate([{ packages: req.flatMap((r) => r.packages), recommends: false }]);
+      assert.deepEqual(real.sort(), [...expected].sort());
+      for (const p of ['dbus', 'libpam-systemd', 'systemd-timesyncd']) assert.ok(real.includes(p), p);
     });
     await t.test('a second build reuses the cached bootstrap', () => {
       const created = listCache(cache).map((e) => `${e.key}@${e.created}`);

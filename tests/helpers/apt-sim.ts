@@ -45,7 +45,10 @@ export function aptSimulate(steps: AptStep[]): Set<string> {
     const writeStatus = () => {
       const names = [...installed].sort();
       const records = names.length ? run('apt-cache', ['show', '--no-all-versions', ...names]) : '';
-      writeFileSync(status, records.replace(/^Package: .*$/gm, (line) => `${line}\nStatus: install ok installed`));
+      writeFileSync(
+        status,
+        records.replace(/^Package: .*$/gm, (line) => `${line}\nStatus: install ok installed`),
+      );
     };
     const step = (s: AptStep) => {
       writeStatus();

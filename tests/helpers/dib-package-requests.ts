@@ -41,12 +41,23 @@ const SCRIPTS: { script: string; phase: 'root.d' | 'other'; read: (text: string)
   {
     script: 'debian-minimal/root.d/75-debian-minimal-baseinstall',
     phase: 'root.d',
-    read: (t) => (/\$apt_get install -y \$to_install/.test(t) ? [...t.matchAll(/^to_install\+="([^"$]*)"$/gm)].flatMap((m) => (m[1] ?? '').split(/\s+/)) : undefined),
+    read: (t) =>
+      /\$apt_get install -y \$to_install/.test(t) ? [...t.matchAll(/^to_install\+="([^"$]*)"$/gm)].flatMap((m) => (m[1] ?? '').split(/\s+/)) : undefined,
   },
   { script: 'base/pre-install.d/03-baseline-tools', phase: 'other', read: (t) => /^\s+install-packages ([a-z0-9 .+-]+)$/m.exec(t)?.[1]?.split(/\s+/) },
-  { script: 'base/install.d/00-baseline-environment', phase: 'other', read: (t) => /^install-packages -m base (iscsi_package)$/m.exec(t)?.slice(1), map: 'base' },
+  {
+    script: 'base/install.d/00-baseline-environment',
+    phase: 'other',
+    read: (t) => /^install-packages -m base (iscsi_package)$/m.exec(t)?.slice(1),
+    map: 'base',
+  },
   // the BIOS branch (DIB_BLOCK_DEVICE=mbr on x86)
-  { script: 'bootloader/finalise.d/50-bootloader', phase: 'other', read: (t) => /^\s+install-packages -m bootloader (grub-pc)$/m.exec(t)?.slice(1), map: 'bootloader' },
+  {
+    script: 'bootloader/finalise.d/50-bootloader',
+    phase: 'other',
+    read: (t) => /^\s+install-packages -m bootloader (grub-pc)$/m.exec(t)?.slice(1),
+    map: 'bootloader',
+  },
 ];
 
 /** What DIB asks apt for, in order, for `base debian-minimal vm block-device-mbr` on amd64. */
@@ -66,10 +77,14 @@ export function dibDebianMinimalVmRequests(release: string): DibRequest[] {
   const tmp = mkdtempSync(join(tmpdir(), 'kiln-dib-squash-'));
   try {
     const out = join(tmp, 'squashed.json');
-    const r = spawnSync(PYTHON, [join(ELEMENTS, 'package-installs/bin/package-installs-squash'), `--elements=${elements.join(' ')}`, `--path=${ELEMENTS}`, out], {
-      encoding: 'utf8',
-      env: dibEnv({ ...process.env, ...env }),
-    });
+    const r = spawnSync(
+      PYTHON,
+      [join(ELEMENTS, 'package-installs/bin/package-installs-squash'), `--elements=${elements.join(' ')}`, `--path=${ELEMENTS}`, out],
+      {
+        encoding: 'utf8',
+        env: dibEnv({ ...process.env, ...env }),
+      },
+    );
     if (r.status !== 0) throw new Error(`DIB's package-installs-squash failed: ${r.stderr}`);
     const squashed = JSON.parse(readFileSync(out, 'utf8')) as Record<string, { install?: [string, string][] }>;
     for (const phase of ['pre-install.d', 'install.d', 'post-install.d']) {

@@ -30,7 +30,7 @@ function scriptRequests(env: Record<string, string>, release: string): KilnReque
   const read = (script: string) => readFileSync(join(ELEMENTS, script), 'utf8');
   const out: KilnRequest[] = [];
   const pc = /amd64\|x86_64\) pc=(\S+);/.exec(read('bootloader/install.d/50-bootloader-packages'))?.[1];
-  if (!pc) throw new Error("bootloader/install.d/50-bootloader-packages no longer has the shape read here");
+  if (!pc) throw new Error('bootloader/install.d/50-bootloader-packages no longer has the shape read here');
   out.push({ from: 'bootloader/install.d/50-bootloader-packages', packages: [pc], recommends: false });
   if (env.DIB_KILN_BASELINE_TOOLS === '1') {
     const tools = /^\s+ubuntu \| debian\) install-packages ([a-z0-9 .+-]+) ;;$/m.exec(read('base/pre-install.d/03-baseline-tools'))?.[1];

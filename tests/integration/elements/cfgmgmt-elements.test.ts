@@ -106,7 +106,11 @@ describe('puppet, puppet-master and ansible hooks, in busybox builds', () => {
       DIB_PUPPET_HIERA: join(pp, 'hiera'),
     });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(tarFile(r.tar, './install-packages.log'), '-u\npuppet\n', 'base updates; the agent through package-installs (pkg-map: puppet-agent on Debian)');
+    assert.equal(
+      tarFile(r.tar, './install-packages.log'),
+      '-u\npuppet\n',
+      'base updates; the agent through package-installs (pkg-map: puppet-agent on Debian)',
+    );
     assert.equal(
       tarFile(r.tar, './puppet.args'),
       'apply --detailed-exitcodes --color=false --logdest console --modulepath=/tmp/in_target.d/puppet/modules/1:/tmp/in_target.d/puppet/modules/2 --hiera_config=/tmp/in_target.d/puppet/hiera/hiera.yaml /tmp/in_target.d/puppet/manifests\n',
@@ -201,7 +205,9 @@ describe('puppet, puppet-master and ansible hooks, in busybox builds', () => {
     assert.match(unit, /^ExecStart=\/usr\/local\/sbin\/kiln-ansible-pull$/m);
     // the settings file is bash that gives the values back whole
     const settings = tarFile(r.tar, './etc/default/kiln-ansible-pull') ?? '';
-    const read = spawnSync('bash', ['-c', `${settings}\nprintf '%s|%s|%s' "$ANSIBLE_PULL_URL" "$ANSIBLE_PULL_BRANCH" "$ANSIBLE_PULL_PLAYBOOK"`], { encoding: 'utf8' });
+    const read = spawnSync('bash', ['-c', `${settings}\nprintf '%s|%s|%s' "$ANSIBLE_PULL_URL" "$ANSIBLE_PULL_BRANCH" "$ANSIBLE_PULL_PLAYBOOK"`], {
+      encoding: 'utf8',
+    });
     assert.equal(read.stdout, 'https://git.example.invalid/site config.git|stable|');
     assert.match(tarFile(r.tar, './usr/local/sbin/kiln-ansible-pull') ?? '', /ansible-pull "\$\{args\[@\]\}"/);
     const sysv = build('ansible-pull-sysv', ['ansible'], { DIB_ANSIBLE_PULL_URL: 'https://git.example.invalid/x.git' });
