@@ -29,7 +29,7 @@ export function requiredPackages(): string[] {
   return out.split('\n').filter(Boolean);
 }
 
-/** the host release's codename, from its apt lists' view of base-files' os-release */
+/** the host's release codename (/etc/os-release): its apt lists are that release's */
 export function hostCodename(): string {
   return /^VERSION_CODENAME=(\S+)$/m.exec(run('cat', ['/etc/os-release']))?.[1] ?? '';
 }
