@@ -39,10 +39,24 @@ mkdir -p /usr/local/bin
 cat > /usr/local/bin/install-packages <<'EOF'
 #!/bin/sh
 echo "$*" >> /install-packages.log
+if [ "$*" = puppetserver ]; then
+  # what a package could leave: a CA and certificates, and the service defaults
+  mkdir -p /etc/puppet/puppetserver/ca /var/lib/puppet/ssl/certs /etc/default
+  echo ca > /etc/puppet/puppetserver/ca/ca_crt.pem
+  echo 'JAVA_ARGS="-Xms1g -Xmx1g -Djruby.logger.class=x"' > /etc/default/puppetserver
+fi
 EOF
 cat > /usr/local/bin/puppet <<'EOF'
 #!/bin/sh
-[ "$1" = apply ] || { echo "$*" >> /puppet-other.log; exit 0; }
+if [ "$1" = config ]; then
+  echo "$*" >> /puppet-config.log
+  case "$*" in
+    *confdir) echo /etc/puppet ;;
+    *cadir) echo /etc/puppet/puppetserver/ca ;;
+    *ssldir) echo /var/lib/puppet/ssl ;;
+  esac
+  exit 0
+fi
 echo "$*" > /puppet.args
 echo "$RUBYOPT" > /puppet.rubyopt
 ( cd /tmp/in_target.d/puppet && find . -type f | sort ) > /puppet.seen
@@ -213,6 +227,33 @@ describe('puppet, puppet-master and ansible hooks, in busybox builds', () => {
     const sysv = build('ansible-pull-sysv', ['ansible'], { DIB_ANSIBLE_PULL_URL: 'https://git.example.invalid/x.git' });
     assert.equal(sysv.status, 1);
     assert.match(sysv.stderr, /DIB_ANSIBLE_PULL_URL needs systemd/);
+  });
+
+  it('puppet-master: puppetserver installed, the autosign policy set, no CA or certificates in the image, a first-boot CA oneshot before the enabled server', () => {
+    const policy = join(out, 'autosign.conf');
+    writeFileSync(policy, '*.example.internal\n');
+    const r = build('pm', ['puppet-master'], {
+      DIB_INIT_SYSTEM: 'systemd',
+      DIB_TEST_APT_CACHE: '7.9.5-2+deb12u1',
+      DIB_PUPPET_MASTER_AUTOSIGN: policy,
+      DIB_PUPPET_MASTER_JAVA_HEAP: '512m',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(tarFile(r.tar, './install-packages.log'), '-u\npuppet\npuppetserver\n');
+    assert.equal(tarFile(r.tar, './etc/puppet/autosign.conf'), '*.example.internal\n');
+    assert.match(tarFile(r.tar, './puppet-config.log') ?? '', /^config set --section server autosign \/etc\/puppet\/autosign\.conf$/m);
+    const list = tarList(r.tar);
+    assert.ok(!list.some((p) => p.startsWith('./etc/puppet/puppetserver/ca') || p.startsWith('./var/lib/puppet/ssl')), 'no CA, no certificates');
+    const unit = tarFile(r.tar, './etc/systemd/system/kiln-puppetserver-ca.service') ?? '';
+    assert.match(unit, /^ConditionPathExists=!\/etc\/puppet\/puppetserver\/ca\/ca_crt\.pem$/m);
+    assert.match(unit, /^Before=puppetserver\.service$/m);
+    assert.match(unit, /^ExecStart=\/usr\/bin\/puppetserver ca setup$/m);
+    assert.match(unit, /^RequiredBy=puppetserver\.service$/m);
+    assert.match(tarFile(r.tar, './systemctl.log') ?? '', /^enable kiln-puppetserver-ca\.service puppetserver\.service$/m);
+    assert.equal(tarFile(r.tar, './etc/default/puppetserver'), 'JAVA_ARGS="-Xms512m -Xmx512m -Djruby.logger.class=x"\n');
+    const yes = build('pm-true', ['puppet-master'], { DIB_INIT_SYSTEM: 'systemd', DIB_TEST_APT_CACHE: '7.9.5-2+deb12u1', DIB_PUPPET_MASTER_AUTOSIGN: 'true' });
+    assert.equal(yes.status, 0, yes.stderr);
+    assert.match(tarFile(yes.tar, './puppet-config.log') ?? '', /^config set --section server autosign true$/m);
   });
 
   it('puppet-master: refused, with the reason, without apt or when the archive has no puppetserver', () => {
