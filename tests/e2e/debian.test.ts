@@ -79,7 +79,9 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
     });
     await t.test("its packages (dpkg manifest) are those Kiln's element files ask for, as apt resolves them", () => {
       // tests/integration/distros/dib-package-parity.test.ts compares the same request lists with DIB's
-      const manifest = JSON.parse(readFileSync(join(work, 'bios.d', 'dib-manifest-dpkg-bios'), 'utf8')) as { packages: { package: string; status: string }[] };
+      const manifest = JSON.parse(readFileSync(join(work, 'bios.d', 'dib-manifests', 'dib-manifest-dpkg-bios'), 'utf8')) as {
+        packages: { package: string; status: string }[];
+      };
       const real = manifest.packages.filter((p) => p.status.startsWith('ii')).map((p) => p.package.replace(/:.*$/, ''));
       const req = kilnDebianMinimalVmRequests('bookworm');
       const expected = aptSimulate([{ packages: req.flatMap((r) => r.packages), recommends: false }]);
