@@ -5,6 +5,7 @@
  * behind on the host. Each build's report and SBOM hold what the image holds: the packages dpkg-query
  * listed in the image (the dpkg manifest), the boot test's result, the LVM layout (drawn; rendered in
  * headless Chromium without errors).
+ * The BIOS image's dpkg manifest is checked against what Kiln's element files ask for.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +19,8 @@ import { readReportData, type SpdxDocument } from '../../src/report/index.js';
 import { renderInChromium } from '../helpers/chromium.js';
 import { watchHost } from '../helpers/host-watch.js';
 import { spdxProblems } from '../helpers/spdx.js';
+import { aptSimulate } from '../helpers/apt-sim.js';
+import { kilnDebianMinimalVmRequests } from '../helpers/kiln-package-requests.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DIC = join(REPO, 'bin/disk-image-create');
@@ -104,6 +107,17 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
       const data = readReportData(readFileSync(join(work, 'bios.d', 'report.html'), 'utf8'))!;
       assert.deepEqual([data.bootTest?.ok, data.bootTest?.by, data.bootTest?.firmware], [true, 'kiln boot-test', 'BIOS'], 'the boot test is in the report');
       assert.equal(data.packages?.packages.length, JSON.parse(readFileSync(join(work, 'bios.d', 'sbom.spdx.json'), 'utf8')).packages.length - 1);
+    });
+    await t.test("its packages (dpkg manifest) are those Kiln's element files ask for, as apt resolves them", () => {
+      // tests/integration/distros/dib-package-parity.test.ts compares the same request lists with DIB's
+      const manifest = JSON.parse(readFileSync(join(work, 'bios.d', 'dib-manifests', 'dib-manifest-dpkg-bios'), 'utf8')) as {
+        packages: { package: string; status: string }[];
+      };
+      const real = manifest.packages.filter((p) => p.status.startsWith('ii')).map((p) => p.package.replace(/:.*$/, ''));
+      const req = kilnDebianMinimalVmRequests('bookworm');
+      const expected = aptSimulate([{ packages: req.flatMap((r) => r.packages), recommends: false }]);
+      assert.deepEqual(real.sort(), [...expected].sort());
+      for (const p of ['dbus', 'libpam-systemd', 'systemd-timesyncd']) assert.ok(real.includes(p), p);
     });
     await t.test('a second build reuses the cached bootstrap', () => {
       const created = listCache(cache).map((e) => `${e.key}@${e.created}`);

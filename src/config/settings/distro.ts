@@ -138,6 +138,15 @@ export const DISTRO = {
     kiln: true,
     help: 'MODULES of initramfs-tools (debian-minimal).',
   }),
+  baselineTools: setting({
+    env: ['DIB_KILN_BASELINE_TOOLS'],
+    type: text(),
+    default: '0',
+    group: 'distro',
+    scopes: ['hooks'],
+    kiln: true,
+    help: "1: install DIB's baseline tools (software-properties-common, apt-transport-https) and iSCSI initiator (open-iscsi), as DIB's base does (docs/dib-migration.md).",
+  }),
   hasLvm: setting({
     env: ['DIB_KILN_HAS_LVM'],
     type: text(),
