@@ -18,6 +18,8 @@ export async function loadCommands(): Promise<KilnCommand[]> {
     import('./doctor.js'),
     import('./elements.js'),
     import('./plan.js'),
+    import('./run.js'),
+    import('./shell.js'),
     import('./verify-reproducible.js'),
   ] as Promise<{ command: KilnCommand }>[]);
   return mods.map((m) => m.command);
