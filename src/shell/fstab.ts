@@ -135,7 +135,7 @@ export function unsupportedFs(v: Volume, mountPoint: string, where?: string): Ki
   return new KilnError(
     type === 'LVM2_member'
       ? `${mountPoint} is on LVM (${v.name} is an LVM physical volume): kiln shell and kiln run do not read logical volumes`
-      : `${mountPoint} is on ${v.name}, a ${type} filesystem: kiln shell and kiln run read only ext2/3/4 and vfat`,
+      : `${mountPoint} is on ${v.name} (${type}): kiln shell and kiln run read only ext2/3/4 and vfat filesystems`,
     { ...(where ? { where } : {}), hint: 'boot the image instead (kiln boot-test), or open its tar output (-t tar) with kiln shell' },
   );
 }

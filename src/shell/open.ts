@@ -134,7 +134,7 @@ async function applyLayer(ctx: SandboxContext, layer: string, tree: string): Pro
   await untar(ctx, layer, tree, ['--exclude=.wh.*']);
 }
 
-async function asRaw(runner: Runner, image: string, scratch: string): Promise<string> {
+export async function asRaw(runner: Runner, image: string, scratch: string): Promise<string> {
   let format: string | undefined;
   try {
     format = (JSON.parse((await runner.run('qemu-img', ['info', '--output=json', image], { context: `read ${image}` })).stdout) as { format?: string }).format;

@@ -21,6 +21,8 @@ interface BootTestArgs {
   accel: 'auto' | 'kvm' | 'tcg';
   format?: string;
   debug?: boolean;
+  check?: string | string[];
+  checkTimeout: number;
 }
 
 function parseExpect(s: string): RegExp {
@@ -64,8 +66,12 @@ export const command: KilnCommand = {
   handler: async (args) => {
     const a = args as unknown as BootTestArgs;
     if (!(a.timeout > 0)) throw new UsageError('--timeout must be a positive number of seconds');
+    if (!(a.checkTimeout > 0)) throw new UsageError('--check-timeout must be a positive number of seconds');
+    const checks = (a.check === undefined ? [] : Array.isArray(a.check) ? a.check : [a.check]).map(String);
+    if (checks.some((c) => c.trim() === '')) throw new UsageError('--check needs a command');
     const expect = parseExpect(a.expect);
     const logPath = a.log ?? join(tmpdir(), `kiln-boot-test-${basename(a.image)}-${process.pid}.log`);
+    const checkLogPath = `${logPath.replace(/\.log$/, '')}.checks.log`;
     const log = new ConsoleLogger({ quiet: false, debug: a.debug === true, timestamps: false });
     // what boot tests that were killed (SIGKILL) left in the temp directory
     removeDeadBootTestDirs();
@@ -94,12 +100,15 @@ export const command: KilnCommand = {
         signal: ac.signal,
         ...(a.format ? { format: a.format } : {}),
         ...(live ? { onConsoleLine: live.show } : {}),
+        ...(checks.length ? { checks, checkTimeoutSec: a.checkTimeout, checkLogPath } : {}),
       });
       live?.clear();
+      const checked = r.checks ? `; ${r.checks.results.length} check(s) passed in the guest in ${r.checks.seconds.toFixed(1)} s` : '';
       process.stdout.write(
-        `boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${r.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})\n`,
+        `boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${r.uefi ? 'UEFI' : 'BIOS'}, ${r.accel.toUpperCase()}, ${r.format})${checked}\n`,
       );
       if (!a.log) rmSync(logPath, { force: true });
+      if (!a.log) rmSync(checkLogPath, { force: true });
     } catch (e) {
       live?.clear();
       if (interrupted) throw new InterruptedError(interrupted, `boot-test interrupted by ${interrupted}; console log: ${logPath}`);
