@@ -133,9 +133,15 @@ export async function extractExt(ctx: SandboxContext, raw: string, v: Volume, de
   // debugfs exits 0 whatever a request did: its complaints are on stderr
   const errors = res.stderr.split('\n').filter((l) => l.trim() && !/^debugfs [\d.]+ \(/.test(l) && !l.startsWith('debugfs: rdump'));
   if (errors.length) {
-    throw new KilnError(`${v.name}: debugfs could not extract every file:\n${errors.slice(0, 10).map((l) => `    ${l}`).join('\n')}`, {
-      hint: 'is the temporary directory full? (TMPDIR)',
-    });
+    throw new KilnError(
+      `${v.name}: debugfs could not extract every file:\n${errors
+        .slice(0, 10)
+        .map((l) => `    ${l}`)
+        .join('\n')}`,
+      {
+        hint: 'is the temporary directory full? (TMPDIR)',
+      },
+    );
   }
   const tree = new Tree(dest);
   const host = (p: string) => tree.resolve(p, false).host;

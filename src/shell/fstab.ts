@@ -46,7 +46,28 @@ export function parseFstab(text: string): FstabEntry[] {
 }
 
 /** Filesystem types that are not on the disk (nothing to extract). */
-const NOT_ON_DISK = new Set(['proc', 'sysfs', 'tmpfs', 'devpts', 'devtmpfs', 'cgroup', 'cgroup2', 'securityfs', 'debugfs', 'efivarfs', 'nfs', 'nfs4', 'cifs', 'none', 'swap', 'bind', 'overlay', 'fuse', '9p', 'virtiofs']);
+const NOT_ON_DISK = new Set([
+  'proc',
+  'sysfs',
+  'tmpfs',
+  'devpts',
+  'devtmpfs',
+  'cgroup',
+  'cgroup2',
+  'securityfs',
+  'debugfs',
+  'efivarfs',
+  'nfs',
+  'nfs4',
+  'cifs',
+  'none',
+  'swap',
+  'bind',
+  'overlay',
+  'fuse',
+  '9p',
+  'virtiofs',
+]);
 
 /** The fstab name's kind: a device Kiln can look up, LVM (unsupported), or one not on this disk. */
 export type SpecMatch = { kind: 'volume'; volume: Volume } | { kind: 'lvm' } | { kind: 'unknown' };

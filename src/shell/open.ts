@@ -105,7 +105,8 @@ async function archiveLayers(runner: Runner, image: string, kind: 'docker' | 'oc
     }
     const blob = (digest: string) => join('blobs', ...digest.split(':'));
     const index = json('index.json') as { manifests: { digest: string }[] };
-    if (index.manifests.length !== 1) throw new KilnError(`${image}: an OCI archive of ${index.manifests.length} images`, { hint: 'open an archive of one image' });
+    if (index.manifests.length !== 1)
+      throw new KilnError(`${image}: an OCI archive of ${index.manifests.length} images`, { hint: 'open an archive of one image' });
     const manifest = json(blob(index.manifests[0]!.digest)) as { layers: { digest: string }[] };
     return manifest.layers.map((l) => join(dir, blob(l.digest)));
   } catch (e) {
@@ -139,7 +140,10 @@ export async function asRaw(runner: Runner, image: string, scratch: string): Pro
   try {
     format = (JSON.parse((await runner.run('qemu-img', ['info', '--output=json', image], { context: `read ${image}` })).stdout) as { format?: string }).format;
   } catch (e) {
-    throw new KilnError(`${image}: not an image Kiln can open`, { hint: 'give a disk image (raw, qcow2, vhd, vhdx, vmdk), a tar, docker or OCI archive, a squashfs, or a directory', cause: e });
+    throw new KilnError(`${image}: not an image Kiln can open`, {
+      hint: 'give a disk image (raw, qcow2, vhd, vhdx, vmdk), a tar, docker or OCI archive, a squashfs, or a directory',
+      cause: e,
+    });
   }
   if (format === 'raw') return image;
   const out = join(scratch, 'disk.raw');

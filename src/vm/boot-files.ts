@@ -117,7 +117,12 @@ export async function readBootFiles(runner: Runner, image: string, dir: string):
   const plan = planMounts(root, fstab ? parseFstab(fstab) : [], volumes, readableFs);
   const boot = plan.mounts.find((m) => m.mountPoint === '/boot')?.volume;
   const places: [Volume, string][] = [
-    ...(boot ? ([[boot, '/grub/grub.cfg'], [boot, '/grub2/grub.cfg']] as [Volume, string][]) : []),
+    ...(boot
+      ? ([
+          [boot, '/grub/grub.cfg'],
+          [boot, '/grub2/grub.cfg'],
+        ] as [Volume, string][])
+      : []),
     [root, '/boot/grub/grub.cfg'],
     [root, '/boot/grub2/grub.cfg'],
   ];
@@ -131,7 +136,7 @@ export async function readBootFiles(runner: Runner, image: string, dir: string):
   }
   if (!cfg) {
     throw new KilnError(`${image}: no grub.cfg found (looked in /boot/grub and /boot/grub2)`, {
-      hint: 'boot-test --check boots the kernel the image\'s grub.cfg names; build the image with the vm element (or bootloader)',
+      hint: "boot-test --check boots the kernel the image's grub.cfg names; build the image with the vm element (or bootloader)",
     });
   }
   const entry = parseGrubCfg(cfg.text, cfg.where);

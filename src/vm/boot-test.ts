@@ -171,7 +171,7 @@ async function runChecks(req: BootTestRequest, c: CheckBoot): Promise<{ seconds:
     const ended = report.done ? '' : r.end === 'timeout' ? ` (the run was stopped after ${limitSec} s)` : ' (the guest stopped before the last check)';
     throw new KilnError(
       `boot test of ${req.image}: ${failed.length} of ${checks.length} check(s) failed${ended}\n${formatCheckFailures(report, timeoutSec)}${logNote}`,
-      { hint: 'the output above is the failing command\'s (stdout and stderr); raise --check-timeout for slow checks' },
+      { hint: "the output above is the failing command's (stdout and stderr); raise --check-timeout for slow checks" },
     );
   }
   c.log.debug(`boot-test: every check passed after ${r.seconds.toFixed(1)} s (results on ${report.port ?? '?'})`);

@@ -128,7 +128,10 @@ export function parseCheckResults(text: string, nonce: string, checks: string[])
   for (const raw of text.split(/\r?\n/)) {
     const at = raw.indexOf(tag);
     if (at < 0) continue;
-    const [what, a, b] = raw.slice(at + tag.length).trim().split(' ');
+    const [what, a, b] = raw
+      .slice(at + tag.length)
+      .trim()
+      .split(' ');
     const r = report.results[Number(a) - 1];
     if (what === 'begin') {
       report.begun = true;

@@ -39,7 +39,9 @@ const elements = makeElementTree(
 );
 
 function build(name: string, elementNames: string[], types: string, env: Record<string, string> = {}, extra: string[] = []): string {
-  const r = runCli('disk-image-create', [...elementNames, '-t', types, ...extra, '-o', join(work, name)], { env: { ELEMENTS_PATH: elements, TMP_DIR: work, ...env } });
+  const r = runCli('disk-image-create', [...elementNames, '-t', types, ...extra, '-o', join(work, name)], {
+    env: { ELEMENTS_PATH: elements, TMP_DIR: work, ...env },
+  });
   assert.equal(r.status, 0, r.stderr);
   return join(work, name);
 }
@@ -105,7 +107,7 @@ describe('kiln run and kiln shell', () => {
     assert.deepEqual(leftovers(), []);
   });
 
-  it('kiln shell: the tree\'s shell, reading the terminal (here a pipe)', () => {
+  it("kiln shell: the tree's shell, reading the terminal (here a pipe)", () => {
     const r = spawnSync(join(BIN, 'kiln'), ['shell', `${gpt}.raw`], {
       input: 'cat /etc/planted\nexit 3\n',
       encoding: 'utf8',

@@ -20,7 +20,9 @@ const ext = (t: string) => /^ext|vfat/.test(t);
 
 describe('the image fstab', () => {
   it('parses fields, comments, blank lines and octal escapes, with line numbers', () => {
-    const e = parseFstab('# comment\n\nLABEL=cloudimg-rootfs / ext4 defaults 0 1\nUUID=ABCD-1234\t/boot/efi vfat umask=0077 0 2\n/dev/sdb1 /mnt/my\\040disk auto noauto\n');
+    const e = parseFstab(
+      '# comment\n\nLABEL=cloudimg-rootfs / ext4 defaults 0 1\nUUID=ABCD-1234\t/boot/efi vfat umask=0077 0 2\n/dev/sdb1 /mnt/my\\040disk auto noauto\n',
+    );
     assert.deepEqual(
       e.map((x) => [x.line, x.spec, x.mountPoint, x.type, x.options.join(',')]),
       [

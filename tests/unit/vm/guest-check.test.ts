@@ -55,15 +55,20 @@ describe('boot-test --check: the guest script and its kernel command line', () =
     assert.doesNotMatch(l, /[$%";\\]/, 'no $, %, ", ; or backslash: the unit-file parser would read them');
     assert.match(l, /systemd-run --no-block --unit=kiln-checks --property=Type=exec \/bin\/sh \/run\/kiln-checks\.sh/);
   });
-  it('the command line: the image\'s own, then the default target, systemd.wants and systemd.run', () => {
+  it("the command line: the image's own, then the default target, systemd.wants and systemd.run", () => {
     const c = checkCmdline('root=UUID=abc ro console=ttyS0,115200', checkScript(['true'], 300, NONCE), 'multi-user.target');
-    assert.ok(c.startsWith('root=UUID=abc ro console=ttyS0,115200 systemd.unit=multi-user.target systemd.wants=kernel-command-line.service systemd.run="/bin/sh -c '));
+    assert.ok(
+      c.startsWith('root=UUID=abc ro console=ttyS0,115200 systemd.unit=multi-user.target systemd.wants=kernel-command-line.service systemd.run="/bin/sh -c '),
+    );
     assert.ok(c.endsWith('" systemd.run_success_action=none systemd.run_failure_action=none'));
     assert.ok(c.length < CMDLINE_MAX);
   });
   it('checks too long for the kernel command line are refused, not cut short', () => {
     const random = randomBytes(2000).toString('hex'); // does not compress below the limit
-    assert.throws(() => checkCmdline('ro', checkScript([random], 300, NONCE), 'multi-user.target'), /do not fit on the kernel command line \(\d+ bytes, the kernel takes 2047\)/);
+    assert.throws(
+      () => checkCmdline('ro', checkScript([random], 300, NONCE), 'multi-user.target'),
+      /do not fit on the kernel command line \(\d+ bytes, the kernel takes 2047\)/,
+    );
   });
 });
 
