@@ -31,7 +31,7 @@ export interface Volume {
 }
 
 /** fstab's octal escapes (\040 is a space). */
-const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+const unescapeOctal = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 
 export function parseFstab(text: string): FstabEntry[] {
   const out: FstabEntry[] = [];
@@ -40,7 +40,7 @@ export function parseFstab(text: string): FstabEntry[] {
     if (!line) return;
     const [spec, mountPoint, type, options] = line.split(/\s+/);
     if (!spec || !mountPoint) return;
-    out.push({ spec: unescape(spec), mountPoint: unescape(mountPoint), type: type ?? 'auto', options: (options ?? 'defaults').split(','), line: i + 1 });
+    out.push({ spec: unescapeOctal(spec), mountPoint: unescapeOctal(mountPoint), type: type ?? 'auto', options: (options ?? 'defaults').split(','), line: i + 1 });
   });
   return out;
 }
