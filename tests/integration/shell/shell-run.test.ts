@@ -12,7 +12,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, t
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, runCli, type CliResult } from '../../helpers/cli.js';
+import { BIN, processesMentioning, runCli, type CliResult } from '../../helpers/cli.js';
+import { startKiln, waitFor } from '../../helpers/interrupt.js';
 import { makeElementTree } from '../../helpers/element-tree.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-shell-run-'));
@@ -97,13 +98,18 @@ describe('kiln run and kiln shell', () => {
     const dir = join(work, 'tree-dir');
     mkdirSync(dir);
     assert.equal(spawnSync('tar', ['-xpf', `${gpt}.tar`, '-C', dir]).status, 0);
-    for (const image of [`${gpt}.qcow2`, `${gpt}.tar`, `${gpt}.docker.tar`, `${gpt}.squash`, dir]) {
+    for (const [image, kind] of [
+      [`${gpt}.qcow2`, 'disk'],
+      [`${gpt}.tar`, 'tar'],
+      [`${gpt}.docker.tar`, 'docker'],
+      [`${gpt}.squash`, 'squashfs'],
+      [dir, 'directory'],
+    ] as const) {
       const r = run(image, ['sh', '-c', 'cat /etc/planted; stat -c "%u:%g" /home/owned']);
       assert.equal(r.status, 0, `${image}: ${r.stderr}`);
       assert.equal(r.stdout, 'planted-by-the-test\n1234:2345\n', image);
+      assert.match(r.stderr, new RegExp(`\\(${kind}\\) opened`), image);
     }
-    assert.match(run(dir, ['true']).stderr, /\(directory\) opened/);
-    assert.match(run(`${gpt}.docker.tar`, ['true']).stderr, /\(docker\) opened/);
     assert.deepEqual(leftovers(), []);
   });
 
@@ -155,6 +161,18 @@ describe('kiln run and kiln shell', () => {
     assert.equal(j.status, 1, j.stderr);
     assert.match(j.stderr, /no root filesystem found/);
     assert.equal(runCli('kiln', ['run', `${gpt}.raw`]).status, 2, 'no command: a usage error');
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('SIGTERM: the command is stopped, the copy removed, exit 143', async () => {
+    const marker = `kiln-shell-test-${process.pid}`;
+    const k = startKiln('kiln', ['run', `${gpt}.raw`, '--', 'sh', '-c', `sleep 300; : ${marker}`], { TMPDIR: tmp }, marker);
+    await waitFor(() => processesMentioning(`: ${marker}`).some((l) => /^\d+: sh -c /.test(l)), 60_000, 'the command to start');
+    process.kill(k.child.pid!, 'SIGTERM');
+    const end = await k.exited;
+    assert.equal(end.code, 143, k.stderr());
+    assert.match(k.stderr(), /kiln run interrupted by SIGTERM; the temporary copy is removed/);
+    assert.deepEqual(processesMentioning(`: ${marker}`), []);
     assert.deepEqual(leftovers(), []);
   });
 
