@@ -139,7 +139,7 @@ async function runChecks(req: BootTestRequest, c: CheckBoot): Promise<{ seconds:
   const timeoutSec = req.checkTimeoutSec ?? 300;
   const files = await readBootFiles(new Runner(c.log), req.image, c.tmp);
   const nonce = randomBytes(8).toString('hex');
-  const cmdline = checkCmdline(files.cmdline, checkScript(checks, timeoutSec, nonce), files.defaultTarget);
+  const cmdline = checkCmdline(files.cmdline, checkScript(checks, timeoutSec, nonce, req.timeoutSec), files.defaultTarget);
   const portFile = join(c.tmp, 'checks.out');
   const args = planQemuArgs({ ...c.plan, kernel: { path: files.kernel, ...(files.initrd ? { initrd: files.initrd } : {}), cmdline }, checkPort: portFile });
   // the boot, then each check; the guest enforces the checks' time itself
@@ -170,11 +170,11 @@ async function runChecks(req: BootTestRequest, c: CheckBoot): Promise<{ seconds:
   if (failed.length) {
     const ended = report.done ? '' : r.end === 'timeout' ? ` (the run was stopped after ${limitSec} s)` : ' (the guest stopped before the last check)';
     throw new KilnError(
-      `boot test of ${req.image}: ${failed.length} of ${checks.length} check(s) failed${ended}\n${formatCheckFailures(report, timeoutSec)}${logNote}`,
+      `boot test of ${req.image}: ${failed.length} of ${checks.length} check(s) failed${ended} (the system was ${report.state ?? 'not yet up'})\n${formatCheckFailures(report, timeoutSec)}${logNote}`,
       { hint: "the output above is the failing command's (stdout and stderr); raise --check-timeout for slow checks" },
     );
   }
-  c.log.debug(`boot-test: every check passed after ${r.seconds.toFixed(1)} s (results on ${report.port ?? '?'})`);
+  c.log.debug(`boot-test: every check passed after ${r.seconds.toFixed(1)} s (system ${report.state ?? '?'}; results on ${report.port ?? '?'})`);
   return { seconds: r.seconds, results: report.results };
 }
 

@@ -31,8 +31,12 @@ export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export const endMarker = (nonce: string): string => `KILN-CHECKS-END-${nonce}`;
 
-/** The guest's script: each check in order, with `timeoutSec` each; results on the check port. */
-export function checkScript(checks: string[], timeoutSec: number, nonce: string): string {
+/**
+ * The guest's script: it waits for the boot to finish (`systemctl is-system-running --wait`, up to
+ * `bootWaitSec`; the unit that starts it runs after basic.target, before the rest of the boot), then
+ * runs each check in order, with `timeoutSec` each; results on the check port.
+ */
+export function checkScript(checks: string[], timeoutSec: number, nonce: string, bootWaitSec = 600): string {
   if (!/^[0-9a-f]+$/.test(nonce)) throw new Error(`bad nonce ${nonce}`);
   return [
     '#!/bin/sh',
@@ -52,6 +56,8 @@ export function checkScript(checks: string[], timeoutSec: number, nonce: string)
     'exec 3>"$port"',
     'say() { printf \'KILN-CHECK %s %s\\n\' "$N" "$*" >&3; }',
     'say begin "$port"',
+    `timeout ${Math.ceil(bootWaitSec)} systemctl is-system-running --wait >/dev/null 2>&1`,
+    'say booted "$(systemctl is-system-running 2>/dev/null)"',
     'i=0',
     'check() {',
     '  i=$((i + 1))',
@@ -117,6 +123,8 @@ export interface CheckReport {
   done: boolean;
   /** where the guest wrote (its virtio port, or /dev/console) */
   port?: string;
+  /** the system's state when the boot had finished (running, degraded) */
+  state?: string;
   results: CheckResult[];
 }
 
@@ -136,6 +144,8 @@ export function parseCheckResults(text: string, nonce: string, checks: string[])
     if (what === 'begin') {
       report.begun = true;
       if (a) report.port = a;
+    } else if (what === 'booted') {
+      if (a) report.state = a;
     } else if (what === 'done') report.done = true;
     else if (what === 'start' && r) r.started = true;
     else if (what === 'status' && r && b !== undefined && /^\d+$/.test(b)) r.status = Number(b);

@@ -41,6 +41,7 @@ describe('boot-test --check: the guest script and its kernel command line', () =
     const s = checkScript(['systemctl is-system-running --wait', "echo 'quoted' $HOME"], 42, NONCE);
     assert.match(s, new RegExp(`= ${CHECK_PORT} \\]`));
     assert.match(s, /timeout -k 5 42 sh -c "\$1"/);
+    assert.ok(s.indexOf('timeout 600 systemctl is-system-running --wait') < s.indexOf('\ncheck '), 'the boot finishes first');
     const checks = s.split('\n').filter((l) => l.startsWith('check '));
     assert.deepEqual(checks, ["check 'systemctl is-system-running --wait'", "check 'echo '\\''quoted'\\'' $HOME'"]);
     assert.ok(s.includes(`echo ${endMarker(NONCE)} >/dev/console`));
@@ -80,6 +81,7 @@ describe('boot-test --check: the results', () => {
     const text = [
       '[    3.1] random kernel line',
       line('begin /dev/vport1p1'),
+      line('booted degraded'),
       line('start 1'),
       line('status 1 0'),
       line(`out 1 ${enc('running\n')}`),
@@ -94,6 +96,7 @@ describe('boot-test --check: the results', () => {
     assert.equal(r.begun, true);
     assert.equal(r.done, false);
     assert.equal(r.port, '/dev/vport1p1');
+    assert.equal(r.state, 'degraded');
     assert.deepEqual(
       r.results.map((x) => [x.command, x.status, x.output, x.started]),
       [
