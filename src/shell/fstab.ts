@@ -40,7 +40,13 @@ export function parseFstab(text: string): FstabEntry[] {
     if (!line) return;
     const [spec, mountPoint, type, options] = line.split(/\s+/);
     if (!spec || !mountPoint) return;
-    out.push({ spec: unescapeOctal(spec), mountPoint: unescapeOctal(mountPoint), type: type ?? 'auto', options: (options ?? 'defaults').split(','), line: i + 1 });
+    out.push({
+      spec: unescapeOctal(spec),
+      mountPoint: unescapeOctal(mountPoint),
+      type: type ?? 'auto',
+      options: (options ?? 'defaults').split(','),
+      line: i + 1,
+    });
   });
   return out;
 }

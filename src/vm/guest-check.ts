@@ -31,28 +31,44 @@ export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export const endMarker = (nonce: string): string => `KILN-CHECKS-END-${nonce}`;
 
+/** Where the script looks in the guest; a test runs it on the host with its own. */
+export interface GuestPaths {
+  path: string;
+  /** the virtio ports in sysfs, and their device nodes */
+  portsDir: string;
+  devDir: string;
+  console: string;
+}
+export const GUEST_PATHS: GuestPaths = {
+  path: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  portsDir: '/sys/class/virtio-ports',
+  devDir: '/dev',
+  console: '/dev/console',
+};
+
 /**
  * The guest's script: it waits for the boot to finish (`systemctl is-system-running --wait`, up to
  * `bootWaitSec`; the unit that starts it runs after basic.target, before the rest of the boot), then
  * runs each check in order, with `timeoutSec` each; results on the check port.
  */
-export function checkScript(checks: string[], timeoutSec: number, nonce: string, bootWaitSec = 600): string {
+export function checkScript(checks: string[], timeoutSec: number, nonce: string, bootWaitSec = 600, paths: Partial<GuestPaths> = {}): string {
   if (!/^[0-9a-f]+$/.test(nonce)) throw new Error(`bad nonce ${nonce}`);
+  const p = { ...GUEST_PATHS, ...paths };
   return [
     '#!/bin/sh',
     '# written by kiln boot-test --check; runs once, from /run',
-    'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root',
+    `export PATH=${p.path} HOME=/root`,
     `N=${nonce}`,
     'findport() {',
-    '  for d in /sys/class/virtio-ports/*; do',
-    `    [ "$(cat "$d/name" 2>/dev/null)" = ${CHECK_PORT} ] && [ -c "/dev/\${d##*/}" ] && port=/dev/\${d##*/}`,
+    `  for d in ${p.portsDir}/*; do`,
+    `    [ "$(cat "$d/name" 2>/dev/null)" = ${CHECK_PORT} ] && [ -e "${p.devDir}/\${d##*/}" ] && port=${p.devDir}/\${d##*/}`,
     '  done',
     '}',
     'port=',
     'findport',
     '[ -n "$port" ] || { modprobe virtio_console 2>/dev/null; udevadm settle 2>/dev/null; sleep 1; findport; }',
     // no port (a kernel without virtio_console): the console, where the host reads the lines too
-    '[ -n "$port" ] || port=/dev/console',
+    `[ -n "$port" ] || port=${p.console}`,
     'exec 3>"$port"',
     'say() { printf \'KILN-CHECK %s %s\\n\' "$N" "$*" >&3; }',
     'say begin "$port"',
@@ -69,7 +85,7 @@ export function checkScript(checks: string[], timeoutSec: number, nonce: string,
     ...checks.map((c) => `check ${shQuote(c)}`),
     'say done',
     'exec 3>&-',
-    `echo ${endMarker(nonce)} >/dev/console`,
+    `echo ${endMarker(nonce)} >>${p.console}`,
     // if the host missed the marker, the guest ends the run itself
     'sleep 5; systemctl poweroff --no-block',
     '',

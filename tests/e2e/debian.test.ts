@@ -94,7 +94,18 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
       // this image (the system is up and no unit failed) and one that fails with output
       const r = spawnSync(
         process.execPath,
-        [KILN, 'boot-test', image, '--uefi', '--timeout', '900', '--check', 'systemctl is-system-running --wait', '--check', 'echo from-the-guest; uname -s; exit 3'],
+        [
+          KILN,
+          'boot-test',
+          image,
+          '--uefi',
+          '--timeout',
+          '900',
+          '--check',
+          'systemctl is-system-running --wait',
+          '--check',
+          'echo from-the-guest; uname -s; exit 3',
+        ],
         { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       );
       const out = `${r.stdout}\n${r.stderr}`;

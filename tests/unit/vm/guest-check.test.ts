@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { resolveArch } from '../../../src/arch/index.js';
@@ -44,7 +47,7 @@ describe('boot-test --check: the guest script and its kernel command line', () =
     assert.ok(s.indexOf('timeout 600 systemctl is-system-running --wait') < s.indexOf('\ncheck '), 'the boot finishes first');
     const checks = s.split('\n').filter((l) => l.startsWith('check '));
     assert.deepEqual(checks, ["check 'systemctl is-system-running --wait'", "check 'echo '\\''quoted'\\'' $HOME'"]);
-    assert.ok(s.includes(`echo ${endMarker(NONCE)} >/dev/console`));
+    assert.ok(s.includes(`echo ${endMarker(NONCE)} >>/dev/console`));
     assert.equal(spawnSync('sh', ['-n', '-c', s]).status, 0, 'valid sh');
     assert.throws(() => checkScript([], 1, 'not hex'));
   });
@@ -178,5 +181,78 @@ submenu 'Advanced options' {
     assert.equal(first.args, 'root=UUID=aaa ro quiet');
     assert.throws(() => parseGrubCfg('menuentry x {\n linux /v root=$root\n}\n', 'g.cfg'), /uses GRUB variables/);
     assert.throws(() => parseGrubCfg('set timeout=0\n', 'g.cfg'), /g\.cfg: no menu entry with a linux line/);
+  });
+});
+
+describe('boot-test --check: the guest script, run by sh on the host with stand-ins for the guest', () => {
+  /** A guest stand-in: a virtio port (a file), a console (a file), systemctl recording its calls. */
+  function guest(opts: { port: boolean }) {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-guest-script-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    mkdirSync(join(dir, 'ports', 'vport1p1'), { recursive: true });
+    mkdirSync(join(dir, 'dev'));
+    writeFileSync(join(dir, 'ports', 'vport1p1', 'name'), opts.port ? `${CHECK_PORT}\n` : 'org.other\n');
+    writeFileSync(join(dir, 'dev', 'vport1p1'), '');
+    writeFileSync(join(dir, 'console'), '');
+    const fake = (name: string, body: string) => {
+      writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+      chmodSync(join(bin, name), 0o755);
+    };
+    fake('systemctl', `echo "$*" >> ${join(dir, 'systemctl.calls')}\n[ "$1" = is-system-running ] && echo degraded\nexit 0`);
+    fake('modprobe', 'exit 1');
+    fake('udevadm', 'exit 0');
+    fake('sleep', `[ "$1" -le 2 ] && exec /bin/sleep "$1"; exit 0`);
+    const paths = { path: `${bin}:/usr/bin:/bin`, portsDir: join(dir, 'ports'), devDir: join(dir, 'dev'), console: join(dir, 'console') };
+    return { dir, paths, read: (f: string) => readFileSync(join(dir, f), 'utf8') };
+  }
+
+  it('runs each check, reports status and output (any bytes, quotes, many lines), then the marker and poweroff', () => {
+    const g = guest({ port: true });
+    try {
+      const checks = [
+        'echo "it\'s $HOME"; exit 0',
+        "printf 'line %s\\n' 1 2 3 >&2; exit 4",
+        'sleep 2',
+        'head -c 300 /dev/urandom | base64 -w0 >/dev/null; cat; echo read-nothing',
+      ];
+      const script = checkScript(checks, 1, NONCE, 5, g.paths);
+      const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const report = parseCheckResults(g.read('dev/vport1p1'), NONCE, checks);
+      assert.equal(report.begun, true);
+      assert.equal(report.done, true);
+      assert.equal(report.port, join(g.dir, 'dev', 'vport1p1'));
+      assert.equal(report.state, 'degraded');
+      assert.deepEqual(
+        report.results.map((x) => [x.status, x.output]),
+        [
+          [0, "it's /root"],
+          [4, 'line 1\nline 2\nline 3'],
+          [124, ''],
+          [0, 'read-nothing'],
+        ],
+      );
+      assert.equal(describeStatus(report.results[2]!, 1), 'timed out after 1 s (--check-timeout)');
+      assert.equal(g.read('console'), `${endMarker(NONCE)}\n`, 'only the marker on the console');
+      assert.deepEqual(g.read('systemctl.calls').trim().split('\n'), ['is-system-running --wait', 'is-system-running', 'poweroff --no-block']);
+    } finally {
+      rmSync(g.dir, { recursive: true, force: true });
+    }
+  });
+  it('without its virtio port the results go to the console, where the host reads them too', () => {
+    const g = guest({ port: false });
+    try {
+      const r = spawnSync('sh', ['-c', checkScript(['echo hi'], 5, NONCE, 5, g.paths)], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const report = parseCheckResults(g.read('console'), NONCE, ['echo hi']);
+      assert.equal(report.port, join(g.dir, 'console'));
+      assert.deepEqual(
+        report.results.map((x) => [x.status, x.output]),
+        [[0, 'hi']],
+      );
+    } finally {
+      rmSync(g.dir, { recursive: true, force: true });
+    }
   });
 });
