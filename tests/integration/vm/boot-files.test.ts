@@ -4,11 +4,12 @@
  * with a grub.cfg, a "kernel" and two "initrds"; qcow2 as well as raw.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Runner } from '../../../src/exec/runner.js';
+import { readExtFile, readVolumes } from '../../../src/shell/disk.js';
 import { readBootFiles } from '../../../src/vm/boot-files.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeElementTree } from '../../helpers/element-tree.js';
@@ -45,6 +46,8 @@ menuentry 'Test' {
 }
 CFG
 ln -sf /lib/systemd/system/multi-user.target /etc/systemd/system/default.target
+mkdir -p /opt/real && printf 'found' > /opt/real/f
+ln -s /opt/real /opt/abs && ln -s ../opt/real /etc/rel && ln -s loop1 /opt/loop2 && ln -s loop2 /opt/loop1
 `;
 
 describe('boot-test --check: the boot files of a disk image', () => {
@@ -64,6 +67,16 @@ describe('boot-test --check: the boot files of a disk image', () => {
       assert.equal(f.grubCfg, '/grub/grub.cfg on partition 1 (boot)');
     });
   }
+  it('ExtReader.lookup follows absolute and relative symlinks inside the filesystem, and gives up on loops', async () => {
+    const raw = join(work, 'img.raw');
+    const volumes = await readVolumes(new Runner(), raw, statSync(raw).size);
+    const root = volumes.find((v) => v.partLabel === 'root')!;
+    assert.equal(readExtFile(raw, root, '/opt/abs/f')?.toString(), 'found');
+    assert.equal(readExtFile(raw, root, '/etc/rel/f')?.toString(), 'found');
+    assert.equal(readExtFile(raw, root, '/etc/rel/../real/f')?.toString(), 'found', '.. of the symlink target, as the kernel resolves it');
+    assert.equal(readExtFile(raw, root, '/opt/loop1'), undefined);
+    assert.equal(readExtFile(raw, root, '/opt/none'), undefined);
+  });
   it('an image without grub.cfg is refused by name', async () => {
     const plain = runCli('disk-image-create', ['busybox-minimal', 'block-device-gpt', '-t', 'raw', '-o', join(work, 'plain')], { env: { TMP_DIR: work } });
     assert.equal(plain.status, 0, plain.stderr);
