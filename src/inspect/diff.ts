@@ -49,7 +49,7 @@ export interface DiffReport {
   regions: RegionDiff[];
 }
 
-interface Partition {
+export interface Partition {
   number: number;
   start: number;
   size: number;
@@ -59,7 +59,7 @@ interface Partition {
   attrs?: string;
 }
 
-interface Table {
+export interface Table {
   label: string;
   id: string;
   sectorSize: number;
@@ -121,7 +121,7 @@ async function asRaw(runner: Runner, image: string, scratch: string, tag: string
   return out;
 }
 
-async function readTable(runner: Runner, raw: string): Promise<Table | undefined> {
+export async function readTable(runner: Runner, raw: string): Promise<Table | undefined> {
   const r = await runner.run('sfdisk', ['--json', raw], { okExitCodes: [1], context: `read the partition table of ${raw}` });
   if (r.exitCode !== 0 || !r.stdout.trim()) return undefined;
   const t = (JSON.parse(r.stdout) as { partitiontable: Record<string, unknown> }).partitiontable;
@@ -142,7 +142,7 @@ async function readTable(runner: Runner, raw: string): Promise<Table | undefined
   };
 }
 
-async function probe(runner: Runner, raw: string, offset: number, length: number): Promise<Record<string, string>> {
+export async function probe(runner: Runner, raw: string, offset: number, length: number): Promise<Record<string, string>> {
   const r = await runner.run('blkid', ['-p', '-O', String(offset), '-S', String(length), '-o', 'export', raw], {
     okExitCodes: [2],
     context: 'probe a filesystem',

@@ -233,7 +233,7 @@ export class ExtReader {
     return out;
   }
 
-  entry(path: string, ino: number, inode = this.inode(ino)): ExtEntry {
+  entry(path: string, ino: number, inode = this.inode(ino), opts: { content?: boolean } = {}): ExtEntry {
     const mode = inode.readUInt16LE(0x00);
     const extra = this.inodeSize > 128 ? inode.readUInt16LE(0x80) : 0;
     const has = (off: number): boolean => off + 4 <= 128 + extra;
@@ -262,7 +262,7 @@ export class ExtReader {
       e.unreadable = 'inline data';
       return e;
     }
-    if (kind === 'file') {
+    if (kind === 'file' && opts.content !== false) {
       const h = createHash('sha256');
       this.content(inode, (c) => h.update(c));
       e.sha256 = h.digest('hex');
@@ -282,6 +282,53 @@ export class ExtReader {
       e.device = `${dev[0]}:${dev[1]}`;
     }
     return e;
+  }
+
+  /**
+   * The inode number of `path` (absolute, in this filesystem), symlinks followed inside the
+   * filesystem (an absolute target from its root; at most 40, as the kernel); undefined when a
+   * component is missing. `followFinal` false: a final symlink itself.
+   */
+  lookup(path: string, followFinal = true): number | undefined {
+    let hops = 0;
+    const resolve = (parts: string[]): number | undefined => {
+      // the directories on the way from the root: [inode, name]
+      const stack: [number, string][] = [[2, '']];
+      for (let i = 0; i < parts.length; i++) {
+        const name = parts[i]!;
+        if (name === '' || name === '.') continue;
+        if (name === '..') {
+          if (stack.length > 1) stack.pop();
+          continue;
+        }
+        const dir = this.inode(stack[stack.length - 1]![0]);
+        if (kindOf(dir.readUInt16LE(0)) !== 'dir') return undefined;
+        const child = this.readdir(dir).find(([n]) => n === name)?.[1];
+        if (child === undefined) return undefined;
+        const e = this.entry('', child, undefined, { content: false });
+        if (e.kind === 'symlink' && (followFinal || i < parts.length - 1)) {
+          if (++hops > 40 || e.target === undefined) return undefined;
+          const base = e.target.startsWith('/') ? [] : stack.slice(1).map(([, n]) => n);
+          return resolve([...base, ...e.target.split('/'), ...parts.slice(i + 1)]);
+        }
+        stack.push([child, name]);
+      }
+      return stack[stack.length - 1]![0];
+    };
+    return resolve(path.split('/'));
+  }
+
+  /** The content of the regular file at `path` (symlinks followed inside the filesystem). */
+  readFile(path: string): Buffer {
+    const ino = this.lookup(path);
+    if (ino === undefined) throw new KilnError(`${this.image}: no ${path} in the filesystem at byte ${this.offset}`);
+    const inode = this.inode(ino);
+    const e = this.entry(path, ino, inode, { content: false });
+    if (e.kind !== 'file') throw new KilnError(`${this.image}: ${path} is not a regular file (${e.kind})`);
+    if (e.unreadable) throw new KilnError(`${this.image}: ${path} cannot be read (${e.unreadable})`);
+    const chunks: Buffer[] = [];
+    this.content(inode, (c) => chunks.push(c));
+    return Buffer.concat(chunks);
   }
 
   /** Every entry of the tree, parents before children, names sorted bytewise within a directory. */

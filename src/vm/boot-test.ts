@@ -4,6 +4,7 @@
  * it is never modified; UEFI gets a private copy of the OVMF variable store. QEMU is killed and
  * temp files removed on every path (success, failure, timeout, abort).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,10 @@ import { KilnError } from '../errors.js';
 import { parseProcessTag, processAlive, processTag } from '../exec/process-tag.js';
 import { Runner } from '../exec/runner.js';
 import { silentLogger, type Logger } from '../log.js';
+import { readBootFiles } from './boot-files.js';
+import { type CheckResult, checkCmdline, checkScript, endMarker, formatCheckFailures, parseCheckResults } from './guest-check.js';
 import { probeKvm, type Accel } from './kvm-probe.js';
-import { parseImageFormat, planQemuArgs, qemuBinary } from './qemu-args.js';
+import { parseImageFormat, planQemuArgs, type QemuPlan, qemuBinary } from './qemu-args.js';
 import { lastLines, runWatching } from './watch.js';
 
 export interface BootTestRequest {
@@ -45,6 +48,16 @@ export interface BootTestRequest {
   tmpDir?: string;
   /** the console's last line as it changes (the CLI shows it while waiting) */
   onConsoleLine?: (line: string) => void;
+  /**
+   * boot-test --check: after the boot to the pattern, a second boot (the image's kernel booted
+   * directly, guest-check.ts) that runs these shell commands in the guest; any that exits non-zero
+   * fails the test with its output
+   */
+  checks?: string[];
+  /** seconds each check may take (default 300) */
+  checkTimeoutSec?: number;
+  /** the check boot's console is written here as it arrives */
+  checkLogPath?: string;
 }
 
 export interface BootTestResult {
@@ -54,6 +67,8 @@ export interface BootTestResult {
   accel: Accel;
   format: string;
   logPath?: string;
+  /** the check boot: its seconds and each check's result (all passed) */
+  checks?: { seconds: number; results: CheckResult[] };
 }
 
 async function detectFormat(image: string, log: Logger): Promise<string> {
@@ -106,6 +121,61 @@ async function formatFailure(console: string, firmwareLog: string): Promise<stri
   const fw = lastLines(await readFile(firmwareLog, 'latin1').catch(() => ''), 3);
   if (fw.length) out.push('  last firmware lines:', ...fw.map((l) => `    | ${l}`));
   return out.join('\n');
+}
+
+interface CheckBoot {
+  qemu: string;
+  /** the plain boot's plan: the same machine, firmware and disk */
+  plan: QemuPlan;
+  tmp: string;
+  log: Logger;
+  signal: AbortSignal;
+  firmwareLog: string;
+}
+
+/** The check boot (guest-check.ts): a KilnError naming each failed check with its output, or the results. */
+async function runChecks(req: BootTestRequest, c: CheckBoot): Promise<{ seconds: number; results: CheckResult[] }> {
+  const checks = req.checks ?? [];
+  const timeoutSec = req.checkTimeoutSec ?? 300;
+  const files = await readBootFiles(new Runner(c.log), req.image, c.tmp);
+  const nonce = randomBytes(8).toString('hex');
+  const cmdline = checkCmdline(files.cmdline, checkScript(checks, timeoutSec, nonce, req.timeoutSec), files.defaultTarget);
+  const portFile = join(c.tmp, 'checks.out');
+  const args = planQemuArgs({ ...c.plan, kernel: { path: files.kernel, ...(files.initrd ? { initrd: files.initrd } : {}), cmdline }, checkPort: portFile });
+  // the boot, then each check; the guest enforces the checks' time itself
+  const limitSec = req.timeoutSec + checks.length * (timeoutSec + 10) + 30;
+  c.log.info(`boot-test: ${checks.length} check(s): booting the image's kernel (${files.grubCfg}, ${files.defaultTarget}) to run them`);
+  const r = await runWatching({
+    qemu: c.qemu,
+    args,
+    expect: new RegExp(endMarker(nonce)),
+    timeoutMs: limitSec * 1000,
+    log: c.log,
+    ...(req.checkLogPath ? { logFile: req.checkLogPath } : {}),
+    ...(req.onConsoleLine ? { onLine: req.onConsoleLine } : {}),
+    signal: c.signal,
+  });
+  // the guest's writes to its port return once QEMU has them, so the file is complete; the
+  // console is read too, for a guest that had no port
+  const report = parseCheckResults(`${await readFile(portFile, 'utf8').catch(() => '')}\n${r.console}`, nonce, checks);
+  const logNote = req.checkLogPath ? `\n  full console log of the check boot: ${req.checkLogPath}` : '';
+  if (r.end === 'aborted') throw new KilnError(`boot test of ${req.image} failed: interrupted during the checks`);
+  if (!report.begun) {
+    const why = r.end === 'timeout' ? `they did not start within ${limitSec} s` : `QEMU exited (status ${r.exitCode ?? '?'}) before they started`;
+    throw new KilnError(`boot test of ${req.image}: the in-guest checks did not run: ${why}\n${await formatFailure(r.console, c.firmwareLog)}${logNote}`, {
+      hint: 'the checks need systemd (systemd.run, systemd >= 240) and a console on the kernel command line; read the console log for where the boot stopped',
+    });
+  }
+  const failed = report.results.filter((x) => x.status !== 0);
+  if (failed.length) {
+    const ended = report.done ? '' : r.end === 'timeout' ? ` (the run was stopped after ${limitSec} s)` : ' (the guest stopped before the last check)';
+    throw new KilnError(
+      `boot test of ${req.image}: ${failed.length} of ${checks.length} check(s) failed${ended} (the system was ${report.state ?? 'not yet up'})\n${formatCheckFailures(report, timeoutSec)}${logNote}`,
+      { hint: "the output above is the failing command's (stdout and stderr); raise --check-timeout for slow checks" },
+    );
+  }
+  c.log.debug(`boot-test: every check passed after ${r.seconds.toFixed(1)} s (system ${report.state ?? '?'}; results on ${report.port ?? '?'})`);
+  return { seconds: r.seconds, results: report.results };
 }
 
 export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
@@ -164,7 +234,12 @@ export async function bootTest(req: BootTestRequest): Promise<BootTestResult> {
     });
     if (r.end === 'matched') {
       log.debug(`boot-test: console matched ${expect} after ${r.seconds.toFixed(1)} s`);
-      return { seconds: r.seconds, accel, format, uefi: uefiBoot, ...(req.logPath ? { logPath: req.logPath } : {}) };
+      const result: BootTestResult = { seconds: r.seconds, accel, format, uefi: uefiBoot, ...(req.logPath ? { logPath: req.logPath } : {}) };
+      if (req.checks?.length) {
+        const planBase = { arch, image: req.image, format, accel, memoryMiB: req.memoryMiB ?? 1024, cpus: req.cpus ?? 2, firmwareLog };
+        result.checks = await runChecks(req, { qemu, plan: uefi ? { ...planBase, uefi } : planBase, tmp, log, signal: stop.signal, firmwareLog });
+      }
+      return result;
     }
     const why =
       r.end === 'timeout'

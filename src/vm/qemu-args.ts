@@ -5,6 +5,7 @@
  * and -no-reboot so a guest that reboots or powers off ends the run.
  */
 import type { ArchInfo } from '../arch/index.js';
+import { CHECK_PORT } from './guest-check.js';
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
@@ -20,6 +21,10 @@ export interface QemuPlan {
   uefi?: { code: string; vars: string };
   /** firmware debug port 0x402 to this file (x86 only): SeaBIOS reports boot failures ("No bootable device") only there */
   firmwareLog?: string;
+  /** direct kernel boot (boot-test --check): the image's kernel, initrd and command line, instead of its boot loader */
+  kernel?: { path: string; initrd?: string; cmdline: string };
+  /** a virtio serial port named CHECK_PORT, written to this file (the check results' channel) */
+  checkPort?: string;
 }
 
 /** The qemu-system binary of the plan's arch. */
@@ -60,6 +65,19 @@ export function planQemuArgs(p: QemuPlan): string[] {
   }
   // commas in a -drive value are doubled (QEMU option syntax)
   args.push('-drive', `file=${p.image.replace(/,/g, ',,')},format=${p.format},if=virtio,snapshot=on`);
+  if (p.kernel) {
+    args.push('-kernel', p.kernel.path, ...(p.kernel.initrd ? ['-initrd', p.kernel.initrd] : []), '-append', p.kernel.cmdline);
+  }
+  if (p.checkPort) {
+    args.push(
+      '-device',
+      'virtio-serial-pci,id=kilnserial',
+      '-chardev',
+      `file,id=kilnchecks,path=${p.checkPort.replace(/,/g, ',,')}`,
+      '-device',
+      `virtserialport,bus=kilnserial.0,chardev=kilnchecks,name=${CHECK_PORT}`,
+    );
+  }
   return args;
 }
 

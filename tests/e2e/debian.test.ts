@@ -129,10 +129,36 @@ test('debian-minimal vm: build, boot (BIOS), rebuild from the cache, build and b
       );
       assert.ok(b.ms < firstMs, `second build ${b.ms} ms, first ${firstMs} ms`);
     });
-    await t.test('UEFI (block-device-efi) image boots with OVMF', () => {
+    await t.test("UEFI (block-device-efi, the README's image) boots with OVMF; --check runs commands in the guest", () => {
       build(work, cache, 'efi', ['debian-minimal', 'vm', 'block-device-efi']);
       assert.equal(listCache(cache).length, 1, 'UEFI build shares the bootstrap');
-      bootTest(join(work, 'efi.qcow2'), true);
+      const image = join(work, 'efi.qcow2');
+      const sha = () => spawnSync('sha256sum', [image], { encoding: 'utf8' }).stdout.split(' ')[0];
+      const before = sha();
+      // the plain boot (through GRUB) to login:, then the check boot: one check that must pass on
+      // this image (the system is up and no unit failed) and one that fails with output
+      const r = spawnSync(
+        process.execPath,
+        [
+          KILN,
+          'boot-test',
+          image,
+          '--uefi',
+          '--timeout',
+          '900',
+          '--check',
+          'systemctl is-system-running --wait',
+          '--check',
+          'echo from-the-guest; uname -s; exit 3',
+        ],
+        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      );
+      const out = `${r.stdout}\n${r.stderr}`;
+      assert.equal(r.status, 1, out.slice(-4000));
+      assert.match(r.stderr, /boot test of .*efi\.qcow2: 1 of 2 check\(s\) failed/, out.slice(-4000));
+      assert.match(r.stderr, /check failed: echo from-the-guest; uname -s; exit 3: exit status 3\n {4}\| from-the-guest\n {4}\| Linux/);
+      assert.doesNotMatch(r.stderr, /check failed: systemctl/, 'is-system-running --wait passed: running, not degraded');
+      assert.equal(sha(), before, 'the image is not changed by either boot');
     });
     await t.test('root on LVM (block-device-efi-lvm): lvm2 in the initramfs, boots with OVMF', () => {
       // DIB's efi-lvm layout has a 40 GB root LV; the image is sparse

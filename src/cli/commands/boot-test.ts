@@ -23,6 +23,8 @@ interface BootTestArgs {
   format?: string;
   debug?: boolean;
   json?: boolean;
+  check?: string | string[];
+  checkTimeout: number;
 }
 
 function parseExpect(s: string): RegExp {
@@ -81,8 +83,12 @@ export const command: KilnCommand = {
   handler: async (args) => {
     const a = args as unknown as BootTestArgs;
     if (!(a.timeout > 0)) throw new UsageError('--timeout must be a positive number of seconds');
+    if (!(a.checkTimeout > 0)) throw new UsageError('--check-timeout must be a positive number of seconds');
+    const checks = (a.check === undefined ? [] : Array.isArray(a.check) ? a.check : [a.check]).map(String);
+    if (checks.some((c) => c.trim() === '')) throw new UsageError('--check needs a command');
     const expect = parseExpect(a.expect);
     const logPath = a.log ?? join(tmpdir(), `kiln-boot-test-${basename(a.image)}-${process.pid}.log`);
+    const checkLogPath = `${logPath.replace(/\.log$/, '')}.checks.log`;
     const log = new ConsoleLogger({ quiet: false, debug: a.debug === true, timestamps: false });
     // what boot tests that were killed (SIGKILL) left in the temp directory
     removeDeadBootTestDirs();
@@ -111,9 +117,11 @@ export const command: KilnCommand = {
         signal: ac.signal,
         ...(a.format ? { format: a.format } : {}),
         ...(live ? { onConsoleLine: live.show } : {}),
+        ...(checks.length ? { checks, checkTimeoutSec: a.checkTimeout, checkLogPath } : {}),
       });
       live?.clear();
       const firmware = r.uefi ? 'UEFI' : 'BIOS';
+      const checked = r.checks ? `; ${r.checks.results.length} check(s) passed in the guest in ${r.checks.seconds.toFixed(1)} s` : '';
       const report = addToReport(a.image, { ok: true, seconds: r.seconds, firmware, accel: r.accel, format: r.format, expect: a.expect });
       if (a.json) {
         const result = {
@@ -124,14 +132,18 @@ export const command: KilnCommand = {
           accel: r.accel,
           format: r.format,
           expect: a.expect,
+          checks: r.checks ? { seconds: r.checks.seconds, results: r.checks.results } : null,
           log: a.log ?? null,
           report: report ?? null,
         };
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
-        process.stdout.write(`boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${firmware}, ${r.accel.toUpperCase()}, ${r.format})\n`);
+        process.stdout.write(
+          `boot-test: OK: ${a.image} reached ${expect} in ${r.seconds.toFixed(1)} s (${firmware}, ${r.accel.toUpperCase()}, ${r.format})${checked}\n`,
+        );
       }
       if (!a.log) rmSync(logPath, { force: true });
+      if (!a.log) rmSync(checkLogPath, { force: true });
     } catch (e) {
       live?.clear();
       if (interrupted) throw new InterruptedError(interrupted, `boot-test interrupted by ${interrupted}; console log: ${logPath}`);

@@ -19,6 +19,8 @@ export async function loadCommands(): Promise<KilnCommand[]> {
     import('./elements.js'),
     import('./lint.js'),
     import('./plan.js'),
+    import('./run.js'),
+    import('./shell.js'),
     import('./verify-reproducible.js'),
   ] as Promise<{ command: KilnCommand }>[]);
   return mods.map((m) => m.command);

@@ -106,6 +106,23 @@ const CASES: Record<string, Case[]> = {
     },
   ],
   lint: [{ cmd: 'kiln', args: ['lint', '--json', lintMe], status: [0, 1], check: (j) => has(j, 'errors', 'warnings', 'problems') }],
+  // run a command (or a shell) of the user's in the image, whose output is theirs: --json is refused
+  ...Object.fromEntries(
+    (['run', 'shell'] as const).map((c) => [
+      c,
+      [
+        {
+          cmd: 'kiln',
+          args: c === 'run' ? ['run', a, '--json', '--', 'true'] : ['shell', a, '--json'],
+          status: [2],
+          check: (j: Record<string, unknown> | unknown[]) => {
+            assert.deepEqual(validate(ERROR_SCHEMA, j), []);
+            assert.equal((j as { error: { kind: string } }).error.kind, 'usage');
+          },
+        },
+      ],
+    ]),
+  ),
   // prints a shell script, not a result: --json is refused (a usage error, as JSON)
   completion: [
     {

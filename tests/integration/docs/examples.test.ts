@@ -61,6 +61,7 @@ const RUN_AS_ONE_SCRIPT: Record<string, string> = {
 const BOOTS: { flags: RegExp; test: string; needle: string }[] = [
   { flags: /^$/, test: 'tests/e2e/debian.test.ts', needle: "'boot-test'" },
   { flags: /^--uefi$/, test: 'tests/e2e/debian.test.ts', needle: "'--uefi'" },
+  { flags: /^--uefi --check 'systemctl is-system-running --wait'$/, test: 'tests/e2e/debian.test.ts', needle: "'systemctl is-system-running --wait'" },
   { flags: /^--arch arm64$/, test: 'tests/e2e/cross-arch.test.ts', needle: "'arm64'" },
   { flags: /^--arch i386$/, test: 'tests/e2e/cross-arch.test.ts', needle: "'i386'" },
 ];
@@ -68,6 +69,7 @@ const BOOTS: { flags: RegExp; test: string; needle: string }[] = [
 /** Commands of the docs that an e2e test runs (too slow for this test), with what that file must contain. */
 const E2E_COMMANDS: { command: RegExp; test: string; needle: string }[] = [
   { command: /^scripts\/build-kiln-image\b/, test: 'tests/e2e/podman.test.ts', needle: "'scripts/build-kiln-image'" },
+  { command: /^kiln (run|shell) \S+\.qcow2\b/, test: 'tests/integration/shell/shell-run.test.ts', needle: "'run'" },
   { command: /^podman load\b/, test: 'tests/e2e/podman.test.ts', needle: "'load'" },
   { command: /^podman run\b.* disk-image-create /, test: 'tests/e2e/podman.test.ts', needle: "'run'" },
 ];

@@ -68,6 +68,10 @@ describe('kiln boot-test', { skip }, () => {
   it('usage errors exit 2', () => {
     assert.equal(runCli('kiln', ['boot-test', join(tmp, 'x'), '--expect', '(']).status, 2);
     assert.equal(runCli('kiln', ['boot-test', join(tmp, 'x'), '--timeout', '0']).status, 2);
+    assert.equal(runCli('kiln', ['boot-test', join(tmp, 'x'), '--check', 'true', '--check-timeout', '0']).status, 2);
+    const empty = runCli('kiln', ['boot-test', join(tmp, 'x'), '--check', 'true', '--check', ' ']);
+    assert.equal(empty.status, 2);
+    assert.match(empty.stderr, /--check needs a command/);
   });
   it('a missing image is a user error', () => {
     const r = runCli('kiln', ['boot-test', join(tmp, 'missing.img'), '--accel', 'tcg']);
