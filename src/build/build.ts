@@ -5,6 +5,7 @@
  * typed field, written once by the step that makes it. Reading a product before its step ran is a
  * bug in the step list (an internal error, exit 70), never undefined.
  */
+import type { CacheEntry } from '../cache/store.js';
 import type { BlockDeviceFrame, BlockDevicePlan } from '../block-device/index.js';
 import type { CleanupStack } from '../cleanup.js';
 import type { BuildConfig } from '../config/build-config.js';
@@ -56,6 +57,8 @@ export class Build implements BuildBase {
   readonly phases: PhaseOptions;
   /** every file written to the output directory (images and checksums), in order */
   readonly outputs: string[] = [];
+  /** the cached bootstrap the tree came from (the bootstrap step), if it came from one */
+  bootstrapEntry?: CacheEntry;
 
   #frame?: BlockDeviceFrame;
   #tree?: MeasuredTree;

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { fileStamp, listCache, removeBootstrap, writeBootstrapMeta, type CacheEntry, type FileStamp } from './store.js';
+import { fileStamp, listCache, removeEntry, writeBootstrapMeta, type CacheEntry, type FileStamp } from './store.js';
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -65,7 +65,7 @@ export async function pruneCorrupt(dir: string): Promise<{ entry: CacheEntry; pr
   for (const entry of listCache(dir)) {
     const problem = await verifyBootstrap(dir, entry, { full: true });
     if (problem === undefined) continue;
-    removeBootstrap(dir, entry.key);
+    removeEntry(dir, entry.kind, entry.key);
     removed.push({ entry, problem });
   }
   return removed;
