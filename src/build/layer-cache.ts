@@ -16,7 +16,6 @@
  * layer and lent again, the host's of the build that uses it.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type CacheEntry,
   type CacheInputs,
