@@ -59,6 +59,8 @@ export class Build implements BuildBase {
   readonly outputs: string[] = [];
   /** the cached bootstrap the tree came from (the bootstrap step), if it came from one */
   bootstrapEntry?: CacheEntry;
+  /** what in-target hooks get besides the build's environment (the initramfs cache's wrapper) */
+  inTarget?: { pathPrefix: string; env: Record<string, string> };
 
   #frame?: BlockDeviceFrame;
   #tree?: MeasuredTree;
@@ -128,6 +130,7 @@ export class Build implements BuildBase {
       breakOutsideTarget: this.phases.breakOutsideTarget,
       ...(this.phases.breakCmd ? { breakCmd: this.phases.breakCmd } : {}),
       ...(this.phases.events ? { events: this.phases.events } : {}),
+      ...(this.inTarget ? { targetPathPrefix: this.inTarget.pathPrefix, targetEnv: this.inTarget.env } : {}),
     };
   }
 }

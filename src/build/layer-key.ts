@@ -79,6 +79,7 @@ export const VOLATILE_ENV = new Set([
   'KILN_CACHE_USER',
   'KILN_CACHE_PASSWORD',
   'KILN_NO_LAYER_CACHE',
+  'KILN_NO_INITRAMFS_CACHE',
 ]);
 
 function sha256(data: Buffer | string): string {

@@ -22,6 +22,7 @@ import { unmountUnder } from '../sandbox/mounts.js';
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { Build } from './build.js';
 import { hookEnvironment } from './hook-env.js';
+import { installInitramfsCache } from './initramfs-cache.js';
 import { LAYER_CUT } from './layer-key.js';
 import { markWorkspace, planLayer, restoreLayerStep, stepsBeforeCut, storeLayerStep, type WorkspaceMark } from './layer-cache.js';
 import { needsDisk, planBuild, type BuildPlan } from './plan.js';
@@ -122,6 +123,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
     },
   });
 
+  installInitramfsCache(b);
   steps = await orCleanUp(cleanup, () => withLayerCache(b, steps));
 
   opts.reporter?.planned?.(
