@@ -53,7 +53,7 @@ describe('initramfs cache (busybox-minimal builds, a stand-in mkinitramfs)', () 
 
   it('a changed file under /etc/initramfs-tools misses (the layer still hits)', () => {
     const hook = join(elements, 'initramfs-probe/finalise.d/50-initramfs-probe');
-    writeFileSync(hook, readFileSync(hook, 'utf8').replace('conf ${INITRAMFS_PROBE_CONF:-a}', 'conf ${INITRAMFS_PROBE_CONF:-c}'));
+    writeFileSync(hook, readFileSync(hook, 'utf8').replace('INITRAMFS_PROBE_CONF:-a}', 'INITRAMFS_PROBE_CONF:-c}'));
     const c = build();
     assert.match(c.log, /from layer/);
     assert.equal(c.runs, 'run 6.0-probe\n');
