@@ -194,8 +194,8 @@ export function removeEntry(dir: string, kind: EntryKind, key: string): void {
   rmSync(p.tarball, { force: true });
 }
 
-/** Every entry of the given kinds (default: all), oldest first. */
-export function listCache(dir: string, kinds: readonly EntryKind[] = ENTRY_KINDS): CacheEntry[] {
+/** Every entry of the given kinds (default: the bootstraps; ENTRY_KINDS for all), oldest first. */
+export function listCache(dir: string, kinds: readonly EntryKind[] = ['bootstrap']): CacheEntry[] {
   const entries: CacheEntry[] = [];
   for (const kind of kinds) {
     const bdir = kindDir(dir, kind);
@@ -235,7 +235,7 @@ export function pruneCache(dir: string, opts: PruneOptions): CacheEntry[] {
   const now = (opts.now ?? new Date()).getTime();
   const removed: CacheEntry[] = [];
   const kept: CacheEntry[] = [];
-  for (const e of listCache(dir)) {
+  for (const e of listCache(dir, ENTRY_KINDS)) {
     const ageDays = (now - Date.parse(e.created)) / 86_400_000;
     if (opts.all || (opts.olderThanDays !== undefined && ageDays > opts.olderThanDays)) {
       removeEntry(dir, e.kind, e.key);

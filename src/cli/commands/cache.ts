@@ -1,5 +1,5 @@
 /** `kiln cache list|prune`: the content-addressed cache (bootstraps, tree layers, initramfs images). */
-import { listCache, pruneCache, pruneCorrupt, type CacheEntry } from '../../cache/index.js';
+import { ENTRY_KINDS, listCache, pruneCache, pruneCorrupt, type CacheEntry } from '../../cache/index.js';
 import { UsageError } from '../../errors.js';
 import { flagValues, readSettings, type Env } from '../../config/read-settings.js';
 import { byteSize } from '../../config/values.js';
@@ -53,7 +53,7 @@ export const command: KilnCommand = {
     const a = args as unknown as CacheArgs;
     const dir = cacheDirFrom(a.imageCache, process.env);
     if (a.action === 'list') {
-      const entries = listCache(dir);
+      const entries = listCache(dir, ENTRY_KINDS);
       if (a.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
       else if (entries.length === 0) process.stdout.write(`nothing cached in ${dir}\n`);
       else for (const e of entries) process.stdout.write(`${formatEntry(e)}\n`);
