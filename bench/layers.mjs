@@ -63,15 +63,19 @@ function build(label, env = {}) {
   if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr.slice(-3000)}`);
   const timings = r.stderr.slice(r.stderr.lastIndexOf('Timings (seconds):'));
   const steps = [...timings.matchAll(/^ {2}(.+?)\s{2,}([\d.]+)$/gm)].map((m) => [m[1], Number(m[2])]).sort((a, b) => b[1] - a[1]);
-  const sha = createHash('sha256').update(readFileSync(`${out}.qcow2`)).digest('hex');
+  const sha = createHash('sha256')
+    .update(readFileSync(`${out}.qcow2`))
+    .digest('hex');
   const layer = /from layer/.test(r.stderr) ? 'hit' : /stored the tree after/.test(r.stderr) ? 'stored' : 'none';
   const initramfs = /from Kiln's initramfs cache/.test(r.stderr) ? 'hit' : /initramfs cache: stored/.test(r.stderr) ? 'stored' : 'none';
   const rec = { label, wall: Number(s.toFixed(1)), layer, initramfs, sha256: sha.slice(0, 16), slowest: steps.slice(0, 4) };
   results.builds.push(rec);
-  console.log(`${label}: ${s.toFixed(1)} s (layer ${layer}, initramfs ${initramfs}) ${sha.slice(0, 16)}  ${steps
-    .slice(0, 4)
-    .map(([n, t]) => `${n} ${t}`)
-    .join(', ')}`);
+  console.log(
+    `${label}: ${s.toFixed(1)} s (layer ${layer}, initramfs ${initramfs}) ${sha.slice(0, 16)}  ${steps
+      .slice(0, 4)
+      .map(([n, t]) => `${n} ${t}`)
+      .join(', ')}`,
+  );
   return rec;
 }
 
