@@ -37,12 +37,9 @@ export function installInitramfsCache(b: Build): void {
   copyFileSync(join(LIBEXEC, 'kiln-mkinitramfs'), join(bin, 'mkinitramfs'));
   chmodSync(join(bin, 'mkinitramfs'), 0o755);
   mkdirSync(join(b.ws.hooks, '.kiln-cache'), { recursive: true });
+  // mounted only once it exists (kiln-sandbox): the first image stored makes it, so a build that
+  // makes none leaves nothing in the cache
   const dir = kindDir(b.config.cacheDir, 'initramfs');
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch {
-    return; // a read-only cache: the wrapper finds no cache and runs mkinitramfs
-  }
   b.inTarget = {
     pathPrefix: '/tmp/in_target.d/kiln-bin:',
     env: {
