@@ -19,10 +19,9 @@ import type { Build } from './build.js';
 export const NEW_DIR = '/tmp/kiln-initramfs-new';
 
 /** Why the initramfs cache is off for this build, or undefined when it is on. */
-export function initramfsCacheOff(b: Pick<Build, 'config' | 'env'>): string | undefined {
+export function initramfsCacheOff(b: Pick<Build, 'config'>): string | undefined {
   if (!b.config.useCache) return '--no-cache';
-  const v = b.env.KILN_NO_INITRAMFS_CACHE;
-  if (v && v !== '0') return 'KILN_NO_INITRAMFS_CACHE is set';
+  if (!b.config.useInitramfsCache) return 'KILN_NO_INITRAMFS_CACHE is set';
   return undefined;
 }
 

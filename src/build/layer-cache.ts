@@ -132,24 +132,30 @@ export function restoreLayerStep(entry: CacheEntry, skipped: readonly Step[]): S
   });
 }
 
+/** IMAGE_NAME.d: where DIB's elements put files beside the image (hook-env.ts IMAGE_NAME). */
+function imageDir(b: Pick<Build, 'config'>): string {
+  const c = b.config;
+  return `${c.outDir === '/' ? '' : c.outDir}/${c.imageName}.d`;
+}
+
 /** What the workspace holds besides the tree now (before the first step). */
-export function markWorkspace(b: Pick<Build, 'ws' | 'env'>): WorkspaceMark {
+export function markWorkspace(b: Pick<Build, 'ws' | 'config'>): WorkspaceMark {
   const list = (d: string) => (existsSync(d) ? readdirSync(d).sort() : []);
   return {
     hooks: JSON.stringify(hashTree(b.ws.hooks, (n) => n === '.kiln-fakeroot')),
     image: list(b.ws.image),
     build: list(b.ws.build),
-    imageD: b.env.IMAGE_NAME !== undefined && existsSync(`${b.env.IMAGE_NAME}.d`),
+    imageD: existsSync(imageDir(b)),
   };
 }
 
 /** Why the workspace outside the tree differs from `before` (hooks wrote there), or undefined. */
-export function workspaceChange(b: Pick<Build, 'ws' | 'env'>, before: WorkspaceMark): string | undefined {
+export function workspaceChange(b: Pick<Build, 'ws' | 'config'>, before: WorkspaceMark): string | undefined {
   const now = markWorkspace(b);
   if (now.hooks !== before.hooks) return `a hook changed the merged hooks ($TMP_HOOKS_PATH)`;
   if (now.image.join('/') !== before.image.join('/')) return `a hook wrote to $TMP_IMAGE_DIR (${now.image.join(' ')})`;
   if (now.build.join('/') !== before.build.join('/')) return `a hook wrote to $TMP_BUILD_DIR (${now.build.join(' ')})`;
-  if (now.imageD !== before.imageD) return `a hook made ${b.env.IMAGE_NAME}.d`;
+  if (now.imageD !== before.imageD) return `a hook made ${imageDir(b)}`;
   return undefined;
 }
 

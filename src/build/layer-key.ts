@@ -205,13 +205,13 @@ export function layerInputs(k: LayerKeyInputs): CacheInputs {
 
 /** Why no layer can be used or stored for this build, or undefined when one can. */
 export function uncacheableReason(k: {
-  config: Pick<BuildConfig, 'useCache' | 'installType'>;
+  config: Pick<BuildConfig, 'useCache' | 'useLayerCache' | 'installType'>;
   elements: readonly Pick<Element, 'name' | 'path'>[];
   env: Record<string, string>;
   breaks: ReadonlySet<string>;
 }): string | undefined {
   if (!k.config.useCache) return '--no-cache';
-  if (k.env.KILN_NO_LAYER_CACHE && k.env.KILN_NO_LAYER_CACHE !== '0') return 'KILN_NO_LAYER_CACHE is set';
+  if (!k.config.useLayerCache) return 'KILN_NO_LAYER_CACHE is set';
   if (k.breaks.size > 0) return `a break is set (${[...k.breaks].join(', ')}): every phase runs`;
   for (const e of k.elements) {
     const rule = readCacheRule(e, k.env);
@@ -267,7 +267,7 @@ export function unpinnedRepository(elements: readonly Pick<Element, 'path'>[], e
         const type = env[`DIB_REPOTYPE_${v}`] || type0;
         const ref = env[`DIB_REPOREF_${v}`] || ref0 || (type === 'git' ? 'master' : '*');
         const location = env[`DIB_REPOLOCATION_${v}`] || location0;
-        const install = env[`DIB_INSTALLTYPE_${v}`] || env.DIB_DEFAULT_INSTALLTYPE || defaultInstallType;
+        const install = env[`DIB_INSTALLTYPE_${v}`] || defaultInstallType;
         if (type === 'package' || install !== 'source') continue;
         if (type === 'git' && /^[0-9a-f]{40}$/.test(ref) && !line.includes('$')) continue;
         return `${name} (${type} ${location} ${ref})`;

@@ -127,6 +127,8 @@ const NAMED_READS_ALLOWED: Record<string, string> = {
   'phases/execute.ts': "Kiln's own hook environment",
   // a command is looked up in the PATH of the environment it is given
   'exec/runner.ts': 'the environment children get',
+  // the layer cache decides as source-repositories does: NO_SOURCE_REPOSITORIES, DIB_REPO*_<name>
+  'build/layer-key.ts': 'source-repositories semantics',
 };
 
 test('no variable is read by name outside src/config/ (declare it; read it with readSettings)', () => {

@@ -79,14 +79,13 @@ describe('layer key', () => {
 });
 
 describe('what keeps a build out of the layer cache', () => {
-  const cfg = { useCache: true, installType: 'source' as const };
+  const cfg = { useCache: true, useLayerCache: true, installType: 'source' as const };
   const none = new Set<string>();
 
   it('--no-cache, KILN_NO_LAYER_CACHE, a break', () => {
     assert.equal(uncacheableReason({ config: cfg, elements: [el], env: {}, breaks: none }), undefined);
-    assert.equal(uncacheableReason({ config: { ...cfg, useCache: false }, elements: [el], env: {}, breaks: none }), '--no-cache');
-    assert.match(uncacheableReason({ config: cfg, elements: [el], env: { KILN_NO_LAYER_CACHE: '1' }, breaks: none })!, /KILN_NO_LAYER_CACHE/);
-    assert.equal(uncacheableReason({ config: cfg, elements: [el], env: { KILN_NO_LAYER_CACHE: '0' }, breaks: none }), undefined);
+    assert.equal(uncacheableReason({ config: { ...cfg, useCache: false, useLayerCache: false }, elements: [el], env: {}, breaks: none }), '--no-cache');
+    assert.match(uncacheableReason({ config: { ...cfg, useLayerCache: false }, elements: [el], env: {}, breaks: none })!, /KILN_NO_LAYER_CACHE/);
     assert.match(uncacheableReason({ config: cfg, elements: [el], env: {}, breaks: new Set(['after-install']) })!, /a break is set/);
   });
 
