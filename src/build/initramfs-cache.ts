@@ -10,7 +10,7 @@
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lookupEntry, markUsed, kindDir, sha256File, storeEntry, tempEntryPath } from '../cache/index.js';
+import { kindDir, lookupEntry, markUsed, sha256File, storeEntry, tempEntryPath, verifyBootstrap } from '../cache/index.js';
 import { LIBEXEC, runAsTreeRoot } from '../sandbox/sandbox.js';
 import { Tree } from '../tree/fs.js';
 import type { Build } from './build.js';
@@ -64,6 +64,9 @@ export async function collectInitramfs(b: Build): Promise<void> {
       if (e) markUsed(dir, e);
       continue;
     }
+    const had = lookupEntry(dir, 'initramfs', key);
+    // stored meanwhile by another build; one the wrapper found corrupt is replaced
+    if (had && (await verifyBootstrap(dir, had)) === undefined) continue;
     const src = tree.resolve(`${NEW_DIR}/${name}`).host;
     const versionFile = `${NEW_DIR}/${key}.version`;
     const kernel = tree.isFile(versionFile) ? tree.readFile(versionFile).toString('utf8').trim() : '?';

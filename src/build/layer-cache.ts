@@ -168,6 +168,10 @@ export function storeLayerStep(plan: { key: string; inputs: CacheInputs }, mark:
       return;
     }
     const dir = b.config.cacheDir;
+    if (lookupEntry(dir, 'layer', plan.key)) {
+      b.log.info(`layer cache: layer ${plan.key.slice(0, 12)} was stored meanwhile by another build`);
+      return;
+    }
     const temp = tempEntryPath(dir, 'layer', plan.key);
     const t = Date.now();
     try {
