@@ -9,13 +9,16 @@
  * KILN_BOOTSTRAP_MAX_AGE_DAYS (like a bootstrap: the packages install.d installed age too; any
  * age offline), and the bootstrap it was built on still in the cache with the same content.
  *
+ * A build that stores the layer goes on from it too (the tree is unpacked from it again), so a
+ * build with the layer and the one that made it give the same bytes.
+ *
  * Only the tree is stored. A hook before the cut that leaves something elsewhere in the workspace
  * (TMP_IMAGE_DIR, TMP_BUILD_DIR beside the tree, the merged hooks) or beside the image
  * (IMAGE_NAME.d) would lose it on a cached build: then no layer is stored, and the log says why.
  * The host's resolv.conf and apt settings lent to the tree (tree-prep.ts) are left out of the
  * layer and lent again, the host's of the build that uses it.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import {
   type CacheEntry,
   type CacheInputs,
@@ -36,6 +39,7 @@ import { HOST_APT_CONF, hostAptConfig } from '../distros/host-apt.js';
 import { KilnError } from '../errors.js';
 import { CommandError } from '../exec/runner.js';
 import { asTreeRoot } from '../sandbox/identity.js';
+import { removeTree } from '../sandbox/sandbox.js';
 import { Tree } from '../tree/fs.js';
 import { hashTree, LAYER_CUT, layerInputs, uncacheableReason } from './layer-key.js';
 import type { Build } from './build.js';
@@ -113,23 +117,28 @@ export function restoreLayerStep(entry: CacheEntry, skipped: readonly Step[]): S
     b.log.info(
       `layer cache: the tree after ${LAYER_CUT} from layer ${entry.key.slice(0, 12)} (built ${entry.created}, ${(entry.size / 1048576).toFixed(0)} MiB); skipped: ${skipped.map((s) => s.id).join(' ')}`,
     );
-    const canMknod = b.identity.privileged || b.identity.fakeroot !== undefined;
-    const argv = [...asTreeRoot(b.identity), ...planUnpack(canMknod, entry.file, b.ws.tree)];
-    try {
-      await b.runner.run(argv[0]!, argv.slice(1), { context: 'layer cache (unpack)' });
-    } catch (e) {
-      if (!(e instanceof CommandError) || !looksCorrupt(e.stderrTail)) throw e;
-      removeEntry(b.config.cacheDir, 'layer', entry.key);
-      throw new KilnError(`the cached layer ${entry.key.slice(0, 12)} (${entry.file}) is corrupt: unpacking it failed; the entry was removed`, {
-        hint: 'run the build again: it runs every phase and stores the layer afresh',
-        cause: e,
-      });
-    }
+    await unpackLayer(b, entry);
     markUsed(b.config.cacheDir, entry);
-    const tree = new Tree(b.ws.tree);
-    installHostResolvConf(tree);
-    installHostAptConf(tree, await hostAptConfig(b.runner));
   });
+}
+
+/** Fill the (empty) tree from a layer and lend it the host's resolv.conf and apt settings again. */
+async function unpackLayer(b: Build, entry: CacheEntry): Promise<void> {
+  const canMknod = b.identity.privileged || b.identity.fakeroot !== undefined;
+  const argv = [...asTreeRoot(b.identity), ...planUnpack(canMknod, entry.file, b.ws.tree)];
+  try {
+    await b.runner.run(argv[0]!, argv.slice(1), { context: 'layer cache (unpack)' });
+  } catch (e) {
+    if (!(e instanceof CommandError) || !looksCorrupt(e.stderrTail)) throw e;
+    removeEntry(b.config.cacheDir, 'layer', entry.key);
+    throw new KilnError(`the cached layer ${entry.key.slice(0, 12)} (${entry.file}) is corrupt: unpacking it failed; the entry was removed`, {
+      hint: 'run the build again: it runs every phase and stores the layer afresh',
+      cause: e,
+    });
+  }
+  const tree = new Tree(b.ws.tree);
+  installHostResolvConf(tree);
+  installHostAptConf(tree, await hostAptConfig(b.runner));
 }
 
 /** IMAGE_NAME.d: where DIB's elements put files beside the image (hook-env.ts IMAGE_NAME). */
@@ -193,6 +202,12 @@ export function storeLayerStep(plan: { key: string; inputs: CacheInputs }, mark:
       b.log.info(
         `layer cache: stored the tree after ${LAYER_CUT} as layer ${plan.key.slice(0, 12)} (${(stored.size / 1048576).toFixed(0)} MiB in ${((Date.now() - t) / 1000).toFixed(1)} s)`,
       );
+      // The build goes on from the layer, as a build that finds it does: the same tree, down to the
+      // order of directory entries (a tree that dpkg changed has gaps that later files fill, and
+      // mke2fs -d copies entries in directory order), so the two write the same bytes.
+      await removeTree(b, b.ws.tree);
+      mkdirSync(b.ws.tree, { mode: 0o755 });
+      await unpackLayer(b, stored);
     } finally {
       rmSync(temp, { force: true });
     }
@@ -220,6 +235,7 @@ export function planLayerPack(b: Pick<Build, 'ws'>, out: string): string[] {
     '--xattrs',
     '--xattrs-include=security.capability',
     '--one-file-system',
+    '--sparse',
     ...exclude,
     '-cf',
     out,

@@ -2,7 +2,7 @@
 // unpacks the layer instead of running the bootstrap and the phases up to post-install.d (the
 // host hook that counts its runs outside the tree did not run; the in-tree install.d hook's log
 // holds one line) and gives the same bytes; a changed finalise.d hook still hits, a changed
-// install.d hook or environment variable misses; --no-cache, KILN_NO_LAYER_CACHE, `kiln-cache:
+// install.d hook or environment variable misses (IMAGE_TYPES is keyed: every build writes tar and raw); --no-cache, KILN_NO_LAYER_CACHE, `kiln-cache:
 // never` and a hook writing to TMP_IMAGE_DIR keep it out; `kiln cache list` and `prune`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -30,9 +30,9 @@ function tarFile(tar: string, path: string): string {
 }
 
 let n = 0;
-function build(env: Record<string, string> = {}, args: string[] = []): { tar: string; log: string } {
+function build(env: Record<string, string> = {}, args: string[] = [], types = 'tar,raw'): { tar: string; log: string; raw: string } {
   const out = join(work, `out-${n++}`, 'bb');
-  const r = runCli('disk-image-create', ['-n', 'layer-probe', '-t', 'tar', ...args, '-o', out], {
+  const r = runCli('disk-image-create', ['-n', 'layer-probe', '-t', types, ...args, '-o', out], {
     env: {
       ELEMENTS_PATH: elements,
       DIB_IMAGE_CACHE: cache,
@@ -44,12 +44,12 @@ function build(env: Record<string, string> = {}, args: string[] = []): { tar: st
     },
   });
   assert.equal(r.status, 0, r.stderr);
-  return { tar: `${out}.tar`, log: r.stderr };
+  return { tar: `${out}.tar`, log: r.stderr, raw: `${out}.raw` };
 }
 const kiln = (...args: string[]) => runCli('kiln', ['cache', ...args, '--image-cache', cache]);
 
 describe('layer cache (busybox-minimal builds)', () => {
-  let cold: { tar: string; log: string };
+  let cold: { tar: string; log: string; raw: string };
 
   it('a cold build runs every phase and stores the tree after post-install.d', () => {
     cold = build();
@@ -68,6 +68,7 @@ describe('layer cache (busybox-minimal builds)', () => {
     assert.doesNotMatch(warm.log, /==> install\.d/);
     assert.equal(tarFile(warm.tar, './var/lib/layer-probe/install'), 'install.d a\n', 'install.d ran once, in the cold build');
     assert.equal(sha(warm.tar), sha(cold.tar), 'a build from the layer gives the bytes of a cold one');
+    assert.equal(sha(warm.raw), sha(cold.raw), 'the disk image (ext4) too');
   });
 
   it('a changed finalise.d hook uses the layer and runs the new hook', () => {
