@@ -31,6 +31,9 @@ export function bootstrapRequest(config: BuildConfig, b: Build | undefined, env:
       ? {
           elements: b.plan.elements,
           ...(b.plan.bootstrap ? { options: b.plan.bootstrap.settings } : {}),
+          onCacheEntry: (entry) => {
+            b.bootstrapEntry = entry;
+          },
           settingsAfterEnvironmentD: async () => ({
             ...readSettings(await hooksView(b), config.flags, 'bootstrap'),
             sourceDateEpoch: config.sourceDateEpoch,

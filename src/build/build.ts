@@ -5,6 +5,7 @@
  * typed field, written once by the step that makes it. Reading a product before its step ran is a
  * bug in the step list (an internal error, exit 70), never undefined.
  */
+import type { CacheEntry } from '../cache/store.js';
 import type { BlockDeviceFrame, BlockDevicePlan } from '../block-device/index.js';
 import type { CleanupStack } from '../cleanup.js';
 import type { BuildConfig } from '../config/build-config.js';
@@ -59,6 +60,10 @@ export class Build implements BuildBase {
   readonly outputs: string[] = [];
   /** what the build report shows (src/report), recorded by the steps that know it */
   readonly facts: BuildFacts = {};
+  /** the cached bootstrap the tree came from (the bootstrap step), if it came from one */
+  bootstrapEntry?: CacheEntry;
+  /** what in-target hooks get besides the build's environment (the initramfs cache's wrapper) */
+  inTarget?: { pathPrefix: string; env: Record<string, string> };
 
   #frame?: BlockDeviceFrame;
   #tree?: MeasuredTree;
@@ -128,6 +133,7 @@ export class Build implements BuildBase {
       breakOutsideTarget: this.phases.breakOutsideTarget,
       ...(this.phases.breakCmd ? { breakCmd: this.phases.breakCmd } : {}),
       ...(this.phases.events ? { events: this.phases.events } : {}),
+      ...(this.inTarget ? { targetPathPrefix: this.inTarget.pathPrefix, targetEnv: this.inTarget.env } : {}),
     };
   }
 }

@@ -24,6 +24,9 @@ import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { kilnVersion } from '../version.js';
 import { Build } from './build.js';
 import { hookEnvironment } from './hook-env.js';
+import { installInitramfsCache } from './initramfs-cache.js';
+import { LAYER_CUT } from './layer-key.js';
+import { markWorkspace, planLayer, restoreLayerStep, stepsBeforeCut, storeLayerStep, type WorkspaceMark } from './layer-cache.js';
 import { needsDisk, planBuild, type BuildPlan } from './plan.js';
 import { preflight } from './preflight.js';
 import { buildSteps } from './steps.js';
@@ -83,7 +86,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   }
 
   const runner = new Runner(log);
-  const steps: Step[] = buildSteps(config, plan);
+  let steps: Step[] = buildSteps(config, plan);
   await preflight(config, plan, steps, runner, log);
   // what builds that were killed left in the cache (their temporary tarballs)
   for (const n of removeDeadTemps(config.cacheDir)) log.info(`cache: removed ${n}, left by a build that was killed`);
@@ -128,6 +131,9 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
       events: timeline.events,
     },
   });
+
+  installInitramfsCache(b);
+  steps = await orCleanUp(cleanup, () => withLayerCache(b, steps));
 
   opts.reporter?.planned?.(
     steps.map((s) => ({
@@ -190,6 +196,28 @@ function writeReport(config: BuildConfig, b: Build, report: BuildReport, hooks: 
     b.log.warn(`the build report was not written: ${(e as Error).message}`);
     return undefined;
   }
+}
+
+/**
+ * The layer cache (layer-cache.ts): with a valid layer, its unpack replaces the steps up to the
+ * cut; without one, the layer is stored after the cut; the steps as they were when none can be used.
+ */
+async function withLayerCache(b: Build, steps: Step[]): Promise<Step[]> {
+  const layer = await planLayer(b);
+  if (layer.why || !layer.key || !layer.inputs) {
+    b.log.info(`layer cache: not used: ${layer.why ?? 'no key'}`);
+    return steps;
+  }
+  const skipped = stepsBeforeCut(steps);
+  if (skipped.length === 0) return steps;
+  if (layer.hit) {
+    const first = steps.indexOf(skipped[0]!);
+    return [...steps.slice(0, first), restoreLayerStep(layer.hit, skipped), ...steps.slice(first + skipped.length)];
+  }
+  b.log.info(`layer cache: no layer ${layer.key.slice(0, 12)} yet: every phase runs, and the tree is stored after ${LAYER_CUT}`);
+  const mark: WorkspaceMark = markWorkspace(b);
+  const cut = steps.indexOf(skipped.at(-1)!);
+  return [...steps.slice(0, cut + 1), storeLayerStep({ key: layer.key, inputs: layer.inputs }, () => mark), ...steps.slice(cut + 1)];
 }
 
 /** A setup step before the steps' try: if it throws, clean up (release the output lock) first. */

@@ -8,6 +8,7 @@ import type { ToolNeed } from '../distros/types.js';
 import { executePhase } from '../phases/execute.js';
 import { phase as phaseInfo, type PhaseName } from '../phases/phases.js';
 import type { Build } from './build.js';
+import { collectInitramfs } from './initramfs-cache.js';
 import type { BuildPlan } from './plan.js';
 
 export type { ToolNeed };
@@ -46,6 +47,8 @@ export function stage(id: string, title: string, run: (build: Build) => Promise<
 }
 
 export async function runStep(step: Step, build: Build): Promise<void> {
-  if (step.kind === 'phase') await executePhase(build.phaseContext(), step.phase);
-  else await step.run(build);
+  if (step.kind === 'phase') {
+    await executePhase(build.phaseContext(), step.phase);
+    await collectInitramfs(build);
+  } else await step.run(build);
 }

@@ -1,7 +1,16 @@
-/** Kiln's content-addressed cache (bootstrap tarballs). */
+/** Kiln's content-addressed cache (bootstrap tarballs, tree layers, initramfs images). */
 export { cacheKey, canonicalJson, type CacheInputs, type CacheInputValue } from './key.js';
 export {
   bootstrapPaths,
+  entryPaths,
+  kindDir,
+  lookupEntry,
+  markUsed,
+  removeEntry,
+  storeEntry,
+  tempEntryPath,
+  ENTRY_KINDS,
+  type EntryKind,
   listCache,
   lookupBootstrap,
   pruneCache,

@@ -71,7 +71,7 @@ export function parseCacheUrl(url: string): RemoteCacheLocation {
 /** The metadata an entry's config blob holds. */
 interface EntryConfig {
   key: string;
-  kind: 'bootstrap';
+  kind: CacheEntry['kind'];
   created: string;
   size: number;
   sha256: string;

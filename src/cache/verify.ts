@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { fileStamp, listCache, removeBootstrap, writeBootstrapMeta, type CacheEntry, type FileStamp } from './store.js';
+import { ENTRY_KINDS, fileStamp, listCache, removeEntry, writeBootstrapMeta, type CacheEntry, type FileStamp } from './store.js';
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -62,10 +62,10 @@ export function looksCorrupt(stderr: string): boolean {
 /** Hash every entry (ignoring the stamps) and remove the corrupt ones; returns them with why. */
 export async function pruneCorrupt(dir: string): Promise<{ entry: CacheEntry; problem: string }[]> {
   const removed: { entry: CacheEntry; problem: string }[] = [];
-  for (const entry of listCache(dir)) {
+  for (const entry of listCache(dir, ENTRY_KINDS)) {
     const problem = await verifyBootstrap(dir, entry, { full: true });
     if (problem === undefined) continue;
-    removeBootstrap(dir, entry.key);
+    removeEntry(dir, entry.kind, entry.key);
     removed.push({ entry, problem });
   }
   return removed;

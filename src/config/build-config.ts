@@ -44,6 +44,10 @@ export interface BuildConfig {
   push?: string;
   logfile?: string;
   useCache: boolean;
+  /** the layer cache (KILN_NO_LAYER_CACHE, --no-cache turn it off) */
+  useLayerCache: boolean;
+  /** the initramfs cache (KILN_NO_INITRAMFS_CACHE, --no-cache turn it off) */
+  useInitramfsCache: boolean;
   compression?: 'zstd' | 'xz';
   shrink: boolean;
   /** OVERWRITE_OLD_IMAGE: replace an existing output instead of keeping it under a dated name */
@@ -149,6 +153,8 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     squashCompression: s.squashCompression,
     gzipBin: s.gzipBin,
     useCache: !s.noCache,
+    useLayerCache: !s.noCache && !s.noLayerCache,
+    useInitramfsCache: !s.noCache && !s.noInitramfsCache,
     bootTest: s.bootTest,
     json: s.json === true,
     keepWorkspace: s.keepWorkspace,

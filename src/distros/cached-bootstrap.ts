@@ -84,6 +84,7 @@ export async function useCachedBootstrap(req: BootstrapRequest, keys: string[], 
     if (local) await pushSharedBootstrap(req, hit, what, { ifMissing: true });
     req.log.info(`bootstrap: ${what} from the cache (${k.slice(0, 12)}, ${hit.created}, ${(hit.size / 1048576).toFixed(0)} MiB)`);
     await unpackCachedBootstrap(req, hit, what, () => unpack(hit.file));
+    req.onCacheEntry?.(hit);
     return true;
   }
   return false;
@@ -109,6 +110,7 @@ export function refuseWithoutCache(req: BootstrapRequest, what: string, key: str
 /** Store a bootstrap tarball just made (hashed now: later lookups check it) and push it to the shared cache. */
 export async function storeAndShareBootstrap(req: BootstrapRequest, key: string, tarball: string, inputs: CacheInputs, what: string): Promise<CacheEntry> {
   const stored = storeBootstrap(req.cacheDir, key, tarball, inputs, new Date(), await sha256File(tarball));
+  req.onCacheEntry?.(stored);
   await pushSharedBootstrap(req, stored, what);
   return stored;
 }

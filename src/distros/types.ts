@@ -35,6 +35,8 @@ export interface BootstrapRequest {
    * element may set DIB_RELEASE or DIB_CONTAINERFILE_DOCKERFILE, as DIB's root.d sees them)
    */
   settingsAfterEnvironmentD?: () => Promise<BootstrapSettings>;
+  /** told which cache entry the tree came from (used or just stored): a layer records it as its parent */
+  onCacheEntry?: (entry: import('../cache/store.js').CacheEntry) => void;
 }
 
 export type BootstrapSettings = SettingValues<'bootstrap'>;

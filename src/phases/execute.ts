@@ -34,6 +34,10 @@ export interface PhaseContext {
   breakCmd?: string;
   breakOutsideTarget: boolean;
   events?: PhaseEvents;
+  /** in-target hooks only: prepended to their PATH (Kiln's wrappers, e.g. /tmp/in_target.d/kiln-bin:) */
+  targetPathPrefix?: string;
+  /** in-target hooks only: more environment (Kiln's initramfs cache) */
+  targetEnv?: Record<string, string>;
 }
 
 export interface PhaseResult {
@@ -82,7 +86,12 @@ export async function executePhase(ctx: PhaseContext, name: PhaseName): Promise<
     try {
       if (info.where === 'target') {
         const shell = treeShell(ctx.treeDir);
-        const targetEnv: Record<string, string> = { ...env, PATH: `${ctx.env.PATH ?? ''}:${TARGET_PATH}`, HOME: '/root' };
+        const targetEnv: Record<string, string> = {
+          ...env,
+          ...ctx.targetEnv,
+          PATH: `${ctx.targetPathPrefix ?? ''}${ctx.env.PATH ?? ''}:${TARGET_PATH}`,
+          HOME: '/root',
+        };
         delete targetEnv.TMPDIR;
         delete targetEnv.VIRTUAL_ENV;
         await runInTree(

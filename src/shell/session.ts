@@ -29,7 +29,9 @@ export interface ImageCommandRequest {
   /** where the temporary copy is made; default the system's temp directory */
   tmpDir?: string;
   /** the PATH host tools are found on */
-  hostPath?: string;
+  hostPath: string;
+  /** the caller's terminal settings passed to the command (TERM, LANG, LC_ALL, COLORTERM) */
+  terminalEnv?: Record<string, string>;
   /** told once the tree is ready, before the command starts */
   onReady?: (opened: OpenedTree, dir: string) => void;
 }
@@ -64,7 +66,7 @@ export async function removeDeadShellDirs(ctx: SandboxContext, parent: string = 
 
 /** Run argv in the image's tree; resolves with its exit status (128 + n when a signal killed it). */
 export async function runInImage(req: ImageCommandRequest): Promise<number> {
-  const hostPath = req.hostPath ?? process.env.PATH ?? '';
+  const hostPath = req.hostPath;
   const parent = req.tmpDir ?? tmpdir();
   const runner = new Runner(req.log);
   const user: SandboxContext = { runner, identity: currentIdentity() };
@@ -84,7 +86,7 @@ export async function runInImage(req: ImageCommandRequest): Promise<number> {
     installHostResolvConf(t);
     req.onReady?.(opened, tree);
     const env: Record<string, string> = { PATH: TARGET_PATH, HOME: '/root', USER: 'root', LOGNAME: 'root', SHELL: '/bin/sh' };
-    for (const k of ['TERM', 'LANG', 'LC_ALL', 'COLORTERM']) if (process.env[k]) env[k] = process.env[k]!;
+    Object.assign(env, req.terminalEnv ?? {});
     try {
       const argv = typeof req.argv === 'function' ? req.argv(tree) : req.argv;
       const r = await runInTree(ctx, tree, hooks, argv, { env, extendEnv: false, interactive: true, okExitCodes: ANY_STATUS });

@@ -2,7 +2,9 @@
  * End to end, issue 15: `debian-minimal vm` built twice with one SOURCE_DATE_EPOCH, the first with a
  * cold bootstrap (an empty cache: mmdebstrap) and the second warm (from the cache it filled), gives
  * the same sha256 for every output format and the manifests. kiln verify-reproducible does the
- * two builds and the comparison.
+ * two builds and the comparison. The first build also stores the layer (the tree after
+ * post-install.d) and the initramfs; the second starts from that layer and copies that initramfs,
+ * so this also shows that a build from the layer and initramfs caches writes the bytes of one without.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -38,9 +40,13 @@ test('debian-minimal vm, cold then warm, with SOURCE_DATE_EPOCH: every output th
     );
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr.slice(-4000)}`);
     const log = r.stderr;
-    // the first build bootstraps (empty cache), the second reuses that bootstrap
+    // the first build bootstraps (empty cache); the second starts from the layer built on it
     assert.match(log, /bootstrap: debian \S+ amd64 with mmdebstrap/);
-    assert.match(log, /bootstrap: debian \S+ amd64 from the cache/);
+    // the first build stores the layer and the initramfs; the second uses both
+    assert.match(log, /layer cache: stored the tree after post-install\.d as layer [0-9a-f]{12}/);
+    assert.match(log, /initramfs cache: stored the initramfs of \S+ \([0-9a-f]{12}/);
+    assert.match(log, /layer cache: the tree after post-install\.d from layer [0-9a-f]{12} .*skipped: bootstrap root\.d/);
+    assert.match(log, /mkinitramfs: \S+ from Kiln's initramfs cache/);
     for (const f of ['deb.raw', 'deb.qcow2', 'deb.vhd', 'deb.vhdx', 'deb.vmdk', 'deb.tar', 'deb.tgz', 'deb.docker.tar', 'deb.oci.tar', 'deb.squash']) {
       assert.match(r.stdout, new RegExp(`^same {5}${f.replaceAll('.', '\\.')} `, 'm'), f);
     }

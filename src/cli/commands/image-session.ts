@@ -36,6 +36,8 @@ export async function runImageCommand(prog: string, image: string, argv: ImageCo
       image,
       argv,
       log,
+      hostPath: process.env.PATH ?? '',
+      terminalEnv: Object.fromEntries(['TERM', 'LANG', 'LC_ALL', 'COLORTERM'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
       onReady: (opened, dir) => {
         for (const n of opened.notes) log.warn(n);
         process.stderr.write(`${prog}: ${image} (${opened.kind}) opened in a temporary copy at ${dir}; changes are discarded when it ends\n`);

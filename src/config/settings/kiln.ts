@@ -1,5 +1,5 @@
 /** Options of the other `kiln` subcommands (their yargs options are made from these). */
-import { archName, bool, decimal, integer, oneOf, text } from '../values.js';
+import { archName, bool, byteSize, decimal, integer, oneOf, text } from '../values.js';
 import { setting } from './types.js';
 
 const BLOCK_DEVICE_COMMANDS = ['block-device create', 'plan block-device'];
@@ -211,6 +211,16 @@ export const KILN = {
     scopes: ['kiln'],
     commands: ['cache'],
     help: 'prune: remove entries older than DAYS.',
+  }),
+  maxSize: setting({
+    long: 'max-size',
+    arg: 'value',
+    argName: 'SIZE',
+    type: byteSize,
+    group: 'kiln',
+    scopes: ['kiln'],
+    commands: ['cache'],
+    help: 'prune: then remove the least recently used entries until the cache holds at most SIZE (e.g. 20GiB).',
   }),
   corrupt: setting({
     long: 'corrupt',

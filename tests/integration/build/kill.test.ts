@@ -47,6 +47,9 @@ function buildEnv(d: Dirs, phase?: string): Record<string, string> {
     TMP_DIR: d.tmp,
     DIB_IMAGE_CACHE: d.cache,
     TMPDIR: d.tmpdir,
+    // a build killed after post-install.d has stored its layer, a whole cache entry: this test is
+    // about what else a killed build leaves, so the cache must stay empty
+    KILN_NO_LAYER_CACHE: '1',
     ...(phase ? { KILN_TEST_BLOCK_PHASE: phase } : {}),
   };
 }

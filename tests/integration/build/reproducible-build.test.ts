@@ -1,5 +1,5 @@
 // Two whole busybox-minimal builds with the same SOURCE_DATE_EPOCH, seconds apart and into separate
-// directories (each makes its tree afresh: other atimes and ctimes), give the same bytes for every
+// directories (the second from the layer the first stored: other atimes and ctimes), give the same bytes for every
 // tree output (tar, tgz, docker, oci, squash) and every disk output (raw, qcow2, vhd, vhdx, vmdk)
 // of a layout with an ESP (vfat) and an ext4 root.
 import assert from 'node:assert/strict';

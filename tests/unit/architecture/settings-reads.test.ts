@@ -127,6 +127,12 @@ const NAMED_READS_ALLOWED: Record<string, string> = {
   'phases/execute.ts': "Kiln's own hook environment",
   // a command is looked up in the PATH of the environment it is given
   'exec/runner.ts': 'the environment children get',
+  // the layer cache decides as source-repositories does: NO_SOURCE_REPOSITORIES, DIB_REPO*_<name>
+  'build/layer-key.ts': 'source-repositories semantics',
+  // the build-file runner's plain-lines view when CI is set, as the build's own progress decides
+  'cli/build-file-run.ts': 'the progress view, as src/cli/progress.ts',
+  // kiln shell/run hands the caller's PATH and terminal settings to the sandbox
+  'cli/commands/image-session.ts': 'the caller terminal',
 };
 
 test('no variable is read by name outside src/config/ (declare it; read it with readSettings)', () => {
