@@ -25,6 +25,7 @@ export async function assemble(b: Build, bootable: boolean): Promise<void> {
     epoch: b.config.epoch,
     seed: `${b.config.epoch}:${b.config.imageName}`,
     writeFstab: false,
+    ...(b.selinuxLabels ? { selinuxLabels: b.selinuxLabels } : {}),
   });
   b.rawImage = image;
   if (bootable) await installBootCode(b, b.layout, image);
