@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
 import { checkCoreFits, patchBootImg, patchCoreImg, planEmbedArea, SECTOR } from './grub-bios.js';
 import { buildGrubImage, copyTreeGrubDir, GRUB_MODULE_PACKAGE, isGrubPlatform, resolveGrubDir, type GrubPlatform } from './grub-image.js';
+import { BLS_GRUB_DIR } from './bls.js';
 import { espPaths, writeEspFiles } from './esp.js';
 
 export interface BootTarget {
@@ -36,6 +37,8 @@ export interface BootTarget {
   epoch?: number;
   /** where temporary files go (a build's workspace); default: the image's directory */
   tmpDir?: string;
+  /** grub.cfg is /boot/grub2/grub.cfg with BLS entries (bls.ts): GRUB gets blscfg and that prefix */
+  bls?: boolean;
 }
 
 export type BootMode = 'bios' | 'efi' | 'both';
@@ -70,7 +73,14 @@ function tmpDirOf(t: BootTarget): string {
 }
 
 function imageRequest(t: BootTarget, platform: GrubPlatform, grubDir: string) {
-  return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined, tmpDir: tmpDirOf(t) };
+  return {
+    platform,
+    grubDir,
+    fsUuid: t.bootFsUuid ?? t.rootFsUuid,
+    bootIsSeparate: t.bootFsUuid !== undefined,
+    tmpDir: tmpDirOf(t),
+    ...(t.bls ? { cfgDir: BLS_GRUB_DIR, extraModules: ['blscfg'] } : {}),
+  };
 }
 
 const BOOT_HINT =
@@ -131,3 +141,4 @@ export async function installBootloader(ctx: BootloaderContext, t: BootTarget, m
 
 export { formatGrubCfg, writeGrubCfg, findKernel, formatCmdline, type GrubCfgOptions, type WriteGrubCfgOptions } from './grub-cfg.js';
 export { patchBootImg, patchCoreImg, planEmbedArea, MAX_CORE_SECTORS } from './grub-bios.js';
+export { treeHasBlscfg, writeBlsConfig } from './bls.js';

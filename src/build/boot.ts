@@ -4,7 +4,16 @@
  */
 import type { BlockDevicePlan } from '../block-device/index.js';
 import { planBootInfo } from '../block-device/boot-info.js';
-import { installBootloader, writeGrubCfg, type BootMode, type BootTarget, type WriteGrubCfgOptions } from '../bootloader/index.js';
+import {
+  installBootloader,
+  treeHasBlscfg,
+  writeBlsConfig,
+  writeGrubCfg,
+  type BootMode,
+  type BootTarget,
+  type WriteGrubCfgOptions,
+} from '../bootloader/index.js';
+import { isGrubPlatform, type GrubPlatform } from '../bootloader/grub-image.js';
 import type { SettingValues } from '../config/read-settings.js';
 import { resolveArch } from '../arch/index.js';
 import { KilnError } from '../errors.js';
@@ -51,18 +60,47 @@ export function bootModeOf(t: BootTarget): BootMode | undefined {
   return bios && efi ? 'both' : bios ? 'bios' : efi ? 'efi' : undefined;
 }
 
-export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): void {
+/** The GRUB platforms a boot mode writes for the arch. */
+export function grubPlatformsOf(t: BootTarget, mode: BootMode | undefined): GrubPlatform[] {
+  const out: string[] = [];
+  if ((mode === 'bios' || mode === 'both') && t.arch.grub.bios) out.push(t.arch.grub.bios);
+  if ((mode === 'efi' || mode === 'both') && t.arch.grub.efi) out.push(t.arch.grub.efi);
+  return out.filter(isGrubPlatform);
+}
+
+/** The Red Hat family's DISTRO_NAMEs (distros/*.yaml), for builds whose OS element has no Kiln bootstrap. */
+const RPM_DISTROS = new Set(['centos', 'fedora', 'rhel', 'rocky', 'almalinux']);
+
+/**
+ * BLS entries (bootloader/bls.ts) for a Red Hat family image whose own GRUB, for every platform
+ * the disk boots with, has the blscfg module; everything else keeps the menu grub.cfg.
+ */
+export function wantsBls(ctx: Pick<Build, 'plan' | 'ws'>, t: BootTarget, env: Record<string, string>): boolean {
+  const d = ctx.plan.bootstrap?.plan;
+  const rpm = (d !== undefined && 'family' in d && d.family === 'rpm') || RPM_DISTROS.has(env.DISTRO_NAME ?? '');
+  return rpm && treeHasBlscfg(ctx.ws.tree, grubPlatformsOf(t, bootModeOf(t)));
+}
+
+/** grub.cfg (and the BLS entry) in the tree; returns whether the image boots through BLS. */
+export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): boolean {
   const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch, ctx.config.arch);
-  const path = writeGrubCfg(ctx.ws.tree, {
+  const opts = {
     ...grubOptions(hookViewSettings(ctx.config, env)),
     rootUuid: t.rootFsUuid,
     ...(t.bootFsUuid ? { bootFsUuid: t.bootFsUuid, bootIsSeparate: true } : {}),
-  });
+  };
+  if (wantsBls(ctx, t, env)) {
+    const paths = writeBlsConfig(ctx.ws.tree, { ...opts, searchUuid: t.bootFsUuid ?? t.rootFsUuid });
+    ctx.log.info(`the image's GRUB has blscfg: wrote the BLS entry and grub.cfg ${paths.join(', ')}`);
+    return true;
+  }
+  const path = writeGrubCfg(ctx.ws.tree, opts);
   ctx.log.info(`wrote ${path}`);
+  return false;
 }
 
-export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string): Promise<void> {
-  const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch, ctx.config.arch), tmpDir: ctx.ws.tmp };
+export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string, bls = false): Promise<void> {
+  const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch, ctx.config.arch), tmpDir: ctx.ws.tmp, ...(bls ? { bls } : {}) };
   const mode = bootModeOf(t);
   if (!mode) {
     if (!t.arch.grub.bios && !t.arch.grub.efi) {

@@ -12,7 +12,7 @@ import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import type { PhaseContext, PhaseEvents } from '../phases/execute.js';
 import type { Identity } from '../sandbox/identity.js';
-import type { SelinuxLabels } from '../tree/selinux-labels.js';
+import type { SelinuxState } from './selinux.js';
 import type { BuildPlan } from './plan.js';
 import type { Workspace } from './workspace.js';
 
@@ -57,11 +57,8 @@ export class Build implements BuildBase {
   readonly phases: PhaseOptions;
   /** every file written to the output directory (images and checksums), in order */
   readonly outputs: string[] = [];
-  /**
-   * the SELinux labels the ext filesystems must be given after mkfs, set by the selinux step when
-   * the tree has a policy but could not hold its labels (build/selinux.ts); absent otherwise
-   */
-  selinuxLabels?: SelinuxLabels;
+  /** what the selinux step did when the tree has a policy (build/selinux.ts); absent otherwise */
+  selinux?: SelinuxState;
 
   #frame?: BlockDeviceFrame;
   #tree?: MeasuredTree;

@@ -19,7 +19,7 @@ import { findTool } from '../exec/tools.js';
 import { outputFormat } from '../outputs/index.js';
 import { Tree } from '../tree/fs.js';
 import { copyFileContexts, findSelinuxPolicy } from '../tree/selinux-policy.js';
-import { computeLabels, type SelinuxLabels } from '../tree/selinux-labels.js';
+import { computeLabels } from '../tree/selinux-labels.js';
 import type { Build } from './build.js';
 import { hooksView, hookViewSettings } from './environment-d.js';
 import { needsDisk } from './plan.js';
@@ -37,8 +37,17 @@ export function labelLosses(fs: { type: string; mountPoint?: string }[], outputs
   return lost;
 }
 
-/** The relabel step; returns the labels the filesystems must be given (undefined: none, or they are in the tree). */
-export async function relabelTree(b: Build): Promise<SelinuxLabels | undefined> {
+/** What the relabel step did, for files Kiln writes into the tree later (grub.cfg, BLS entries). */
+export interface SelinuxState {
+  /** the copy of the image's file_contexts */
+  fileContexts: string;
+  /** the labels are xattrs in the tree (setfiles); else `labels` holds them */
+  inTree: boolean;
+  labels?: Map<string, string>;
+}
+
+/** The relabel step; undefined when the tree has no policy or labelling is off. */
+export async function relabelTree(b: Build): Promise<SelinuxState | undefined> {
   const tree = new Tree(b.ws.tree);
   const policy = findSelinuxPolicy(tree);
   if (!policy) {
@@ -69,7 +78,7 @@ export async function relabelTree(b: Build): Promise<SelinuxLabels | undefined> 
       // -F: also reset customizable types, as DIB's setfiles -F
       await b.runner.run('setfiles', ['-F', '-r', b.ws.tree, fc, b.ws.tree], { context: `SELinux labels (setfiles, policy ${policy.type})` });
       b.log.info(`SELinux: the tree is labelled for policy ${policy.type} (setfiles); the filesystems copy the labels`);
-      return undefined;
+      return { fileContexts: fc, inTree: true };
     } catch (e) {
       b.log.warn(`SELinux: setfiles could not label the tree (${(e as Error).message.split('\n')[0]}): the labels are written into the filesystems instead`);
       autorelabel(false);
@@ -80,7 +89,23 @@ export async function relabelTree(b: Build): Promise<SelinuxLabels | undefined> 
   if (unlabelled.length > 0)
     b.log.warn(`SELinux: ${unlabelled.length} path(s) with a newline in the name are not labelled, e.g. ${JSON.stringify(unlabelled[0])}`);
   b.log.info(`SELinux: ${labels.size} path(s) labelled for policy ${policy.type} (matchpathcon); written into the ext filesystems after mkfs`);
-  return labels;
+  return { fileContexts: fc, inTree: false, labels };
+}
+
+/** Label what Kiln wrote into the tree after the relabel step (tree-absolute directories; absent ones are skipped). */
+export async function relabelPaths(b: Build, state: SelinuxState, dirs: string[]): Promise<void> {
+  const tree = new Tree(b.ws.tree);
+  // resolved in the tree (a symlink on the way is followed inside it); the last component must be a real directory
+  const present = dirs.map((d) => tree.resolve(d, false)).filter((p) => p.stat?.isDirectory());
+  if (present.length === 0) return;
+  if (state.inTree) {
+    await b.runner.run('setfiles', ['-F', '-r', b.ws.tree, state.fileContexts, ...present.map((p) => p.host)], { context: 'SELinux labels (setfiles)' });
+    return;
+  }
+  for (const p of present) {
+    const { labels } = await computeLabels(b, p.host, state.fileContexts, p.resolved);
+    for (const [path, c] of labels) state.labels!.set(path, c);
+  }
 }
 
 function need(b: Build, tool: string, pkg: string): void {

@@ -43,8 +43,8 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     stage('finalise-tree', 'finalise the tree', finaliseTree),
     // the tree is final: label it for its SELinux policy (if it has one) before filesystems and outputs are made
     stage('selinux', "label the files for the image's SELinux policy", async (b) => {
-      const labels = await relabelTree(b);
-      if (labels) b.selinuxLabels = labels;
+      const state = await relabelTree(b);
+      if (state) b.selinux = state;
     }),
     ...(disk
       ? [

@@ -89,9 +89,18 @@ export function parseMatchpathcon(out: string, into = new Map<string, string>())
   return into;
 }
 
-/** The label of every path of the tree (listed as root of the tree sees it). */
-export async function computeLabels(ctx: MkfsContext, treeDir: string, fileContexts: string): Promise<{ labels: Map<string, string>; unlabelled: string[] }> {
-  const entries = await listTree(ctx, treeDir);
+/**
+ * The label of every path under `dir` (listed as root of the tree sees it); `at` is where `dir` is
+ * in the image ('/' when it is the tree itself).
+ */
+export async function computeLabels(
+  ctx: MkfsContext,
+  dir: string,
+  fileContexts: string,
+  at = '/',
+): Promise<{ labels: Map<string, string>; unlabelled: string[] }> {
+  const prefix = at === '/' ? '' : `${at.replace(/^\/+|\/+$/g, '')}/`;
+  const entries = (await listTree(ctx, dir)).map((e) => ({ kind: e.kind, path: e.path === '' ? prefix.replace(/\/$/, '') : `${prefix}${e.path}` }));
   const { queries, unlabelled } = planLabelQueries(entries);
   const labels = new Map<string, string>();
   for (const q of queries) {
