@@ -39,6 +39,8 @@ export interface BootTarget {
   tmpDir?: string;
   /** grub.cfg is /boot/grub2/grub.cfg with BLS entries (bls.ts): GRUB gets blscfg and that prefix */
   bls?: boolean;
+  /** the distro's directory on the ESP (EFI/<vendor>), default debian */
+  efiVendor?: string;
 }
 
 export type BootMode = 'bios' | 'efi' | 'both';
@@ -126,11 +128,11 @@ async function installEfi(ctx: BootloaderContext, t: BootTarget): Promise<void> 
   try {
     const file = join(tmp, bootFile);
     await writeFile(file, efi);
-    await writeEspFiles(ctx.runner, { image: t.image, offsetBytes: t.esp.offsetBytes }, file, t.epoch ?? FAT_EPOCH, bootFile);
+    await writeEspFiles(ctx.runner, { image: t.image, offsetBytes: t.esp.offsetBytes }, file, t.epoch ?? FAT_EPOCH, bootFile, t.efiVendor);
   } finally {
     removeScratchDir(tmp);
   }
-  const paths = espPaths(bootFile).map((p) => p.slice(2).replace(/\//g, '\\'));
+  const paths = espPaths(bootFile, t.efiVendor).map((p) => p.slice(2).replace(/\//g, '\\'));
   ctx.log.info(`GRUB ${platform}: ${paths.join(' and ')} (${efi.length} bytes) on the ESP at byte ${t.esp.offsetBytes}`);
 }
 

@@ -18,7 +18,7 @@ export async function assemble(b: Build, bootable: boolean): Promise<void> {
   b.layout = sizeBlockDevice(b.frame, sizeOptions(s, b.tree.usedKiB));
   for (const w of b.layout.warnings.slice(b.frame.warnings.length)) b.log.warn(w);
   b.log.info(planSummary(b.layout));
-  const bls = bootable && writeBootConfig(b, b.layout, env);
+  const boot = bootable ? writeBootConfig(b, b.layout, env) : undefined;
   // grub.cfg and the BLS entry came after the selinux step: label them too
   if (bootable && b.selinux) await relabelPaths(b, b.selinux, ['/boot/grub', '/boot/grub2', '/boot/loader']);
   const image = join(b.ws.image, `${b.config.imageName}.raw`);
@@ -31,5 +31,5 @@ export async function assemble(b: Build, bootable: boolean): Promise<void> {
     ...(b.selinux?.labels ? { selinuxLabels: b.selinux.labels } : {}),
   });
   b.rawImage = image;
-  if (bootable) await installBootCode(b, b.layout, image, bls);
+  if (boot) await installBootCode(b, b.layout, image, boot);
 }

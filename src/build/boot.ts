@@ -14,7 +14,9 @@ import {
   type WriteGrubCfgOptions,
 } from '../bootloader/index.js';
 import { isGrubPlatform, type GrubPlatform } from '../bootloader/grub-image.js';
-import type { SettingValues } from '../config/read-settings.js';
+import { readSettings, type SettingValues } from '../config/read-settings.js';
+import { aptDataFile } from '../distros/debian-data.js';
+import { loadRpmData } from '../distros/rpm-data.js';
 import { resolveArch } from '../arch/index.js';
 import { KilnError } from '../errors.js';
 import type { Build } from './build.js';
@@ -81,8 +83,27 @@ export function wantsBls(ctx: Pick<Build, 'plan' | 'ws'>, t: BootTarget, env: Re
   return rpm && treeHasBlscfg(ctx.ws.tree, grubPlatformsOf(t, bootModeOf(t)));
 }
 
-/** grub.cfg (and the BLS entry) in the tree; returns whether the image boots through BLS. */
-export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): boolean {
+/**
+ * The Red Hat family's directory on the ESP (distros/<name>.yaml `grub.efi_dir`: EFI/fedora,
+ * EFI/redhat...), undefined for the others (EFI/debian, as before).
+ */
+export function efiVendorOf(config: Pick<Build['config'], 'env' | 'flags'>, env: Record<string, string>): string | undefined {
+  const name = env.DISTRO_NAME ?? '';
+  if (!RPM_DISTROS.has(name)) return undefined;
+  const dataDir = readSettings(config.env, config.flags, 'bootstrap').distroDataDir || undefined;
+  return loadRpmData(aptDataFile(name, dataDir)).grub.efiDir.replace(/^EFI\//, '');
+}
+
+/** How the boot code is written: grub.cfg's place (BLS) and the ESP's vendor directory. */
+export interface BootConfig {
+  bls: boolean;
+  efiVendor?: string;
+}
+
+/** grub.cfg (and the BLS entry) in the tree; returns how the boot code must find it. */
+export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): BootConfig {
+  const vendor = efiVendorOf(ctx.config, env);
+  const efi = vendor ? { efiVendor: vendor } : {};
   const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch, ctx.config.arch);
   const opts = {
     ...grubOptions(hookViewSettings(ctx.config, env)),
@@ -92,15 +113,20 @@ export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<s
   if (wantsBls(ctx, t, env)) {
     const paths = writeBlsConfig(ctx.ws.tree, { ...opts, searchUuid: t.bootFsUuid ?? t.rootFsUuid });
     ctx.log.info(`the image's GRUB has blscfg: wrote the BLS entry and grub.cfg ${paths.join(', ')}`);
-    return true;
+    return { bls: true, ...efi };
   }
   const path = writeGrubCfg(ctx.ws.tree, opts);
   ctx.log.info(`wrote ${path}`);
-  return false;
+  return { bls: false, ...efi };
 }
 
-export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string, bls = false): Promise<void> {
-  const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch, ctx.config.arch), tmpDir: ctx.ws.tmp, ...(bls ? { bls } : {}) };
+export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string, boot: BootConfig = { bls: false }): Promise<void> {
+  const t: BootTarget = {
+    ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch, ctx.config.arch),
+    tmpDir: ctx.ws.tmp,
+    ...(boot.bls ? { bls: true } : {}),
+    ...(boot.efiVendor ? { efiVendor: boot.efiVendor } : {}),
+  };
   const mode = bootModeOf(t);
   if (!mode) {
     if (!t.arch.grub.bios && !t.arch.grub.efi) {

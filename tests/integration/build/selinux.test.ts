@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,6 +17,11 @@ import { makeElementTree } from '../../helpers/element-tree.js';
 import { findTool } from '../../helpers/host-tools.js';
 import { makeFilesystem } from '../../../src/block-device/mkfs/index.js';
 import { bytes } from '../../../src/units.js';
+import type { Build } from '../../../src/build/build.js';
+import { relabelPaths } from '../../../src/build/selinux.js';
+import { Runner } from '../../../src/exec/runner.js';
+import { silentLogger } from '../../../src/log.js';
+import { currentIdentity } from '../../../src/sandbox/identity.js';
 import { context, EPOCH, extractRegion, makeImage, makeTree, MiB } from '../block-device/mkfs/fixture.js';
 
 const HOST_FC = '/etc/selinux/default/contexts/files/file_contexts';
@@ -188,6 +193,38 @@ describe('SELinux labels of a busybox tree with a policy', { skip }, () => {
     const tar = await tarLabels(join(out, 'user.tar'));
     assert.equal(tar.get('./etc/shadow'), undefined, 'an unprivileged tar has no security.* records');
     assert.ok(tar.has('./.autorelabel'));
+  });
+
+  it('files written after the selinux step (grub.cfg, BLS entries) are labelled too, in the tree or in the label map', async () => {
+    const dir = mkdtempSync(join(out, 'late-'));
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'boot/grub2'), { recursive: true });
+    mkdirSync(join(tree, 'boot/loader/entries'), { recursive: true });
+    writeFileSync(join(tree, 'boot/grub2/grub.cfg'), 'blscfg\n');
+    writeFileSync(join(tree, 'boot/loader/entries/6.1.conf'), 'title x\n');
+    symlinkSync('/etc', join(tree, 'boot/grub')); // a symlink is not followed
+    const b = { ws: { tree }, runner: new Runner(silentLogger), identity: currentIdentity(), log: silentLogger } as unknown as Build;
+    const mapped = { fileContexts: HOST_FC, inTree: false, labels: new Map<string, string>() };
+    await relabelPaths(b, mapped, ['/boot/grub', '/boot/grub2', '/boot/loader']);
+    const want = (p: string, type: string): string => execFileSync('matchpathcon', ['-n', '-f', HOST_FC, '-m', type, p], { encoding: 'utf8' }).trim();
+    assert.deepEqual([...mapped.labels.keys()].sort(), [
+      '/boot/grub2',
+      '/boot/grub2/grub.cfg',
+      '/boot/loader',
+      '/boot/loader/entries',
+      '/boot/loader/entries/6.1.conf',
+    ]);
+    assert.equal(mapped.labels.get('/boot/grub2/grub.cfg'), want('/boot/grub2/grub.cfg', 'file'));
+    assert.equal(mapped.labels.get('/boot/loader'), want('/boot/loader', 'dir'));
+    await relabelPaths(b, { fileContexts: HOST_FC, inTree: true }, ['/boot/grub', '/boot/grub2', '/boot/loader']);
+    const xattr = (p: string): string =>
+      execFileSync(
+        'python3',
+        ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], "security.selinux", follow_symlinks=False).decode().rstrip("\\0"))', join(tree, p)],
+        { encoding: 'utf8' },
+      ).trim();
+    assert.equal(xattr('boot/grub2/grub.cfg'), want('/boot/grub2/grub.cfg', 'file'));
+    assert.equal(xattr('boot/loader/entries/6.1.conf'), want('/boot/loader/entries/6.1.conf', 'file'));
   });
 
   it('KILN_SELINUX_RELABEL=0 leaves the files unlabelled', async () => {
