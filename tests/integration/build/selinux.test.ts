@@ -195,6 +195,20 @@ describe('SELinux labels of a busybox tree with a policy', { skip }, () => {
     assert.ok(tar.has('./.autorelabel'));
   });
 
+  it('fakeroot mode (no subordinate ids): the same labels through debugfs; a disk alone needs no /.autorelabel', { skip: !isRoot() && 'needs root to switch user' }, () => {
+    const r = runCli('disk-image-create', args('nosub', 'raw'), {
+      env: { ELEMENTS_PATH: elements, TMP_DIR: out, HOME: '/home/kiln-nosub' },
+      user: 'kiln-nosub',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /fakeroot database/);
+    assert.match(r.stderr, /SELinux: \d+ path\(s\) labelled for policy default \(matchpathcon\)/);
+    assert.doesNotMatch(r.stderr, /autorelabel/);
+    checkDiskLabels(join(out, 'nosub.raw'));
+    assert.equal(label(rootPartition(join(out, 'nosub.raw')), '/.autorelabel'), undefined);
+    assert.equal(debugfs(rootPartition(join(out, 'nosub.raw')), 'stat /.autorelabel').includes('Inode:'), false);
+  });
+
   it('files written after the selinux step (grub.cfg, BLS entries) are labelled too, in the tree or in the label map', async () => {
     const dir = mkdtempSync(join(out, 'late-'));
     const tree = join(dir, 'tree');
