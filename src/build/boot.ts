@@ -14,6 +14,7 @@ import {
   type WriteGrubCfgOptions,
 } from '../bootloader/index.js';
 import { isGrubPlatform, type GrubPlatform } from '../bootloader/grub-image.js';
+import type { BuildConfig } from '../config/build-config.js';
 import { readSettings, type SettingValues } from '../config/read-settings.js';
 import { aptDataFile } from '../distros/debian-data.js';
 import { loadRpmData } from '../distros/rpm-data.js';
@@ -70,6 +71,11 @@ export function grubPlatformsOf(t: BootTarget, mode: BootMode | undefined): Grub
   return out.filter(isGrubPlatform);
 }
 
+/** DISTRO_NAME as the hooks see it ('' when unset). */
+function distroNameOf(config: BuildConfig, env: Record<string, string>): string {
+  return hookViewSettings(config, env).distroName ?? '';
+}
+
 /** The Red Hat family's DISTRO_NAMEs (distros/*.yaml), for builds whose OS element has no Kiln bootstrap. */
 const RPM_DISTROS = new Set(['centos', 'fedora', 'rhel', 'rocky', 'almalinux']);
 
@@ -77,9 +83,9 @@ const RPM_DISTROS = new Set(['centos', 'fedora', 'rhel', 'rocky', 'almalinux']);
  * BLS entries (bootloader/bls.ts) for a Red Hat family image whose own GRUB, for every platform
  * the disk boots with, has the blscfg module; everything else keeps the menu grub.cfg.
  */
-export function wantsBls(ctx: Pick<Build, 'plan' | 'ws'>, t: BootTarget, env: Record<string, string>): boolean {
+export function wantsBls(ctx: Pick<Build, 'plan' | 'ws' | 'config'>, t: BootTarget, env: Record<string, string>): boolean {
   const d = ctx.plan.bootstrap?.plan;
-  const rpm = (d !== undefined && 'family' in d && d.family === 'rpm') || RPM_DISTROS.has(env.DISTRO_NAME ?? '');
+  const rpm = (d !== undefined && 'family' in d && d.family === 'rpm') || RPM_DISTROS.has(distroNameOf(ctx.config, env));
   return rpm && treeHasBlscfg(ctx.ws.tree, grubPlatformsOf(t, bootModeOf(t)));
 }
 
@@ -87,8 +93,8 @@ export function wantsBls(ctx: Pick<Build, 'plan' | 'ws'>, t: BootTarget, env: Re
  * The Red Hat family's directory on the ESP (distros/<name>.yaml `grub.efi_dir`: EFI/fedora,
  * EFI/redhat...), undefined for the others (EFI/debian, as before).
  */
-export function efiVendorOf(config: Pick<Build['config'], 'env' | 'flags'>, env: Record<string, string>): string | undefined {
-  const name = env.DISTRO_NAME ?? '';
+export function efiVendorOf(config: BuildConfig, env: Record<string, string>): string | undefined {
+  const name = distroNameOf(config, env);
   if (!RPM_DISTROS.has(name)) return undefined;
   const dataDir = readSettings(config.env, config.flags, 'bootstrap').distroDataDir || undefined;
   return loadRpmData(aptDataFile(name, dataDir)).grub.efiDir.replace(/^EFI\//, '');

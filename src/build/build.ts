@@ -12,7 +12,7 @@ import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import type { PhaseContext, PhaseEvents } from '../phases/execute.js';
 import type { Identity } from '../sandbox/identity.js';
-import type { SelinuxState } from './selinux.js';
+import type { SelinuxState } from '../tree/selinux-labels.js';
 import type { BuildPlan } from './plan.js';
 import type { Workspace } from './workspace.js';
 

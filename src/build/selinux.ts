@@ -19,7 +19,7 @@ import { findTool } from '../exec/tools.js';
 import { outputFormat } from '../outputs/index.js';
 import { Tree } from '../tree/fs.js';
 import { copyFileContexts, findSelinuxPolicy } from '../tree/selinux-policy.js';
-import { computeLabels } from '../tree/selinux-labels.js';
+import { computeLabels, type SelinuxState } from '../tree/selinux-labels.js';
 import type { Build } from './build.js';
 import { hooksView, hookViewSettings } from './environment-d.js';
 import { needsDisk } from './plan.js';
@@ -35,15 +35,6 @@ export function labelLosses(fs: { type: string; mountPoint?: string }[], outputs
   }
   if (!labelsInTree) for (const o of outputs) lost.push(`${o} output`);
   return lost;
-}
-
-/** What the relabel step did, for files Kiln writes into the tree later (grub.cfg, BLS entries). */
-export interface SelinuxState {
-  /** the copy of the image's file_contexts */
-  fileContexts: string;
-  /** the labels are xattrs in the tree (setfiles); else `labels` holds them */
-  inTree: boolean;
-  labels?: Map<string, string>;
 }
 
 /** The relabel step; undefined when the tree has no policy or labelling is off. */

@@ -11,6 +11,15 @@ import type { MkfsContext } from '../block-device/mkfs/types.js';
 /** Image-absolute path ('/' for the root) -> context (system_u:object_r:etc_t:s0). */
 export type SelinuxLabels = ReadonlyMap<string, string>;
 
+/** What a build's relabel step did (build/selinux.ts), for files Kiln writes into the tree later (grub.cfg, BLS entries). */
+export interface SelinuxState {
+  /** the copy of the image's file_contexts */
+  fileContexts: string;
+  /** the labels are xattrs in the tree (setfiles); else `labels` holds them */
+  inTree: boolean;
+  labels?: Map<string, string>;
+}
+
 /**
  * matchpathcon -m reads only the FIRST letter of its argument (b c d p l s f), so a fifo is 'pipe':
  * 'fifo_file' would be read as a regular file.

@@ -195,7 +195,9 @@ describe('SELinux labels of a busybox tree with a policy', { skip }, () => {
     assert.ok(tar.has('./.autorelabel'));
   });
 
-  it('fakeroot mode (no subordinate ids): the same labels through debugfs; a disk alone needs no /.autorelabel', { skip: !isRoot() && 'needs root to switch user' }, () => {
+  it('fakeroot mode (no subordinate ids): the same labels through debugfs; a disk alone needs no /.autorelabel', {
+    skip: !isRoot() && 'needs root to switch user',
+  }, () => {
     const r = runCli('disk-image-create', args('nosub', 'raw'), {
       env: { ELEMENTS_PATH: elements, TMP_DIR: out, HOME: '/home/kiln-nosub' },
       user: 'kiln-nosub',

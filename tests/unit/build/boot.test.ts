@@ -49,7 +49,7 @@ describe('the boot code of the Red Hat family', () => {
     try {
       mkdirSync(join(tree, 'usr/lib/grub/i386-pc'), { recursive: true });
       for (const f of ['kernel.img', 'blscfg.mod']) writeFileSync(join(tree, 'usr/lib/grub/i386-pc', f), '');
-      const b = (plan: object): Pick<Build, 'plan' | 'ws'> => ({ plan, ws: { tree } }) as unknown as Pick<Build, 'plan' | 'ws'>;
+      const b = (plan: object): Pick<Build, 'plan' | 'ws' | 'config'> => ({ plan, ws: { tree }, config }) as unknown as Pick<Build, 'plan' | 'ws' | 'config'>;
       const t = target({ treeDir: tree });
       assert.equal(wantsBls(b({ bootstrap: { driver: 'centos', element: 'centos-minimal', settings: {}, plan: { family: 'rpm' } } }), t, {}), true);
       assert.equal(wantsBls(b({}), t, { DISTRO_NAME: 'rocky' }), true, 'DISTRO_NAME when no Kiln bootstrap');
