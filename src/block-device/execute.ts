@@ -8,6 +8,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, unlinkSync } from 'nod
 import { dirname, join } from 'node:path';
 import { CleanupStack } from '../cleanup.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
+import { labelsOfFilesystem, type SelinuxLabels } from '../tree/selinux-labels.js';
 import { bytes } from '../units.js';
 import type { BlockDevicePlan, FilesystemPlan } from './common/plan-types.js';
 import { writeSectors } from './common/sectors.js';
@@ -31,6 +32,11 @@ export interface ExecuteOptions {
   seed?: string;
   /** write <tree>/etc/fstab first (default true when treeDir is given) */
   writeFstab?: boolean;
+  /**
+   * SELinux labels of the tree (image-absolute paths) that are not in it as xattrs: written into
+   * each ext filesystem after mkfs (src/tree/selinux-labels.ts)
+   */
+  selinuxLabels?: SelinuxLabels;
 }
 
 export interface ExecuteResult {
@@ -85,7 +91,12 @@ export async function executeBlockDevice(ctx: TreeContext, plan: BlockDevicePlan
       const src = sources.get(fs.name);
       usedKiB[fs.name] = src ? await measureTree(ctx, src) : 0;
     }
-    for (const fs of plan.filesystems) await makeOne(ctx, fs, o.imagePath, sources.get(fs.name), epoch, `${seed}:${fs.name}`, cleanup);
+    const mountPoints = plan.mounts.filter((m) => m.mountPoint !== 'none').map((m) => m.mountPoint);
+    for (const fs of plan.filesystems) {
+      const labels =
+        o.selinuxLabels && fs.mountPoint && /^ext[234]$/.test(fs.type) ? labelsOfFilesystem(o.selinuxLabels, fs.mountPoint, mountPoints) : undefined;
+      await makeOne(ctx, fs, o.imagePath, sources.get(fs.name), epoch, `${seed}:${fs.name}`, cleanup, labels);
+    }
     await restore(); // on success a failed restore is an error, not a logged cleanup warning
     ok = true;
   } finally {
@@ -102,8 +113,18 @@ async function makeOne(
   epoch: number,
   seed: string,
   cleanup: CleanupStack,
+  selinuxLabels?: ReadonlyMap<string, string>,
 ): Promise<void> {
-  const req = { type: fs.type, label: fs.label, uuid: fs.uuid, opts: fs.opts, epoch, seed, ...(sourceDir ? { sourceDir } : {}) };
+  const req = {
+    type: fs.type,
+    label: fs.label,
+    uuid: fs.uuid,
+    opts: fs.opts,
+    epoch,
+    seed,
+    ...(sourceDir ? { sourceDir } : {}),
+    ...(selinuxLabels ? { selinuxLabels } : {}),
+  };
   ctx.log.debug(`mkfs ${fs.name}: ${fs.type} '${fs.label}' at ${fs.offsetBytes} (+${fs.sizeBytes})${fs.mountPoint ? ` for ${fs.mountPoint}` : ''}`);
   if (fs.extents.length === 1) {
     await makeFilesystem(ctx, { ...req, image, offsetBytes: fs.offsetBytes, sizeBytes: fs.sizeBytes });

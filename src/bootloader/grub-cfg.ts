@@ -58,7 +58,8 @@ function serialUnitSpeed(serial: string): { unit: number; speed: number } {
   return { unit: m ? Number(m[1]) : 0, speed: m?.[2] ? Number(m[2]) : 115200 };
 }
 
-export function formatGrubCfg(o: GrubCfgOptions): string {
+/** The lines every grub.cfg of Kiln's starts with: the menu's default and wait, and the serial terminal. */
+export function formatGrubHeader(o: Pick<GrubCfgOptions, 'serial' | 'timeout' | 'timeoutStyle'>): string[] {
   const serial = o.serial === undefined ? 'ttyS0,115200' : o.serial;
   const lines = [
     '# written by kiln (bootloader); regenerate the image to change it',
@@ -72,6 +73,11 @@ export function formatGrubCfg(o: GrubCfgOptions): string {
     const { unit, speed } = serialUnitSpeed(serial);
     lines.push(`serial --speed=${speed} --unit=${unit} --word=8 --parity=no --stop=1`, 'terminal_input serial console', 'terminal_output serial console');
   }
+  return lines;
+}
+
+export function formatGrubCfg(o: GrubCfgOptions): string {
+  const lines = formatGrubHeader(o);
   const search = o.bootFsUuid ? [`  search --no-floppy --fs-uuid --set=root ${o.bootFsUuid}`] : [];
   lines.push(`menuentry '${(o.title ?? 'Linux').replace(/'/g, '')}' {`, ...search, `  linux ${o.kernel} ${formatCmdline(o)}`);
   if (o.initrd) lines.push(`  initrd ${o.initrd}`);

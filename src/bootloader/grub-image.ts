@@ -70,9 +70,13 @@ export function grubModules(platform: GrubPlatform): string[] {
  * The config embedded in the image. With a separate /boot, that filesystem's root is /boot, so the
  * prefix is (fs)/grub; otherwise it is (root fs)/boot/grub.
  */
-export function formatEarlyConfig(fsUuid: string, bootIsSeparate: boolean): string {
-  const prefix = bootIsSeparate ? '/grub' : '/boot/grub';
-  return `search --no-floppy --fs-uuid --set=root ${fsUuid}\nset prefix=($root)${prefix}\n`;
+export function formatEarlyConfig(fsUuid: string, bootIsSeparate: boolean, cfgDir = 'grub'): string {
+  return `search --no-floppy --fs-uuid --set=root ${fsUuid}\nset prefix=($root)${grubPrefix(bootIsSeparate, cfgDir)}\n`;
+}
+
+/** Where grub.cfg is, as GRUB sees it: /boot/grub (Debian), /boot/grub2 (the Red Hat family), without /boot when it is separate. */
+export function grubPrefix(bootIsSeparate: boolean, cfgDir = 'grub'): string {
+  return bootIsSeparate ? `/${cfgDir}` : `/boot/${cfgDir}`;
 }
 
 const treeGrubDir = (platform: GrubPlatform): string => `/usr/lib/grub/${platform}`;
@@ -111,6 +115,10 @@ export interface GrubImageRequest {
   grubDir: string;
   /** where the temporary config and image are written */
   tmpDir: string;
+  /** grub.cfg's directory under /boot: grub (default) or grub2 (BLS, bls.ts) */
+  cfgDir?: string;
+  /** modules beyond grubModules(platform): blscfg for BLS */
+  extraModules?: string[];
 }
 
 /** Run grub-mkimage with an embedded config; returns the image bytes. */
@@ -144,9 +152,9 @@ export function buildGrubImage(ctx: { runner: Runner; log: Logger }, req: GrubIm
   return runGrubMkimage(ctx, {
     platform: req.platform,
     grubDir: req.grubDir,
-    modules: grubModules(req.platform),
+    modules: [...grubModules(req.platform), ...(req.extraModules ?? [])],
     tmpDir: req.tmpDir,
-    config: formatEarlyConfig(req.fsUuid, req.bootIsSeparate),
-    prefix: req.bootIsSeparate ? '/grub' : '/boot/grub',
+    config: formatEarlyConfig(req.fsUuid, req.bootIsSeparate, req.cfgDir),
+    prefix: grubPrefix(req.bootIsSeparate, req.cfgDir),
   });
 }

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { removeScratchDir } from '../sandbox/mounts.js';
 import { checkCoreFits, patchBootImg, patchCoreImg, planEmbedArea, SECTOR } from './grub-bios.js';
 import { buildGrubImage, copyTreeGrubDir, GRUB_MODULE_PACKAGE, isGrubPlatform, resolveGrubDir, type GrubPlatform } from './grub-image.js';
+import { BLS_GRUB_DIR } from './bls.js';
 import { espPaths, writeEspFiles } from './esp.js';
 
 export interface BootTarget {
@@ -36,6 +37,10 @@ export interface BootTarget {
   epoch?: number;
   /** where temporary files go (a build's workspace); default: the image's directory */
   tmpDir?: string;
+  /** grub.cfg is /boot/grub2/grub.cfg with BLS entries (bls.ts): GRUB gets blscfg and that prefix */
+  bls?: boolean;
+  /** the distro's directory on the ESP (EFI/<vendor>), default debian */
+  efiVendor?: string;
 }
 
 export type BootMode = 'bios' | 'efi' | 'both';
@@ -70,7 +75,14 @@ function tmpDirOf(t: BootTarget): string {
 }
 
 function imageRequest(t: BootTarget, platform: GrubPlatform, grubDir: string) {
-  return { platform, grubDir, fsUuid: t.bootFsUuid ?? t.rootFsUuid, bootIsSeparate: t.bootFsUuid !== undefined, tmpDir: tmpDirOf(t) };
+  return {
+    platform,
+    grubDir,
+    fsUuid: t.bootFsUuid ?? t.rootFsUuid,
+    bootIsSeparate: t.bootFsUuid !== undefined,
+    tmpDir: tmpDirOf(t),
+    ...(t.bls ? { cfgDir: BLS_GRUB_DIR, extraModules: ['blscfg'] } : {}),
+  };
 }
 
 const BOOT_HINT =
@@ -116,11 +128,11 @@ async function installEfi(ctx: BootloaderContext, t: BootTarget): Promise<void> 
   try {
     const file = join(tmp, bootFile);
     await writeFile(file, efi);
-    await writeEspFiles(ctx.runner, { image: t.image, offsetBytes: t.esp.offsetBytes }, file, t.epoch ?? FAT_EPOCH, bootFile);
+    await writeEspFiles(ctx.runner, { image: t.image, offsetBytes: t.esp.offsetBytes }, file, t.epoch ?? FAT_EPOCH, bootFile, t.efiVendor);
   } finally {
     removeScratchDir(tmp);
   }
-  const paths = espPaths(bootFile).map((p) => p.slice(2).replace(/\//g, '\\'));
+  const paths = espPaths(bootFile, t.efiVendor).map((p) => p.slice(2).replace(/\//g, '\\'));
   ctx.log.info(`GRUB ${platform}: ${paths.join(' and ')} (${efi.length} bytes) on the ESP at byte ${t.esp.offsetBytes}`);
 }
 
@@ -131,3 +143,4 @@ export async function installBootloader(ctx: BootloaderContext, t: BootTarget, m
 
 export { formatGrubCfg, writeGrubCfg, findKernel, formatCmdline, type GrubCfgOptions, type WriteGrubCfgOptions } from './grub-cfg.js';
 export { patchBootImg, patchCoreImg, planEmbedArea, MAX_CORE_SECTORS } from './grub-bios.js';
+export { treeHasBlscfg, writeBlsConfig } from './bls.js';

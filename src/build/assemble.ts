@@ -9,6 +9,7 @@ import { installBootCode, writeBootConfig } from './boot.js';
 import type { Build } from './build.js';
 import { hooksView, hookViewSettings } from './environment-d.js';
 import { sizeOptions } from './layout-options.js';
+import { relabelPaths } from './selinux.js';
 
 export async function assemble(b: Build, bootable: boolean): Promise<void> {
   const env = await hooksView(b);
@@ -17,7 +18,9 @@ export async function assemble(b: Build, bootable: boolean): Promise<void> {
   b.layout = sizeBlockDevice(b.frame, sizeOptions(s, b.tree.usedKiB));
   for (const w of b.layout.warnings.slice(b.frame.warnings.length)) b.log.warn(w);
   b.log.info(planSummary(b.layout));
-  if (bootable) writeBootConfig(b, b.layout, env);
+  const boot = bootable ? writeBootConfig(b, b.layout, env) : undefined;
+  // grub.cfg and the BLS entry came after the selinux step: label them too
+  if (bootable && b.selinux) await relabelPaths(b, b.selinux, ['/boot/grub', '/boot/grub2', '/boot/loader']);
   const image = join(b.ws.image, `${b.config.imageName}.raw`);
   const made = await executeBlockDevice(b, b.layout, {
     treeDir: b.ws.tree,
@@ -25,9 +28,10 @@ export async function assemble(b: Build, bootable: boolean): Promise<void> {
     epoch: b.config.epoch,
     seed: `${b.config.epoch}:${b.config.imageName}`,
     writeFstab: false,
+    ...(b.selinux?.labels ? { selinuxLabels: b.selinux.labels } : {}),
   });
   b.rawImage = image;
   b.facts.layout = b.layout;
   b.facts.filesystemUsedKiB = made.usedKiB;
-  if (bootable) await installBootCode(b, b.layout, image);
+  if (boot) await installBootCode(b, b.layout, image, boot);
 }

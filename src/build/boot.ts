@@ -4,8 +4,20 @@
  */
 import type { BlockDevicePlan } from '../block-device/index.js';
 import { planBootInfo } from '../block-device/boot-info.js';
-import { installBootloader, writeGrubCfg, type BootMode, type BootTarget, type WriteGrubCfgOptions } from '../bootloader/index.js';
-import type { SettingValues } from '../config/read-settings.js';
+import {
+  installBootloader,
+  treeHasBlscfg,
+  writeBlsConfig,
+  writeGrubCfg,
+  type BootMode,
+  type BootTarget,
+  type WriteGrubCfgOptions,
+} from '../bootloader/index.js';
+import { isGrubPlatform, type GrubPlatform } from '../bootloader/grub-image.js';
+import type { BuildConfig } from '../config/build-config.js';
+import { readSettings, type SettingValues } from '../config/read-settings.js';
+import { aptDataFile } from '../distros/debian-data.js';
+import { loadRpmData } from '../distros/rpm-data.js';
 import { resolveArch } from '../arch/index.js';
 import { KilnError } from '../errors.js';
 import type { Build } from './build.js';
@@ -51,18 +63,76 @@ export function bootModeOf(t: BootTarget): BootMode | undefined {
   return bios && efi ? 'both' : bios ? 'bios' : efi ? 'efi' : undefined;
 }
 
-export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): void {
+/** The GRUB platforms a boot mode writes for the arch. */
+export function grubPlatformsOf(t: BootTarget, mode: BootMode | undefined): GrubPlatform[] {
+  const out: string[] = [];
+  if ((mode === 'bios' || mode === 'both') && t.arch.grub.bios) out.push(t.arch.grub.bios);
+  if ((mode === 'efi' || mode === 'both') && t.arch.grub.efi) out.push(t.arch.grub.efi);
+  return out.filter(isGrubPlatform);
+}
+
+/** DISTRO_NAME as the hooks see it ('' when unset). */
+function distroNameOf(config: BuildConfig, env: Record<string, string>): string {
+  return hookViewSettings(config, env).distroName ?? '';
+}
+
+/** The Red Hat family's DISTRO_NAMEs (distros/*.yaml), for builds whose OS element has no Kiln bootstrap. */
+const RPM_DISTROS = new Set(['centos', 'fedora', 'rhel', 'rocky', 'almalinux']);
+
+/**
+ * BLS entries (bootloader/bls.ts) for a Red Hat family image whose own GRUB, for every platform
+ * the disk boots with, has the blscfg module; everything else keeps the menu grub.cfg.
+ */
+export function wantsBls(ctx: Pick<Build, 'plan' | 'ws' | 'config'>, t: BootTarget, env: Record<string, string>): boolean {
+  const d = ctx.plan.bootstrap?.plan;
+  const rpm = (d !== undefined && 'family' in d && d.family === 'rpm') || RPM_DISTROS.has(distroNameOf(ctx.config, env));
+  return rpm && treeHasBlscfg(ctx.ws.tree, grubPlatformsOf(t, bootModeOf(t)));
+}
+
+/**
+ * The Red Hat family's directory on the ESP (distros/<name>.yaml `grub.efi_dir`: EFI/fedora,
+ * EFI/redhat...), undefined for the others (EFI/debian, as before).
+ */
+export function efiVendorOf(config: BuildConfig, env: Record<string, string>): string | undefined {
+  const name = distroNameOf(config, env);
+  if (!RPM_DISTROS.has(name)) return undefined;
+  const dataDir = readSettings(config.env, config.flags, 'bootstrap').distroDataDir || undefined;
+  return loadRpmData(aptDataFile(name, dataDir)).grub.efiDir.replace(/^EFI\//, '');
+}
+
+/** How the boot code is written: grub.cfg's place (BLS) and the ESP's vendor directory. */
+export interface BootConfig {
+  bls: boolean;
+  efiVendor?: string;
+}
+
+/** grub.cfg (and the BLS entry) in the tree; returns how the boot code must find it. */
+export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): BootConfig {
+  const vendor = efiVendorOf(ctx.config, env);
+  const efi = vendor ? { efiVendor: vendor } : {};
   const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch, ctx.config.arch);
-  const path = writeGrubCfg(ctx.ws.tree, {
+  const opts = {
     ...grubOptions(hookViewSettings(ctx.config, env)),
     rootUuid: t.rootFsUuid,
     ...(t.bootFsUuid ? { bootFsUuid: t.bootFsUuid, bootIsSeparate: true } : {}),
-  });
+  };
+  if (wantsBls(ctx, t, env)) {
+    const paths = writeBlsConfig(ctx.ws.tree, { ...opts, searchUuid: t.bootFsUuid ?? t.rootFsUuid });
+    ctx.log.info(`the image's GRUB has blscfg: wrote the BLS entry and grub.cfg ${paths.join(', ')}`);
+    return { bls: true, ...efi };
+  }
+  const path = writeGrubCfg(ctx.ws.tree, opts);
   ctx.log.info(`wrote ${path}`);
+  return { bls: false, ...efi };
 }
 
-export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string): Promise<void> {
-  const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch, ctx.config.arch), tmpDir: ctx.ws.tmp };
+export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string, boot: BootConfig = { bls: false }): Promise<void> {
+  const t: BootTarget = {
+    ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch, ctx.config.arch),
+    tmpDir: ctx.ws.tmp,
+    ...(boot.bls ? { bls: true } : {}),
+    ...(boot.efiVendor ? { efiVendor: boot.efiVendor } : {}),
+  };
   const mode = bootModeOf(t);
   if (!mode) {
     if (!t.arch.grub.bios && !t.arch.grub.efi) {

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { PhaseContext, PhaseEvents } from '../phases/execute.js';
 import type { BuildFacts } from '../report/index.js';
 import type { Identity } from '../sandbox/identity.js';
+import type { SelinuxState } from '../tree/selinux-labels.js';
 import type { BuildPlan } from './plan.js';
 import type { Workspace } from './workspace.js';
 
@@ -64,6 +65,8 @@ export class Build implements BuildBase {
   bootstrapEntry?: CacheEntry;
   /** what in-target hooks get besides the build's environment (the initramfs cache's wrapper) */
   inTarget?: { pathPrefix: string; env: Record<string, string> };
+  /** what the selinux step did when the tree has a policy (build/selinux.ts); absent otherwise */
+  selinux?: SelinuxState;
 
   #frame?: BlockDeviceFrame;
   #tree?: MeasuredTree;

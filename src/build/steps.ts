@@ -14,6 +14,7 @@ import { outputRequest, writeBuildOutputs } from './outputs.js';
 import { installPackages, squashPackages } from './packages.js';
 import { needsDisk, type BuildPlan } from './plan.js';
 import { phaseStep, stage, type Step } from './step.js';
+import { relabelTree } from './selinux.js';
 import { finaliseTree, prepareTree } from './tree-prep.js';
 
 export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
@@ -40,6 +41,11 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     // to change afterwards), so what cleanup.d removes must be gone before the filesystems are made.
     phaseStep('cleanup.d'),
     stage('finalise-tree', 'finalise the tree', finaliseTree),
+    // the tree is final: label it for its SELinux policy (if it has one) before filesystems and outputs are made
+    stage('selinux', "label the files for the image's SELinux policy", async (b) => {
+      const state = await relabelTree(b);
+      if (state) b.selinux = state;
+    }),
     ...(disk
       ? [
           stage(

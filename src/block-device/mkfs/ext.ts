@@ -2,10 +2,12 @@
  * ext2/3/4 straight into the region with mke2fs -E offset=N -d DIR (no loop device), as root of
  * the tree. mke2fs keeps only the LAST -E, so every extended option (ours and DIB opts') is merged
  * into one. Reproducible: E2FSPROGS_FAKE_TIME, -U, hash_seed; then inode times are clamped to the epoch and
- * s_kbytes_written is zeroed (ext-normalize.ts).
+ * s_kbytes_written is zeroed (ext-normalize.ts). SELinux labels the tree could not hold are written
+ * with debugfs in between (ext-labels.ts).
  */
 import { KilnError } from '../../errors.js';
 import { deriveGuid } from '../common/guid.js';
+import { writeExtLabels } from './ext-labels.js';
 import { clampExtInodeTimes, normalizeExtSuperblocks } from './ext-normalize.js';
 import { runTool, where } from './run.js';
 import type { MkfsContext, MkfsRequest } from './types.js';
@@ -72,6 +74,8 @@ export async function makeExt(ctx: MkfsContext, req: MkfsRequest): Promise<void>
     env: { E2FSPROGS_FAKE_TIME: String(req.epoch), E2FSPROGS_SKIP_PROGRESS: '1' },
     context: `mkfs ${where(req)}`,
   });
+  // before the times are clamped: debugfs stamps the inodes it changes
+  if (req.selinuxLabels) await writeExtLabels(ctx, req, req.selinuxLabels);
   const inodes = clampExtInodeTimes(req.image, req.offsetBytes, req.epoch);
   const n = normalizeExtSuperblocks(req.image, req.offsetBytes);
   ctx.log.debug(`ext: clamped the times of ${inodes} inode(s) to ${req.epoch}; zeroed s_kbytes_written in ${n} superblock(s)`);

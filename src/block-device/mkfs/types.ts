@@ -24,6 +24,11 @@ export interface MkfsRequest {
   epoch: number;
   /** for any other id (hash_seed, volume serial) */
   seed: string;
+  /**
+   * SELinux labels to write after mkfs (the filesystem's own absolute paths -> context), when the
+   * source tree could not hold them as xattrs; only ext2/3/4 can take them (ext-labels.ts)
+   */
+  selinuxLabels?: ReadonlyMap<string, string>;
 }
 
 export interface MkfsContext {

@@ -36,6 +36,16 @@ export const IMAGE = {
     kiln: true,
     help: "Where qemu-user-static's binfmt handler descriptions are (update-binfmts' format), for registering a missing handler as root.",
   }),
+  selinuxRelabel: setting({
+    env: ['KILN_SELINUX_RELABEL'],
+    type: bool('nonZero'),
+    default: true,
+    defaultText: '1',
+    group: 'image',
+    scopes: ['environment.d'],
+    kiln: true,
+    help: "0: do not label the image's files for its SELinux policy (the tree's /etc/selinux/config and file_contexts) before the filesystems are made.",
+  }),
   skipBase: setting({ short: 'n', arg: 'none', type: bool('one'), default: false, group: 'image', scopes: ['build'], help: "Do not add the 'base' element." }),
   packages: setting({
     short: 'p',

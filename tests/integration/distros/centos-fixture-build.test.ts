@@ -19,6 +19,7 @@ import { currentIdentity } from '../../../src/sandbox/identity.js';
 import { runCli } from '../../helpers/cli.js';
 import { findTool } from '../../helpers/host-tools.js';
 import { baseFixturePackages, buildRpmRepo, makeSigningKey, type FixtureRpm } from '../../helpers/rpm-repo.js';
+import { cachedKernel, testInitramfs } from '../bootloader/test-os.js';
 
 const identity = currentIdentity();
 const skip = !identity.privileged && process.env.CI !== 'true' ? 'needs root (or CI)' : false;
@@ -95,7 +96,19 @@ interface Fixture {
   dataDir: string;
 }
 
-function fixture(): Fixture {
+/**
+ * A kernel package for a bootable fixture: Debian's kernel (tests/integration/bootloader/test-os.ts)
+ * with the Red Hat family's initramfs name, holding the test busybox initramfs whose /init prints a
+ * marker and a login prompt.
+ */
+function kernelPackage(work: string): FixtureRpm {
+  const k = cachedKernel();
+  const initramfs = join(work, 'initramfs.img');
+  writeFileSync(initramfs, testInitramfs(findTool('busybox')!));
+  return { name: 'fixture-kernel', arch: RPM_ARCH, copy: { [`/boot/vmlinuz-${k.version}`]: k.path, [`/boot/initramfs-${k.version}.img`]: initramfs } };
+}
+
+function fixture(opts: { bootable?: boolean } = {}): Fixture {
   for (const t of ['dnf', 'rpmbuild', 'createrepo_c', 'rpmsign', 'gpg', 'ldd']) assert.ok(findTool(t), `${t} is not installed (scripts/setup installs it)`);
   const busybox = findTool('busybox');
   assert.ok(busybox, 'busybox is not installed (busybox-static)');
@@ -115,6 +128,7 @@ function fixture(): Fixture {
       ...base,
       busyboxPackage(busybox),
       bashPackage(),
+      ...(opts.bootable ? [kernelPackage(work)] : []),
       {
         name: 'fixture-rpm-query',
         requires: ['/bin/sh'],
@@ -140,7 +154,10 @@ function fixture(): Fixture {
   mkdirSync(dataDir);
   const data = readFileSync(join(DISTROS_DIR, 'centos.yaml'), 'utf8')
     .replace(/^kernel: kernel$/m, 'kernel: null')
-    .replace(/^packages:\n(?: {2}(?:- .*|#.*)\n)+/m, 'packages: [setup, fixture-sh, fixture-bash, fixture-rpm-query, fixture-base-set]\n')
+    .replace(
+      /^packages:\n(?: {2}(?:- .*|#.*)\n)+/m,
+      `packages: [setup, fixture-sh, fixture-bash, fixture-rpm-query, fixture-base-set${opts.bootable ? ', fixture-kernel' : ''}]\n`,
+    )
     .replace(/^release_packages:\n(?: {2}.*\n)+/m, 'release_packages: {}\n');
   writeFileSync(join(dataDir, 'centos.yaml'), data);
   return { work, mirror, publicKey: key.publicKey, dataDir };
@@ -246,6 +263,37 @@ test('the same build as the unprivileged test user: dnf runs as root of the tree
   const f = fixture();
   try {
     buildAndCheck(f, TEST_USER);
+  } finally {
+    rmSync(f.work, { recursive: true, force: true });
+  }
+});
+
+test("a bootable fixture: centos-minimal vm from RPMs holding Debian's kernel and a busybox initramfs, assembled and booted to its console", {
+  skip: skip || (!existsSync('/usr/lib/grub/i386-pc/kernel.img') && process.env.CI !== 'true' ? 'no host GRUB modules (grub-pc-bin)' : false),
+  timeout: 15 * 60_000,
+}, () => {
+  const f = fixture({ bootable: true });
+  try {
+    const out = join(f.work, 'out');
+    mkdirSync(out);
+    const r = runCli('disk-image-create', ['centos-minimal', 'vm', '-t', 'raw', '--boot-test', '-o', join(out, 'boot')], {
+      env: {
+        KILN_DISTRO_DATA_DIR: f.dataDir,
+        DIB_DISTRIBUTION_MIRROR: `file://${f.mirror}`,
+        DIB_DNF_GPG_KEYS: f.publicKey,
+        DIB_AVOID_PACKAGES_UPDATE: '1',
+        // the fixture has no grub2 packages: Kiln writes GRUB from the host's modules
+        DIB_SKIP_GRUB_PACKAGE_INSTALL: '1',
+        DIB_IMAGE_CACHE: join(f.work, 'cache'),
+        TMP_DIR: f.work,
+      },
+      timeoutMs: 14 * 60_000,
+    });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    const log = r.stderr + r.stdout;
+    assert.match(log, /centos 9-stream \S+ with dnf --installroot/);
+    assert.match(log, /GRUB i386-pc: modules from the HOST/);
+    assert.match(log, /boot-test: console matched/);
   } finally {
     rmSync(f.work, { recursive: true, force: true });
   }

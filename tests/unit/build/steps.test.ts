@@ -33,6 +33,7 @@ describe('buildSteps', () => {
       'phase:finalise.d',
       'phase:cleanup.d',
       'stage:finalise-tree',
+      'stage:selinux',
       'stage:outputs',
     ]);
   });
@@ -41,7 +42,9 @@ describe('buildSteps', () => {
     const s = ids(['-t', 'qcow2', 'busybox-minimal']);
     assert.equal(s[0], 'stage:frame-layout');
     assert.equal(s.indexOf('stage:fstab'), s.indexOf('phase:block-device.d') + 1);
-    assert.equal(s.indexOf('stage:assemble'), s.indexOf('stage:finalise-tree') + 1);
+    // the tree is labelled for its SELinux policy (if it has one) once final, before any filesystem is made
+    assert.equal(s.indexOf('stage:selinux'), s.indexOf('stage:finalise-tree') + 1);
+    assert.equal(s.indexOf('stage:assemble'), s.indexOf('stage:selinux') + 1);
     assert.ok(s.indexOf('phase:cleanup.d') < s.indexOf('stage:assemble'), 'cleanup.d runs before assembly');
   });
 
