@@ -52,7 +52,7 @@ export function bootModeOf(t: BootTarget): BootMode | undefined {
 }
 
 export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): void {
-  const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch, ctx.config.arch);
+  const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.epoch, ctx.config.arch);
   const path = writeGrubCfg(ctx.ws.tree, {
     ...grubOptions(hookViewSettings(ctx.config, env)),
     rootUuid: t.rootFsUuid,
@@ -62,7 +62,7 @@ export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<s
 }
 
 export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string): Promise<void> {
-  const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch, ctx.config.arch), tmpDir: ctx.ws.tmp };
+  const t = { ...bootTargetOf(plan, image, ctx.ws.tree, ctx.epoch, ctx.config.arch), tmpDir: ctx.ws.tmp };
   const mode = bootModeOf(t);
   if (!mode) {
     if (!t.arch.grub.bios && !t.arch.grub.efi) {

@@ -12,6 +12,7 @@ import type { Runner } from '../exec/runner.js';
 import type { Logger } from '../log.js';
 import type { PhaseContext, PhaseEvents } from '../phases/execute.js';
 import type { Identity } from '../sandbox/identity.js';
+import type { EpochRecord } from './epoch.js';
 import type { BuildPlan } from './plan.js';
 import type { Workspace } from './workspace.js';
 
@@ -42,6 +43,8 @@ export interface BuildBase {
   /** the environment every hook gets (dib-compat 2), before environment.d */
   env: Record<string, string>;
   phases: PhaseOptions;
+  /** the epoch known when the build starts (epoch.ts) */
+  epochRecord: EpochRecord;
 }
 
 export class Build implements BuildBase {
@@ -57,6 +60,7 @@ export class Build implements BuildBase {
   /** every file written to the output directory (images and checksums), in order */
   readonly outputs: string[] = [];
 
+  #epoch: EpochRecord;
   #frame?: BlockDeviceFrame;
   #tree?: MeasuredTree;
   #layout?: BlockDevicePlan;
@@ -73,6 +77,22 @@ export class Build implements BuildBase {
     this.cleanup = b.cleanup;
     this.env = b.env;
     this.phases = b.phases;
+    this.#epoch = b.epochRecord;
+    this.env.SOURCE_DATE_EPOCH = String(b.epochRecord.epoch);
+  }
+
+  /** SOURCE_DATE_EPOCH of the image: the user's, or the inputs' default (epoch.ts) */
+  get epoch(): number {
+    return this.#epoch.epoch;
+  }
+  /** where the epoch came from */
+  get epochRecord(): EpochRecord {
+    return this.#epoch;
+  }
+  /** the bootstrap step settles a default epoch; the hooks see it from root.d on */
+  set epochRecord(r: EpochRecord) {
+    this.#epoch = r;
+    this.env.SOURCE_DATE_EPOCH = String(r.epoch);
   }
 
   /** the layout without sizes: ids, mounts, fstab (the frame-layout step) */

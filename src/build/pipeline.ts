@@ -21,6 +21,7 @@ import { currentIdentity, withFakerootDb } from '../sandbox/identity.js';
 import { unmountUnder } from '../sandbox/mounts.js';
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { Build } from './build.js';
+import { formatEpoch, initialEpoch } from './epoch.js';
 import { hookEnvironment } from './hook-env.js';
 import { needsDisk, planBuild, type BuildPlan } from './plan.js';
 import { preflight } from './preflight.js';
@@ -105,6 +106,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});
   const b = new Build({
     config,
+    epochRecord: initialEpoch(config.sourceDateEpoch, plan.elements),
     plan,
     ws,
     runner,
@@ -120,6 +122,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
     },
   });
 
+  if (!plan.bootstrap) log.info(formatEpoch(b.epochRecord));
   opts.reporter?.planned?.(
     steps.map((s) => ({
       id: s.id,

@@ -11,6 +11,7 @@ import { bootTestOutput } from './boot-test.js';
 import { bootstrapStep } from './bootstrap.js';
 import { frameLayout, writeLayoutFstab } from './layout.js';
 import { outputRequest, writeBuildOutputs } from './outputs.js';
+import { offerPackageCache, keepPackageCache } from './package-cache.js';
 import { installPackages, squashPackages } from './packages.js';
 import { needsDisk, type BuildPlan } from './plan.js';
 import { phaseStep, stage, type Step } from './step.js';
@@ -19,6 +20,7 @@ import { finaliseTree, prepareTree } from './tree-prep.js';
 export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
   const disk = needsDisk(config);
   const bootable = disk && plan.elements.some((e) => e.name === 'bootloader');
+  const aptCache = config.useCache && plan.elements.some((e) => e.name === 'dpkg');
   return [
     // before any work: the layout's YAML, ids and fstab, from the hooks' view of the environment
     ...(disk ? [stage('frame-layout', 'frame the disk layout', frameLayout)] : []),
@@ -27,10 +29,13 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     stage('check-tree', 'check the root tree', prepareTree),
     phaseStep('extra-data.d'),
     stage('packages-squash', 'squash package-installs and pkg-map', squashPackages),
+    // as DIB's dpkg element (DIB_APT_LOCAL_CACHE): the .debs apt downloads are kept between builds
+    ...(aptCache ? [stage('package-cache-in', 'offer the package cache to apt', offerPackageCache)] : []),
     phaseStep('pre-install.d'),
     phaseStep('install.d'),
     ...(config.packages.length > 0 ? [stage('packages', `install ${config.packages.join(' ')} (-p)`, installPackages)] : []),
     phaseStep('post-install.d'),
+    ...(aptCache ? [stage('package-cache-out', 'keep the downloaded packages in the package cache', keepPackageCache)] : []),
     phaseStep('post-root.d'),
     phaseStep('block-device.d'),
     ...(disk ? [stage('fstab', 'write /etc/fstab from the disk layout', writeLayoutFstab)] : []),

@@ -29,7 +29,7 @@ export async function prepareTree(b: Build): Promise<void> {
 export async function finaliseTree(b: Build): Promise<void> {
   const tree = new Tree(b.ws.tree);
   await finaliseBase(b, tree);
-  await normaliseBuildState(b, tree, b.config.epoch);
+  await normaliseBuildState(b, tree, b.epoch);
 }
 
 export function checkTreeDeployed(tree: Tree): void {

@@ -1,5 +1,6 @@
 /** `kiln cache list|prune`: the content-addressed bootstrap cache. */
 import { listCache, pruneCache, pruneCorrupt, type CacheEntry } from '../../cache/index.js';
+import { pruneAptCache } from '../../distros/apt-cache.js';
 import { UsageError } from '../../errors.js';
 import { flagValues, readSettings, type Env } from '../../config/read-settings.js';
 import { commandOptions } from '../yargs-options.js';
@@ -54,5 +55,8 @@ export const command: KilnCommand = {
     const removed = pruneCache(dir, a.all ? { all: true } : { olderThanDays: a.olderThan! });
     for (const e of removed) process.stdout.write(`removed ${formatEntry(e)}\n`);
     process.stdout.write(`${removed.length} entr${removed.length === 1 ? 'y' : 'ies'} removed from ${dir}\n`);
+    // the package cache (.debs kept between builds): by when each came into the cache
+    const debs = pruneAptCache(dir, a.all ? { all: true } : { olderThanDays: a.olderThan! });
+    if (debs.removed.length > 0) process.stdout.write(`${debs.removed.length} cached package(s) removed from ${debs.dir}\n`);
   },
 };

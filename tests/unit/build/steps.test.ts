@@ -82,12 +82,20 @@ describe('buildSteps', () => {
 
 describe('Build', () => {
   it('a product read before its step ran is an internal error; made twice too', () => {
-    const b = new Build({} as ConstructorParameters<typeof Build>[0]);
+    const b = new Build({ env: {}, epochRecord: { epoch: 1, source: 'SOURCE_DATE_EPOCH' } } as unknown as ConstructorParameters<typeof Build>[0]);
     assert.throws(() => b.layout, /internal: the sized layout is read before the step that makes it ran/);
     b.rawImage = '/x.raw';
     assert.equal(b.rawImage, '/x.raw');
     assert.throws(() => {
       b.rawImage = '/y.raw';
     }, /internal: the raw image is made twice/);
+  });
+
+  it('the hooks see the epoch the build settles on', () => {
+    const b = new Build({ env: {}, epochRecord: { epoch: 100, source: 'inputs', elements: 100 } } as unknown as ConstructorParameters<typeof Build>[0]);
+    assert.equal(b.env.SOURCE_DATE_EPOCH, '100');
+    b.epochRecord = { epoch: 200, source: 'inputs', elements: 100, bootstrap: 200 };
+    assert.equal(b.epoch, 200);
+    assert.equal(b.env.SOURCE_DATE_EPOCH, '200');
   });
 });
