@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { PhaseContext, PhaseEvents } from '../phases/execute.js';
 import type { Identity } from '../sandbox/identity.js';
 import type { EpochRecord } from './epoch.js';
+import type { CapturedSources, PinRecord } from './pin-record.js';
 import type { BuildPlan } from './plan.js';
 import type { Workspace } from './workspace.js';
 
@@ -59,6 +60,10 @@ export class Build implements BuildBase {
   readonly phases: PhaseOptions;
   /** every file written to the output directory (images and checksums), in order */
   readonly outputs: string[] = [];
+  /** apt trees: where the packages came from, read before cleanup.d removes the lists (pin-record.ts) */
+  packageSources?: CapturedSources;
+  /** --pin: the record this build is rebuilt from (pin.ts) */
+  pin?: PinRecord;
 
   #epoch: EpochRecord;
   #frame?: BlockDeviceFrame;

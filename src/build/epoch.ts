@@ -17,16 +17,17 @@ import { asTreeRoot, type Identity } from '../sandbox/identity.js';
 /** Where the epoch came from (recorded in NAME.d/pin.json and logged). */
 export interface EpochRecord {
   epoch: number;
-  source: 'SOURCE_DATE_EPOCH' | 'inputs';
+  source: 'SOURCE_DATE_EPOCH' | 'inputs' | 'pin';
   /** newest mtime of the element files (inputs only) */
   elements?: number;
   /** newest mtime in the bootstrapped tree (inputs only, builds with a bootstrap) */
   bootstrap?: number;
 }
 
-/** The epoch before the bootstrap: the user's, or the element files' newest mtime. */
-export function initialEpoch(sourceDateEpoch: number | undefined, elements: readonly { path: string }[]): EpochRecord {
+/** The epoch before the bootstrap: the user's, a --pin record's, or the element files' newest mtime. */
+export function initialEpoch(sourceDateEpoch: number | undefined, elements: readonly { path: string }[], pinned?: number): EpochRecord {
   if (sourceDateEpoch !== undefined) return { epoch: sourceDateEpoch, source: 'SOURCE_DATE_EPOCH' };
+  if (pinned !== undefined) return { epoch: pinned, source: 'pin' };
   const e = newestMtime(elements.map((x) => x.path));
   return { epoch: e, source: 'inputs', elements: e };
 }
@@ -62,6 +63,7 @@ export async function treeNewestMtime(runner: Runner, identity: Identity, tree: 
 export function formatEpoch(r: EpochRecord): string {
   const at = new Date(r.epoch * 1000).toISOString();
   if (r.source === 'SOURCE_DATE_EPOCH') return `epoch ${r.epoch} (${at}, SOURCE_DATE_EPOCH)`;
+  if (r.source === 'pin') return `epoch ${r.epoch} (${at}, from the --pin record)`;
   const parts = [`element files ${r.elements}`, ...(r.bootstrap !== undefined ? [`bootstrapped tree ${r.bootstrap}`] : [])];
   return `epoch ${r.epoch} (${at}, the newest of: ${parts.join(', ')}; set SOURCE_DATE_EPOCH to choose one)`;
 }

@@ -23,6 +23,7 @@ import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { Build } from './build.js';
 import { formatEpoch, initialEpoch } from './epoch.js';
 import { hookEnvironment } from './hook-env.js';
+import { loadPinRecord } from './pin.js';
 import { needsDisk, planBuild, type BuildPlan } from './plan.js';
 import { preflight } from './preflight.js';
 import { buildSteps } from './steps.js';
@@ -77,6 +78,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   }
 
   const runner = new Runner(log);
+  const pin = config.pinFile !== undefined ? loadPinRecord(config.pinFile) : undefined;
   const steps: Step[] = buildSteps(config, plan);
   await preflight(config, plan, steps, runner, log);
   // what builds that were killed left in the cache (their temporary tarballs)
@@ -106,7 +108,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});
   const b = new Build({
     config,
-    epochRecord: initialEpoch(config.sourceDateEpoch, plan.elements),
+    epochRecord: initialEpoch(config.sourceDateEpoch, plan.elements, pin?.epoch.epoch),
     plan,
     ws,
     runner,
@@ -122,6 +124,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
     },
   });
 
+  if (pin) b.pin = pin;
   if (!plan.bootstrap) log.info(formatEpoch(b.epochRecord));
   opts.reporter?.planned?.(
     steps.map((s) => ({

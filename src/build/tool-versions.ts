@@ -1,0 +1,81 @@
+/**
+ * The versions of the host tools a build used (the record of NAME.d/pin.json): each tool's path, and
+ * the host package that owns it with its version (dpkg-query; rpm -qf on an rpm host). A tool no
+ * package owns is recorded with its path only.
+ */
+import { realpathSync } from 'node:fs';
+import type { Runner } from '../exec/runner.js';
+import { findTool } from '../exec/tools.js';
+
+export interface ToolVersion {
+  tool: string;
+  path: string;
+  package?: string;
+  version?: string;
+}
+
+/** dpkg-query -S output: "pkg[:arch][, pkg2]: /path" lines; the first package of each path. */
+export function parseDpkgSearch(out: string): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const m = /^([^:]+(?::[a-z0-9]+)?(?:, [^:]+)*): (\/.*)$/.exec(line.trim());
+    if (m && !m[1]!.startsWith('diversion by')) owners.set(m[2]!, m[1]!.split(', ')[0]!);
+  }
+  return owners;
+}
+
+export async function toolVersions(runner: Runner, tools: readonly string[], hostPath: string): Promise<ToolVersion[]> {
+  const found: ToolVersion[] = [];
+  for (const tool of [...new Set(tools)].sort()) {
+    const p = findTool(tool, hostPath);
+    if (p) found.push({ tool, path: p });
+  }
+  // usr-merged hosts: dpkg knows /bin/tar as /bin/tar or /usr/bin/tar; ask for both spellings
+  const candidates = (p: string): string[] => {
+    const real = safeRealpath(p);
+    const all = [p, real, real.replace(/^\/usr\//, '/'), real.startsWith('/usr/') ? real : `/usr${real}`];
+    return [...new Set(all)];
+  };
+  let owners = new Map<string, string>();
+  try {
+    // exit code 1: some path belongs to no package (its line is on stderr)
+    const r = await runner.run('dpkg-query', ['-S', ...found.flatMap((t) => candidates(t.path))], { okExitCodes: [1] });
+    owners = parseDpkgSearch(r.stdout);
+  } catch {
+    return found; // not a dpkg host: paths only
+  }
+  const pkgs = new Set<string>();
+  for (const t of found) {
+    const owner = candidates(t.path)
+      .map((c) => owners.get(c))
+      .find((o) => o !== undefined);
+    if (owner) {
+      t.package = owner;
+      pkgs.add(owner);
+    }
+  }
+  if (pkgs.size === 0) return found;
+  const versions = new Map<string, string>();
+  try {
+    const r = await runner.run('dpkg-query', ['-W', '-f', '${binary:Package}\\t${Package}\\t${Version}\\n', ...pkgs]);
+    for (const l of r.stdout.split('\n')) {
+      const [bin, name, v] = l.split('\t');
+      if (bin && v) {
+        versions.set(bin, v);
+        if (name) versions.set(name, v);
+      }
+    }
+  } catch {
+    /* versions stay unknown */
+  }
+  for (const t of found) if (t.package && versions.has(t.package)) t.version = versions.get(t.package)!;
+  return found;
+}
+
+function safeRealpath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
