@@ -57,6 +57,7 @@ export async function toolVersions(runner: Runner, tools: readonly string[], hos
   if (pkgs.size === 0) return found;
   const versions = new Map<string, string>();
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format string, not a template
     const r = await runner.run('dpkg-query', ['-W', '-f', '${binary:Package}\\t${Package}\\t${Version}\\n', ...pkgs]);
     for (const l of r.stdout.split('\n')) {
       const [bin, name, v] = l.split('\t');

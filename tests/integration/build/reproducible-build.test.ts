@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO, runCli } from '../../helpers/cli.js';
+import { validate } from '../../helpers/json-schema.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-repro-build-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -91,7 +92,13 @@ describe('reproducible by default', () => {
       ),
     );
     const pin = pinOf('def-a');
+    assert.deepEqual(validate(JSON.parse(readFileSync(join(REPO, 'schemas/pin.json'), 'utf8')), pin), []);
     assert.equal(pin.epoch.source, 'inputs');
+    // the tools with the host packages that own them, as dpkg says
+    const tar = pin.tools.find((t: { tool: string }) => t.tool === 'tar');
+    assert.ok(tar?.path.startsWith('/'), 'tar is recorded with its path');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format string
+    if (tar?.version) assert.equal(tar.version, execFileSync('dpkg-query', ['-W', '-f', '${Version}', tar.package], { encoding: 'utf8' }));
     assert.ok(
       pin.epoch.epoch >= newest && pin.epoch.epoch <= Date.now() / 1000,
       `the epoch ${pin.epoch.epoch} is the newest element file's time (>= ${newest})`,
@@ -129,6 +136,7 @@ describe('reproducible by default', () => {
     const ok = runCli('disk-image-create', ['-n', 'bb-dpkg', '-t', 'tar', '-o', join(work, 'dpkg-a', 'bb')], { env: { ...env } });
     assert.equal(ok.status, 0, ok.stderr);
     const rec = JSON.parse(readFileSync(join(work, 'dpkg-a', 'bb.d/pin.json'), 'utf8'));
+    assert.deepEqual(validate(JSON.parse(readFileSync(join(REPO, 'schemas/pin.json'), 'utf8')), rec), []);
     assert.equal(rec.packageManager, 'dpkg');
     assert.deepEqual(rec.packages, [
       { name: 'bar', version: '2.0', arch: 'all' },
