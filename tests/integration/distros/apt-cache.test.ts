@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { aptCacheDir, harvestAptArchives, pruneAptCache, seedAptArchives } from '../../../src/distros/apt-cache.js';
+import { aptSources } from '../../../src/distros/installed-packages.js';
 import { Runner } from '../../../src/exec/runner.js';
 import { silentLogger } from '../../../src/log.js';
 import { currentIdentity } from '../../../src/sandbox/identity.js';
@@ -109,5 +110,31 @@ describe('apt package cache', () => {
     assert.deepEqual(pruneAptCache(root, { olderThanDays: 7 }).removed, ['debian/old_1_all.deb']);
     assert.deepEqual(readdirSync(cache).sort(), ['keep.txt', 'new_1_all.deb']);
     assert.deepEqual(pruneAptCache(root, { all: true }).removed, ['debian/new_1_all.deb']);
+  });
+});
+
+describe('package sources of an apt tree', () => {
+  it("maps each installed version to the archive whose index lists it, with the archive's Release date", () => {
+    const root = join(work, 'lists-tree');
+    const lists = join(root, 'var/lib/apt/lists');
+    mkdirSync(lists, { recursive: true });
+    const rel = (suite: string, date: string) => `Origin: Debian\nSuite: ${suite}\nCodename: bookworm\nDate: ${date}\n`;
+    writeFileSync(join(lists, 'mirror.invalid_debian_dists_bookworm_InRelease'), rel('stable', 'Sat, 07 Oct 2023 09:30:12 UTC'));
+    writeFileSync(join(lists, 'mirror.invalid_debian_dists_bookworm-updates_InRelease'), rel('stable-updates', 'Mon, 09 Oct 2023 20:12:00 UTC'));
+    writeFileSync(join(lists, 'mirror.invalid_debian_dists_bookworm_main_binary-amd64_Packages'), 'Package: a\nVersion: 1\n\nPackage: b\nVersion: 2\n');
+    writeFileSync(join(lists, 'mirror.invalid_debian_dists_bookworm-updates_main_binary-amd64_Packages'), 'Package: b\nVersion: 2.1\n');
+    const r = aptSources(new Tree(root), [
+      { name: 'a', version: '1', arch: 'amd64' },
+      { name: 'b', version: '2.1', arch: 'amd64' },
+      { name: 'c', version: '9', arch: 'all' },
+    ]);
+    assert.deepEqual(
+      r.sources.map((s) => `${s.uri} ${s.suite} ${s.date}`),
+      ['mirror.invalid/debian stable-updates Mon, 09 Oct 2023 20:12:00 UTC', 'mirror.invalid/debian stable Sat, 07 Oct 2023 09:30:12 UTC'],
+    );
+    const src = (n: string) => r.sources[r.packages.find((p) => p.name === n)!.source!]?.suite;
+    assert.equal(src('a'), 'stable');
+    assert.equal(src('b'), 'stable-updates');
+    assert.equal(r.packages.find((p) => p.name === 'c')!.source, undefined, 'a version no index lists has no source');
   });
 });

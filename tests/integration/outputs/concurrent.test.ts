@@ -61,8 +61,10 @@ function checkSums(out: string): string[] {
   for (const f of names.filter((n) => n.endsWith('.sha256'))) execFileSync('sha256sum', ['-c', '--strict', '--quiet', f], { cwd: out });
   const images = names.filter((n) => n.endsWith('.tar'));
   for (const i of images) assert.ok(names.includes(`${i}.md5`) && names.includes(`${i}.sha256`), `${i} has its checksums`);
+  // NAME.d holds the build's record (pin.json), written whole: no temporary file beside it
+  if (names.includes('bb.d')) assert.deepEqual(readdirSync(join(out, 'bb.d')), ['pin.json']);
   assert.deepEqual(
-    names.filter((n) => !images.includes(n) && !/\.tar\.(md5|sha256)$/.test(n)),
+    names.filter((n) => !images.includes(n) && n !== 'bb.d' && !/\.tar\.(md5|sha256)$/.test(n)),
     [],
     'nothing else: no temp file, no lock',
   );
