@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { PhaseContext, PhaseEvents } from '../phases/execute.js';
 import type { Identity } from '../sandbox/identity.js';
 import type { EpochRecord } from './epoch.js';
-import type { CapturedSources, PinRecord } from './pin-record.js';
+import type { CapturedSources, PinRecord } from './pin-types.js';
 import type { BuildPlan } from './plan.js';
 import type { Workspace } from './workspace.js';
 
@@ -64,6 +64,8 @@ export class Build implements BuildBase {
   packageSources?: CapturedSources;
   /** --pin: the record this build is rebuilt from (pin.ts) */
   pin?: PinRecord;
+  /** the host tools the steps need (preflight's list; recorded in pin.json) */
+  usedTools?: string[];
 
   #epoch: EpochRecord;
   #frame?: BlockDeviceFrame;

@@ -10,9 +10,9 @@ import { hooksView, hookViewSettings } from './environment-d.js';
 
 async function cacheOf(b: Build): Promise<string | undefined> {
   if (!b.config.useCache) return undefined;
-  const env = await hooksView(b);
-  if (!hookViewSettings(b.config, env).aptLocalCache) return undefined;
-  return aptCacheDir(b.config.cacheDir, env.DISTRO_NAME ?? '');
+  const s = hookViewSettings(b.config, await hooksView(b));
+  if (!s.aptLocalCache) return undefined;
+  return aptCacheDir(b.config.cacheDir, s.distroName ?? '');
 }
 
 export async function offerPackageCache(b: Build): Promise<void> {

@@ -18,33 +18,10 @@ import {
 import { Tree } from '../tree/fs.js';
 import { kilnVersion } from '../version.js';
 import type { Build } from './build.js';
-import type { EpochRecord } from './epoch.js';
-import { requiredTools } from './preflight.js';
-import { buildSteps } from './steps.js';
-import { type ToolVersion, toolVersions } from './tool-versions.js';
+import { PIN_VERSION, type PinRecord } from './pin-types.js';
+import { toolVersions } from './tool-versions.js';
 
-export const PIN_VERSION = 1;
-
-export interface PinRecord {
-  pinVersion: typeof PIN_VERSION;
-  kilnVersion: string;
-  imageName: string;
-  arch: string;
-  elements: string[];
-  epoch: EpochRecord;
-  bootstrap: { driver: string; [k: string]: unknown } | null;
-  packageManager: PackageManager | null;
-  sources: PackageSource[];
-  packages: InstalledPackage[];
-  tools: ToolVersion[];
-}
-
-/** The sources of the packages installed so far (after post-install.d: the lists are still in the tree). */
-export interface CapturedSources {
-  sources: PackageSource[];
-  /** "name\tversion" -> index into sources */
-  of: Map<string, number>;
-}
+export type { CapturedSources, PinRecord } from './pin-types.js';
 
 export async function capturePackageSources(b: Build): Promise<void> {
   const tree = new Tree(b.ws.tree);
@@ -69,7 +46,7 @@ export async function makePinRecord(b: Build): Promise<PinRecord> {
     return s === undefined ? p : { ...p, source: s };
   });
   const desc = b.plan.bootstrap?.plan;
-  const tools = requiredTools(b.config, b.plan, buildSteps(b.config, b.plan)).map((t) => t.tool);
+  const tools = b.usedTools ?? [];
   return {
     pinVersion: PIN_VERSION,
     kilnVersion: kilnVersion(),

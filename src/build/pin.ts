@@ -17,8 +17,8 @@ import { KilnError } from '../errors.js';
 import { runAsTreeRoot } from '../sandbox/sandbox.js';
 import { Tree } from '../tree/fs.js';
 import type { Build } from './build.js';
-import { hooksView } from './environment-d.js';
-import { PIN_VERSION, type PinRecord } from './pin-record.js';
+import { hooksView, hookViewSettings } from './environment-d.js';
+import { PIN_VERSION, type PinRecord } from './pin-types.js';
 
 export const PIN_PREFERENCES = '/etc/apt/preferences.d/kiln-pin';
 export const PIN_SOURCES = '/etc/apt/sources.list.d/kiln-pin.list';
@@ -65,7 +65,7 @@ export async function applyPin(b: Build): Promise<void> {
   tree.writeFile(PIN_PREFERENCES, formatPinPreferences(record.packages));
   // the recorded versions the package cache has: a local repository apt reads in place
   const env = await hooksView(b);
-  const cache = aptCacheDir(b.config.cacheDir, env.DISTRO_NAME ?? '');
+  const cache = aptCacheDir(b.config.cacheDir, hookViewSettings(b.config, env).distroName ?? '');
   const cached = record.packages.filter((p) => existsSync(join(cache, debFileName(p))));
   if (cached.length > 0) {
     const repo = tree.mkdirp(PIN_REPO);

@@ -25,7 +25,7 @@ import { formatEpoch, initialEpoch } from './epoch.js';
 import { hookEnvironment } from './hook-env.js';
 import { loadPinRecord } from './pin.js';
 import { needsDisk, planBuild, type BuildPlan } from './plan.js';
-import { preflight } from './preflight.js';
+import { preflight, requiredTools } from './preflight.js';
 import { buildSteps } from './steps.js';
 import { runStep, type Step } from './step.js';
 import { createWorkspace } from './workspace.js';
@@ -125,6 +125,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   });
 
   if (pin) b.pin = pin;
+  b.usedTools = requiredTools(config, plan, steps).map((t) => t.tool);
   if (!plan.bootstrap) log.info(formatEpoch(b.epochRecord));
   opts.reporter?.planned?.(
     steps.map((s) => ({

@@ -34,7 +34,22 @@ describe('buildSteps', () => {
       'phase:cleanup.d',
       'stage:finalise-tree',
       'stage:outputs',
+      'stage:pin-record',
     ]);
+  });
+
+  it('apt trees: the package cache around the install phases, their sources noted; --pin adds its apply and check', () => {
+    const apt = ids(['-t', 'tar', 'busybox-minimal', 'dpkg']);
+    const at = (id: string) => apt.indexOf(id);
+    assert.ok(at('stage:package-cache-in') >= 0 && at('stage:package-cache-in') < at('phase:pre-install.d'));
+    assert.ok(at('stage:package-cache-out') > at('phase:post-install.d') && at('stage:package-cache-out') < at('phase:post-root.d'));
+    assert.ok(at('stage:package-sources') > at('phase:post-install.d') && at('stage:package-sources') < at('phase:cleanup.d'));
+    assert.ok(!ids(['--no-cache', '-t', 'tar', 'busybox-minimal', 'dpkg']).includes('stage:package-cache-in'), '--no-cache: no package cache');
+    assert.ok(!apt.some((s) => s.startsWith('stage:pin-a') || s === 'stage:pin-check'));
+    const pinned = ids(['--pin', '/x/pin.json', '-t', 'tar', 'busybox-minimal', 'dpkg']);
+    const p = (id: string) => pinned.indexOf(id);
+    assert.ok(p('stage:pin-apply') > p('stage:package-cache-in') && p('stage:pin-apply') < p('phase:pre-install.d'));
+    assert.ok(p('stage:pin-check') > p('phase:cleanup.d') && p('stage:pin-check') < p('stage:finalise-tree'));
   });
 
   it('a disk: the layout is framed first, its fstab written after block-device.d, sized at assembly', () => {
