@@ -7,14 +7,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  aptSources,
-  type InstalledPackage,
-  installedPackages,
-  type PackageManager,
-  type PackageSource,
-  parseDpkgStatus,
-} from '../distros/installed-packages.js';
+import { aptSources, installedPackages, parseDpkgStatus } from '../distros/installed-packages.js';
 import { Tree } from '../tree/fs.js';
 import { kilnVersion } from '../version.js';
 import type { Build } from './build.js';
