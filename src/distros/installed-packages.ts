@@ -114,9 +114,11 @@ export function aptSources(tree: Tree, installed: InstalledPackage[]): { sources
 /** The tree's installed packages and its package manager; undefined when it has neither database. */
 export async function installedPackages(tree: Tree, runner: Runner): Promise<{ manager: PackageManager; packages: InstalledPackage[] } | undefined> {
   if (tree.isFile('/var/lib/dpkg/status')) return { manager: 'dpkg', packages: parseDpkgStatus(tree.readFile('/var/lib/dpkg/status').toString('utf8')) };
-  if (tree.isDirectory('/var/lib/rpm') || tree.isDirectory('/usr/lib/sysimage/rpm')) {
+  // the tree's own database (newer releases keep it in /usr/lib/sysimage/rpm), not the host rpm's default
+  const dbpath = ['/usr/lib/sysimage/rpm', '/var/lib/rpm'].find((d) => tree.isDirectory(d) && tree.readdir(d).length > 0);
+  if (dbpath) {
     try {
-      const r = await runner.run('rpm', ['--root', tree.root, '-qa', '--qf', '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n']);
+      const r = await runner.run('rpm', ['--root', tree.root, '--dbpath', dbpath, '-qa', '--qf', '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n']);
       const packages = r.stdout
         .split('\n')
         .filter((l) => l !== '' && !l.startsWith('gpg-pubkey\t'))
