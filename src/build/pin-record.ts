@@ -53,7 +53,7 @@ export async function makePinRecord(b: Build): Promise<PinRecord> {
     packageManager: installed?.manager ?? null,
     sources: cap?.sources ?? [],
     packages,
-    tools: await toolVersions(b.runner, tools, b.config.hostPath),
+    tools: await toolVersions(b.runner, tools, b.config.hostPath, join(b.config.cacheDir, 'host', 'tool-versions.json')),
   };
 }
 

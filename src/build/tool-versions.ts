@@ -3,7 +3,8 @@
  * the host package that owns it with its version (dpkg-query; rpm -qf on an rpm host). A tool no
  * package owns is recorded with its path only.
  */
-import { realpathSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { findTool } from '../exec/tools.js';
 
@@ -24,12 +25,58 @@ export function parseDpkgSearch(out: string): Map<string, string> {
   return owners;
 }
 
-export async function toolVersions(runner: Runner, tools: readonly string[], hostPath: string): Promise<ToolVersion[]> {
+/**
+ * With a cache file: the answers of earlier builds are reused while dpkg's database is unchanged
+ * (its status file's mtime), so a build asks dpkg only about tools it has not seen (~0.2 s each time
+ * otherwise, on every build).
+ */
+export async function toolVersions(runner: Runner, tools: readonly string[], hostPath: string, cacheFile?: string): Promise<ToolVersion[]> {
   const found: ToolVersion[] = [];
   for (const tool of [...new Set(tools)].sort()) {
     const p = findTool(tool, hostPath);
     if (p) found.push({ tool, path: p });
   }
+  const stamp = dpkgStamp();
+  const known = cacheFile && stamp ? readKnown(cacheFile, stamp) : {};
+  const todo = found.filter((t) => !(t.path in known));
+  const asked = await askDpkg(runner, todo);
+  const all = {
+    ...known,
+    ...Object.fromEntries(asked.map((t) => [t.path, { ...(t.package ? { package: t.package } : {}), ...(t.version ? { version: t.version } : {}) }])),
+  };
+  if (cacheFile && stamp && asked.length > 0) writeKnown(cacheFile, stamp, all);
+  return found.map((t) => ({ ...t, ...all[t.path] }));
+}
+
+type Known = Record<string, { package?: string; version?: string }>;
+
+function dpkgStamp(): string | undefined {
+  const st = statSync('/var/lib/dpkg/status', { throwIfNoEntry: false });
+  return st ? String(st.mtimeMs) : undefined;
+}
+
+function readKnown(file: string, stamp: string): Known {
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { stamp?: string; tools?: Known };
+    return j.stamp === stamp && j.tools ? j.tools : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeKnown(file: string, stamp: string, tools: Known): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ stamp, tools }));
+    renameSync(tmp, file);
+  } catch {
+    /* a cache that cannot be written only costs time */
+  }
+}
+
+async function askDpkg(runner: Runner, found: ToolVersion[]): Promise<ToolVersion[]> {
+  if (found.length === 0) return found;
   // usr-merged hosts: dpkg knows /bin/tar as /bin/tar or /usr/bin/tar; ask for both spellings
   const candidates = (p: string): string[] => {
     const real = safeRealpath(p);
