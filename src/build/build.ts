@@ -64,6 +64,9 @@ export class Build implements BuildBase {
   packageSources?: CapturedSources;
   /** --pin: the record this build is rebuilt from (pin.ts) */
   pin?: PinRecord;
+  /** --pin: the directories applyPin changed (their mtimes) and made, for checkPin (pin.ts) */
+  pinDirTimes?: { before: Map<string, bigint>; after: Map<string, bigint> };
+  pinMadeDirs?: string[];
   /** the host tools the steps need (preflight's list; recorded in pin.json) */
   usedTools?: string[];
 

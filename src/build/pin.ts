@@ -6,16 +6,18 @@
  * recorded versions found in the package cache are served from a local repository in the tree, for
  * the ones the mirror no longer has (a snapshot mirror: --pin-mirror). After cleanup.d, every package
  * the image has is compared with the record, and the build fails naming each one it could not get
- * at the recorded version. What Kiln added to the tree for this is removed before the image is made.
+ * at the recorded version. What Kiln added to the tree for this is removed before the image is made,
+ * and the times of the directories it changed are put back.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { aptCacheDir } from '../distros/apt-cache.js';
 import { type InstalledPackage, installedPackages } from '../distros/installed-packages.js';
 import { KilnError } from '../errors.js';
 import { runAsTreeRoot } from '../sandbox/sandbox.js';
 import { Tree } from '../tree/fs.js';
+import type { TreeRootContext } from '../tree/root-ops.js';
 import type { Build } from './build.js';
 import { hooksView, hookViewSettings } from './environment-d.js';
 import { PIN_VERSION, type PinRecord } from './pin-types.js';
@@ -56,12 +58,55 @@ export function packagesStanza(control: string, fileName: string, data: Buffer):
   return `${control.trimEnd()}\nFilename: ./${fileName}\nSize: ${data.length}\nSHA256: ${createHash('sha256').update(data).digest('hex')}\n`;
 }
 
+/** The directories whose entries applyPin changes: their mtimes are put back by checkPin. */
+export const PIN_DIRS = ['/etc/apt/preferences.d', '/etc/apt/sources.list.d', '/var/lib'] as const;
+
+/** The mtimes of `dirs` (those that exist), in nanoseconds, to put back with restoreDirTimes. */
+export function dirTimes(tree: Tree, dirs: readonly string[]): Map<string, bigint> {
+  const times = new Map<string, bigint>();
+  for (const d of dirs) {
+    const p = tree.resolve(d);
+    if (!p.stat?.isDirectory()) continue;
+    times.set(d, statSync(p.host, { bigint: true }).mtimeNs);
+  }
+  return times;
+}
+
+/**
+ * The time each directory would have without the pin's files: the one before they were added when
+ * nothing else changed the directory since (its time is still the one right after they were added),
+ * else the time of that later change.
+ */
+export function pinnedDirTimes(before: ReadonlyMap<string, bigint>, after: ReadonlyMap<string, bigint>, now: ReadonlyMap<string, bigint>): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const [d, t] of now) {
+    const b = before.get(d);
+    if (b === undefined) continue; // made by the pin (removed again) or by the build
+    out.set(d, t === after.get(d) ? b : t);
+  }
+  return out;
+}
+
+/** Put the directories' mtimes back (as root of the tree: they are the tree's), so what was added and removed leaves no trace. */
+export async function restoreDirTimes(ctx: TreeRootContext, tree: Tree, times: ReadonlyMap<string, bigint>): Promise<void> {
+  for (const [d, ns] of times) {
+    const p = tree.resolve(d);
+    if (!p.stat?.isDirectory()) continue;
+    const stamp = `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
+    await runAsTreeRoot(ctx, ['touch', '-m', '-d', stamp, '--', p.host], { context: 'pin (restore a directory time)' });
+  }
+}
+
 export async function applyPin(b: Build): Promise<void> {
   const record = b.pin;
   if (!record) return;
   const tree = new Tree(b.ws.tree);
   if (!tree.isDirectory('/etc/apt')) return;
+  const before = dirTimes(tree, PIN_DIRS);
+  const madePrefsDir = !tree.isDirectory('/etc/apt/preferences.d');
   tree.mkdirp('/etc/apt/preferences.d');
+  b.pinMadeDirs = [];
+  if (madePrefsDir) b.pinMadeDirs.push('/etc/apt/preferences.d');
   tree.writeFile(PIN_PREFERENCES, formatPinPreferences(record.packages));
   // the recorded versions the package cache has: a local repository apt reads in place
   const env = await hooksView(b);
@@ -90,9 +135,11 @@ export async function applyPin(b: Build): Promise<void> {
       },
     );
     tree.writeFile(`${PIN_REPO}/Packages`, stanzas.join('\n'));
+    if (!tree.isDirectory('/etc/apt/sources.list.d')) b.pinMadeDirs.push('/etc/apt/sources.list.d');
     tree.mkdirp('/etc/apt/sources.list.d');
     tree.writeFile(PIN_SOURCES, `deb [trusted=yes] file:${PIN_REPO} ./\n`);
   }
+  b.pinDirTimes = { before, after: dirTimes(tree, PIN_DIRS) };
   b.log.info(`pin: apt installs the ${record.packages.length} recorded version(s); ${cached.length} of them from the package cache`);
 }
 
@@ -114,6 +161,7 @@ export async function checkPin(b: Build): Promise<void> {
   const record = b.pin;
   if (!record) return;
   const tree = new Tree(b.ws.tree);
+  const now = dirTimes(tree, PIN_DIRS);
   for (const f of [PIN_PREFERENCES, PIN_SOURCES]) tree.remove(f);
   if (tree.isDirectory(PIN_REPO))
     await runAsTreeRoot(b, ['rm', '-rf', '--one-file-system', '--', tree.resolve(PIN_REPO).host], { context: 'pin (remove the local repository)' });

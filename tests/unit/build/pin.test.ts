@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { comparePin, debFileName, formatPinPreferences, packagesStanza } from '../../../src/build/pin.js';
+import { comparePin, debFileName, formatPinPreferences, packagesStanza, pinnedDirTimes } from '../../../src/build/pin.js';
 import { parseDpkgSearch } from '../../../src/build/tool-versions.js';
 import { initialEpoch, withBootstrapEpoch } from '../../../src/build/epoch.js';
 import { parseDpkgStatus, parseRelease } from '../../../src/distros/installed-packages.js';
@@ -79,5 +79,28 @@ describe('pin record parsers', () => {
     assert.deepEqual(withBootstrapEpoch(inputs, 200), { epoch: 200, source: 'inputs', elements: 100, bootstrap: 200 });
     assert.deepEqual(withBootstrapEpoch(inputs, 50), { epoch: 100, source: 'inputs', elements: 100, bootstrap: 50 });
     assert.deepEqual(withBootstrapEpoch({ epoch: 7, source: 'pin' }, 200), { epoch: 7, source: 'pin' });
+  });
+
+  it("a directory the pin's files changed gets its earlier time back, unless the build changed it later too", () => {
+    const before = new Map([
+      ['/etc/apt/preferences.d', 10n],
+      ['/var/lib', 20n],
+    ]);
+    const after = new Map([
+      ['/etc/apt/preferences.d', 100n],
+      ['/var/lib', 100n],
+    ]);
+    const now = new Map([
+      ['/etc/apt/preferences.d', 100n],
+      ['/var/lib', 150n],
+      ['/etc/apt/sources.list.d', 160n],
+    ]);
+    assert.deepEqual(
+      [...pinnedDirTimes(before, after, now)],
+      [
+        ['/etc/apt/preferences.d', 10n],
+        ['/var/lib', 150n],
+      ],
+    );
   });
 });
