@@ -165,6 +165,8 @@ export async function checkPin(b: Build): Promise<void> {
   for (const f of [PIN_PREFERENCES, PIN_SOURCES]) tree.remove(f);
   if (tree.isDirectory(PIN_REPO))
     await runAsTreeRoot(b, ['rm', '-rf', '--one-file-system', '--', tree.resolve(PIN_REPO).host], { context: 'pin (remove the local repository)' });
+  for (const d of b.pinMadeDirs ?? []) if (tree.isDirectory(d) && tree.readdir(d).length === 0) tree.remove(d);
+  if (b.pinDirTimes) await restoreDirTimes(b, tree, pinnedDirTimes(b.pinDirTimes.before, b.pinDirTimes.after, now));
   const installed = await installedPackages(tree, b.runner);
   const diff = comparePin(record.packages, installed?.packages ?? []);
   if (diff.length === 0) {
