@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseArgv } from '../../../src/config/argv.js';
+import { createBuildConfig } from '../../../src/config/build-config.js';
 import { comparePin, debFileName, formatPinPreferences, packagesStanza, pinnedDirTimes } from '../../../src/build/pin.js';
 import { parseDpkgSearch } from '../../../src/build/tool-versions.js';
 import { initialEpoch, withBootstrapEpoch } from '../../../src/build/epoch.js';
@@ -102,5 +104,20 @@ describe('pin record parsers', () => {
         ['/var/lib', 150n],
       ],
     );
+  });
+
+  it("--pin-mirror makes the snapshot the build's mirror (over DIB_DEBIAN_DISTRIBUTION_MIRROR); alone it is a usage error", () => {
+    const cfg = (argv: string[]) =>
+      createBuildConfig({
+        args: parseArgv(argv),
+        env: { DIB_DEBIAN_DISTRIBUTION_MIRROR: 'http://old.invalid/debian' },
+        hostArch: 'amd64',
+        builtinElements: '/k',
+      });
+    const c = cfg(['--pin', '/r/pin.json', '--pin-mirror', 'http://snapshot.invalid/debian/20231007T000000Z', 'debian-minimal']);
+    assert.equal(c.pinFile, '/r/pin.json');
+    assert.equal(c.env.DIB_DISTRIBUTION_MIRROR, 'http://snapshot.invalid/debian/20231007T000000Z');
+    assert.equal(c.env.DIB_DEBIAN_DISTRIBUTION_MIRROR, undefined);
+    assert.throws(() => cfg(['--pin-mirror', 'http://snapshot.invalid/x', 'debian-minimal']), /--pin-mirror needs --pin FILE/);
   });
 });
