@@ -25,8 +25,8 @@ export async function assemble(b: Build, bootable: boolean): Promise<void> {
   const made = await executeBlockDevice(b, b.layout, {
     treeDir: b.ws.tree,
     imagePath: image,
-    epoch: b.config.epoch,
-    seed: `${b.config.epoch}:${b.config.imageName}`,
+    epoch: b.epoch,
+    seed: `${b.epoch}:${b.config.imageName}`,
     writeFstab: false,
     ...(b.selinux?.labels ? { selinuxLabels: b.selinux.labels } : {}),
   });

@@ -9,7 +9,7 @@ import type { Build } from './build.js';
 export async function bootTestOutput(b: Build): Promise<void> {
   const image = b.diskOutputs.find((f) => !/\.(md5|sha256|zst|xz)$/.test(f));
   if (!image) throw new KilnError('--boot-test needs a disk output', { hint: 'add a disk type to -t, e.g. -t qcow2' });
-  const mode = bootModeOf(bootTargetOf(b.layout, image, b.ws.tree, b.config.epoch, b.config.arch));
+  const mode = bootModeOf(bootTargetOf(b.layout, image, b.ws.tree, b.epoch, b.config.arch));
   const uefi = mode === 'efi';
   const host = hostArchInfo();
   const target = resolveArch(b.config.arch);

@@ -110,7 +110,7 @@ export interface BootConfig {
 export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<string, string>): BootConfig {
   const vendor = efiVendorOf(ctx.config, env);
   const efi = vendor ? { efiVendor: vendor } : {};
-  const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.config.epoch, ctx.config.arch);
+  const t = bootTargetOf(plan, '', ctx.ws.tree, ctx.epoch, ctx.config.arch);
   const opts = {
     ...grubOptions(hookViewSettings(ctx.config, env)),
     rootUuid: t.rootFsUuid,
@@ -128,7 +128,7 @@ export function writeBootConfig(ctx: Build, plan: BlockDevicePlan, env: Record<s
 
 export async function installBootCode(ctx: Build, plan: BlockDevicePlan, image: string, boot: BootConfig = { bls: false }): Promise<void> {
   const t: BootTarget = {
-    ...bootTargetOf(plan, image, ctx.ws.tree, ctx.config.epoch, ctx.config.arch),
+    ...bootTargetOf(plan, image, ctx.ws.tree, ctx.epoch, ctx.config.arch),
     tmpDir: ctx.ws.tmp,
     ...(boot.bls ? { bls: true } : {}),
     ...(boot.efiVendor ? { efiVendor: boot.efiVendor } : {}),

@@ -10,6 +10,7 @@ import { checkEnvironment } from '../sandbox/environment.js';
 import { currentIdentity, type Identity } from '../sandbox/identity.js';
 import type { Build } from './build.js';
 import { hooksView } from './environment-d.js';
+import { formatEpoch, treeNewestMtime, withBootstrapEpoch } from './epoch.js';
 import { stage, type StageStep } from './step.js';
 
 /** The driver's request; without a build (preflight asks for the tools), a request with no tree yet. */
@@ -63,11 +64,20 @@ export function bootstrapStep(driverName: string): StageStep {
   return stage(
     'bootstrap',
     `bootstrap the tree (${driverName})`,
-    (b) => driver.bootstrap(bootstrapRequest(b.config, b, b.env)),
+    async (b) => {
+      await driver.bootstrap(bootstrapRequest(b.config, b, b.env));
+      await settleEpoch(b);
+    },
     (config) => {
       const req = bootstrapRequest(config, undefined, { ...config.env });
       sharedCache(req); // a KILN_CACHE_URL Kiln cannot use is refused before any work
       return driver.tools(req);
     },
   );
+}
+
+/** Without SOURCE_DATE_EPOCH, the bootstrapped tree is an input of the default epoch (epoch.ts). */
+async function settleEpoch(b: Build): Promise<void> {
+  if (b.epochRecord.source === 'inputs') b.epochRecord = withBootstrapEpoch(b.epochRecord, await treeNewestMtime(b.runner, b.identity, b.ws.tree));
+  b.log.info(formatEpoch(b.epochRecord));
 }

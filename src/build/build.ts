@@ -15,6 +15,8 @@ import type { PhaseContext, PhaseEvents } from '../phases/execute.js';
 import type { BuildFacts } from '../report/index.js';
 import type { Identity } from '../sandbox/identity.js';
 import type { SelinuxState } from '../tree/selinux-labels.js';
+import type { EpochRecord } from './epoch.js';
+import type { CapturedSources, PinRecord } from './pin-types.js';
 import type { BuildPlan } from './plan.js';
 import type { Workspace } from './workspace.js';
 
@@ -45,6 +47,8 @@ export interface BuildBase {
   /** the environment every hook gets (dib-compat 2), before environment.d */
   env: Record<string, string>;
   phases: PhaseOptions;
+  /** the epoch known when the build starts (epoch.ts) */
+  epochRecord: EpochRecord;
 }
 
 export class Build implements BuildBase {
@@ -67,7 +71,17 @@ export class Build implements BuildBase {
   inTarget?: { pathPrefix: string; env: Record<string, string> };
   /** what the selinux step did when the tree has a policy (build/selinux.ts); absent otherwise */
   selinux?: SelinuxState;
+  /** apt trees: where the packages came from, read before cleanup.d removes the lists (pin-record.ts) */
+  packageSources?: CapturedSources;
+  /** --pin: the record this build is rebuilt from (pin.ts) */
+  pin?: PinRecord;
+  /** --pin: the directories applyPin changed (their mtimes) and made, for checkPin (pin.ts) */
+  pinDirTimes?: { before: Map<string, bigint>; after: Map<string, bigint> };
+  pinMadeDirs?: string[];
+  /** the host tools the steps need (preflight's list; recorded in pin.json) */
+  usedTools?: string[];
 
+  #epoch: EpochRecord;
   #frame?: BlockDeviceFrame;
   #tree?: MeasuredTree;
   #layout?: BlockDevicePlan;
@@ -84,6 +98,22 @@ export class Build implements BuildBase {
     this.cleanup = b.cleanup;
     this.env = b.env;
     this.phases = b.phases;
+    this.#epoch = b.epochRecord;
+    this.env.SOURCE_DATE_EPOCH = String(b.epochRecord.epoch);
+  }
+
+  /** SOURCE_DATE_EPOCH of the image: the user's, or the inputs' default (epoch.ts) */
+  get epoch(): number {
+    return this.#epoch.epoch;
+  }
+  /** where the epoch came from */
+  get epochRecord(): EpochRecord {
+    return this.#epoch;
+  }
+  /** the bootstrap step settles a default epoch; the hooks see it from root.d on */
+  set epochRecord(r: EpochRecord) {
+    this.#epoch = r;
+    this.env.SOURCE_DATE_EPOCH = String(r.epoch);
   }
 
   /** the layout without sizes: ids, mounts, fstab (the frame-layout step) */

@@ -18,7 +18,7 @@ export function layoutSource(config: BuildConfig, s: HostSettings, elements: Ele
 }
 
 /** Everything the frame needs; the root filesystem's options are a sizing matter (rootFsOptions). */
-export function frameOptions(config: BuildConfig, s: HostSettings): FrameOptions {
+export function frameOptions(config: BuildConfig, s: HostSettings, epoch: number): FrameOptions {
   const o = planOptionsFromSettings(s);
   const { rootFsOpts: _sized, ...params } = o.params ?? {};
   return {
@@ -27,7 +27,7 @@ export function frameOptions(config: BuildConfig, s: HostSettings): FrameOptions
     ...(o.fstabBy !== undefined ? { fstabBy: o.fstabBy } : {}),
     requireRoot: true,
     // ids (GUIDs, UUIDs, signatures) derive from this seed: reproducible given SOURCE_DATE_EPOCH
-    seed: s.seed || `${config.epoch}:${config.imageName}:${config.elements.join(',')}`,
+    seed: s.seed || `${epoch}:${config.imageName}:${config.elements.join(',')}`,
   };
 }
 

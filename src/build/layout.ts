@@ -10,7 +10,7 @@ import { frameOptions, layoutSource } from './layout-options.js';
 
 export async function frameLayout(b: Build): Promise<void> {
   const s = hookViewSettings(b.config, await hooksView(b));
-  b.frame = frameBlockDevice(layoutSource(b.config, s, b.plan.elements), frameOptions(b.config, s));
+  b.frame = frameBlockDevice(layoutSource(b.config, s, b.plan.elements), frameOptions(b.config, s, b.epoch));
   for (const w of b.frame.warnings) b.log.warn(w);
   b.log.info(`layout ${b.frame.source}: ${b.frame.filesystems.map((f) => `${f.name} (${f.type}${f.mountPoint ? ` at ${f.mountPoint}` : ''})`).join(', ')}`);
 }

@@ -18,7 +18,7 @@ export function outputRequest(config: BuildConfig, ctx?: Build, rawImage?: strin
     outDir: config.outDir,
     tree: ctx?.ws.tree ?? '',
     arch: config.arch,
-    epoch: config.epoch,
+    epoch: ctx?.epoch ?? config.epoch,
     compress: config.compress,
     checksums: config.checksums,
     overwrite: config.overwrite,

@@ -23,12 +23,14 @@ import { hookRecorder, type HookTiming, type ReportFiles, writeBuildReport } fro
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { kilnVersion } from '../version.js';
 import { Build } from './build.js';
+import { formatEpoch, initialEpoch } from './epoch.js';
 import { hookEnvironment } from './hook-env.js';
 import { installInitramfsCache } from './initramfs-cache.js';
 import { LAYER_CUT } from './layer-key.js';
 import { markWorkspace, planLayer, restoreLayerStep, stepsBeforeCut, storeLayerStep, type WorkspaceMark } from './layer-cache.js';
+import { loadPinRecord } from './pin.js';
 import { needsDisk, planBuild, type BuildPlan } from './plan.js';
-import { preflight } from './preflight.js';
+import { preflight, requiredTools } from './preflight.js';
 import { buildSteps } from './steps.js';
 import { runStep, type Step } from './step.js';
 import { createWorkspace } from './workspace.js';
@@ -86,6 +88,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   }
 
   const runner = new Runner(log);
+  const pin = config.pinFile !== undefined ? loadPinRecord(config.pinFile) : undefined;
   let steps: Step[] = buildSteps(config, plan);
   await preflight(config, plan, steps, runner, log);
   // what builds that were killed left in the cache (their temporary tarballs)
@@ -117,6 +120,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});
   const b = new Build({
     config,
+    epochRecord: initialEpoch(config.sourceDateEpoch, plan.elements, pin?.epoch.epoch),
     plan,
     ws,
     runner,
@@ -132,6 +136,9 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
     },
   });
 
+  if (pin) b.pin = pin;
+  b.usedTools = requiredTools(config, plan, steps).map((t) => t.tool);
+  if (!plan.bootstrap) log.info(formatEpoch(b.epochRecord));
   installInitramfsCache(b);
   steps = await orCleanUp(cleanup, () => withLayerCache(b, steps));
 
@@ -183,7 +190,7 @@ function writeReport(config: BuildConfig, b: Build, report: BuildReport, hooks: 
       imageName: config.imageName,
       outDir: config.outDir,
       arch: config.arch,
-      epoch: config.epoch,
+      epoch: b.epoch,
       requestedElements: [...config.elements],
       elements: report.elements,
       outputs: b.outputs,
@@ -203,6 +210,11 @@ function writeReport(config: BuildConfig, b: Build, report: BuildReport, hooks: 
  * cut; without one, the layer is stored after the cut; the steps as they were when none can be used.
  */
 async function withLayerCache(b: Build, steps: Step[]): Promise<Step[]> {
+  if (b.pin) {
+    // the record's package versions are not part of a layer's key
+    b.log.info('layer cache: not used: --pin rebuilds from its record');
+    return steps;
+  }
   const layer = await planLayer(b);
   if (layer.why || !layer.key || !layer.inputs) {
     b.log.info(`layer cache: not used: ${layer.why ?? 'no key'}`);

@@ -24,6 +24,7 @@ import { planHooks, type HookPlan } from '../phases/plan.js';
 import { type BlockDeviceFrame, frameBlockDevice, sizeBlockDevice } from '../block-device/index.js';
 import { planOutputs } from '../outputs/index.js';
 import { hookViewSettings } from './environment-d.js';
+import { initialEpoch } from './epoch.js';
 import { frameOptions, layoutSource, sizeOptions } from './layout-options.js';
 
 export interface BuildPlan {
@@ -61,7 +62,7 @@ export function needsDisk(config: BuildConfig): boolean {
  */
 function frameEarly(config: BuildConfig, elements: Element[]): BlockDeviceFrame {
   const s = hookViewSettings(config, config.env);
-  const frame = frameBlockDevice(layoutSource(config, s, elements), frameOptions(config, s));
+  const frame = frameBlockDevice(layoutSource(config, s, elements), frameOptions(config, s, initialEpoch(config.sourceDateEpoch, elements).epoch));
   if (s.imageSize !== undefined || frame.image.configBytes !== undefined) sizeBlockDevice(frame, sizeOptions(s));
   return frame;
 }

@@ -11,7 +11,10 @@ import { bootTestOutput } from './boot-test.js';
 import { bootstrapStep } from './bootstrap.js';
 import { frameLayout, writeLayoutFstab } from './layout.js';
 import { outputRequest, writeBuildOutputs } from './outputs.js';
+import { offerPackageCache, keepPackageCache } from './package-cache.js';
 import { installPackages, squashPackages } from './packages.js';
+import { applyPin, checkPin } from './pin.js';
+import { capturePackageSources, writePinRecord } from './pin-record.js';
 import { needsDisk, type BuildPlan } from './plan.js';
 import { phaseStep, stage, type Step } from './step.js';
 import { relabelTree } from './selinux.js';
@@ -20,6 +23,9 @@ import { finaliseTree, prepareTree } from './tree-prep.js';
 export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
   const disk = needsDisk(config);
   const bootable = disk && plan.elements.some((e) => e.name === 'bootloader');
+  const apt = plan.elements.some((e) => e.name === 'dpkg');
+  const pin = config.pinFile !== undefined;
+  const aptCache = config.useCache && apt;
   return [
     // before any work: the layout's YAML, ids and fstab, from the hooks' view of the environment
     ...(disk ? [stage('frame-layout', 'frame the disk layout', frameLayout)] : []),
@@ -28,10 +34,15 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     stage('check-tree', 'check the root tree', prepareTree),
     phaseStep('extra-data.d'),
     stage('packages-squash', 'squash package-installs and pkg-map', squashPackages),
+    // as DIB's dpkg element (DIB_APT_LOCAL_CACHE): the .debs apt downloads are kept between builds
+    ...(aptCache ? [stage('package-cache-in', 'offer the package cache to apt', offerPackageCache)] : []),
+    ...(pin && apt ? [stage('pin-apply', 'pin apt to the recorded versions (--pin)', applyPin)] : []),
     phaseStep('pre-install.d'),
     phaseStep('install.d'),
     ...(config.packages.length > 0 ? [stage('packages', `install ${config.packages.join(' ')} (-p)`, installPackages)] : []),
     phaseStep('post-install.d'),
+    ...(aptCache ? [stage('package-cache-out', 'keep the downloaded packages in the package cache', keepPackageCache)] : []),
+    ...(apt ? [stage('package-sources', 'note where the installed packages came from', capturePackageSources)] : []),
     phaseStep('post-root.d'),
     phaseStep('block-device.d'),
     ...(disk ? [stage('fstab', 'write /etc/fstab from the disk layout', writeLayoutFstab)] : []),
@@ -40,6 +51,13 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
     // cleanup.d runs before assembly: the tree is the image's content (there is no mounted image
     // to change afterwards), so what cleanup.d removes must be gone before the filesystems are made.
     phaseStep('cleanup.d'),
+    ...(pin
+      ? [
+          stage('pin-check', 'check the packages against the record (--pin)', checkPin, () =>
+            apt ? [{ tool: 'dpkg-deb', why: '--pin: reads the cached packages for the local repository' }] : [],
+          ),
+        ]
+      : []),
     stage('finalise-tree', 'finalise the tree', finaliseTree),
     // the tree is final: label it for its SELinux policy (if it has one) before filesystems and outputs are made
     stage('selinux', "label the files for the image's SELinux policy", async (b) => {
@@ -66,6 +84,7 @@ export function buildSteps(config: BuildConfig, plan: BuildPlan): Step[] {
         ]
       : []),
     stage('outputs', `write ${config.imageTypes.join(', ')}`, writeBuildOutputs, (c) => outputTools(outputRequest(c), c.imageTypes)),
+    stage('pin-record', `record what the build used (${config.imageName}.d/pin.json)`, writePinRecord),
     ...(config.bootTest
       ? [stage('boot-test', 'boot the image in QEMU', bootTestOutput, () => [{ tool: 'qemu-system-x86_64', why: '--boot-test (qemu-system-x86)' }])]
       : []),

@@ -30,7 +30,7 @@ export async function prepareTree(b: Build): Promise<void> {
 export async function finaliseTree(b: Build): Promise<void> {
   const tree = new Tree(b.ws.tree);
   await finaliseBase(b, tree);
-  await normaliseBuildState(b, tree, b.config.epoch);
+  await normaliseBuildState(b, tree, b.epoch);
   // the final tree's packages, for the build report and the SBOM; a database Kiln cannot read
   // (its mode) costs the report its package list, not the build
   try {

@@ -80,6 +80,8 @@ export interface BuildConfig {
   epoch: number;
   /** SOURCE_DATE_EPOCH as the user set it (the hooks see `epoch` under that name, set or not) */
   sourceDateEpoch?: number;
+  /** --pin: the record (NAME.d/pin.json) to rebuild from */
+  pinFile?: string;
   /** what the hooks see: DIB_* and friends (the host environment unless -c) */
   env: Readonly<Record<string, string>>;
   /** notices for options accepted for compatibility that do nothing in Kiln */
@@ -113,6 +115,12 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     throw new KilnError('--ramdisk-element: ramdisk images are not supported yet', { hint: 'build a disk image without --ramdisk-element' });
   }
   const notices: string[] = [];
+  if (s.pinMirror !== undefined) {
+    if (s.pin === undefined) throw new UsageError('--pin-mirror needs --pin FILE', { hint: 'or set DIB_DISTRIBUTION_MIRROR' });
+    // the snapshot is the build's mirror: the bootstrap's and the hooks' (as DIB_DISTRIBUTION_MIRROR)
+    delete env.DIB_DEBIAN_DISTRIBUTION_MIRROR;
+    env.DIB_DISTRIBUTION_MIRROR = s.pinMirror;
+  }
   if (s.noTmpfs || s.minTmpfs !== undefined) notices.push('--no-tmpfs/--min-tmpfs: Kiln never mounts a tmpfs; the build works in TMP_DIR');
 
   const imageTypes = s.imageTypes;
@@ -171,6 +179,7 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     elementsPath: [...s.elementsPath, builtinElements],
     epoch: s.sourceDateEpoch ?? now ?? Math.floor(Date.now() / 1000),
     ...(s.sourceDateEpoch !== undefined ? { sourceDateEpoch: s.sourceDateEpoch } : {}),
+    ...(s.pin !== undefined ? { pinFile: s.pin } : {}),
     env,
     notices,
   };

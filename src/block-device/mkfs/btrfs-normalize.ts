@@ -32,6 +32,11 @@ const KEY_PTR = 33;
 const CHUNK_ITEM_KEY = 228;
 const INODE_ITEM_KEY = 1;
 const ROOT_ITEM_KEY = 132;
+const XATTR_ITEM_KEY = 24;
+const DIR_ITEM_KEY = 84;
+const DIR_INDEX_KEY = 96;
+/** btrfs_dir_item: location key (17 bytes), transid u64, data_len u16, name_len u16, type u8; name, data */
+const DIR_ITEM = 30;
 const UUID_KEY_SUBVOL = 251;
 const UUID_KEY_RECEIVED_SUBVOL = 252;
 const UUID_TREE_OBJECTID = 9n;
@@ -122,11 +127,13 @@ export function normalizeBtrfs(file: string, epoch: number, seed: string): Btrfs
       if (buf.readBigUInt64LE(0x58) === UUID_TREE_OBJECTID) rekeyUuidTree(buf, swaps);
       forEachItem(buf, (type, _objectid, data) => {
         if (type === INODE_ITEM_KEY) clampTimes(data, INODE_TIMES, epoch);
+        if (type === XATTR_ITEM_KEY || type === DIR_ITEM_KEY || type === DIR_INDEX_KEY) zeroDirTransids(data);
         if (type === ROOT_ITEM_KEY) {
           clampTimes(data, INODE_TIMES, epoch);
           clampTimes(data, ROOT_TIMES, epoch);
         }
       });
+      zeroFreeSpace(buf);
       buf.fill(0, 0, 32);
       buf.writeUInt32LE(crc32c(buf.subarray(32)), 0);
       writeSync(fd, buf, 0, buf.length, at);
@@ -219,6 +226,32 @@ function forEachItem(block: Buffer, fn: (type: number, objectid: bigint, data: B
     if (off + len > block.length) return;
     fn(block[item + 8]!, block.readBigUInt64LE(item), block.subarray(off, off + len), block.subarray(item, item + 17));
   }
+}
+
+/**
+ * A tree block's unused bytes (a leaf's gap between its item headers and their data, a node's end
+ * after its key pointers) hold what earlier versions of the block had there, as mkfs shifted items
+ * while filling it: zeroed (nothing reads them).
+ */
+function zeroFreeSpace(buf: Buffer): void {
+  const nritems = buf.readUInt32LE(0x60);
+  if (buf[0x64] !== 0) {
+    buf.fill(0, Math.min(buf.length, HEADER + nritems * KEY_PTR));
+    return;
+  }
+  let dataStart = buf.length;
+  for (let i = 0; i < nritems; i++) dataStart = Math.min(dataStart, HEADER + buf.readUInt32LE(HEADER + i * ITEM + 17));
+  const itemsEnd = HEADER + nritems * ITEM;
+  if (itemsEnd < dataStart) buf.fill(0, itemsEnd, dataStart);
+}
+
+/**
+ * mkfs.btrfs --rootdir (btrfs-progs 6.2) leaves the transid of some directory and xattr entries
+ * uninitialised (stack bytes, often the clock); the others are 0, which they all become. An item holds
+ * one entry per name with the same hash, one after the other.
+ */
+function zeroDirTransids(data: Buffer): void {
+  for (let o = 0; o + DIR_ITEM <= data.length; o += DIR_ITEM + data.readUInt16LE(o + 25) + data.readUInt16LE(o + 27)) data.fill(0, o + 17, o + 25);
 }
 
 function clampTimes(data: Buffer, offsets: number[], epoch: number): void {

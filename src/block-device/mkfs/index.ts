@@ -80,7 +80,12 @@ export function mkfsTools(type: FsType): { tool: string; why: string }[] {
         SCRATCH,
       ];
     case 'btrfs':
-      return [{ tool: 'mkfs.btrfs', why: 'create btrfs from the tree (--rootdir)' }, SCRATCH];
+      return [
+        { tool: 'mkfs.btrfs', why: 'create btrfs from the tree (--rootdir)' },
+        { tool: 'tar', why: 'copies the tree in sorted order into a tmpfs first (fixed inode numbers)' },
+        { tool: 'unshare', why: 'a private mount namespace for that tmpfs (util-linux)' },
+        SCRATCH,
+      ];
     case 'swap':
       return [{ tool: 'mkswap', why: 'create the swap area' }, SCRATCH];
   }

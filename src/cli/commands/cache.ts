@@ -1,5 +1,6 @@
 /** `kiln cache list|prune`: the content-addressed cache (bootstraps, tree layers, initramfs images). */
 import { ENTRY_KINDS, listCache, pruneCache, pruneCorrupt, type CacheEntry } from '../../cache/index.js';
+import { pruneAptCache } from '../../distros/apt-cache.js';
 import { UsageError } from '../../errors.js';
 import { flagValues, readSettings, type Env } from '../../config/read-settings.js';
 import { byteSize } from '../../config/values.js';
@@ -88,6 +89,11 @@ export const command: KilnCommand = {
       );
       for (const e of result.removed) say(`removed ${formatEntry(e)}`);
       say(`${result.removed.length} entr${result.removed.length === 1 ? 'y' : 'ies'} removed from ${dir}`);
+    }
+    if (a.all || a.olderThan !== undefined) {
+      // the package cache (.debs kept between builds): by when each came into the cache
+      const debs = pruneAptCache(dir, a.all ? { all: true } : { olderThanDays: a.olderThan! });
+      if (debs.removed.length > 0) say(`${debs.removed.length} cached package(s) removed from ${debs.dir}`);
     }
     if (a.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   },

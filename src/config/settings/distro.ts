@@ -195,4 +195,13 @@ export const DISTRO = {
     kiln: true,
     help: 'Red Hat family: 1 bootstraps without checking package signatures (dnf --nogpgcheck).',
   }),
+  aptLocalCache: setting({
+    env: ['DIB_APT_LOCAL_CACHE'],
+    type: bool('nonZero'),
+    default: true,
+    defaultText: '1',
+    group: 'distro',
+    scopes: ['environment.d'],
+    help: 'apt family: keep the .debs that apt downloads in pre-install.d, install.d, -p and post-install.d in the image cache ($DIB_IMAGE_CACHE/apt/$DISTRO_NAME) and offer them to the next build (0: off). Not with --no-cache.',
+  }),
 } as const;

@@ -222,6 +222,13 @@ function buildAndCheck(f: Fixture, user?: string): void {
     .filter(Boolean)
     .sort();
   for (const p of ['filesystem', 'setup', 'fixture-base-set', 'fixture-bash', 'gpg-pubkey']) assert.ok(pkgs.includes(p), pkgs.join(' '));
+  // NAME.d/pin.json records the same packages (rpm's database, gpg-pubkey entries aside)
+  const pin = JSON.parse(readFileSync(join(out, 'c.d/pin.json'), 'utf8')) as { packageManager: string; packages: { name: string }[] };
+  assert.equal(pin.packageManager, 'rpm');
+  assert.deepEqual(
+    pin.packages.map((p) => p.name).sort(),
+    pkgs.filter((p) => p !== 'gpg-pubkey'),
+  );
   const provides = spawnSync('rpm', ['-q', '--root', tree, '--dbpath', '/var/lib/rpm', '--whatprovides', 'kernel'], { encoding: 'utf8' });
   assert.match(provides.stdout, /^fixture-base-set-/);
   const read = (p: string) => readFileSync(join(tree, p), 'utf8');

@@ -66,8 +66,8 @@ function checkSums(out: string): string[] {
     [],
     'nothing else: no temp file, no lock',
   );
-  // NAME.d: the build report and the SBOM, whole (written to a temporary name and renamed, under the lock)
-  for (const d of names.filter((n) => /\.d$/.test(n))) assert.deepEqual(readdirSync(join(out, d)).sort(), ['report.html', 'sbom.spdx.json'], d);
+  // NAME.d: the build's record (pin.json), report and SBOM, each whole: no temporary file beside them
+  for (const d of names.filter((n) => /\.d$/.test(n))) assert.deepEqual(readdirSync(join(out, d)).sort(), ['pin.json', 'report.html', 'sbom.spdx.json'], d);
   return images;
 }
 

@@ -35,7 +35,22 @@ describe('buildSteps', () => {
       'stage:finalise-tree',
       'stage:selinux',
       'stage:outputs',
+      'stage:pin-record',
     ]);
+  });
+
+  it('apt trees: the package cache around the install phases, their sources noted; --pin adds its apply and check', () => {
+    const apt = ids(['-t', 'tar', 'busybox-minimal', 'dpkg']);
+    const at = (id: string) => apt.indexOf(id);
+    assert.ok(at('stage:package-cache-in') >= 0 && at('stage:package-cache-in') < at('phase:pre-install.d'));
+    assert.ok(at('stage:package-cache-out') > at('phase:post-install.d') && at('stage:package-cache-out') < at('phase:post-root.d'));
+    assert.ok(at('stage:package-sources') > at('phase:post-install.d') && at('stage:package-sources') < at('phase:cleanup.d'));
+    assert.ok(!ids(['--no-cache', '-t', 'tar', 'busybox-minimal', 'dpkg']).includes('stage:package-cache-in'), '--no-cache: no package cache');
+    assert.ok(!apt.some((s) => s.startsWith('stage:pin-a') || s === 'stage:pin-check'));
+    const pinned = ids(['--pin', '/x/pin.json', '-t', 'tar', 'busybox-minimal', 'dpkg']);
+    const p = (id: string) => pinned.indexOf(id);
+    assert.ok(p('stage:pin-apply') > p('stage:package-cache-in') && p('stage:pin-apply') < p('phase:pre-install.d'));
+    assert.ok(p('stage:pin-check') > p('phase:cleanup.d') && p('stage:pin-check') < p('stage:finalise-tree'));
   });
 
   it('a disk: the layout is framed first, its fstab written after block-device.d, sized at assembly', () => {
@@ -85,12 +100,20 @@ describe('buildSteps', () => {
 
 describe('Build', () => {
   it('a product read before its step ran is an internal error; made twice too', () => {
-    const b = new Build({} as ConstructorParameters<typeof Build>[0]);
+    const b = new Build({ env: {}, epochRecord: { epoch: 1, source: 'SOURCE_DATE_EPOCH' } } as unknown as ConstructorParameters<typeof Build>[0]);
     assert.throws(() => b.layout, /internal: the sized layout is read before the step that makes it ran/);
     b.rawImage = '/x.raw';
     assert.equal(b.rawImage, '/x.raw');
     assert.throws(() => {
       b.rawImage = '/y.raw';
     }, /internal: the raw image is made twice/);
+  });
+
+  it('the hooks see the epoch the build settles on', () => {
+    const b = new Build({ env: {}, epochRecord: { epoch: 100, source: 'inputs', elements: 100 } } as unknown as ConstructorParameters<typeof Build>[0]);
+    assert.equal(b.env.SOURCE_DATE_EPOCH, '100');
+    b.epochRecord = { epoch: 200, source: 'inputs', elements: 100, bootstrap: 200 };
+    assert.equal(b.epoch, 200);
+    assert.equal(b.env.SOURCE_DATE_EPOCH, '200');
   });
 });
