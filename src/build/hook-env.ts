@@ -10,6 +10,8 @@ import { elementSources, formatElementSources, readElementRepos } from '../eleme
 import { kilnVersion } from '../version.js';
 import { toolPath } from '../exec/tools.js';
 import { LIBEXEC } from '../sandbox/sandbox.js';
+import { hostSecurityArchive } from '../distros/host-apt.js';
+import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Kiln's versions of DIB's shell libraries (die, common-functions, img-functions): DIB's $_LIB. */
@@ -20,6 +22,12 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
     // DIB's entry point sets it to its own interpreter (unless the environment does); hooks such as
     // dpkg's extra-data.d/99-squash-package-install run it on the host
     DIB_PYTHON_EXEC: 'python3',
+    // with a dib-python element (DIB's own too), Python 3 unless the environment says otherwise: DIB's
+    // dib-python picks Python 2 for Debian, which no Debian release Kiln builds has
+    ...(elements.some((e) => e.name === 'dib-python') ? { DIB_PYTHON_VERSION: '3' } : {}),
+    // DIB's own debian-minimal defaults to a security archive URL without its /debian-security path;
+    // Kiln relies on the host's apt configuration instead, as for its own bootstrap
+    ...debianSecurityDefault(config, elements),
     ...config.env,
     PATH: toolPath(config.hostPath),
     LC_ALL: 'C',
@@ -60,6 +68,17 @@ export function hookEnvironment(config: BuildConfig, ws: Workspace, elements: El
   };
   if (config.rootLabel) env.ROOT_LABEL = config.rootLabel;
   return env;
+}
+
+/** DIB_DEBIAN_SECURITY_MIRROR for a Debian element from outside Kiln (DIB's tree), unless set. */
+function debianSecurityDefault(config: BuildConfig, elements: Element[]): Record<string, string> {
+  if (config.env.DIB_DEBIAN_SECURITY_MIRROR !== undefined) return {};
+  const last = config.elementsPath[config.elementsPath.length - 1] ?? '';
+  const builtin = existsSync(last) ? realpathSync(last) : last;
+  const foreign = elements.some((e) => (e.name === 'debian-minimal' || e.name === 'debian') && !e.path.startsWith(`${builtin}/`));
+  if (!foreign) return {};
+  const uri = hostSecurityArchive();
+  return uri ? { DIB_DEBIAN_SECURITY_MIRROR: uri } : {};
 }
 
 /** DIB_ENV: bash's `export` lines of the DIB_* variables, sorted by name as bash lists them. */

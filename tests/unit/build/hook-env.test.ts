@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { dibEnv, hookEnvironment } from '../../../src/build/hook-env.js';
 import { parseArgv } from '../../../src/config/argv.js';
 import { createBuildConfig } from '../../../src/config/build-config.js';
+import { hostSecurityArchive, parseSecurityArchive } from '../../../src/distros/host-apt.js';
 
 describe('DIB_ENV', () => {
   it("is what bash's export prints for the DIB_ variables", () => {
@@ -36,5 +37,30 @@ describe('the hook environment', () => {
     assert.equal(e.DIB_ARGS, '-x -o out/img -t tar,qcow2 --image-size=2 debian-minimal vm  growroot');
     const bash = spawnSync('bash', ['-c', 'export DIB_ARGS="$@"; printf %s "$DIB_ARGS"', 'disk-image-create', ...argv], { encoding: 'utf8' });
     assert.equal(e.DIB_ARGS, bash.stdout, 'the same string bash makes');
+  });
+  it("sets DIB_PYTHON_VERSION=3 with a dib-python element (DIB's picks 2 for Debian), unless the environment sets it", () => {
+    const withPy = (e: Record<string, string>, names: string[]) =>
+      hookEnvironment(
+        createBuildConfig({ args: parseArgv(['busybox-minimal']), env: e, hostArch: 'amd64', builtinElements: '/k' }),
+        ws,
+        names.map((name) => ({ name, path: `/e/${name}`, deps: [], provides: [] })),
+      );
+    assert.equal(withPy({}, ['debian-minimal', 'dib-python']).DIB_PYTHON_VERSION, '3');
+    assert.equal(withPy({ DIB_PYTHON_VERSION: '2' }, ['dib-python']).DIB_PYTHON_VERSION, '2');
+    assert.equal(withPy({}, ['debian-minimal']).DIB_PYTHON_VERSION, undefined, 'without dib-python, as DIB: unset');
+  });
+  it("DIB_DEBIAN_SECURITY_MIRROR from the host's apt configuration for DIB's own debian-minimal, unless set", () => {
+    const build = (e: Record<string, string>, path: string) =>
+      hookEnvironment(createBuildConfig({ args: parseArgv(['busybox-minimal']), env: e, hostArch: 'amd64', builtinElements: '/k' }), ws, [
+        { name: 'debian-minimal', path, deps: [], provides: [] },
+      ]);
+    assert.equal(build({}, '/k/debian-minimal').DIB_DEBIAN_SECURITY_MIRROR, undefined, "Kiln's own element: its driver reads the setting");
+    assert.equal(build({}, '/dib/elements/debian-minimal').DIB_DEBIAN_SECURITY_MIRROR, hostSecurityArchive());
+    assert.equal(build({ DIB_DEBIAN_SECURITY_MIRROR: 'http://mine/' }, '/dib/elements/debian-minimal').DIB_DEBIAN_SECURITY_MIRROR, 'http://mine/');
+  });
+  it('the security archive is the REPO_URI of a -security index', () => {
+    const out = 'http://m.example/debian/ bookworm\nhttp://m.example/debian-security/ bookworm-security\n';
+    assert.equal(parseSecurityArchive(out), 'http://m.example/debian-security');
+    assert.equal(parseSecurityArchive('http://m.example/debian/ bookworm\n'), undefined);
   });
 });
