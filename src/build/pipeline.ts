@@ -21,7 +21,7 @@ import { currentIdentity, withFakerootDb } from '../sandbox/identity.js';
 import { unmountUnder } from '../sandbox/mounts.js';
 import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { Build } from './build.js';
-import { hookEnvironment } from './hook-env.js';
+import { hookEnvironment, writeDibPythonWrapper } from './hook-env.js';
 import { needsDisk, planBuild, type BuildPlan } from './plan.js';
 import { preflight } from './preflight.js';
 import { buildSteps } from './steps.js';
@@ -100,6 +100,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   await orCleanUp(cleanup, () => {
     materializeHooks(plan.elements, ws.hooks);
     copyFileSync(join(LIBEXEC, 'kiln-run-parts'), join(ws.hooks, 'kiln-run-parts'));
+    writeDibPythonWrapper(ws, plan.elements);
   });
   // tells the OS element to put LVM tools in the image (and its initramfs)
   const env = hookEnvironment(config, ws, plan.elements, plan.layout?.hasLvm ? { DIB_KILN_HAS_LVM: '1' } : {});

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { dibEnv, hookEnvironment } from '../../../src/build/hook-env.js';
+import { DIB_PYTHON_WRAPPER, dibEnv, dibPythonSite, hookEnvironment, writeDibPythonWrapper } from '../../../src/build/hook-env.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgv } from '../../../src/config/argv.js';
 import { createBuildConfig } from '../../../src/config/build-config.js';
 import { hostSecurityArchive, parseSecurityArchive } from '../../../src/distros/host-apt.js';
@@ -62,5 +65,28 @@ describe('the hook environment', () => {
     const out = 'http://m.example/debian/ bookworm\nhttp://m.example/debian-security/ bookworm-security\n';
     assert.equal(parseSecurityArchive(out), 'http://m.example/debian-security');
     assert.equal(parseSecurityArchive('http://m.example/debian/ bookworm\n'), undefined);
+  });
+  it("DIB_PYTHON_EXEC for elements from DIB's tree: a wrapper that imports the diskimage_builder beside the tree", () => {
+    const site = mkdtempSync(join(tmpdir(), 'kiln-site-'));
+    try {
+      mkdirSync(join(site, 'diskimage_builder/elements/dpkg'), { recursive: true });
+      writeFileSync(join(site, 'diskimage_builder/__init__.py'), '');
+      const el = { name: 'dpkg', path: join(site, 'diskimage_builder/elements/dpkg'), deps: [], provides: [] };
+      assert.equal(dibPythonSite([el]), site);
+      assert.equal(dibPythonSite([{ ...el, path: '/k/dpkg' }]), undefined);
+      const cfg = createBuildConfig({ args: parseArgv(['busybox-minimal']), env: {}, hostArch: 'amd64', builtinElements: '/k' });
+      const build = mkdtempSync(join(tmpdir(), 'kiln-build-'));
+      const w = { ...ws, build };
+      assert.equal(hookEnvironment(cfg, w, [el]).DIB_PYTHON_EXEC, join(build, DIB_PYTHON_WRAPPER));
+      writeDibPythonWrapper(w, [el]);
+      const r = spawnSync(join(build, DIB_PYTHON_WRAPPER), ['-c', 'import diskimage_builder, sys; print(diskimage_builder.__file__)'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      assert.equal(r.stdout.trim(), join(site, 'diskimage_builder/__init__.py'), r.stderr);
+      rmSync(build, { recursive: true });
+    } finally {
+      rmSync(site, { recursive: true });
+    }
   });
 });
