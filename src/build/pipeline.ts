@@ -24,7 +24,7 @@ import { LIBEXEC, removeTree } from '../sandbox/sandbox.js';
 import { kilnVersion } from '../version.js';
 import { Build } from './build.js';
 import { formatEpoch, initialEpoch } from './epoch.js';
-import { hookEnvironment } from './hook-env.js';
+import { hookEnvironment, writeDibPythonWrapper } from './hook-env.js';
 import { installInitramfsCache } from './initramfs-cache.js';
 import { LAYER_CUT } from './layer-key.js';
 import { markWorkspace, planLayer, restoreLayerStep, stepsBeforeCut, storeLayerStep, type WorkspaceMark } from './layer-cache.js';
@@ -113,6 +113,7 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   await orCleanUp(cleanup, () => {
     materializeHooks(plan.elements, ws.hooks);
     copyFileSync(join(LIBEXEC, 'kiln-run-parts'), join(ws.hooks, 'kiln-run-parts'));
+    writeDibPythonWrapper(ws, plan.elements);
   });
   // tells the OS element to put LVM tools in the image (and its initramfs)
   // each hook's timing for the build report, the events passed on to the progress view

@@ -33,3 +33,11 @@ export function dibEnv(base: NodeJS.ProcessEnv = process.env): Record<string, st
 export function dibPython(args: string[], opts: Omit<SpawnSyncOptionsWithStringEncoding, 'encoding'> = {}): SpawnSyncReturns<string> {
   return spawnSync(PYTHON, args, { ...opts, encoding: 'utf8', env: dibEnv(opts.env ?? process.env) });
 }
+
+/**
+ * The newest diskimage-builder Debian packages (trixie's), which scripts/setup-test-oracle installs in
+ * DIB_ORACLE_PREFIX/newest: the end-to-end test of DIB's own element tree uses it, since DIB 3.13's
+ * Debian elements predate bookworm.
+ */
+export const DIB_NEWEST_PYTHONPATH = join(DIB_ORACLE_PREFIX, 'newest/usr/lib/python3/dist-packages');
+export const DIB_NEWEST_ELEMENTS = join(DIB_NEWEST_PYTHONPATH, 'diskimage_builder/elements');
