@@ -18,7 +18,7 @@
  * The host's resolv.conf and apt settings lent to the tree (tree-prep.ts) are left out of the
  * layer and lent again, the host's of the build that uses it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import {
   type CacheEntry,
   type CacheInputs,
@@ -39,6 +39,7 @@ import { HOST_APT_CONF, hostAptConfig } from '../distros/host-apt.js';
 import { KilnError } from '../errors.js';
 import { CommandError } from '../exec/runner.js';
 import { asTreeRoot } from '../sandbox/identity.js';
+import { readMountInfo, mountsUnder } from '../sandbox/mountinfo.js';
 import { removeTree } from '../sandbox/sandbox.js';
 import { Tree } from '../tree/fs.js';
 import { hashTree, LAYER_CUT, layerInputs, uncacheableReason } from './layer-key.js';
@@ -171,7 +172,10 @@ export function workspaceChange(b: Pick<Build, 'ws' | 'config'>, before: Workspa
 /** The stage after the cut that stores the tree as the layer `key` (unless a hook wrote outside the tree). */
 export function storeLayerStep(plan: { key: string; inputs: CacheInputs }, mark: () => WorkspaceMark): Step {
   return stage('layer-store', `store the tree after ${LAYER_CUT} in the layer cache`, async (b) => {
-    const changed = workspaceChange(b, mark());
+    // a host hook's mount in the tree (DIB's dpkg binds the host's apt cache in root.d) stays until
+    // post-root.d: the build goes on in this tree, and a build from a layer would lack the mount
+    const mounted = mountsUnder(readMountInfo(), realpathSync(b.ws.tree)).map((m) => m.mountPoint);
+    const changed = mounted.length > 0 ? `a host hook's mount is in the tree (${mounted.join(' ')})` : workspaceChange(b, mark());
     if (changed) {
       b.log.info(`layer cache: no layer stored: ${changed} before the end of ${LAYER_CUT}, which a cached build would not restore`);
       return;

@@ -23,7 +23,8 @@ describe('symlinks planted in the tree never lead host-side code out of it (tar 
     const r = buildWith(c, { 'finalise.d/90-plant': `mv /tmp /tmp.moved && ln -s ${victim} /tmp` }, ['-n', '-t', 'tar']);
     assert.deepEqual(readdirSync(victim).sort(), ['a', 'b']);
     // in the tree, <victim> starts with /tmp, which is the link itself: a loop, as in a chroot
-    if (victim.startsWith('/tmp/')) expectLocated(r, /\/tmp in the image tree/, /too many levels of symbolic links/);
+    // (the first path Kiln opens under /tmp after finalise.d: the initramfs cache's)
+    if (victim.startsWith('/tmp/')) expectLocated(r, /\/tmp(\/[\w.-]+)? in the image tree/, /too many levels of symbolic links/);
     else assert.equal(r.status, 0, r.stderr);
   });
 
