@@ -125,8 +125,9 @@ export function restoreLayerStep(entry: CacheEntry, skipped: readonly Step[]): S
 
 /** Fill the (empty) tree from a layer and lend it the host's resolv.conf and apt settings again. */
 async function unpackLayer(b: Build, entry: CacheEntry): Promise<void> {
-  const canMknod = b.identity.privileged || b.identity.fakeroot !== undefined;
-  const argv = [...asTreeRoot(b.identity), ...planUnpack(canMknod, entry.file, b.ws.tree)];
+  // a layer holds only what this owner mode could make (its key has the mode): device nodes only
+  // when mknod worked, an unprivileged tree's placeholders in /dev otherwise; all of it comes back
+  const argv = [...asTreeRoot(b.identity), ...planUnpack(true, entry.file, b.ws.tree)];
   try {
     await b.runner.run(argv[0]!, argv.slice(1), { context: 'layer cache (unpack)' });
   } catch (e) {
