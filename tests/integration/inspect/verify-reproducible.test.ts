@@ -20,8 +20,9 @@ describe('kiln verify-reproducible', () => {
     assert.match(r.stdout, /^same {5}bb\.raw {2}sha256:[0-9a-f]{16}$/m);
     assert.match(r.stdout, /^same {5}bb\.tar /m);
     assert.match(r.stdout, /^same {5}bb\.d\/sbom\.spdx\.json /m, 'the SBOM is reproducible');
+    assert.match(r.stdout, /^same {5}bb\.d\/pin\.json /m, 'the build record is reproducible');
     assert.match(r.stdout, /^skipped {2}bb\.d\/report\.html: records the build's run/m, 'the report records times: not compared');
-    assert.match(r.stdout, /^reproducible: all 3 files are the same$/m);
+    assert.match(r.stdout, /^reproducible: all 4 files are the same$/m);
     assert.doesNotMatch(r.stdout, /^wrote /m, "the builds' own lines go to stderr");
   });
 
@@ -36,7 +37,7 @@ describe('kiln verify-reproducible', () => {
     assert.equal(r.status, 1, r.stderr + r.stdout);
     assert.match(r.stdout, /^DIFFERS {2}bb\.raw /m);
     assert.match(r.stdout, /^ +partition 3 \(root\), ext4 .*\n +\/etc\/noise: content sha256:/m);
-    assert.match(r.stdout, /^not reproducible: 2 of 3 files differ$/m);
+    assert.match(r.stdout, /^not reproducible: 2 of 4 files differ$/m);
   });
 
   it('no elements: a one-line error before any build, exit 1', () => {
