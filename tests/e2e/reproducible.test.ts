@@ -34,7 +34,16 @@ test('debian-minimal vm, cold then warm, with SOURCE_DATE_EPOCH: every output th
       ],
       {
         encoding: 'utf8',
-        env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000', DIB_IMAGE_CACHE: join(work, 'cache'), TMPDIR: work, TMP_DIR: work },
+        // the second build from the first one's layer and initramfs (verify-reproducible turns them off unless told)
+        env: {
+          ...process.env,
+          SOURCE_DATE_EPOCH: '1700000000',
+          DIB_IMAGE_CACHE: join(work, 'cache'),
+          TMPDIR: work,
+          TMP_DIR: work,
+          KILN_NO_LAYER_CACHE: '0',
+          KILN_NO_INITRAMFS_CACHE: '0',
+        },
         maxBuffer: 64 << 20,
       },
     );

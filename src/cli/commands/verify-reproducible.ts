@@ -57,9 +57,15 @@ export const command: KilnCommand = {
         const r = spawnSync(resolve(REPO_ROOT, 'bin/disk-image-create'), [...rest, '-o', name], {
           cwd: join(work, run),
           stdio: ['ignore', 2, 2], // the report alone on stdout
-          // every phase runs in both builds: a layer or an initramfs the first one stored would make
-          // the second a copy of it, which proves nothing (bootstraps are shared unless --cold)
-          env: { ...process.env, SOURCE_DATE_EPOCH: epoch, KILN_NO_LAYER_CACHE: '1', KILN_NO_INITRAMFS_CACHE: '1', ...(fresh ? { KILN_NO_CACHE: '1' } : {}) },
+          // every phase runs in both builds unless the caller says otherwise: a layer or an initramfs
+          // the first one stored would make the second a copy of it (bootstraps are shared unless --cold)
+          env: {
+            ...process.env,
+            SOURCE_DATE_EPOCH: epoch,
+            KILN_NO_LAYER_CACHE: process.env.KILN_NO_LAYER_CACHE ?? '1',
+            KILN_NO_INITRAMFS_CACHE: process.env.KILN_NO_INITRAMFS_CACHE ?? '1',
+            ...(fresh ? { KILN_NO_CACHE: '1' } : {}),
+          },
         });
         if (r.status !== 0) throw new KilnError(`the ${run} build failed (exit ${r.status ?? r.signal})`, { hint: 'its messages are above' });
       }
