@@ -5,7 +5,7 @@
  * tells a reused pid from the writer. Tags are only meaningful within one pid namespace of one
  * boot, which is where Kiln's caches and workspaces are shared.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcessTag {
   pid: number;
@@ -40,4 +40,22 @@ export function parseProcessTag(s: string): ProcessTag | undefined {
 export function processAlive(tag: ProcessTag): boolean {
   const start = processStartTime(tag.pid);
   return start !== undefined && (tag.start === 0 || start === tag.start);
+}
+
+/**
+ * The entries of `parent` named PREFIX<pid>.<start>-... (processTag()) whose process is gone: the
+ * temporary directories that runs killed before their cleanup left behind.
+ */
+export function deadProcessEntries(parent: string, prefix: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const re = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+\\.\\d+)-`);
+  return names.filter((n) => {
+    const tag = parseProcessTag(re.exec(n)?.[1] ?? '');
+    return tag !== undefined && !processAlive(tag);
+  });
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signalExitCode } from '../errors.js';
 import { asCleanup, CommandError, Runner } from '../exec/runner.js';
-import { parseProcessTag, processAlive, processTag } from '../exec/process-tag.js';
+import { deadProcessEntries, processTag } from '../exec/process-tag.js';
 import type { Logger } from '../log.js';
 import { checkEnvironment } from '../sandbox/environment.js';
 import { currentIdentity, type Identity, withFakerootDb } from '../sandbox/identity.js';
@@ -50,16 +50,7 @@ function treeIdentity(dir: string, hostPath: string): Identity {
  * kiln-shell-<pid>.<start>-XXXXXX after their process. Returns the names removed.
  */
 export async function removeDeadShellDirs(ctx: SandboxContext, parent: string = tmpdir()): Promise<string[]> {
-  let names: string[];
-  try {
-    names = readdirSync(parent);
-  } catch {
-    return [];
-  }
-  const dead = names.filter((n) => {
-    const tag = parseProcessTag(new RegExp(`^${SHELL_TMP_PREFIX}(\\d+\\.\\d+)-`).exec(n)?.[1] ?? '');
-    return tag !== undefined && !processAlive(tag);
-  });
+  const dead = deadProcessEntries(parent, SHELL_TMP_PREFIX);
   for (const n of dead) await removeTree(ctx, join(parent, n));
   return dead;
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { type ArchInfo, hostArchInfo, resolveArch, runsNatively } from '../arch/index.js';
 import type { CleanupStack } from '../cleanup.js';
 import { KilnError } from '../errors.js';
-import { parseProcessTag, processAlive, processTag } from '../exec/process-tag.js';
+import { deadProcessEntries, processTag } from '../exec/process-tag.js';
 import { Runner } from '../exec/runner.js';
 import { silentLogger, type Logger } from '../log.js';
 import { readBootFiles } from './boot-files.js';
@@ -83,16 +83,7 @@ const TMP_PREFIX = 'kiln-boot-tmp-';
  * (named kiln-boot-tmp-<pid>.<start>-XXXXXX after their process). Returns the names removed.
  */
 export function removeDeadBootTestDirs(parent: string = tmpdir()): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(parent);
-  } catch {
-    return [];
-  }
-  const dead = names.filter((n) => {
-    const tag = parseProcessTag(/^kiln-boot-tmp-(\d+\.\d+)-/.exec(n)?.[1] ?? '');
-    return tag !== undefined && !processAlive(tag);
-  });
+  const dead = deadProcessEntries(parent, 'kiln-boot-tmp-');
   for (const n of dead) rmSync(join(parent, n), { recursive: true, force: true });
   return dead;
 }
