@@ -3,6 +3,7 @@
  * environment (DIB_* and the rest, unless -c) plus what DIB exports itself.
  */
 import type { BuildConfig } from '../config/build-config.js';
+import { readSettings } from '../config/read-settings.js';
 import type { Workspace } from './workspace.js';
 import type { Element } from '../elements/element.js';
 import { formatElementArray, formatElementNames, formatElementYaml } from '../elements/env.js';
@@ -96,7 +97,7 @@ export function writeDibPythonWrapper(ws: Workspace, elements: Element[]): void 
 
 /** DIB_DEBIAN_SECURITY_MIRROR for a Debian element from outside Kiln (DIB's tree), unless set. */
 function debianSecurityDefault(config: BuildConfig, elements: Element[]): Record<string, string> {
-  if (config.env.DIB_DEBIAN_SECURITY_MIRROR !== undefined) return {};
+  if (readSettings(config.env, config.flags, 'bootstrap').securityMirror) return {};
   const last = config.elementsPath[config.elementsPath.length - 1] ?? '';
   const builtin = existsSync(last) ? realpathSync(last) : last;
   const foreign = elements.some((e) => (e.name === 'debian-minimal' || e.name === 'debian') && !e.path.startsWith(`${builtin}/`));

@@ -133,8 +133,8 @@ const PAGE83_ITEM = guidBytes('BECA12AB-B2E6-4523-93EF-C309E000C746');
 
 /**
  * Rewrite a VHDX's random ids (Microsoft's VHDX specification): in both headers (at 64 and 128 KiB)
- * the FileWriteGuid and DataWriteGuid and the sequence numbers (kept in the same order), the log
- * entry's LogGuid, and the Page 83 data (the disk's id) in the metadata region; checksums follow.
+ * the FileWriteGuid and DataWriteGuid and the sequence numbers (kept in the same order), and the
+ * Page 83 data (the disk's id) in the metadata region; checksums follow. The empty log is zeroed.
  */
 export async function normalizeVhdx(file: string, epoch: number, seed: string): Promise<void> {
   const fh = await open(file, 'r+');
@@ -155,18 +155,16 @@ export async function normalizeVhdx(file: string, epoch: number, seed: string): 
       resum(h);
       await fh.write(h, 0, h.length, (i + 1) * KiB64);
     }
-    // every entry qemu-img left in the log (it is replayed and empty: the headers' LogGuid is zero)
-    const logOffset = Number(headers[newer]!.readBigUInt64LE(72));
-    const logLength = headers[newer]!.readUInt32LE(68);
-    for (let at = logOffset; at < logOffset + logLength; ) {
-      const head = await read(at, 64);
-      const length = head.readUInt32LE(8);
-      if (head.toString('latin1', 0, 4) !== 'loge' || length < 64 || at + length > logOffset + logLength) break;
-      const entry = await read(at, length);
-      seededUuid('vhdx-log', seed, epoch).copy(entry, 32);
-      resum(entry);
-      await fh.write(entry, 0, length, at);
-      at += length;
+    // The log: qemu-img writes each BAT update through it, and which updates a page holds depends
+    // on the timing of its writes (under load two conversions of one raw image differ there). With
+    // the headers' LogGuid zero the log is empty and must not be replayed (the specification), so
+    // its bytes mean nothing: they are zeroed. A log still to replay is left as it is.
+    const current = headers[newer]!;
+    if (current.subarray(48, 64).every((b) => b === 0)) {
+      const logOffset = Number(current.readBigUInt64LE(72));
+      const logLength = current.readUInt32LE(68);
+      const zeros = Buffer.alloc(Math.min(logLength, 1 << 20));
+      for (let at = 0; at < logLength; at += zeros.length) await fh.write(zeros, 0, Math.min(zeros.length, logLength - at), logOffset + at);
     }
     // the region table (at 192 KiB; its copy at 256 KiB names the same regions)
     const table = await read(3 * KiB64, KiB64);

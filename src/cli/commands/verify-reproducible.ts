@@ -1,10 +1,10 @@
-/** `kiln verify-reproducible [--cold] [--keep] BUILD-ARGS...`: build twice, compare every output. */
+/** `kiln verify-reproducible [--cold] [--warm] [--keep] BUILD-ARGS...`: build twice, compare every output. */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NO_FLAGS, readSettings } from '../../config/read-settings.js';
-import { KilnError } from '../../errors.js';
+import { KilnError, UsageError } from '../../errors.js';
 import { Runner } from '../../exec/runner.js';
 import { compareOutputDirs, formatComparison, runRecords, splitOutputName } from '../../inspect/verify.js';
 import { REPO_ROOT } from '../paths.js';
@@ -20,13 +20,15 @@ export const command: KilnCommand = {
     if (args.includes('-h') || args.includes('--help')) {
       process.stdout.write(
         [
-          'kiln verify-reproducible [--cold] [--keep] [disk-image-create options] ELEMENT...',
+          'kiln verify-reproducible [--cold] [--warm] [--keep] [disk-image-create options] ELEMENT...',
           '',
           'Builds the image twice with the same SOURCE_DATE_EPOCH (yours, or the time of the first build),',
           'each into its own directory, and compares every output and the NAME.d manifests by sha256. A disk',
           'image that differs is explained as kiln diff would. Exit 0: every output is the same; 1: one differs.',
           '',
           '  --cold   the second build bootstraps afresh (--no-cache): a cold and a warm build must agree',
+          '  --warm   the second build starts from the layer and the initramfs the first stored (without it',
+          '           both run every phase): a build from the caches must agree with one without',
           "  --keep   keep both builds' outputs (their directory is printed)",
           '  --json   print the comparison as JSON: {reproducible, files: [{file, same, a, b}], notCompared, kept}',
           '',
@@ -39,7 +41,12 @@ export const command: KilnCommand = {
     const cold = args.includes('--cold');
     const keep = args.includes('--keep');
     const json = args.includes('--json');
-    args = args.filter((a) => a !== '--cold' && a !== '--keep' && a !== '--json');
+    const warm = args.includes('--warm');
+    if (cold && warm)
+      throw new UsageError('--cold and --warm cannot be given together', {
+        hint: "--cold bootstraps the second build afresh; --warm makes it from the first one's layer",
+      });
+    args = args.filter((a) => a !== '--cold' && a !== '--keep' && a !== '--json' && a !== '--warm');
     const [rest, name] = splitOutputName(args);
     if (!rest.some((a) => !a.startsWith('-')))
       throw new KilnError('name the elements to build', { hint: 'kiln verify-reproducible -o NAME debian-minimal vm' });
@@ -57,13 +64,13 @@ export const command: KilnCommand = {
         const r = spawnSync(resolve(REPO_ROOT, 'bin/disk-image-create'), [...rest, '-o', name], {
           cwd: join(work, run),
           stdio: ['ignore', 2, 2], // the report alone on stdout
-          // every phase runs in both builds unless the caller says otherwise: a layer or an initramfs
-          // the first one stored would make the second a copy of it (bootstraps are shared unless --cold)
+          // every phase runs in both builds unless --warm: a layer or an initramfs the first one
+          // stored would make the second a copy of it (bootstraps are shared unless --cold)
           env: {
             ...process.env,
             SOURCE_DATE_EPOCH: epoch,
-            KILN_NO_LAYER_CACHE: process.env.KILN_NO_LAYER_CACHE ?? '1',
-            KILN_NO_INITRAMFS_CACHE: process.env.KILN_NO_INITRAMFS_CACHE ?? '1',
+            KILN_NO_LAYER_CACHE: warm ? '0' : '1',
+            KILN_NO_INITRAMFS_CACHE: warm ? '0' : '1',
             ...(fresh ? { KILN_NO_CACHE: '1' } : {}),
           },
         });

@@ -2,7 +2,7 @@
 // stdout (JSON.parse takes the whole of it), and a failure prints {"error": {...}} with the exit code.
 // Every kiln command is in the table below, so a new one cannot be added without its --json here.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';

@@ -24,6 +24,24 @@ describe('kiln verify-reproducible', () => {
     assert.match(r.stdout, /^skipped {2}bb\.d\/report\.html: records the build's run/m, 'the report records times: not compared');
     assert.match(r.stdout, /^reproducible: all 4 files are the same$/m);
     assert.doesNotMatch(r.stdout, /^wrote /m, "the builds' own lines go to stderr");
+    // both builds run every phase: the second copies nothing the first stored
+    assert.doesNotMatch(r.stderr, /layer cache: (stored|the tree after)/);
+  });
+
+  it('--warm: the second build starts from the layer the first stored, and the outputs agree', () => {
+    const r = runCli('kiln', ['verify-reproducible', '--warm', '-n', 'busybox-minimal', '-t', 'tar', '-o', 'bb'], {
+      env: { DIB_IMAGE_CACHE: join(work, 'warm-cache'), KILN_NO_LAYER_CACHE: '1' },
+    });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stderr, /layer cache: stored the tree after post-install\.d as layer ([0-9a-f]{12})[^]*layer cache: the tree after post-install\.d from layer \1/);
+    assert.match(r.stdout, /^reproducible: all \d+ files are the same$/m);
+  });
+
+  it('--cold with --warm: a usage error before any build, exit 2', () => {
+    const r = runCli('kiln', ['verify-reproducible', '--cold', '--warm', '-n', 'busybox-minimal', '-o', 'bb']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--cold and --warm cannot be given together/);
+    assert.doesNotMatch(r.stderr, /first build/);
   });
 
   it('an element writing noise: the outputs differ, the file is named in the disk image, exit 1', () => {

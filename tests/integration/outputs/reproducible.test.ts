@@ -1,12 +1,12 @@
 // Same tree, same bytes; OVERWRITE_OLD_IMAGE keeps or replaces; compression of raw and tar.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash, randomFillSync } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { vhdChecksum } from '../../../src/outputs/deterministic.js';
+import { normalizeVhdx, vhdChecksum } from '../../../src/outputs/deterministic.js';
 import { writeOutputs } from '../../../src/outputs/write.js';
-import { isRoot, makeRawDisk, makeTree, request, sh, tempRoot } from './fixture.js';
+import { EPOCH, isRoot, makeRawDisk, makeTree, request, sh, tempRoot } from './fixture.js';
 
 const skip = !isRoot && process.env.CI !== 'true' ? 'needs root (chown to 1000:1000, mknod)' : false;
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -51,6 +51,26 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
     // qemu-img opens a VHDX only when one of its headers has a valid CRC-32C
     sh('qemu-img', ['check', '-f', 'vhdx', join(root, 'va', 'img.vhdx')]);
     sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vhdx', raw, join(root, 'va', 'img.vhdx')]);
+  });
+
+  it("a VHDX's empty log is zeroed: what qemu-img left there (it varies with the timing of its writes) does not reach the output", async () => {
+    await writeOutputs(request({ outDir: join(root, 'vl'), tree, rawImage: raw }), ['vhdx']);
+    const file = join(root, 'vl', 'img.vhdx');
+    const before = readFileSync(file);
+    const header = before.subarray(64 * 1024, 64 * 1024 + 4096);
+    assert.ok(header.subarray(48, 64).every((b) => b === 0), 'qemu-img leaves no log to replay (LogGuid zero)');
+    const logOffset = Number(header.readBigUInt64LE(72));
+    const logLength = header.readUInt32LE(68);
+    assert.ok(before.subarray(logOffset, logOffset + logLength).every((b) => b === 0), 'the written log region is all zeros');
+    // the stale entries another run of qemu-img would leave: other bytes in the log region
+    const noisy = Buffer.from(before);
+    randomFillSync(noisy, logOffset, 8192);
+    noisy.write('loge', logOffset, 'latin1');
+    writeFileSync(file, noisy);
+    await normalizeVhdx(file, EPOCH, 'img');
+    assert.equal(sha(file), createHash('sha256').update(before).digest('hex'));
+    sh('qemu-img', ['check', '-f', 'vhdx', file]);
+    sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vhdx', raw, file]);
   });
 
   it('the VHD footer checksum Kiln writes is computed as qemu-img computes it', () => {
