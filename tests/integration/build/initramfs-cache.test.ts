@@ -1,5 +1,6 @@
 // The initramfs cache with whole busybox-minimal builds: a stand-in mkinitramfs in the tree (it
-// puts random bytes in every image it makes and counts its runs) is called from finalise.d as
+// puts random bytes in every image it makes and counts its runs; a link in /etc/initramfs-tools leads
+// into /proc, as /etc/mtab does) is called from finalise.d as
 // update-initramfs calls it. The second build copies the cached image (the same random bytes, no
 // run); a changed /etc/initramfs-tools file misses; a corrupt cached image is made afresh;
 // KILN_NO_INITRAMFS_CACHE runs the tool; `kiln cache list` shows the entry.
