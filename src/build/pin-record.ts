@@ -34,10 +34,22 @@ export async function makePinRecord(b: Build): Promise<PinRecord> {
   const tree = new Tree(b.ws.tree);
   const installed = await installedPackages(tree, b.runner);
   const cap = b.packageSources;
-  const packages = (installed?.packages ?? []).map((p) => {
+  let sources = cap?.sources ?? [];
+  let packages = (installed?.packages ?? []).map((p) => {
     const s = cap?.of.get(`${p.name}\t${p.version}`);
     return s === undefined ? p : { ...p, source: s };
   });
+  if (b.pin) {
+    // a --pin rebuild (checkPin found every package at its recorded version) keeps the record's
+    // sources: where each version came from first, not the package cache or snapshot it was taken
+    // from this time, so that the rebuild's record is the record it was made from
+    const recorded = new Map(b.pin.packages.map((p) => [`${p.name}:${p.arch}\t${p.version}`, p]));
+    sources = b.pin.sources;
+    packages = packages.map(({ source: _, ...p }) => {
+      const r = recorded.get(`${p.name}:${p.arch}\t${p.version}`);
+      return r?.source === undefined ? p : { ...p, source: r.source };
+    });
+  }
   const desc = b.plan.bootstrap?.plan;
   const tools = b.usedTools ?? [];
   return {
@@ -51,7 +63,7 @@ export async function makePinRecord(b: Build): Promise<PinRecord> {
       ? { driver: b.plan.bootstrap.driver, ...(desc && !('error' in desc) ? { ...desc, driver: b.plan.bootstrap.driver } : {}) }
       : null,
     packageManager: installed?.manager ?? null,
-    sources: cap?.sources ?? [],
+    sources,
     packages,
     tools: await toolVersions(b.runner, tools, b.config.hostPath, join(b.config.cacheDir, 'host', 'tool-versions.json')),
   };

@@ -5,6 +5,7 @@
  */
 import { checkFileTarget } from '../build/path-checks.js';
 import { build, type BuildReporter } from '../build/pipeline.js';
+import { loadPinRecord } from '../build/pin.js';
 import { CleanupStack } from '../cleanup.js';
 import { parseArgv } from '../config/argv.js';
 import { createBuildConfig, type BuildConfig } from '../config/build-config.js';
@@ -27,7 +28,8 @@ export function parseBuildArgs(
   const args = parseArgv(argv);
   if (args.counts.get('help')) return { info: help() };
   if (args.counts.get('version')) return { info: kilnVersion() };
-  return { config: createBuildConfig({ args, env, hostArch: hostArch(), builtinElements: BUILTIN_ELEMENTS }) };
+  const pinnedEpoch = (file: string) => loadPinRecord(file).epoch;
+  return { config: createBuildConfig({ args, env, hostArch: hostArch(), builtinElements: BUILTIN_ELEMENTS, pinnedEpoch }) };
 }
 
 export async function runBuildCli(argv: string[], prog = 'disk-image-create'): Promise<number> {

@@ -84,7 +84,7 @@ export interface BuildConfig {
   pinFile?: string;
   /** what the hooks see: DIB_* and friends (the host environment unless -c) */
   env: Readonly<Record<string, string>>;
-  /** notices for options accepted for compatibility that do nothing in Kiln */
+  /** notices logged at the start: options accepted for compatibility that do nothing in Kiln, what --pin took from its record */
   notices: string[];
 }
 
@@ -95,12 +95,14 @@ export interface ConfigInputs {
   builtinElements: string;
   /** seconds since the epoch: the image's clock when SOURCE_DATE_EPOCH is not set */
   now?: number;
+  /** --pin: the recorded build's epoch and where it came from (the CLI reads the record) */
+  pinnedEpoch?: (file: string) => { epoch: number; source: string };
 }
 
 /** What -c keeps of the environment (dib-migration: DIB's -c is broken; this is what it meant). */
 const KEPT_BY_CLEAR_ENV = ['PATH', 'HOME', 'USER', 'TERM', 'LANG', 'ELEMENTS_PATH', 'TMP_DIR', 'SOURCE_DATE_EPOCH'];
 
-export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElements, now }: ConfigInputs): BuildConfig {
+export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElements, now, pinnedEpoch }: ConfigInputs): BuildConfig {
   if (args.positionals.length === 0) {
     throw new UsageError('At least one distribution root element must be specified', { hint: 'e.g. disk-image-create debian-minimal vm' });
   }
@@ -120,6 +122,16 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     // the snapshot is the build's mirror: the bootstrap's and the hooks' (as DIB_DISTRIBUTION_MIRROR)
     delete env.DIB_DEBIAN_DISTRIBUTION_MIRROR;
     env.DIB_DISTRIBUTION_MIRROR = s.pinMirror;
+  }
+  // a record of a build made with SOURCE_DATE_EPOCH is rebuilt with it: mmdebstrap, the bootstrap
+  // and layer keys and the initramfs cache saw it there, so they must here
+  let sourceDateEpoch = s.sourceDateEpoch;
+  if (s.pin !== undefined && sourceDateEpoch === undefined && pinnedEpoch) {
+    const recorded = pinnedEpoch(s.pin);
+    if (recorded.source === 'SOURCE_DATE_EPOCH') {
+      sourceDateEpoch = recorded.epoch;
+      notices.push(`--pin: SOURCE_DATE_EPOCH=${recorded.epoch}, as the recorded build had it`);
+    }
   }
   if (s.noTmpfs || s.minTmpfs !== undefined) notices.push('--no-tmpfs/--min-tmpfs: Kiln never mounts a tmpfs; the build works in TMP_DIR');
 
@@ -177,8 +189,8 @@ export function createBuildConfig({ args, env: hostEnv, hostArch, builtinElement
     tmpDir: s.tmpDir,
     hostPath: s.hostPath,
     elementsPath: [...s.elementsPath, builtinElements],
-    epoch: s.sourceDateEpoch ?? now ?? Math.floor(Date.now() / 1000),
-    ...(s.sourceDateEpoch !== undefined ? { sourceDateEpoch: s.sourceDateEpoch } : {}),
+    epoch: sourceDateEpoch ?? now ?? Math.floor(Date.now() / 1000),
+    ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
     ...(s.pin !== undefined ? { pinFile: s.pin } : {}),
     env,
     notices,

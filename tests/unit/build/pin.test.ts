@@ -120,4 +120,26 @@ describe('pin record parsers', () => {
     assert.equal(c.env.DIB_DEBIAN_DISTRIBUTION_MIRROR, undefined);
     assert.throws(() => cfg(['--pin-mirror', 'http://snapshot.invalid/x', 'debian-minimal']), /--pin-mirror needs --pin FILE/);
   });
+
+  it("--pin of a build made with SOURCE_DATE_EPOCH sets it again (the bootstrap and mmdebstrap saw it); the user's own wins; a default epoch is not one", () => {
+    const cfg = (source: string, env: Record<string, string> = {}) =>
+      createBuildConfig({
+        args: parseArgv(['--pin', '/r/pin.json', 'debian-minimal']),
+        env,
+        hostArch: 'amd64',
+        builtinElements: '/k',
+        pinnedEpoch: (file) => {
+          assert.equal(file, '/r/pin.json');
+          return { epoch: 1700000000, source };
+        },
+      });
+    const c = cfg('SOURCE_DATE_EPOCH');
+    assert.equal(c.sourceDateEpoch, 1700000000);
+    assert.equal(c.epoch, 1700000000);
+    assert.deepEqual(c.notices, ['--pin: SOURCE_DATE_EPOCH=1700000000, as the recorded build had it']);
+    assert.equal(cfg('SOURCE_DATE_EPOCH', { SOURCE_DATE_EPOCH: '1600000000' }).sourceDateEpoch, 1600000000);
+    const d = cfg('inputs');
+    assert.equal(d.sourceDateEpoch, undefined, 'the record epoch comes in later, as the default epoch');
+    assert.deepEqual(d.notices, []);
+  });
 });
