@@ -5,7 +5,7 @@
  * temporary copy (open.ts), removed afterwards with everything the command changed. The host's
  * resolv.conf is lent to it, so the network works as in a hook.
  */
-import { mkdirSync, mkdtempSync, } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signalExitCode } from '../errors.js';

@@ -33,7 +33,10 @@ describe('kiln verify-reproducible', () => {
       env: { DIB_IMAGE_CACHE: join(work, 'warm-cache'), KILN_NO_LAYER_CACHE: '1' },
     });
     assert.equal(r.status, 0, r.stderr + r.stdout);
-    assert.match(r.stderr, /layer cache: stored the tree after post-install\.d as layer ([0-9a-f]{12})[^]*layer cache: the tree after post-install\.d from layer \1/);
+    assert.match(
+      r.stderr,
+      /layer cache: stored the tree after post-install\.d as layer ([0-9a-f]{12})[\s\S]*layer cache: the tree after post-install\.d from layer \1/,
+    );
     assert.match(r.stdout, /^reproducible: all \d+ files are the same$/m);
   });
 

@@ -58,10 +58,16 @@ describe('reproducible, overwrite-safe, compressed outputs', { skip }, () => {
     const file = join(root, 'vl', 'img.vhdx');
     const before = readFileSync(file);
     const header = before.subarray(64 * 1024, 64 * 1024 + 4096);
-    assert.ok(header.subarray(48, 64).every((b) => b === 0), 'qemu-img leaves no log to replay (LogGuid zero)');
+    assert.ok(
+      header.subarray(48, 64).every((b) => b === 0),
+      'qemu-img leaves no log to replay (LogGuid zero)',
+    );
     const logOffset = Number(header.readBigUInt64LE(72));
     const logLength = header.readUInt32LE(68);
-    assert.ok(before.subarray(logOffset, logOffset + logLength).every((b) => b === 0), 'the written log region is all zeros');
+    assert.ok(
+      before.subarray(logOffset, logOffset + logLength).every((b) => b === 0),
+      'the written log region is all zeros',
+    );
     // the stale entries another run of qemu-img would leave: other bytes in the log region
     const noisy = Buffer.from(before);
     randomFillSync(noisy, logOffset, 8192);
