@@ -168,7 +168,7 @@ export interface LayerKeyInputs {
   config: Pick<BuildConfig, 'arch' | 'packages' | 'sourceDateEpoch'>;
   elements: readonly Pick<Element, 'name' | 'path'>[];
   env: Record<string, string>;
-  identity: Pick<Identity, 'privileged' | 'fakeroot'>;
+  identity: Pick<Identity, 'privileged' | 'fakeroot' | 'nodev'>;
   hostApt: string[];
 }
 
@@ -192,7 +192,8 @@ export function layerInputs(k: LayerKeyInputs): CacheInputs {
     kiln: kilnVersion(),
     code: kilnCodeHash(),
     arch: k.config.arch,
-    owners: k.identity.fakeroot ? 'fakeroot' : k.identity.privileged ? 'root' : 'user-namespace',
+    // a user namespace's tree (a user with subordinate ids, or its root) has no device nodes
+    owners: k.identity.fakeroot ? 'fakeroot' : k.identity.privileged && !k.identity.nodev ? 'root' : 'user-namespace',
     packages: [...k.config.packages],
     sourceDateEpoch: k.config.sourceDateEpoch ?? null,
     hostApt: k.hostApt,

@@ -75,6 +75,8 @@ export async function build(config: BuildConfig, opts: BuildOptions): Promise<Bu
   const user = currentIdentity();
   const environment = checkEnvironment(user, config.hostPath);
   if (environment.kind === 'fakeroot') log.info(`${environment.why}: the tree's owners are recorded in a fakeroot database`);
+  if (environment.kind === 'userns-root')
+    log.info(`root of a user namespace that maps ${environment.count} ids (a rootless container's root): the tree's owners are real; no device node is made`);
   const plan: BuildPlan = planBuild(config);
   for (const o of plan.overrides) log.warn(`Element ${o.winner} overrides ${o.loser}`);
   for (const s of plan.substitutions) log.info(`Element ${s.name}: Kiln's ${s.by} runs in place of ${s.replaced} (${s.why})`);

@@ -75,7 +75,8 @@ export function checkArchitecture(config: BuildConfig, plan: BuildPlan, log: Log
     host,
     binfmtDir: config.binfmtDir,
     binfmtDataDir: config.binfmtDataDir,
-    canRegister: currentIdentity().privileged,
+    // binfmt_misc takes registrations from the host's root only
+    canRegister: currentIdentity().privileged && !currentIdentity().nodev,
   });
   if (done) log.info(done);
 }

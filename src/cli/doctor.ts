@@ -124,7 +124,7 @@ function sandboxChecks(env: NodeJS.ProcessEnv, hostPath: string): Check[] {
       e.kind === 'root'
         ? 'real root: namespaces directly'
         : e.kind === 'userns-root'
-          ? `root of a user namespace mapping ${e.count} ids`
+          ? `root of a user namespace mapping ${e.count} ids: builds work; no device nodes are made (mmdebstrap in unshare mode)`
           : e.kind === 'subids'
             ? 'a user with subordinate ids: rootless builds'
             : `fakeroot mode (${e.why}): builds work; Debian bootstraps with mmdebstrap --mode=fakechroot, several times slower`;

@@ -177,7 +177,7 @@ export function planUnpack(canMknod: boolean, tarball: string, target: string): 
 
 /** Unpack a bootstrap tarball (cached or just made) into the request's tree, as root of the tree. */
 export async function unpackTarball(req: BootstrapRequest, tarball: string): Promise<void> {
-  const canMknod = req.identity.privileged || req.identity.fakeroot !== undefined;
+  const canMknod = (req.identity.privileged && !req.identity.nodev) || req.identity.fakeroot !== undefined;
   const argv = [...asTreeRoot(req.identity), ...planUnpack(canMknod, tarball, req.target)];
   await req.runner.run(argv[0]!, argv.slice(1), { context: 'bootstrap (unpack)' });
 }

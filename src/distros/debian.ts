@@ -73,7 +73,9 @@ function aptTools(req: BootstrapRequest): ToolNeed[] {
 /** How this identity runs mmdebstrap (debian-plan.ts MmdebstrapMode). */
 export function mmdebstrapMode(identity: Identity): MmdebstrapMode {
   if (identity.fakeroot) return 'fakechroot';
-  return identity.privileged ? 'root' : 'unshare';
+  // root of a user namespace: root mode would make device nodes; unshare mode (as root, no user
+  // namespace of its own) makes none and gives the same tarball
+  return identity.privileged && !identity.nodev ? 'root' : 'unshare';
 }
 
 /**

@@ -7,10 +7,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { KilnError } from '../errors.js';
 import { findTool } from '../exec/tools.js';
-import { type Identity, subordinateRange } from './identity.js';
+import { type Identity, inInitialUserNamespace, readUidMap, subordinateRange } from './identity.js';
 
 /** The uid map of the initial user namespace: every id maps to itself. */
-export const INITIAL_UID_MAP = '0 0 4294967295';
 /** CAP_SYS_ADMIN's bit in /proc/self/status CapEff (linux/capability.h). */
 const CAP_SYS_ADMIN = 21n;
 /** ids a tree's owners need: 0..65535 (Debian's system and user ranges). */
@@ -67,13 +66,13 @@ function hasCap(capEff: bigint | undefined, bit: bigint): boolean {
 
 /** What this environment is, or one KilnError naming what is missing and the fix. */
 export function classifyEnvironment(f: HostFacts): Environment {
-  const inInitialNs = f.uidMap === undefined || f.uidMap === INITIAL_UID_MAP;
+  const inInitialNs = inInitialUserNamespace(f.uidMap);
   if (f.uid === 0) {
     if (!hasCap(f.capEff, CAP_SYS_ADMIN)) {
       throw new KilnError('running as root without CAP_SYS_ADMIN: Kiln cannot make the mount and pid namespaces it builds in', {
         hint: inInitialNs
           ? "this is a container's default (Docker drops CAP_SYS_ADMIN): run Kiln as a non-root user in rootless podman, or give the container --cap-add SYS_ADMIN"
-          : 'run Kiln as a user with a subordinate id range instead, or give the container CAP_SYS_ADMIN',
+          : "give the container CAP_SYS_ADMIN (a rootless container's is its user namespace's, not the host's: podman run --cap-add SYS_ADMIN), or run Kiln as a non-root user there (the Kiln image's kiln)",
       });
     }
     if (inInitialNs) return { kind: 'root' };
@@ -175,10 +174,7 @@ function mapTool(name: string, pathEnv: string): { path: string; setuidRoot: boo
 
 /** The facts of this process and host; `pathEnv` is the build's PATH (sbin is searched too). */
 export function readHostFacts(id: Identity, pathEnv: string): HostFacts {
-  const uidMap = readTrimmed('/proc/self/uid_map')
-    ?.split('\n')
-    .map((l) => l.trim().split(/\s+/).join(' '))
-    .join('\n');
+  const uidMap = readUidMap();
   const capLine = readTrimmed('/proc/self/status')
     ?.split('\n')
     .find((l) => l.startsWith('CapEff:'));

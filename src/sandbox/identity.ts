@@ -28,6 +28,33 @@ export interface Identity {
   user: string;
   /** set in fakeroot mode: the ownership database every step as root of the tree loads and saves */
   fakeroot?: { db: string };
+  /**
+   * uid 0 of a user namespace (rootless podman's or Docker's root, a Kubernetes user namespace):
+   * root of the tree, but the kernel refuses it mknod, so device nodes are never made (a cached
+   * bootstrap is unpacked without /dev's nodes; mmdebstrap runs in unshare mode, which makes none)
+   */
+  nodev?: true;
+}
+
+/** /proc/self/uid_map of the initial user namespace (words joined by one space). */
+export const INITIAL_UID_MAP = '0 0 4294967295';
+
+/** /proc/self/uid_map, its words joined by one space (undefined where there is none). */
+export function readUidMap(file = '/proc/self/uid_map'): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).join(' '))
+      .join('\n');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is uid 0 here the host's root? Not in a user namespace (uid_map maps a part of the ids, or shifts them). */
+export function inInitialUserNamespace(uidMap: string | undefined): boolean {
+  return uidMap === undefined || uidMap === INITIAL_UID_MAP;
 }
 
 export function currentIdentity(): Identity {
@@ -39,7 +66,8 @@ export function currentIdentity(): Identity {
   } catch {
     /* no passwd entry: keep the number */
   }
-  return { privileged: uid === 0, uid, gid, user };
+  const nodev = uid === 0 && !inInitialUserNamespace(readUidMap());
+  return { privileged: uid === 0, uid, gid, user, ...(nodev ? { nodev } : {}) };
 }
 
 /** Does /etc/subuid (or subgid) give this user a range of at least 65535 ids? */

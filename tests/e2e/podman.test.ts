@@ -8,13 +8,15 @@
  * table (sfdisk), the owners, modes and setuid bits read back with debugfs, and a boot (kiln boot-test).
  * The bootstrap goes to a shared cache (a local registry, KILN_CACHE_URL, reached from the container
  * through slirp4netns), and a second container, whose cache is empty, pulls it instead of running
- * mmdebstrap. (This test took over tests/e2e/fakeroot-debian.test.ts, which made the same checks for
+ * mmdebstrap. A third container runs Kiln as its root (no --user, with the CAP_SYS_ADMIN of the
+ * container's user namespace): root of a user namespace with a full range, so mmdebstrap runs in
+ * unshare mode and no device node is made. (This test took over tests/e2e/fakeroot-debian.test.ts, which made the same checks for
  * a plain host user without subordinate ids: here that user is the container's `kiln`.)
  * Run it under `flock /work/debian.lock` on a shared machine: it runs mmdebstrap and QEMU.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -138,9 +140,12 @@ test('the Kiln image builds debian-minimal vm in rootless podman, unprivileged; 
   timeout: 90 * 60_000,
 }, async (t) => {
   const { uid, gid } = userIds();
+  // slirp4netns (the container's network) opens /dev/net/tun as the user: Debian's udev makes it
+  // 0666; a machine without udev may have left it 0600
+  if ((statSync('/dev/net/tun').mode & 0o666) !== 0o666) chmodSync('/dev/net/tun', 0o666);
   const work = mkdtempSync(join(tmpdir(), 'kiln-e2e-podman-'));
   chmodSync(work, 0o755);
-  for (const d of ['home', 'xdg', 'out', 'out2']) {
+  for (const d of ['home', 'xdg', 'out', 'out2', 'out3']) {
     mkdirSync(join(work, d));
     chownSync(join(work, d), uid, gid);
   }
@@ -157,11 +162,12 @@ test('the Kiln image builds debian-minimal vm in rootless podman, unprivileged; 
   const secs = () => Math.round((Date.now() - started) / 1000);
 
   /** `podman run` of a Kiln command; the options are the test's claim: no --privileged, devices or capabilities. */
-  const runOptions = (out: string) => [
+  // as the image's kiln: no capability added; as the container's root: CAP_SYS_ADMIN of the
+  // container's user namespace (not the host's), which podman's root lacks by default
+  const runOptions = (out: string, { asKiln = true, shared = true } = {}) => [
     'run',
     '--rm',
-    '--user',
-    'kiln',
+    ...(asKiln ? ['--user', 'kiln'] : ['--cap-add', 'SYS_ADMIN']),
     '--network',
     'slirp4netns:allow_host_loopback=true',
     '-v',
@@ -170,8 +176,7 @@ test('the Kiln image builds debian-minimal vm in rootless podman, unprivileged; 
     '/work',
     '-e',
     `PATH=${LOGIN_PATH}`,
-    '-e',
-    `KILN_CACHE_URL=${cacheUrl}`,
+    ...(shared ? ['-e', `KILN_CACHE_URL=${cacheUrl}`] : []),
     '-e',
     'DIB_GRUB_TIMEOUT=0',
     // the container's bootstrap cache, kept in the mounted directory so that the host can read it
@@ -269,6 +274,28 @@ test('the Kiln image builds debian-minimal vm in rootless podman, unprivileged; 
       const list = spawnSync('tar', ['--numeric-owner', '-tvf', join(work, 'out2', 'img.tar'), './usr/bin/sudo'], { encoding: 'utf8' });
       assert.match(list.stdout, /^-rwsr-xr-x 0\/0 /, 'setuid root sudo in the tar output');
       t.diagnostic(`second build at ${secs()} s`);
+    });
+
+    await t.test("as the container's root (no --user, --cap-add SYS_ADMIN): root of a user namespace; mmdebstrap in unshare mode, no device nodes made", () => {
+      // no shared cache: this bootstrap runs mmdebstrap as root of the container's user namespace
+      const r = podman.run([
+        ...runOptions(join(work, 'out3'), { asKiln: false, shared: false }),
+        'disk-image-create',
+        '-t',
+        'tar',
+        '-o',
+        '/work/img',
+        'debian-minimal',
+      ]);
+      assert.equal(r.status, 0, `the build as the container's root failed:\n${r.out.slice(-8000)}`);
+      assert.match(r.out, /bootstrap: debian \S+ amd64 with mmdebstrap \(\d+ packages\)/, 'not fakechroot mode');
+      assert.doesNotMatch(r.out, /fakeroot database/);
+      assert.match(r.out, /root of a user namespace that maps \d+ ids \(a rootless container's root\)/);
+      const list = spawnSync('tar', ['--numeric-owner', '-tvf', join(work, 'out3', 'img.tar')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      assert.match(list.stdout, /^-rwsr-xr-x 0\/0 .* \.\/usr\/bin\/passwd$/m, 'setuid root passwd in the tar output');
+      assert.match(list.stdout, /^drwx------ \d+\/0 .* \.\/var\/lib\/apt\/lists\/partial\/$/m, "_apt's directory");
+      assert.doesNotMatch(list.stdout, /^[cb]/m, 'no device nodes: the kernel refuses mknod to a user namespace');
+      t.diagnostic(`third build at ${secs()} s`);
     });
   } finally {
     await registry.stop();

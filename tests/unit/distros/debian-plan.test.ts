@@ -143,6 +143,8 @@ test('fakeroot mode: mmdebstrap --mode=fakechroot as the user, in IPC and pid na
   assert.equal(mmdebstrapMode(nosub), 'fakechroot');
   assert.equal(mmdebstrapMode({ privileged: false, uid: 1000, gid: 1000, user: 'u' }), 'unshare');
   assert.equal(mmdebstrapMode({ privileged: true, uid: 0, gid: 0, user: 'root' }), 'root');
+  // root of a user namespace (rootless podman): unshare mode, which makes no device nodes
+  assert.equal(mmdebstrapMode({ privileged: true, uid: 0, gid: 0, user: 'root', nodev: true }), 'unshare');
   assert.deepEqual(planBootstrapCommand(nosub, ['mmdebstrap', 'x']), [
     'unshare',
     '--map-current-user',

@@ -47,6 +47,14 @@ describe('classifyEnvironment', () => {
     assert.deepEqual(classifyEnvironment({ uid: 0, user: 'root', uidMap, capEff: ALL_CAPS }), { kind: 'userns-root', count: 65537 });
   });
 
+  it("rootless podman's root without CAP_SYS_ADMIN (podman's default): the hint gives the container's own capability", () => {
+    fails(
+      { uid: 0, user: 'root', uidMap: '0 1000 1\n1 100000 65536', capEff: DOCKER_CAPS },
+      /root without CAP_SYS_ADMIN/,
+      /podman run --cap-add SYS_ADMIN\).*the Kiln image's kiln/,
+    );
+  });
+
   it('root of a single-uid user namespace: fakeroot mode, naming the map', () => {
     const env = classifyEnvironment({ uid: 0, user: 'root', uidMap: '0 1000 1', capEff: ALL_CAPS, fakeroot: '/usr/bin/fakeroot' });
     assert.equal(env.kind, 'fakeroot');

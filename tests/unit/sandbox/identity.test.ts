@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { asTreeRoot, type Identity, withFakerootDb } from '../../../src/sandbox/identity.js';
+import { asTreeRoot, type Identity, inInitialUserNamespace, readUidMap, withFakerootDb } from '../../../src/sandbox/identity.js';
 
 const ROOT: Identity = { privileged: true, uid: 0, gid: 0, user: 'root' };
 const USER: Identity = { privileged: false, uid: 1000, gid: 1000, user: 'u' };
@@ -48,6 +48,26 @@ describe('withFakerootDb', () => {
       writeFileSync(db, 'dev=fe00,ino=2,mode=40755,uid=0,gid=0,nlink=2,rdev=0\n');
       withFakerootDb(USER, db);
       assert.match(readFileSync(db, 'utf8'), /ino=2/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('root of a user namespace', () => {
+  it("is told from uid_map: only the identity map of every id is the host's root", () => {
+    assert.equal(inInitialUserNamespace('0 0 4294967295'), true);
+    assert.equal(inInitialUserNamespace(undefined), true, 'no /proc: taken as the host');
+    assert.equal(inInitialUserNamespace('0 1000 1\n1 100000 65536'), false, "rootless podman's root");
+    assert.equal(inInitialUserNamespace('0 0 65536'), false, 'a namespace that maps part of the ids onto themselves');
+  });
+
+  it('readUidMap joins the words of each line with one space', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-uidmap-'));
+    try {
+      writeFileSync(join(dir, 'uid_map'), '         0       1000          1\n         1     100000      65536\n');
+      assert.equal(readUidMap(join(dir, 'uid_map')), '0 1000 1\n1 100000 65536');
+      assert.equal(readUidMap(join(dir, 'none')), undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
