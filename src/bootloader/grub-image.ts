@@ -79,7 +79,13 @@ export function grubPrefix(bootIsSeparate: boolean, cfgDir = 'grub'): string {
   return bootIsSeparate ? `/${cfgDir}` : `/boot/${cfgDir}`;
 }
 
-const treeGrubDir = (platform: GrubPlatform): string => `/usr/lib/grub/${platform}`;
+/** Where a tree's GRUB modules are: /usr/lib/grub (Debian, Ubuntu, the Red Hat family), /usr/share/grub2 (openSUSE). */
+const TREE_GRUB_DIRS = ['/usr/lib/grub', '/usr/share/grub2'] as const;
+
+/** The tree's module directory for `platform` (the first with a kernel.img), or undefined. */
+function treeGrubDir(tree: Tree, platform: GrubPlatform): string | undefined {
+  return TREE_GRUB_DIRS.map((d) => `${d}/${platform}`).find((d) => tree.isFile(`${d}/kernel.img`));
+}
 
 /**
  * The target's GRUB modules when the tree has them (matching its grub.cfg), else the host's. The
@@ -87,7 +93,8 @@ const treeGrubDir = (platform: GrubPlatform): string => `/usr/lib/grub/${platfor
  */
 export function resolveGrubDir(treeDir: string | undefined, platform: GrubPlatform, hostRoot = '/'): { dir: string; from: 'tree' | 'host' } | undefined {
   const tree = treeDir ? new Tree(treeDir) : undefined;
-  if (tree?.isFile(`${treeGrubDir(platform)}/kernel.img`)) return { dir: tree.resolve(treeGrubDir(platform)).host, from: 'tree' };
+  const inTree = tree ? treeGrubDir(tree, platform) : undefined;
+  if (tree && inTree) return { dir: tree.resolve(inTree).host, from: 'tree' };
   const host = join(hostRoot, 'usr/lib/grub', platform);
   if (existsSync(join(host, 'kernel.img'))) return { dir: host, from: 'host' };
   return undefined;
@@ -100,7 +107,8 @@ export function resolveGrubDir(treeDir: string | undefined, platform: GrubPlatfo
  */
 export function copyTreeGrubDir(treeDir: string, platform: GrubPlatform, dest: string): void {
   const tree = new Tree(treeDir);
-  const dir = treeGrubDir(platform);
+  const dir = treeGrubDir(tree, platform);
+  if (!dir) throw new Error(`no GRUB ${platform} modules in ${treeDir}`);
   for (const name of tree.readdir(dir).sort()) {
     if (tree.isFile(`${dir}/${name}`)) writeFileSync(join(dest, name), tree.readFile(`${dir}/${name}`));
   }

@@ -55,7 +55,7 @@ const FAT_EPOCH = 315532800;
 async function withGrubDir<T>(ctx: BootloaderContext, t: BootTarget, platform: GrubPlatform, fn: (dir: string) => Promise<T>): Promise<T> {
   const found = resolveGrubDir(t.treeDir, platform);
   if (!found) {
-    throw new KilnError(`no GRUB ${platform} modules in the tree (usr/lib/grub/${platform}) or on the host`, {
+    throw new KilnError(`no GRUB ${platform} modules in the tree (usr/lib/grub/${platform}, or usr/share/grub2/${platform} on openSUSE) or on the host`, {
       hint: `install ${GRUB_MODULE_PACKAGE[platform]} in the image (the bootloader element does) or on the host`,
     });
   }

@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DISTROS_DIR } from '../../../src/distros/debian-data.js';
@@ -108,6 +108,25 @@ function kernelPackage(work: string): FixtureRpm {
   return { name: 'fixture-kernel', arch: RPM_ARCH, copy: { [`/boot/vmlinuz-${k.version}`]: k.path, [`/boot/initramfs-${k.version}.img`]: initramfs } };
 }
 
+/**
+ * The Red Hat family's GRUB packages, as the bootloader element's pkg-map names them for BIOS:
+ * grub2-pc-modules holds the host's i386-pc modules at the path Fedora's package uses.
+ */
+const GRUB_PACKAGES = ['grub2-tools', 'grub2-pc-modules'];
+
+function grubPackages(): FixtureRpm[] {
+  const dir = '/usr/lib/grub/i386-pc';
+  const copy = Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => statSync(join(dir, f)).isFile())
+      .map((f) => [`${dir}/${f}`, join(dir, f)]),
+  );
+  return [
+    { name: 'grub2-pc-modules', arch: 'noarch', copy },
+    { name: 'grub2-tools', arch: RPM_ARCH, files: { '/usr/share/doc/grub2-tools/README': 'Kiln test fixture: the package name only\n' } },
+  ];
+}
+
 function fixture(opts: { bootable?: boolean } = {}): Fixture {
   for (const t of ['dnf', 'rpmbuild', 'createrepo_c', 'rpmsign', 'gpg', 'ldd']) assert.ok(findTool(t), `${t} is not installed (scripts/setup installs it)`);
   const busybox = findTool('busybox');
@@ -128,7 +147,7 @@ function fixture(opts: { bootable?: boolean } = {}): Fixture {
       ...base,
       busyboxPackage(busybox),
       bashPackage(),
-      ...(opts.bootable ? [kernelPackage(work)] : []),
+      ...(opts.bootable ? [kernelPackage(work), ...grubPackages()] : []),
       {
         name: 'fixture-rpm-query',
         requires: ['/bin/sh'],
@@ -141,7 +160,8 @@ function fixture(opts: { bootable?: boolean } = {}): Fixture {
         name: 'fixture-base-set',
         provides: BASE_SET,
         files: {
-          '/usr/share/kiln-fixture/provides': `${BASE_SET.join('\n')}\n`,
+          // what the stand-in rpm answers for: the base set, and the GRUB packages the bootstrap installs
+          '/usr/share/kiln-fixture/provides': `${[...BASE_SET, ...(opts.bootable ? GRUB_PACKAGES : [])].join('\n')}\n`,
           '/etc/yum.repos.d/centos.repo': "[baseos]\nname=the distro's own repository file\nmetalink=http://metalink.invalid/\n",
           '/etc/sudoers': 'Defaults    requiretty\nDefaults    secure_path = /sbin:/bin:/usr/sbin:/usr/bin\nroot ALL=(ALL) ALL\n',
         },
@@ -156,7 +176,7 @@ function fixture(opts: { bootable?: boolean } = {}): Fixture {
     .replace(/^kernel: kernel$/m, 'kernel: null')
     .replace(
       /^packages:\n(?: {2}(?:- .*|#.*)\n)+/m,
-      `packages: [setup, fixture-sh, fixture-bash, fixture-rpm-query, fixture-base-set${opts.bootable ? ', fixture-kernel' : ''}]\n`,
+      `packages: [setup, fixture-sh, fixture-bash, fixture-rpm-query, fixture-base-set${opts.bootable ? `, fixture-kernel, ${GRUB_PACKAGES.join(', ')}` : ''}]\n`,
     )
     .replace(/^release_packages:\n(?: {2}.*\n)+/m, 'release_packages: {}\n');
   writeFileSync(join(dataDir, 'centos.yaml'), data);
@@ -275,7 +295,7 @@ test('the same build as the unprivileged test user: dnf runs as root of the tree
   }
 });
 
-test("a bootable fixture: centos-minimal vm from RPMs holding Debian's kernel and a busybox initramfs, assembled and booted to its console", {
+test("a bootable fixture: centos-minimal vm from RPMs holding Debian's kernel, a busybox initramfs and GRUB's modules as grub2-pc-modules, assembled and booted to its console", {
   skip: skip || (!existsSync('/usr/lib/grub/i386-pc/kernel.img') && process.env.CI !== 'true' ? 'no host GRUB modules (grub-pc-bin)' : false),
   timeout: 15 * 60_000,
 }, () => {
@@ -289,8 +309,6 @@ test("a bootable fixture: centos-minimal vm from RPMs holding Debian's kernel an
         DIB_DISTRIBUTION_MIRROR: `file://${f.mirror}`,
         DIB_DNF_GPG_KEYS: f.publicKey,
         DIB_AVOID_PACKAGES_UPDATE: '1',
-        // the fixture has no grub2 packages: Kiln writes GRUB from the host's modules
-        DIB_SKIP_GRUB_PACKAGE_INSTALL: '1',
         DIB_IMAGE_CACHE: join(f.work, 'cache'),
         TMP_DIR: f.work,
       },
@@ -299,7 +317,10 @@ test("a bootable fixture: centos-minimal vm from RPMs holding Debian's kernel an
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     const log = r.stderr + r.stdout;
     assert.match(log, /centos 9-stream \S+ with dnf --installroot/);
-    assert.match(log, /GRUB i386-pc: modules from the HOST/);
+    // the bootloader element asks for its pkg-map's Red Hat names (the tree has no dnf: a Debian
+    // name would fail the build), which the bootstrap installed; GRUB is written from the image's modules
+    assert.match(log, /install\.d\/50-bootloader-packages \(bootloader\)\n.*Not running install-packages install with empty packages list/);
+    assert.match(log, /GRUB i386-pc: modules from the image: \S+\/usr\/lib\/grub\/i386-pc/);
     assert.match(log, /boot test: \S+boot\.raw reached the login prompt in [\d.]+ s \(amd64, BIOS, (tcg|kvm)\)/);
   } finally {
     rmSync(f.work, { recursive: true, force: true });

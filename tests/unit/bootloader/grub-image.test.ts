@@ -37,6 +37,13 @@ describe('grub-image', () => {
     assert.deepEqual(resolveGrubDir(tree, 'i386-pc', host), { dir: join(tree, 'usr/lib/grub/i386-pc'), from: 'tree' });
     assert.equal(resolveGrubDir(tree, 'x86_64-efi', host), undefined);
   });
+
+  it("finds openSUSE's module directory (/usr/share/grub2/<platform>) in the tree", () => {
+    const tree = join(root, 'suse');
+    mkdirSync(join(tree, 'usr/share/grub2/x86_64-efi'), { recursive: true });
+    writeFileSync(join(tree, 'usr/share/grub2/x86_64-efi/kernel.img'), '');
+    assert.deepEqual(resolveGrubDir(tree, 'x86_64-efi', join(root, 'no-host')), { dir: join(tree, 'usr/share/grub2/x86_64-efi'), from: 'tree' });
+  });
 });
 
 describe('GRUB platforms per architecture', () => {

@@ -93,3 +93,18 @@ describe('writePkgMapFiles', () => {
     }
   });
 });
+
+describe("the bootloader element's pkg-map: each family's GRUB module packages", () => {
+  const boot = parsePkgMap(readFileSync('elements/bootloader/pkg-map', 'utf8'), 'elements/bootloader/pkg-map', 'bootloader');
+  // a value of several names is one string: install-packages splits the words
+  const grub = (distro: string) => mapPackages(boot, { distro }, ['grub-pc', 'grub-efi-amd64'], { missingOk: false });
+  it('Debian and Ubuntu: the -bin packages (no grub-install in their scripts)', () => {
+    for (const d of ['debian', 'ubuntu']) assert.deepEqual(grub(d), ['grub-pc-bin', 'grub-efi-amd64-bin'], d);
+  });
+  it('the Red Hat family: grub2-tools and the -modules packages', () => {
+    for (const d of ['centos', 'rocky', 'almalinux', 'fedora', 'rhel']) {
+      assert.deepEqual(grub(d), ['grub2-tools grub2-pc-modules', 'grub2-tools grub2-efi-x64-modules'], d);
+    }
+  });
+  it("openSUSE: grub2 and the platform's package", () => assert.deepEqual(grub('opensuse'), ['grub2 grub2-i386-pc', 'grub2 grub2-x86_64-efi']));
+});
