@@ -19,6 +19,7 @@
  * layer and lent again, the host's of the build that uses it.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type CacheEntry,
   type CacheInputs,
@@ -40,7 +41,6 @@ import { KilnError } from '../errors.js';
 import { CommandError } from '../exec/runner.js';
 import { asTreeRoot } from '../sandbox/identity.js';
 import { readMountInfo, mountsUnder } from '../sandbox/mountinfo.js';
-import { join } from 'node:path';
 import { Tree } from '../tree/fs.js';
 import { hashTree, LAYER_CUT, layerInputs, uncacheableReason } from './layer-key.js';
 import type { Build } from './build.js';
