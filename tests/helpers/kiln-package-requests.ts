@@ -29,9 +29,14 @@ function kilnPkgMap(element: string, names: string[], release: string): string[]
 function scriptRequests(env: Record<string, string>, release: string): KilnRequest[] {
   const read = (script: string) => readFileSync(join(ELEMENTS, script), 'utf8');
   const out: KilnRequest[] = [];
-  const pc = /amd64\|x86_64\) pc=(\S+);/.exec(read('bootloader/install.d/50-bootloader-packages'))?.[1];
-  if (!pc) throw new Error('bootloader/install.d/50-bootloader-packages no longer has the shape read here');
-  out.push({ from: 'bootloader/install.d/50-bootloader-packages', packages: [pc], recommends: false });
+  const bootloader = read('bootloader/install.d/50-bootloader-packages');
+  const pc = /amd64\|x86_64\) pc=(\S+);/.exec(bootloader)?.[1];
+  if (!pc || !/^install-packages -m bootloader \$packages$/m.test(bootloader)) {
+    throw new Error('bootloader/install.d/50-bootloader-packages no longer has the shape read here');
+  }
+  // a generic name, mapped by the bootloader element's pkg-map (a value may hold several names)
+  const grub = kilnPkgMap('bootloader', [pc], release).flatMap((v) => v.split(/\s+/));
+  out.push({ from: 'bootloader/install.d/50-bootloader-packages', packages: grub, recommends: false });
   if (env.DIB_KILN_BASELINE_TOOLS === '1') {
     const tools = /^\s+ubuntu \| debian\) install-packages ([a-z0-9 .+-]+) ;;$/m.exec(read('base/pre-install.d/03-baseline-tools'))?.[1];
     const iscsi = /^install-packages -m base (iscsi_package)$/m.exec(read('base/install.d/00-baseline-environment'))?.[1];
