@@ -18,26 +18,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { REPO } from '../helpers/cli.js';
+import { cat, idOf, rootFs, stat, TEST_USER, testUserIds } from '../helpers/image-fs.js';
 import { listCache } from '../../src/cache/index.js';
 import { startRegistry } from '../helpers/registry.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const USER = 'kiln-test';
+const USER = TEST_USER;
 const LOGIN_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/games';
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && process.env.CI !== 'true' ? 'needs root (to build the image and run podman as kiln-test with runuser)' : false;
-
-function userIds(): { uid: number; gid: number } {
-  if (spawnSync('id', ['-u', USER]).status !== 0 || !`\n${readFileSync('/etc/subuid', 'utf8')}`.includes(`\n${USER}:`)) {
-    const r = spawnSync(join(REPO, 'scripts/setup-test-user'), { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-  }
-  const id = (flag: string) => Number(spawnSync('id', [flag, USER], { encoding: 'utf8' }).stdout.trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
 
 /** The host's Debian mirror and security mirror, from its apt sources (one-line and deb822 forms). */
 function hostMirrors(): { mirror?: string; security?: string } {
@@ -107,39 +98,11 @@ function podmanAs(work: string): Podman {
   };
 }
 
-/** The root partition of an MBR raw image, copied out (debugfs reads a filesystem image). */
-function rootFs(image: string, out: string): string {
-  const parts = JSON.parse(spawnSync('sfdisk', ['--json', image], { encoding: 'utf8' }).stdout).partitiontable.partitions as { start: number; size: number }[];
-  assert.equal(parts.length, 1, 'one partition (debian-minimal vm: MBR)');
-  const r = spawnSync('dd', [`if=${image}`, `of=${out}`, 'bs=512', `skip=${parts[0]!.start}`, `count=${parts[0]!.size}`, 'status=none']);
-  assert.equal(r.status, 0);
-  return out;
-}
-
-function stat(fs: string, path: string): { mode: number; uid: number; gid: number } {
-  const out = spawnSync('debugfs', ['-R', `stat ${path}`, fs], { encoding: 'utf8' }).stdout;
-  const m = /Mode:\s+0?([0-7]+).*User:\s+(\d+)\s+Group:\s+(\d+)/s.exec(out);
-  assert.ok(m, `debugfs stat ${path}:\n${out}`);
-  return { mode: Number.parseInt(m[1]!, 8), uid: Number(m[2]), gid: Number(m[3]) };
-}
-
-function cat(fs: string, path: string): string {
-  return spawnSync('debugfs', ['-R', `cat ${path}`, fs], { encoding: 'utf8' }).stdout;
-}
-
-function idOf(fs: string, file: '/etc/passwd' | '/etc/group', name: string): number {
-  const line = cat(fs, file)
-    .split('\n')
-    .find((l) => l.startsWith(`${name}:`));
-  assert.ok(line, `${name} in ${file}`);
-  return Number(line.split(':')[2]);
-}
-
 test('the Kiln image builds debian-minimal vm in rootless podman, unprivileged; the image boots; a second container gets the bootstrap from the shared cache', {
   skip,
   timeout: 90 * 60_000,
 }, async (t) => {
-  const { uid, gid } = userIds();
+  const { uid, gid } = testUserIds();
   // slirp4netns (the container's network) opens /dev/net/tun as the user: Debian's udev makes it
   // 0666; a machine without udev may have left it 0600
   if ((statSync('/dev/net/tun').mode & 0o666) !== 0o666) chmodSync('/dev/net/tun', 0o666);

@@ -9,25 +9,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { REPO } from '../helpers/cli.js';
+import { idOf, rootFs, stat, TEST_USER, testUserIds } from '../helpers/image-fs.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const USER = 'kiln-test';
+const USER = TEST_USER;
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && process.env.CI !== 'true' ? 'needs root (to run the build as kiln-test with runuser)' : false;
-
-function userIds(): { uid: number; gid: number } {
-  if (spawnSync('id', ['-u', USER]).status !== 0 || !`\n${readFileSync('/etc/subuid', 'utf8')}`.includes(`\n${USER}:`)) {
-    const r = spawnSync(join(REPO, 'scripts/setup-test-user'), { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-  }
-  const id = (flag: string) => Number(spawnSync('id', [flag, USER], { encoding: 'utf8' }).stdout.trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
 
 const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
@@ -42,31 +33,8 @@ function asUser(dir: string, command: string, timeoutMs: number): { status: numb
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
-function rootFs(image: string, out: string): string {
-  const parts = JSON.parse(spawnSync('sfdisk', ['--json', image], { encoding: 'utf8' }).stdout).partitiontable.partitions as { start: number; size: number }[];
-  assert.equal(parts.length, 1, 'one partition (debian-minimal vm: MBR)');
-  const r = spawnSync('dd', [`if=${image}`, `of=${out}`, 'bs=512', `skip=${parts[0]!.start}`, `count=${parts[0]!.size}`, 'status=none']);
-  assert.equal(r.status, 0);
-  return out;
-}
-
-function stat(fs: string, path: string): { mode: number; uid: number; gid: number } {
-  const out = spawnSync('debugfs', ['-R', `stat ${path}`, fs], { encoding: 'utf8' }).stdout;
-  const m = /Mode:\s+0?([0-7]+).*User:\s+(\d+)\s+Group:\s+(\d+)/s.exec(out);
-  assert.ok(m, `debugfs stat ${path}:\n${out}`);
-  return { mode: Number.parseInt(m[1]!, 8), uid: Number(m[2]), gid: Number(m[3]) };
-}
-
-function idOf(fs: string, file: '/etc/passwd' | '/etc/group', name: string): number {
-  const line = spawnSync('debugfs', ['-R', `cat ${file}`, fs], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .find((l) => l.startsWith(`${name}:`));
-  assert.ok(line, `${name} in ${file}`);
-  return Number(line.split(':')[2]);
-}
-
 test('a new Debian user (login PATH, subordinate ids) builds debian-minimal vm and boots it', { skip, timeout: 60 * 60_000 }, async (t) => {
-  const { uid, gid } = userIds();
+  const { uid, gid } = testUserIds();
   const work = mkdtempSync(join(tmpdir(), 'kiln-e2e-user-'));
   chmodSync(work, 0o755);
   chownSync(work, uid, gid);
