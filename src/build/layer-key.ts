@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { canonicalJson, type CacheInputs } from '../cache/key.js';
 import type { BuildConfig } from '../config/build-config.js';
 import type { Element } from '../elements/element.js';
-import type { Identity } from '../sandbox/identity.js';
+import { type Identity, isHostRoot } from '../sandbox/identity.js';
 import { LIBEXEC } from '../sandbox/sandbox.js';
 import { kilnVersion } from '../version.js';
 
@@ -193,7 +193,7 @@ export function layerInputs(k: LayerKeyInputs): CacheInputs {
     code: kilnCodeHash(),
     arch: k.config.arch,
     // a user namespace's tree (a user with subordinate ids, or its root) has no device nodes
-    owners: k.identity.fakeroot ? 'fakeroot' : k.identity.privileged && !k.identity.nodev ? 'root' : 'user-namespace',
+    owners: k.identity.fakeroot ? 'fakeroot' : isHostRoot(k.identity) ? 'root' : 'user-namespace',
     packages: [...k.config.packages],
     sourceDateEpoch: k.config.sourceDateEpoch ?? null,
     hostApt: k.hostApt,

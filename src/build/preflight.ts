@@ -14,7 +14,7 @@ import { Runner } from '../exec/runner.js';
 import { findTool } from '../exec/tools.js';
 import { type Logger, silentLogger } from '../log.js';
 import { checkOutputRequest, checkQemuImgOptions, planOutputs } from '../outputs/index.js';
-import { currentIdentity } from '../sandbox/identity.js';
+import { currentIdentity, isHostRoot } from '../sandbox/identity.js';
 import { checkDirectoryTarget } from './path-checks.js';
 import { needsDisk, type BuildPlan } from './plan.js';
 import type { Step, ToolNeed } from './step.js';
@@ -76,7 +76,7 @@ export function checkArchitecture(config: BuildConfig, plan: BuildPlan, log: Log
     binfmtDir: config.binfmtDir,
     binfmtDataDir: config.binfmtDataDir,
     // binfmt_misc takes registrations from the host's root only
-    canRegister: currentIdentity().privileged && !currentIdentity().nodev,
+    canRegister: isHostRoot(currentIdentity()),
   });
   if (done) log.info(done);
 }

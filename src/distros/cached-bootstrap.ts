@@ -19,7 +19,7 @@ import {
 import { remoteCache, type RemoteCache } from '../cache/remote.js';
 import { KilnError } from '../errors.js';
 import { CommandError } from '../exec/runner.js';
-import { asTreeRoot } from '../sandbox/identity.js';
+import { asTreeRoot, isHostRoot } from '../sandbox/identity.js';
 import type { BootstrapRequest } from './types.js';
 
 const PRUNE = 'kiln cache prune --corrupt';
@@ -177,7 +177,7 @@ export function planUnpack(canMknod: boolean, tarball: string, target: string): 
 
 /** Unpack a bootstrap tarball (cached or just made) into the request's tree, as root of the tree. */
 export async function unpackTarball(req: BootstrapRequest, tarball: string): Promise<void> {
-  const canMknod = (req.identity.privileged && !req.identity.nodev) || req.identity.fakeroot !== undefined;
+  const canMknod = isHostRoot(req.identity) || req.identity.fakeroot !== undefined;
   const argv = [...asTreeRoot(req.identity), ...planUnpack(canMknod, tarball, req.target)];
   await req.runner.run(argv[0]!, argv.slice(1), { context: 'bootstrap (unpack)' });
 }

@@ -11,7 +11,7 @@ import { KilnError } from '../errors.js';
 import { cacheKey, tempBootstrapPath, type CacheInputs } from '../cache/index.js';
 import { PID_NAMESPACE_OPTIONS } from '../exec/lifeline.js';
 import { asCleanup } from '../exec/runner.js';
-import { asTreeRoot, type Identity } from '../sandbox/identity.js';
+import { asTreeRoot, type Identity, isHostRoot } from '../sandbox/identity.js';
 import { refuseWithoutCache, storeAndShareBootstrap, unpackTarball, useCachedBootstrap } from './cached-bootstrap.js';
 
 export { planUnpack } from './cached-bootstrap.js';
@@ -75,7 +75,7 @@ export function mmdebstrapMode(identity: Identity): MmdebstrapMode {
   if (identity.fakeroot) return 'fakechroot';
   // root of a user namespace: root mode would make device nodes; unshare mode (as root, no user
   // namespace of its own) makes none and gives the same tarball
-  return identity.privileged && !identity.nodev ? 'root' : 'unshare';
+  return isHostRoot(identity) ? 'root' : 'unshare';
 }
 
 /**

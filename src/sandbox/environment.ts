@@ -9,7 +9,6 @@ import { KilnError } from '../errors.js';
 import { findTool } from '../exec/tools.js';
 import { type Identity, inInitialUserNamespace, readUidMap, subordinateRange } from './identity.js';
 
-/** The uid map of the initial user namespace: every id maps to itself. */
 /** CAP_SYS_ADMIN's bit in /proc/self/status CapEff (linux/capability.h). */
 const CAP_SYS_ADMIN = 21n;
 /** ids a tree's owners need: 0..65535 (Debian's system and user ranges). */

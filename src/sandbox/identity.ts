@@ -36,7 +36,7 @@ export interface Identity {
   nodev?: true;
 }
 
-/** /proc/self/uid_map of the initial user namespace (words joined by one space). */
+/** /proc/self/uid_map of the initial user namespace, every id mapped to itself (words joined by one space). */
 export const INITIAL_UID_MAP = '0 0 4294967295';
 
 /** /proc/self/uid_map, its words joined by one space (undefined where there is none). */
@@ -55,6 +55,11 @@ export function readUidMap(file = '/proc/self/uid_map'): string | undefined {
 /** Is uid 0 here the host's root? Not in a user namespace (uid_map maps a part of the ids, or shifts them). */
 export function inInitialUserNamespace(uidMap: string | undefined): boolean {
   return uidMap === undefined || uidMap === INITIAL_UID_MAP;
+}
+
+/** Root of the host (not of a user namespace): it may make device nodes and register binfmt_misc. */
+export function isHostRoot(id: Pick<Identity, 'privileged' | 'nodev'>): boolean {
+  return id.privileged && !id.nodev;
 }
 
 export function currentIdentity(): Identity {

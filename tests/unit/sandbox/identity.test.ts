@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { asTreeRoot, type Identity, inInitialUserNamespace, readUidMap, withFakerootDb } from '../../../src/sandbox/identity.js';
+import { asTreeRoot, type Identity, inInitialUserNamespace, isHostRoot, readUidMap, withFakerootDb } from '../../../src/sandbox/identity.js';
 
 const ROOT: Identity = { privileged: true, uid: 0, gid: 0, user: 'root' };
 const USER: Identity = { privileged: false, uid: 1000, gid: 1000, user: 'u' };
@@ -60,6 +60,12 @@ describe('root of a user namespace', () => {
     assert.equal(inInitialUserNamespace(undefined), true, 'no /proc: taken as the host');
     assert.equal(inInitialUserNamespace('0 1000 1\n1 100000 65536'), false, "rootless podman's root");
     assert.equal(inInitialUserNamespace('0 0 65536'), false, 'a namespace that maps part of the ids onto themselves');
+  });
+
+  it("is root of the tree but not the host's: no device nodes, no binfmt registration", () => {
+    assert.equal(isHostRoot(ROOT), true);
+    assert.equal(isHostRoot({ ...ROOT, nodev: true }), false);
+    assert.equal(isHostRoot(USER), false);
   });
 
   it('readUidMap joins the words of each line with one space', () => {
