@@ -237,6 +237,7 @@ describe('puppet, puppet-master and ansible hooks, in busybox builds', () => {
       DIB_TEST_APT_CACHE: '7.9.5-2+deb12u1',
       DIB_PUPPET_MASTER_AUTOSIGN: policy,
       DIB_PUPPET_MASTER_JAVA_HEAP: '512m',
+      DIB_PUPPET_MASTER_START_TIMEOUT: '1800',
     });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(tarFile(r.tar, './install-packages.log'), '-u\npuppet\npuppetserver\n');
@@ -251,9 +252,11 @@ describe('puppet, puppet-master and ansible hooks, in busybox builds', () => {
     assert.match(unit, /^RequiredBy=puppetserver\.service$/m);
     assert.match(tarFile(r.tar, './systemctl.log') ?? '', /^enable kiln-puppetserver-ca\.service puppetserver\.service$/m);
     assert.equal(tarFile(r.tar, './etc/default/puppetserver'), 'JAVA_ARGS="-Xms512m -Xmx512m -Djruby.logger.class=x"\n');
+    assert.equal(tarFile(r.tar, './etc/systemd/system/puppetserver.service.d/kiln-start-timeout.conf'), '[Service]\nTimeoutStartSec=1800\n');
     const yes = build('pm-true', ['puppet-master'], { DIB_INIT_SYSTEM: 'systemd', DIB_TEST_APT_CACHE: '7.9.5-2+deb12u1', DIB_PUPPET_MASTER_AUTOSIGN: 'true' });
     assert.equal(yes.status, 0, yes.stderr);
     assert.match(tarFile(yes.tar, './puppet-config.log') ?? '', /^config set --section server autosign true$/m);
+    assert.ok(!tarList(yes.tar).some((p) => p.includes('puppetserver.service.d')), "Debian's start timeout unless one is set");
   });
 
   it('puppet-master: refused, with the reason, without apt or when the archive has no puppetserver', () => {
@@ -266,5 +269,12 @@ describe('puppet, puppet-master and ansible hooks, in busybox builds', () => {
     const badAutosign = build('pm-autosign', ['puppet-master'], { DIB_PUPPET_MASTER_AUTOSIGN: join(out, 'nope') });
     assert.equal(badAutosign.status, 1);
     assert.match(badAutosign.stderr, /DIB_PUPPET_MASTER_AUTOSIGN=.*nope is not true, false or a file/);
+    const badTimeout = build('pm-timeout', ['puppet-master'], {
+      DIB_INIT_SYSTEM: 'systemd',
+      DIB_TEST_APT_CACHE: '7.9.5-2+deb12u1',
+      DIB_PUPPET_MASTER_START_TIMEOUT: '5m',
+    });
+    assert.equal(badTimeout.status, 1);
+    assert.match(badTimeout.stderr, /DIB_PUPPET_MASTER_START_TIMEOUT='5m' is not a number of seconds/);
   });
 });

@@ -1,0 +1,95 @@
+/**
+ * End to end: a `puppet-master` image (Kiln's default Debian release) built, read back and booted
+ * until its Puppet server answers. The tar shows the server installed, its services enabled, the
+ * autosign policy set and no CA from the build; the qcow2 is booted with `boot-test --check`, whose
+ * check passes only when, in the booted guest, puppetserver is active, its CA was generated at this
+ * boot (the first-boot oneshot) with a server certificate for this machine's certname, and its HTTPS
+ * status endpoint on port 8140 says "running". Puppet Server is a JVM: under TCG it takes longer to
+ * start than the 5 minutes Debian's unit allows, hence DIB_PUPPET_MASTER_START_TIMEOUT and the long
+ * timeouts. Run under the Debian build lock.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { REPO, runCli } from '../helpers/cli.js';
+
+const isRoot = process.getuid?.() === 0;
+const skip = !isRoot && process.env.CI !== 'true' ? 'needs root (or CI)' : false;
+
+const tarText = (tar: string, path: string): string | undefined => {
+  const r = spawnSync('tar', ['-xOf', tar, path], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return r.status === 0 ? r.stdout : undefined;
+};
+const tarList = (tar: string): string[] =>
+  spawnSync('tar', ['-tvf', tar], { encoding: 'utf8', maxBuffer: 256 << 20 }).stdout.split('\n');
+
+/** The guest's check: it fails (and boot-test with it) unless the server is up and its CA is this boot's. */
+const SERVER_UP = [
+  'set -eu',
+  // the boot counts as finished while the server is still activating (its start takes minutes here)
+  'for i in $(seq 300); do [ "$(systemctl is-active puppetserver)" = activating ] || break; sleep 5; done',
+  'systemctl is-active puppetserver',
+  'systemctl show -p Result --value kiln-puppetserver-ca | grep -qx success',
+  'cadir=$(puppet config print --section server cadir)',
+  'test -s "$cadir/ca_crt.pem"',
+  // made after this boot began: not a CA carried in the image
+  'test "$(stat -c %Y "$cadir/ca_crt.pem")" -ge "$(( $(date +%s) - $(cut -d. -f1 /proc/uptime) ))"',
+  'certname=$(puppet config print --section server certname)',
+  'openssl x509 -noout -subject -in "$(puppet config print --section server hostcert)" | grep -q "CN = $certname"',
+  `ruby -rnet/http -ropenssl -e 'h = Net::HTTP.new("localhost", 8140); h.use_ssl = true; h.verify_mode = OpenSSL::SSL::VERIFY_NONE; 60.times { begin; b = h.get("/status/v1/simple").body.strip; puts b; exit(b == "running" ? 0 : 1); rescue SystemCallError; sleep 5; end }; exit 1'`,
+].join('\n');
+
+describe('puppet-master: an image that boots as a ready Puppet server', { skip, timeout: 60 * 60_000 }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'kiln-e2e-puppet-master-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
+  const tar = join(out, 'img.tar');
+  let built: { status: number; stdout: string; stderr: string } | undefined;
+  const build = () => {
+    built ??= runCli('disk-image-create', ['-t', 'tar,qcow2', '-o', join(out, 'img'), 'debian-minimal', 'vm', 'puppet-master'], {
+      // Debian's unit gives the JVM 5 minutes to start, too few under TCG
+      env: { TMP_DIR: out, DIB_PUPPET_MASTER_AUTOSIGN: 'true', DIB_PUPPET_MASTER_START_TIMEOUT: '1500', DIB_GRUB_TIMEOUT: '0' },
+      timeoutMs: 40 * 60_000,
+    });
+    assert.equal(built.status, 0, built.stderr.slice(-4000));
+  };
+
+  it('the server installed and enabled, autosign set, and no CA or certificate from the build', () => {
+    build();
+    assert.match(tarText(tar, './var/lib/dpkg/status') ?? '', /^Package: puppetserver\nStatus: install ok installed$/m);
+    assert.match(tarText(tar, './etc/puppet/puppet.conf') ?? '', /^\[server\]\n(?:.*\n)*?autosign = true$/m);
+    const list = tarList(tar);
+    for (const unit of ['puppetserver.service', 'kiln-puppetserver-ca.service'])
+      assert.ok(
+        list.some((l) => new RegExp(` \\./etc/systemd/system/[^/ ]+\\.(?:wants|requires)/${unit.replace(/\./g, '\\.')} -> `).test(l)),
+        `${unit} enabled`,
+      );
+    assert.ok(!list.some((l) => / \.\/(?:etc|var\/lib)\/puppet(?:server|labs)?\/.*\/(?:ca_crt|ca_key)\.pem$/.test(l)), 'no CA in the image');
+    assert.ok(!list.some((l) => / \.\/etc\/puppet\/.*\/certs\/[^/]+\.pem$/.test(l)), 'no certificate in the image');
+  });
+
+  it('boots, generates its CA and answers on 8140 ("running")', () => {
+    build();
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(REPO, 'bin/kiln'),
+        'boot-test',
+        join(out, 'img.qcow2'),
+        '--memory',
+        '2048',
+        '--timeout',
+        '900',
+        '--check',
+        SERVER_UP,
+        '--check-timeout',
+        '1800',
+      ],
+      { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 45 * 60_000 },
+    );
+    assert.equal(r.status, 0, (r.stdout + r.stderr).slice(-4000));
+    assert.match(r.stdout, /boot-test: OK: .* 1 check\(s\) passed in the guest/);
+  });
+});
