@@ -35,9 +35,9 @@ export function dibPython(args: string[], opts: Omit<SpawnSyncOptionsWithStringE
 }
 
 /**
- * The newest diskimage-builder Debian packages (trixie's), which scripts/setup-test-oracle installs in
+ * The newest diskimage-builder Debian packages (forky's, 3.40), which scripts/setup-test-oracle installs in
  * DIB_ORACLE_PREFIX/newest: the end-to-end test of DIB's own element tree uses it, since DIB 3.13's
- * Debian elements predate bookworm.
+ * Debian elements predate bookworm and DIB 3.37's (trixie's) cannot build its default release.
  */
 export const DIB_NEWEST_PYTHONPATH = join(DIB_ORACLE_PREFIX, 'newest/usr/lib/python3/dist-packages');
 export const DIB_NEWEST_ELEMENTS = join(DIB_NEWEST_PYTHONPATH, 'diskimage_builder/elements');

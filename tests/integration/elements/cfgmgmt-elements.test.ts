@@ -238,6 +238,7 @@ describe('puppet, puppet-master and ansible hooks, in busybox builds', () => {
       DIB_PUPPET_MASTER_AUTOSIGN: policy,
       DIB_PUPPET_MASTER_JAVA_HEAP: '512m',
       DIB_PUPPET_MASTER_START_TIMEOUT: '1800',
+      DIB_PUPPET_MASTER_JAVA_ARGS: '-XX:TieredStopAtLevel=1 -Dx=/a/b',
     });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(tarFile(r.tar, './install-packages.log'), '-u\npuppet\npuppetserver\n');
@@ -251,7 +252,7 @@ describe('puppet, puppet-master and ansible hooks, in busybox builds', () => {
     assert.match(unit, /^ExecStart=\/usr\/bin\/puppetserver ca setup$/m);
     assert.match(unit, /^RequiredBy=puppetserver\.service$/m);
     assert.match(tarFile(r.tar, './systemctl.log') ?? '', /^enable kiln-puppetserver-ca\.service puppetserver\.service$/m);
-    assert.equal(tarFile(r.tar, './etc/default/puppetserver'), 'JAVA_ARGS="-Xms512m -Xmx512m -Djruby.logger.class=x"\n');
+    assert.equal(tarFile(r.tar, './etc/default/puppetserver'), 'JAVA_ARGS="-Xms512m -Xmx512m -Djruby.logger.class=x -XX:TieredStopAtLevel=1 -Dx=/a/b"\n');
     assert.equal(tarFile(r.tar, './etc/systemd/system/puppetserver.service.d/kiln-start-timeout.conf'), '[Service]\nTimeoutStartSec=1800\n');
     const yes = build('pm-true', ['puppet-master'], { DIB_INIT_SYSTEM: 'systemd', DIB_TEST_APT_CACHE: '7.9.5-2+deb12u1', DIB_PUPPET_MASTER_AUTOSIGN: 'true' });
     assert.equal(yes.status, 0, yes.stderr);
@@ -276,5 +277,12 @@ describe('puppet, puppet-master and ansible hooks, in busybox builds', () => {
     });
     assert.equal(badTimeout.status, 1);
     assert.match(badTimeout.stderr, /DIB_PUPPET_MASTER_START_TIMEOUT='5m' is not a number of seconds/);
+    const badArgs = build('pm-args', ['puppet-master'], {
+      DIB_INIT_SYSTEM: 'systemd',
+      DIB_TEST_APT_CACHE: '7.9.5-2+deb12u1',
+      DIB_PUPPET_MASTER_JAVA_ARGS: '-Da=b|c',
+    });
+    assert.equal(badArgs.status, 1);
+    assert.match(badArgs.stderr, /DIB_PUPPET_MASTER_JAVA_ARGS may not contain/);
   });
 });
