@@ -80,14 +80,14 @@ test("DIB's own debian-minimal vm, source-repositories, svc-map, dib-python, ins
   assert.match(file('./etc/dib-manifests/dib-manifest-git-img'), new RegExp(`^demo git /opt/demo ${out}/demo ${sha}$`, 'm'));
   assert.match(file('./var/lib/dpkg/status'), /^Package: jq\nStatus: install ok installed$/m);
   // DIB's default release, stable, as DIB's debian-minimal resolves it: the tree's apt sources say
-  // stable, and it is Debian 13 or later
+  // stable, and it is Debian 13 or later (/etc/os-release links to /usr/lib/os-release)
   const listed = spawnSync('tar', ['-tf', tar], { encoding: 'utf8', maxBuffer: 256 << 20 }).stdout.split('\n');
   const sources = listed
     .filter((p) => /^\.\/etc\/apt\/sources\.list(?:\.d\/[^/]+\.(?:list|sources))?$/.test(p))
     .map(file)
     .join('\n');
   assert.match(sources, /^(?:deb \S+ stable\b|Suites: stable\b)/m, sources);
-  assert.ok(Number(/^VERSION_ID="(\d+)"$/m.exec(file('./etc/os-release'))?.[1]) >= 13, file('./etc/os-release'));
+  assert.ok(Number(/^VERSION_ID="(\d+)"$/m.exec(file('./usr/lib/os-release'))?.[1]) >= 13, file('./usr/lib/os-release'));
   const boot = runCli('kiln', ['boot-test', join(out, 'img.qcow2'), '--timeout', '900'], { timeoutMs: 20 * 60_000 });
   assert.equal(boot.status, 0, (boot.stdout + boot.stderr).slice(-4000));
   assert.match(boot.stdout, /boot-test: OK/);
