@@ -16,17 +16,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO, runCli } from '../helpers/cli.js';
 import { makeElementTree, removeTree } from '../helpers/element-tree.js';
+import { tarFile, tarListLong } from '../helpers/tar.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && process.env.CI !== 'true' ? 'needs root (or CI)' : false;
-
-function tarFile(tar: string, path: string): string | undefined {
-  const r = spawnSync('tar', ['-xOf', tar, path], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return r.status === 0 ? r.stdout : undefined;
-}
-function tarList(tar: string): string[] {
-  return spawnSync('tar', ['-tvf', tar], { encoding: 'utf8', maxBuffer: 256 << 20 }).stdout.split('\n');
-}
 
 describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () => {
   const out = mkdtempSync(join(tmpdir(), 'kiln-e2e-debian-elements-'));
@@ -89,7 +82,7 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
   it("stable-interface-names: udev's naming rules are not turned off; Debian has no biosdevname to install", () => {
     build();
     assert.ok(!installed('biosdevname'));
-    assert.ok(!tarList(tar).some((l) => l.includes('./etc/udev/rules.d/80-net-name-slot.rules')));
+    assert.ok(!tarListLong(tar).some((l) => l.includes('./etc/udev/rules.d/80-net-name-slot.rules')));
     assert.doesNotMatch(`${built?.stdout}${built?.stderr}`, /Running: install-packages .*\bbiosdevname\b/, 'mapped to nothing on debian');
   });
   it('cloud-init-growpart: growpart installed, the devices as a YAML list in cloud.cfg.d', () => {
@@ -102,7 +95,7 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
   });
   it('dynamic-login: the helper and its service, enabled', () => {
     build();
-    const list = tarList(tar);
+    const list = tarListLong(tar);
     assert.ok(list.some((l) => / \.\/usr\/local\/bin\/dynamic-login$/.test(l) && l.startsWith('-rwx')));
     assert.ok(
       list.some((l) => l.includes('./etc/systemd/system/multi-user.target.wants/dynamic-login.service -> ')),
@@ -116,14 +109,14 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
     assert.match(kernel ?? '', /^vmlinuz-\d/);
     assert.equal(ramdisk, `initrd.img-${kernel?.slice('vmlinuz-'.length)}`);
     assert.ok(tarFile(tar, `./boot/${kernel}`) !== undefined, 'the kernel it names is there');
-    assert.ok(!tarList(tar).some((l) => l.includes('./lib/diskimage-builder') || l.includes('./usr/lib/diskimage-builder')));
+    assert.ok(!tarListLong(tar).some((l) => l.includes('./lib/diskimage-builder') || l.includes('./usr/lib/diskimage-builder')));
   });
   it('fail2ban: installed, enabled, with the jail.local given', () => {
     build();
     assert.ok(installed('fail2ban'));
     assert.equal(tarFile(tar, './etc/fail2ban/jail.local'), '[sshd]\nenabled = true\nmaxretry = 7\n');
     assert.ok(
-      tarList(tar).some((l) => l.includes('./etc/systemd/system/multi-user.target.wants/fail2ban.service -> ')),
+      tarListLong(tar).some((l) => l.includes('./etc/systemd/system/multi-user.target.wants/fail2ban.service -> ')),
       'enabled',
     );
   });
@@ -131,7 +124,7 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
     build();
     assert.ok(installed('python3-venv'));
     assert.ok(
-      tarList(tar).some((l) => / \.\/root\/venv\/bin\/python3 -> /.test(l)),
+      tarListLong(tar).some((l) => / \.\/root\/venv\/bin\/python3 -> /.test(l)),
       'the venv was made',
     );
   });
@@ -152,7 +145,7 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
     assert.ok(installed('puppet-agent'));
     assert.equal(tarFile(tar, './etc/kiln-puppet'), 'from hiera\n');
     assert.match(tarFile(tar, './etc/passwd') ?? '', /^puppetuser:x:2101:\d+::\/home\/puppetuser:\/bin\/bash$/m);
-    const list = tarList(tar);
+    const list = tarListLong(tar);
     assert.ok(
       list.some((l) => l.includes('./etc/systemd/system/multi-user.target.wants/kiln-puppet-hello.service -> ')),
       'enabled by the manifest',
@@ -166,7 +159,7 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
     assert.equal(tarFile(tar, './etc/kiln-ansible'), 'hello-from-env and-vars-file\n');
     assert.match(tarFile(tar, './etc/passwd') ?? '', /^ansibleuser:x:2102:/m);
     assert.ok(
-      tarList(tar).some((l) => l.includes('./etc/systemd/system/multi-user.target.wants/kiln-cfgmgmt-report.service -> ')),
+      tarListLong(tar).some((l) => l.includes('./etc/systemd/system/multi-user.target.wants/kiln-cfgmgmt-report.service -> ')),
       'enabled by the playbook',
     );
     assert.ok(!installed('ansible-core'), 'ansible-core removed');
@@ -174,7 +167,7 @@ describe('Kiln elements in a Debian build', { skip, timeout: 60 * 60_000 }, () =
     for (const dep of ['python3-resolvelib', 'python3-dnspython', 'python3-netaddr', 'ieee-data'])
       assert.ok(!installed(dep), `${dep}: only ansible-core needed it`);
     assert.ok(installed('python3-jinja2') && installed('python3-yaml'), 'what was there before stays (cloud-init needs them)');
-    assert.ok(!tarList(tar).some((l) => / \.\/(root\/\.ansible|tmp\/kiln-ansible)/.test(l)), 'no ansible temporary files');
+    assert.ok(!tarListLong(tar).some((l) => / \.\/(root\/\.ansible|tmp\/kiln-ansible)/.test(l)), 'no ansible temporary files');
   });
   it("boots: puppet's service and ansible's service run and report the files and users on the console", () => {
     build();

@@ -13,14 +13,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../../helpers/cli.js';
 import { makeElementTree, removeTree } from '../../helpers/element-tree.js';
-
-function tarFile(tar: string, path: string): string | undefined {
-  const r = spawnSync('tar', ['-xOf', tar, path], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout : undefined;
-}
-function tarList(tar: string): string[] {
-  return spawnSync('tar', ['-tf', tar], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-}
+import { tarFile, tarList } from '../../helpers/tar.js';
 
 const HOST_BASH = `#!/bin/bash
 # the host's bash and the libraries it loads, at the same paths in the tree

@@ -8,11 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FIXTURE_ELEMENTS, REPO, runCli } from '../../helpers/cli.js';
 import { makeElementTree, removeTree } from '../../helpers/element-tree.js';
-
-function tarFile(tar: string, path: string): string | undefined {
-  const r = spawnSync('tar', ['-xOf', tar, path], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout : undefined;
-}
+import { tarFile } from '../../helpers/tar.js';
 
 const CLOUD_CFG = 'cloud_init_modules:\n - migrator\n - growpart\n - resizefs\n - [resizefs, always]\n - set_hostname\n';
 const SH = '#!/bin/sh\nset -eu\n';

@@ -10,11 +10,7 @@ import { after, describe, it } from 'node:test';
 import { REPO, runCli } from '../../helpers/cli.js';
 import { makeElementTree } from '../../helpers/element-tree.js';
 import { dibPython } from '../../helpers/dib-oracle.js';
-
-function tarFile(tar: string, path: string): string | undefined {
-  const r = spawnSync('tar', ['-xOf', tar, path], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout : undefined;
-}
+import { tarFile } from '../../helpers/tar.js';
 
 describe('versioned element repositories', () => {
   const out = mkdtempSync(join(tmpdir(), 'kiln-element-repos-'));

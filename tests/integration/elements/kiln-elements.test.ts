@@ -10,14 +10,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FIXTURE_ELEMENTS, REPO, runCli } from '../../helpers/cli.js';
 import { makeElementTree, removeTree } from '../../helpers/element-tree.js';
+import { tarFile, tarList } from '../../helpers/tar.js';
 
-function tarFile(tar: string, path: string): string | undefined {
-  const r = spawnSync('tar', ['-xOf', tar, path], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout : undefined;
-}
-function tarList(tar: string): string[] {
-  return spawnSync('tar', ['-tf', tar], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-}
 function sh(cmd: string, cwd?: string): string {
   const r = spawnSync('bash', ['-euc', cmd], { encoding: 'utf8', cwd });
   assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
